@@ -1,0 +1,54 @@
+// Bundles the CLI into one CommonJS file (fast startup: one file to read, lazily
+// initialised modules) and each test file into its own bundle under dist/test.
+// Type-checking is `npm run typecheck` (tsc --noEmit); esbuild only transpiles.
+import {build} from 'esbuild';
+import {readdirSync, readFileSync, statSync, rmSync, mkdirSync, chmodSync} from 'node:fs';
+import {join, relative} from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const external = ['koffi'];
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external,
+  logLevel: 'warning',
+  legalComments: 'none',
+  define: {__TSPOD_VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version)},
+};
+
+function findTests(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) findTests(p, out);
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const onlyCli = process.argv.includes('--cli');
+rmSync(join(root, 'dist'), {recursive: true, force: true});
+mkdirSync(join(root, 'dist'), {recursive: true});
+
+const jobs = [build({
+  ...common,
+  entryPoints: [join(root, 'src/cli/main.ts')],
+  outfile: join(root, 'dist/tspod.js'),
+  banner: {js: '#!/usr/bin/env node'},
+  minifySyntax: true,
+  minifyWhitespace: true,
+})];
+
+if (!onlyCli) {
+  const tests = findTests(join(root, 'test'));
+  jobs.push(build({
+    ...common,
+    entryPoints: tests.map(t => ({in: t, out: relative(join(root, 'test'), t).replace(/\.ts$/, '')})),
+    outdir: join(root, 'dist/test'),
+    external: [...external, 'ava'],
+    sourcemap: 'inline',
+  }));
+}
+await Promise.all(jobs);
+chmodSync(join(root, 'dist/tspod.js'), 0o755);

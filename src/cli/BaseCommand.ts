@@ -1,0 +1,57 @@
+// Every command inherits podman's global options and gets its engine from here.
+import {Command, Option} from 'clipanion';
+import type {BaseContext} from 'clipanion';
+import {Engine} from '../engine/Engine';
+import type {Env} from '../config/paths';
+import {TspodError} from '../engine/errors';
+import {createLogger, isLogLevel} from '../util/log';
+import type {LogLevel} from '../util/log';
+
+export interface TspodContext extends BaseContext {
+  env: Env;
+  installDir: string;
+  isTTY: boolean;
+  /** Where a command's error is handed to main.ts (clipanion would print it itself). */
+  failure: {error?: unknown};
+}
+
+export abstract class BaseCommand extends Command<TspodContext> {
+  root = Option.String(`--root`, {description: `Path to the root directory in which data, including images, is stored`});
+  runroot = Option.String(`--runroot`, {description: `Path to the 'run directory' where all state information is stored`});
+  storageDriver = Option.String(`--storage-driver`, {description: `Select which storage driver is used to manage storage of images and containers (overlay, fuse-overlayfs, vfs)`});
+  logLevel = Option.String(`--log-level`, `warn`, {description: `Log messages at and above specified level: debug, info, warn, error, fatal or panic`});
+  runtimeName = Option.String(`--runtime`, {description: `Path or name of the OCI runtime: the built-in helper (default), runc or crun`});
+
+  private engineInstance?: Engine;
+
+  get engine(): Engine {
+    if (!this.engineInstance) {
+      const level = this.logLevel;
+      if (!isLogLevel(level))
+        throw new TspodError(`InvalidArgument`, `invalid log level "${level}"`, {hint: `use one of debug, info, warn, error, fatal, panic`});
+      this.engineInstance = new Engine({
+        env: this.context.env,
+        root: this.root,
+        runroot: this.runroot,
+        storageDriver: this.storageDriver,
+        runtime: this.runtimeName,
+        log: createLogger(level as LogLevel, line => this.context.stderr.write(line)),
+        installDir: this.context.installDir,
+        interactive: this.context.isTTY,
+      });
+    }
+    return this.engineInstance;
+  }
+
+  override async catch(error: unknown): Promise<void> {
+    this.context.failure.error = error;
+  }
+
+  protected out(text: string): void {
+    this.context.stdout.write(text.endsWith(`\n`) ? text : `${text}\n`);
+  }
+
+  protected json(value: unknown): void {
+    this.out(JSON.stringify(value, null, 4));
+  }
+}

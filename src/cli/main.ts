@@ -1,0 +1,83 @@
+// The only place that reads process.argv and sets the exit code. It builds one
+// clipanion Cli, runs the command and turns errors into podman's messages and exit
+// codes: one line on stderr, a stack trace only with --log-level debug.
+import {Cli} from 'clipanion';
+import {dirname} from 'node:path';
+import {commands} from './commands';
+import {exitCodeFor, ExitCode, TspodError} from '../engine/errors';
+import {VERSION} from '../version';
+import type {TspodContext} from './BaseCommand';
+
+export async function main(argv: Array<string>): Promise<number> {
+  const cli = new Cli<TspodContext>({binaryLabel: `tspod`, binaryName: `tspod`, binaryVersion: VERSION, enableCapture: false, enableColors: Boolean(process.stdout.isTTY)});
+  for (const command of commands)
+    cli.register(command);
+
+  const debug = argv.some((a, i) => (a === `--log-level=debug`) || (a === `--log-level` && argv[i + 1] === `debug`));
+  const context: TspodContext = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    installDir: dirname(dirname(__filename)),
+    isTTY: Boolean(process.stdout.isTTY && process.stderr.isTTY),
+    colorDepth: 1,
+    failure: {},
+  };
+
+  let command;
+  try {
+    command = cli.process(argv, context);
+  } catch (err) {
+    // Clipanion's parse errors: unknown command or option, missing argument.
+    process.stderr.write(`Error: ${usageMessage(err, argv)}\n`);
+    return ExitCode.engine;
+  }
+  let code: number;
+  try {
+    code = await cli.run(command, context);
+  } catch (err) {
+    context.failure.error = err;
+  }
+  if (context.failure.error !== undefined) {
+    reportError(context.failure.error, debug);
+    return exitCodeFor(context.failure.error);
+  }
+  return code!;
+}
+
+function usageMessage(err: unknown, argv: Array<string>): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (msg.startsWith(`Command not found`)) {
+    const words = argv.filter(a => !a.startsWith(`-`)).slice(0, 2);
+    return `unrecognized command \`tspod ${words.join(` `)}\`\nTry 'tspod --help' for more information.`;
+  }
+  const firstLine = msg.split(`\n`).find(l => l.trim() !== ``) ?? msg;
+  return `${firstLine.replace(/^(Unknown Syntax Error|Error): ?/, ``).trim()}\nSee 'tspod --help'.`;
+}
+
+export function reportError(err: unknown, debug: boolean): void {
+  if (err instanceof TspodError) {
+    process.stderr.write(`Error: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`  fix: ${err.hint}\n`);
+    if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+    return;
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e === `object` && typeof e.code === `string` && typeof e.message === `string` && !debug) {
+    process.stderr.write(`Error: ${e.message}\n`);
+    return;
+  }
+  process.stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
+  if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  else if (e instanceof Error && e.message.startsWith(`Assertion failed`)) process.stderr.write(`(this is a bug in tspod; rerun with --log-level debug for a stack trace)\n`);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(code => {
+    process.exitCode = code;
+  }, err => {
+    reportError(err, false);
+    process.exitCode = ExitCode.engine;
+  });
+}

@@ -1,0 +1,47 @@
+import test from 'ava';
+import {runTspod, tempStore} from '../../_helpers/runCli';
+
+test(`--version prints the version`, async t => {
+  const r = await runTspod([`--version`]);
+  t.is(r.code, 0);
+  t.regex(r.stdout, /^tspod version \d+\.\d+\.\d+/);
+});
+
+test(`version --format json`, async t => {
+  const r = await runTspod([`version`, `--format`, `json`]);
+  t.is(r.code, 0, r.stderr);
+  const v = JSON.parse(r.stdout);
+  t.regex(v.Client.Version, /^\d+\.\d+\.\d+/);
+  t.is(v.Client.OsArch, `linux/amd64`);
+});
+
+test(`an unknown command is one line and exit 125`, async t => {
+  const r = await runTspod([`frobnicate`]);
+  t.is(r.code, 125);
+  t.regex(r.stderr, /^Error: unrecognized command `tspod frobnicate`/);
+  t.notRegex(r.stderr, /\n\s+at /, `no stack trace`);
+});
+
+test(`an unknown flag is one line and exit 125`, async t => {
+  const r = await runTspod([`info`, `--no-such-flag`]);
+  t.is(r.code, 125);
+  t.regex(r.stderr, /^Error: .*--no-such-flag/);
+  t.notRegex(r.stderr, /\n\s+at /);
+});
+
+test(`--help works on every command`, async t => {
+  for (const args of [[`--help`], [`info`, `--help`], [`version`, `--help`]]) {
+    const r = await runTspod(args);
+    t.is(r.code, 0, `${args.join(` `)}: ${r.stderr}`);
+    t.regex(r.stdout, /Usage|tspod/);
+  }
+});
+
+test(`a bad --log-level is refused with the valid values`, async t => {
+  const store = tempStore();
+  t.teardown(() => store.cleanup());
+  const r = await store.run([`--log-level`, `loud`, `info`]);
+  t.is(r.code, 125);
+  t.regex(r.stderr, /invalid log level "loud"/);
+  t.regex(r.stderr, /debug, info, warn, error/);
+});
