@@ -1,17 +1,20 @@
 // The only place that reads process.argv and sets the exit code. It builds one
 // clipanion Cli, runs the command and turns errors into podman's messages and exit
 // codes: one line on stderr, a stack trace only with --log-level debug.
-import {Cli} from 'clipanion';
+import {Builtins, Cli} from 'clipanion';
 import {dirname} from 'node:path';
-import {commands} from './commands';
+import {commandTable} from './commands';
+import {VersionFlagCommand} from './commands/version';
 import {exitCodeFor, ExitCode, TspodError} from '../engine/errors';
 import {VERSION} from '../version';
 import type {TspodContext} from './BaseCommand';
 
 export async function main(argv: Array<string>): Promise<number> {
   const cli = new Cli<TspodContext>({binaryLabel: `tspod`, binaryName: `tspod`, binaryVersion: VERSION, enableCapture: false, enableColors: Boolean(process.stdout.isTTY)});
-  for (const command of commands)
-    cli.register(command);
+  cli.register(Builtins.HelpCommand);
+  cli.register(VersionFlagCommand);
+  for (const entry of selectCommands(argv))
+    cli.register(await entry.load());
 
   const debug = argv.some((a, i) => (a === `--log-level=debug`) || (a === `--log-level` && argv[i + 1] === `debug`));
   const context: TspodContext = {
@@ -44,6 +47,23 @@ export async function main(argv: Array<string>): Promise<number> {
     return exitCodeFor(context.failure.error);
   }
   return code!;
+}
+
+// Options every command takes, with a value: skipped to find the command's first word.
+const GLOBAL_WITH_VALUE = new Set([`--root`, `--runroot`, `--storage-driver`, `--log-level`, `--runtime`]);
+
+/** The table entries the command line can mean; all of them for help or a typo. */
+export function selectCommands(argv: ReadonlyArray<string>) {
+  let first: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (GLOBAL_WITH_VALUE.has(a)) { i++; continue; }
+    if (a.startsWith(`-`)) continue;
+    first = a;
+    break;
+  }
+  const matching = first === undefined ? [] : commandTable.filter(e => e.paths.some(p => p[0] === first));
+  return matching.length > 0 ? matching : commandTable;
 }
 
 function usageMessage(err: unknown, argv: Array<string>): string {
