@@ -22,7 +22,8 @@ function findTests(dir, out = []) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) findTests(p, out);
-    else if (name.endsWith('.test.ts')) out.push(p);
+    // `*.child.ts`: programs a test spawns (a second process in a concurrency test).
+    else if (name.endsWith('.test.ts') || name.endsWith('.child.ts')) out.push(p);
   }
   return out;
 }
@@ -38,6 +39,12 @@ const jobs = [build({
   banner: {js: '#!/usr/bin/env node'},
   minifySyntax: true,
   minifyWhitespace: true,
+}), build({
+  // The layer-apply worker runs as its own process inside the user namespace.
+  ...common,
+  entryPoints: [join(root, 'src/storage/applyWorker.ts')],
+  outfile: join(root, 'dist/apply-worker.js'),
+  minifySyntax: true,
 })];
 
 if (!onlyCli) {

@@ -1,0 +1,244 @@
+// The store facade: one graph root and driver, its blob/layer/image/container
+// stores, the store-wide `storage.lock`, the layout version (STYLE rule 5), the
+// apply worker (spawned lazily, once), and check/repair.
+import {mkdir, readFile, readdir, stat} from 'node:fs/promises';
+import {join} from 'node:path';
+import {LAYOUT_VERSION} from '../config/paths';
+import type {Digest} from '../oci/digest';
+import {TspodError} from '../engine/errors';
+import {writeJsonAtomic} from '../util/atomicWrite';
+import {BlobStore} from './BlobStore';
+import {LayerStore} from './LayerStore';
+import type {Layer} from './LayerStore';
+import {ImageStore} from './ImageStore';
+import type {Image} from './ImageStore';
+import {ContainerStore, newContainerId} from './ContainerStore';
+import type {ContainerRecord} from './ContainerStore';
+import {LockFile} from './lockfile';
+import {WorkerClient} from './WorkerClient';
+import type {ApplyWarning} from './applyLayer';
+import {createDriver} from './drivers/index';
+import type {Driver, MountSpec, WorkerOp} from './drivers/Driver';
+import {checkStore} from './check';
+import type {CheckReport} from './check';
+
+export type {CheckReport, CheckProblem} from './check';
+
+export interface StoreOptions {
+  graphRoot: string;
+  /** A driver name (`overlay`, `fuse-overlayfs`, `vfs`) or a Driver. */
+  driver: string | Driver;
+  /** Path of dist/apply-worker.js. */
+  workerScript: string;
+  /** tspod-helper, for its `userns` mode; without it util-linux unshare is used. */
+  helperPath?: string;
+  /** Run the worker without a user namespace (already root). */
+  direct?: boolean;
+  /** Host user name, for hints. */
+  user?: string;
+  /** argv in front of the userns launcher (tests as root: setpriv to the test user). */
+  prefix?: Array<string>;
+  readOnly?: boolean;
+}
+
+export interface PutLayerOptions {
+  /** Chain ID hex (c/image layerID) of the layer. */
+  id: string;
+  parent?: string;
+  /** The layer blob, already in the BlobStore. */
+  blob: Digest;
+  /** From the image config's rootfs.diff_ids; a mismatch fails and drops the layer. */
+  expectedDiffID?: Digest;
+}
+
+export interface PutLayerResult {
+  layer: Layer;
+  /** True when the layer already existed (nothing was applied). */
+  reused: boolean;
+  warnings: Array<ApplyWarning>;
+}
+
+const LAYOUT_FILE = `layout.json`;
+
+export class Store {
+  readonly graphRoot: string;
+  readonly driver: Driver;
+  readonly blobs: BlobStore;
+  readonly layers: LayerStore;
+  readonly images: ImageStore;
+  readonly containers: ContainerStore;
+  /** Whole-store lock: shared by everyday operations, exclusive for check --repair / reset. */
+  readonly storeLock: LockFile;
+  private readonly opts: StoreOptions;
+  private workerClient: WorkerClient | undefined;
+
+  private constructor(opts: StoreOptions, driver: Driver) {
+    this.opts = opts;
+    this.graphRoot = opts.graphRoot;
+    this.driver = driver;
+    const ro = opts.readOnly ? {readOnly: true} : {};
+    this.blobs = new BlobStore(join(opts.graphRoot, `blobs`));
+    this.layers = new LayerStore(opts.graphRoot, driver, ops => this.runOps(ops), ro);
+    this.images = new ImageStore(opts.graphRoot, driver.storeName, ro);
+    this.containers = new ContainerStore(opts.graphRoot, driver.storeName, ro);
+    this.storeLock = new LockFile(join(opts.graphRoot, `storage.lock`), ro);
+  }
+
+  /** Opens (creating if needed) the store; refuses a layout written by a newer tspod. */
+  static async open(opts: StoreOptions): Promise<Store> {
+    if (!opts.readOnly) await mkdir(opts.graphRoot, {recursive: true, mode: 0o700});
+    await checkLayout(opts.graphRoot, !opts.readOnly);
+    const driver = typeof opts.driver === `string` ? createDriver(opts.driver, opts.graphRoot) : opts.driver;
+    const store = new Store(opts, driver);
+    if (!opts.readOnly) {
+      await store.layers.cleanupIncomplete();
+      await store.images.cleanupIncomplete();
+    }
+    return store;
+  }
+
+  /** The apply worker (started on first use, in the user namespace). */
+  worker(): WorkerClient {
+    this.workerClient ??= new WorkerClient({
+      workerScript: this.opts.workerScript,
+      ...(this.opts.helperPath ? {helperPath: this.opts.helperPath} : {}),
+      ...(this.opts.direct ? {direct: true} : {}),
+      ...(this.opts.user ? {user: this.opts.user} : {}),
+      ...(this.opts.prefix ? {prefix: this.opts.prefix} : {}),
+    });
+    return this.workerClient;
+  }
+
+  private async runOps(ops: Array<WorkerOp>): Promise<void> {
+    if (ops.length > 0) await this.worker().runAll(ops);
+  }
+
+  /**
+   * Applies a layer blob as layer `id` on `parent` (both chain IDs), unless a
+   * complete layer with that id exists. The diffID is recomputed while applying.
+   */
+  async putLayer(o: PutLayerOptions): Promise<PutLayerResult> {
+    const begun = await this.layers.begin(o.id, o.parent);
+    if (begun.state === `exists`) return {layer: begun.layer, reused: true, warnings: []};
+    try {
+      await this.runOps(begun.prep.before);
+      const r = await this.worker().apply({
+        blob: this.blobs.path(o.blob),
+        target: begun.prep.dir,
+        whiteouts: this.driver.whiteouts,
+        ...(o.expectedDiffID ? {expectedDiffID: o.expectedDiffID} : {}),
+      });
+      const layer = await this.layers.commit(o.id, {
+        diffDigest: r.diffID,
+        diffSize: r.size,
+        compressedDigest: o.blob,
+        compressedSize: (await this.blobs.size(o.blob)) ?? 0,
+      });
+      return {layer, reused: false, warnings: r.warnings};
+    } catch (err) {
+      await this.layers.abort(o.id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Creates a container record and its writable layer on top of the image's top layer. */
+  async createContainer(o: {id?: string, names?: Array<string>, image?: string, metadata?: Record<string, unknown>}): Promise<ContainerRecord> {
+    const id = o.id ?? newContainerId();
+    let parent: string | undefined;
+    if (o.image) {
+      const img = await this.images.get(o.image);
+      if (!img) throw new TspodError(`NoSuchImage`, `image ${o.image} not found in the store`);
+      parent = img.topLayer;
+    }
+    const begun = await this.layers.begin(id, parent, {readWrite: true});
+    if (begun.state === `exists`) throw new TspodError(`NameInUse`, `a layer with id ${id} already exists`);
+    try {
+      await this.runOps(begun.prep.before);
+      const c = await this.containers.create({id, ...(o.names ? {names: o.names} : {}), image: o.image ?? ``, layer: id, ...(o.metadata ? {metadata: o.metadata} : {})});
+      await this.layers.commit(id);
+      return c;
+    } catch (err) {
+      await this.layers.abort(id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The mount that gives container `id` its root file system at `target` (default: the layer's merged dir). */
+  async mountSpec(containerId: string, target?: string): Promise<MountSpec> {
+    const c = await this.containers.get(containerId);
+    if (!c) throw new TspodError(`NoSuchContainer`, `no container with id ${containerId}`);
+    return this.driver.mountSpec(c.layer, target ?? join(this.driver.home, c.layer, `merged`));
+  }
+
+  async deleteContainer(id: string): Promise<void> {
+    const c = await this.containers.delete(id);
+    if (await this.layers.get(c.layer)) await this.layers.delete(c.layer);
+  }
+
+  /** Removes an image record, then layers no image or container needs, then unreferenced blobs of it. */
+  async deleteImage(id: string): Promise<{image: Image, layers: Array<string>}> {
+    const users = (await this.containers.list()).filter(c => c.image === id);
+    if (users.length > 0)
+      throw new TspodError(`ImageInUse`, `image ${id.slice(0, 12)} is in use by container ${users[0]!.id.slice(0, 12)}`, {hint: `remove the container first, or use --force`});
+    const image = await this.images.delete(id);
+    const layers = await this.gcLayers();
+    const stillUsed = new Set<string>();
+    for (const i of await this.images.list()) stillUsed.add(i.manifestDigest).add(i.configDigest);
+    for (const d of [image.manifestDigest, image.configDigest]) if (!stillUsed.has(d)) await this.blobs.delete(d);
+    return {image, layers};
+  }
+
+  /** Deletes layers that no image, container or other layer references. Returns their ids. */
+  async gcLayers(): Promise<Array<string>> {
+    const needed = new Set<string>();
+    for (const i of await this.images.list()) for (const l of i.layers) needed.add(l);
+    for (const c of await this.containers.list()) needed.add(c.layer);
+    const removed: Array<string> = [];
+    for (;;) {
+      const all = await this.layers.list();
+      const parents = new Set(all.map(l => l.parent).filter((p): p is string => p !== undefined));
+      const victims = all.filter(l => !needed.has(l.id) && !parents.has(l.id) && !l.flags?.incomplete);
+      if (victims.length === 0) return removed;
+      for (const v of victims) {
+        await this.layers.delete(v.id);
+        removed.push(v.id);
+      }
+    }
+  }
+
+  /** Finds (and with repair, removes) damage: see check.ts. Takes storage.lock exclusively when repairing. */
+  async check(opts: {repair?: boolean} = {}): Promise<CheckReport> {
+    const run = () => checkStore(this, {repair: opts.repair ?? false});
+    return opts.repair ? this.storeLock.withWrite(run) : this.storeLock.withRead(run);
+  }
+
+  async close(): Promise<void> {
+    await this.workerClient?.close();
+    this.layers.close();
+    this.images.close();
+    this.containers.close();
+    this.storeLock.close();
+  }
+}
+
+async function checkLayout(graphRoot: string, write: boolean): Promise<void> {
+  const file = join(graphRoot, LAYOUT_FILE);
+  let version: number | undefined;
+  try {
+    version = (JSON.parse(await readFile(file, `utf8`)) as {version?: number}).version;
+  } catch {}
+  if (version === undefined) {
+    // A new store, or one from before the layout file existed (none of those shipped).
+    const entries = await readdir(graphRoot).catch(() => [] as Array<string>);
+    if (write) await writeJsonAtomic(file, {version: LAYOUT_VERSION, created: new Date().toISOString(), existing: entries.length > 0});
+    return;
+  }
+  if (version > LAYOUT_VERSION)
+    throw new TspodError(`Storage`, `the store at \`${graphRoot}\` has layout version ${version}, newer than this tspod understands (${LAYOUT_VERSION})`, {hint: `upgrade tspod, or use another --root`});
+  // version < LAYOUT_VERSION: migrations go here when the layout changes.
+}
+
+/** True when the store directory exists and has a layout file. */
+export async function storeExists(graphRoot: string): Promise<boolean> {
+  return stat(join(graphRoot, LAYOUT_FILE)).then(() => true, () => false);
+}

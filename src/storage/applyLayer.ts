@@ -1,0 +1,439 @@
+// Applies one layer tarball (gzip, zstd or plain) to a layer directory, computing
+// the diffID (sha256 of the uncompressed tar) while extracting. It runs as root
+// inside the user namespace (applyWorker.ts), so image owners land on subordinate
+// ids. Hostile entries never write outside the layer root: names are normalised
+// and every path is resolved component by component with lstat, symlinks being
+// resolved *within* the root (as under chroot, like docker's chrootarchive), and
+// files are created with O_EXCL so no final symlink is ever followed.
+import {
+  closeSync, createReadStream, createWriteStream, linkSync, lstatSync, lchownSync, chmodSync,
+  lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, rmSync, symlinkSync, utimesSync,
+  readFileSync,
+} from 'node:fs';
+import type {Stats} from 'node:fs';
+import {posix} from 'node:path';
+import {Transform, PassThrough} from 'node:stream';
+import type {Readable} from 'node:stream';
+import {pipeline} from 'node:stream/promises';
+import {createGunzip} from 'node:zlib';
+import tar from 'tar-stream';
+import {Decompress} from 'fzstd';
+import {Digester} from '../oci/digest';
+import type {Digest} from '../oci/digest';
+import {mkWhiteout, mknod, mkfifo, lsetxattr, S_IFCHR, S_IFBLK} from '../sys/fs';
+import {errCode} from '../sys/errors';
+import type {WhiteoutFormat} from './drivers/Driver';
+
+export const OPAQUE_XATTR = `user.overlay.opaque`;
+const WH_PREFIX = `.wh.`;
+const WH_OPAQUE = `.wh..wh..opq`;
+const OVERFLOW_ID = 65534;
+
+/** The header fields used here (tar-stream's, loosely typed: pax is a string map). */
+interface TarHeader {
+  name: string;
+  type?: string | null;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  mtime?: Date;
+  linkname?: string | null;
+  devmajor?: number;
+  devminor?: number;
+  pax?: Record<string, string> | null;
+}
+
+export interface ApplyOptions {
+  /** The blob (compressed or not; the format is sniffed from its first bytes). */
+  blob: string;
+  /** Layer directory; it must exist. */
+  target: string;
+  whiteouts: WhiteoutFormat;
+  /** When given, a different diffID fails the apply (the caller then deletes the layer). */
+  expectedDiffID?: Digest;
+  /** Host user name, for the usermod hint. */
+  user?: string;
+  /** /proc/self/uid_map and gid_map contents (read by the worker). */
+  uidMap?: string;
+  gidMap?: string;
+}
+
+export interface ApplyWarning {
+  code: `devices-skipped` | `ids-overflow` | `xattrs-skipped` | `ownership-skipped`;
+  message: string;
+  hint?: string;
+}
+
+export interface ApplyResult {
+  diffID: Digest;
+  /** Bytes of uncompressed tar. */
+  size: number;
+  warnings: Array<ApplyWarning>;
+}
+
+export class LayerError extends Error {
+  readonly code = `BadLayer`;
+  constructor(message: string) {
+    super(message);
+    this.name = `LayerError`;
+  }
+}
+
+export async function applyLayer(opts: ApplyOptions): Promise<ApplyResult> {
+  const root = opts.target.replace(/\/+$/, ``) || `/`;
+  const st = new ApplyState(root, opts);
+  const hasher = new Digester();
+  const extract = tar.extract();
+  const feeding = pipeline(
+    createReadStream(opts.blob),
+    decompressorFor(opts.blob),
+    new Transform({transform(chunk: Buffer, _e, cb) {
+      hasher.update(chunk);
+      cb(null, chunk);
+    }}),
+    extract,
+  );
+  try {
+    for await (const entry of extract) {
+      await st.entry(entry.header as unknown as TarHeader, entry as unknown as Readable);
+      entry.resume();
+    }
+    await feeding;
+  } catch (err) {
+    extract.destroy();
+    await feeding.catch(() => undefined);
+    throw err;
+  }
+  st.finish();
+  const diffID = hasher.digest();
+  if (opts.expectedDiffID !== undefined && diffID !== opts.expectedDiffID)
+    throw new LayerError(`layer diffID mismatch: the image config says ${opts.expectedDiffID}, the layer is ${diffID}`);
+  return {diffID, size: hasher.size, warnings: st.warnings()};
+}
+
+function decompressorFor(blob: string): Transform {
+  const fd = openSync(blob, `r`);
+  const magic = Buffer.alloc(4);
+  try {
+    readSync(fd, magic, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (magic[0] === 0x1f && magic[1] === 0x8b) return createGunzip();
+  if (magic.readUInt32LE(0) === 0xfd2fb528) return zstdTransform();
+  return new PassThrough();
+}
+
+function zstdTransform(): Transform {
+  const t: Transform = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      try {
+        d.push(chunk);
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+    flush(cb) {
+      try {
+        d.push(new Uint8Array(0), true);
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+  });
+  const d = new Decompress(data => {
+    t.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  });
+  return t;
+}
+
+/** Normalises a tar name to a relative path inside the root; throws on `..` escapes. */
+export function cleanName(name: string): string {
+  const n = posix.normalize(`${name.replace(/^\/+/, ``)}`).replace(/\/+$/, ``);
+  if (n === `..` || n.startsWith(`../`))
+    throw new LayerError(`layer entry \`${name}\` points outside the layer`);
+  return n === `` ? `.` : n;
+}
+
+class ApplyState {
+  private readonly root: string;
+  private readonly opts: ApplyOptions;
+  /** Paths (relative) this layer created: vfs opaque dirs keep them. */
+  private readonly created = new Set<string>();
+  private readonly dirTimes: Array<[string, Date]> = [];
+  private devicesSkipped = 0;
+  private firstDevice = ``;
+  private xattrsSkipped = new Set<string>();
+  private overflow: {file: string, kind: `uid` | `gid`, id: number} | undefined;
+  private maxUid = 0;
+  private maxGid = 0;
+  private ownershipSkipped = false;
+
+  constructor(root: string, opts: ApplyOptions) {
+    this.root = root;
+    this.opts = opts;
+  }
+
+  /** Resolves `rel` inside the root; symlinks are followed within the root, except a final one unless followLast. */
+  resolve(rel: string, followLast: boolean): string {
+    const todo = rel.split(`/`).filter(c => c !== `` && c !== `.`);
+    const done: Array<string> = [];
+    let hops = 0;
+    while (todo.length > 0) {
+      const c = todo.shift()!;
+      if (c === `.`) continue;
+      if (c === `..`) {
+        done.pop();
+        continue;
+      }
+      const p = `${this.root}/${[...done, c].join(`/`)}`;
+      const s = lstatOrUndefined(p);
+      if (s?.isSymbolicLink() && (todo.length > 0 || followLast)) {
+        if (++hops > 40) throw new LayerError(`too many levels of symbolic links resolving \`${rel}\` in the layer`);
+        const target = readlinkSync(p);
+        if (target.startsWith(`/`)) done.length = 0;
+        todo.unshift(...target.split(`/`).filter(x => x !== `` && x !== `.`));
+        continue;
+      }
+      if (s && !s.isDirectory() && todo.length > 0)
+        throw new LayerError(`layer entry \`${rel}\`: \`${[...done, c].join(`/`)}\` is not a directory`);
+      done.push(c);
+    }
+    return done.length === 0 ? this.root : `${this.root}/${done.join(`/`)}`;
+  }
+
+  /** Parent directory (created if missing), resolved within the root, plus the final path. */
+  private place(rel: string): {dir: string, path: string, base: string} {
+    const dirRel = posix.dirname(rel);
+    const base = posix.basename(rel);
+    const dir = dirRel === `.` ? this.root : this.resolve(dirRel, true);
+    this.mkdirs(dir);
+    return {dir, path: `${dir}/${base}`, base};
+  }
+
+  private mkdirs(abs: string): void {
+    if (abs === this.root) return;
+    const s = lstatOrUndefined(abs);
+    if (s?.isDirectory()) return;
+    if (s) throw new LayerError(`\`${abs.slice(this.root.length + 1)}\` is not a directory`);
+    this.mkdirs(abs.slice(0, abs.lastIndexOf(`/`)) || `/`);
+    mkdirSync(abs, 0o755);
+  }
+
+  async entry(h: TarHeader, data: Readable): Promise<void> {
+    const type = h.type ?? `file`;
+    if (type === `pax-global-header` || type === `gnu-long-link-path` || type === `gnu-long-path` || type === `pax-header`) return;
+    const rel = cleanName(h.name);
+    if (rel === `.`) {
+      if (type === `directory`) this.meta(this.root, h, `.`);
+      return;
+    }
+    const {dir, path, base} = this.place(rel);
+    const relPath = path.slice(this.root.length + 1);
+
+    if (base.startsWith(WH_PREFIX)) {
+      this.whiteout(dir, base);
+      return;
+    }
+
+    const existing = lstatOrUndefined(path);
+    if (existing && !(existing.isDirectory() && type === `directory`))
+      rmSync(path, {recursive: true, force: true});
+
+    switch (type) {
+      case `directory`:
+        if (!existing?.isDirectory()) mkdirSync(path, 0o700);
+        break;
+      case `file`:
+      case `contiguous-file`:
+        await writeFile(path, data);
+        break;
+      case `symlink`:
+        symlinkSync(h.linkname ?? ``, path);
+        break;
+      case `link`: {
+        const targetRel = cleanName(h.linkname ?? ``);
+        if (targetRel === `.`) throw new LayerError(`hard link \`${h.name}\` to the layer root`);
+        const {path: target} = this.placeExisting(targetRel);
+        const ts = lstatOrUndefined(target);
+        if (!ts) throw new LayerError(`hard link \`${h.name}\`: target \`${h.linkname}\` is not in the layer`);
+        if (ts.isDirectory()) throw new LayerError(`hard link \`${h.name}\` to a directory`);
+        linkSync(target, path);
+        this.created.add(relPath);
+        return; // a hard link shares the target's metadata
+      }
+      case `fifo`:
+        mkfifo(path, h.mode ?? 0o644);
+        break;
+      case `character-device`:
+      case `block-device`:
+        if (type === `character-device` && !h.devmajor && !h.devminor && this.opts.whiteouts === `overlay`) {
+          mkWhiteout(path);
+          this.created.add(relPath);
+          return;
+        }
+        try {
+          mknod(path, (type === `character-device` ? S_IFCHR : S_IFBLK) | ((h.mode ?? 0o600) & 0o7777), h.devmajor ?? 0, h.devminor ?? 0);
+        } catch (err) {
+          if (errCode(err) !== `EPERM` && errCode(err) !== `EACCES`) throw err;
+          if (this.devicesSkipped++ === 0) this.firstDevice = relPath;
+          return;
+        }
+        break;
+      default:
+        throw new LayerError(`layer entry \`${h.name}\` has unsupported type ${type}`);
+    }
+    this.created.add(relPath);
+    this.meta(path, h, relPath);
+  }
+
+  /** A hard link target: resolved without following its final component. */
+  private placeExisting(rel: string): {path: string} {
+    const dirRel = posix.dirname(rel);
+    const dir = dirRel === `.` ? this.root : this.resolve(dirRel, true);
+    return {path: `${dir}/${posix.basename(rel)}`};
+  }
+
+  private whiteout(dir: string, base: string): void {
+    const dirRel = dir === this.root ? `` : dir.slice(this.root.length + 1);
+    if (base === WH_OPAQUE) {
+      if (this.opts.whiteouts === `overlay`) {
+        lsetxattr(dir, OPAQUE_XATTR, `y`);
+      } else {
+        for (const name of readdirSync(dir)) {
+          const childRel = dirRel === `` ? name : `${dirRel}/${name}`;
+          if (!this.created.has(childRel)) rmSync(`${dir}/${name}`, {recursive: true, force: true});
+        }
+      }
+      return;
+    }
+    const name = base.slice(WH_PREFIX.length);
+    if (name === `` || name === `.` || name === `..` || name.includes(`/`))
+      throw new LayerError(`bad whiteout \`${base}\``);
+    const victim = `${dir}/${name}`;
+    rmSync(victim, {recursive: true, force: true});
+    if (this.opts.whiteouts === `overlay`) mkWhiteout(victim);
+  }
+
+  private meta(path: string, h: TarHeader, relPath: string): void {
+    const isLink = h.type === `symlink`;
+    this.chown(path, h.uid ?? 0, h.gid ?? 0, relPath);
+    if (!isLink) chmodSync(path, (h.mode ?? 0o644) & 0o7777);
+    for (const [k, v] of Object.entries(h.pax ?? {})) {
+      if (!k.startsWith(`SCHILY.xattr.`)) continue;
+      const name = k.slice(`SCHILY.xattr.`.length);
+      try {
+        lsetxattr(path, name, Buffer.from(String(v), `utf8`));
+      } catch {
+        this.xattrsSkipped.add(name);
+      }
+    }
+    const mtime = h.mtime ?? new Date(0);
+    if (h.type === `directory`) this.dirTimes.push([path, mtime]);
+    else if (isLink) lutimesSync(path, mtime, mtime);
+    else utimesSync(path, mtime, mtime);
+  }
+
+  private chown(path: string, uid: number, gid: number, relPath: string): void {
+    if (this.ownershipSkipped) return;
+    this.maxUid = Math.max(this.maxUid, uid);
+    this.maxGid = Math.max(this.maxGid, gid);
+    try {
+      lchownSync(path, uid, gid);
+      return;
+    } catch (err) {
+      if (errCode(err) === `EPERM`) {
+        this.ownershipSkipped = true;
+        return;
+      }
+      if (errCode(err) !== `EINVAL`) throw err;
+    }
+    // One of the ids is not mapped in this user namespace.
+    const uidOk = tryChown(path, uid, -1);
+    const gidOk = tryChown(path, -1, gid);
+    if (!uidOk) tryChown(path, OVERFLOW_ID, -1);
+    if (!gidOk) tryChown(path, -1, OVERFLOW_ID);
+    if (!this.overflow) this.overflow = {file: relPath, kind: uidOk ? `gid` : `uid`, id: uidOk ? gid : uid};
+  }
+
+  finish(): void {
+    this.dirTimes.sort((a, b) => b[0].length - a[0].length);
+    for (const [p, t] of this.dirTimes) utimesSync(p, t, t);
+  }
+
+  warnings(): Array<ApplyWarning> {
+    const out: Array<ApplyWarning> = [];
+    if (this.devicesSkipped > 0)
+      out.push({code: `devices-skipped`, message: `skipped ${this.devicesSkipped} device node(s) (the first is \`/${this.firstDevice}\`): device nodes cannot be created rootless`});
+    if (this.overflow) {
+      const o = this.overflow;
+      const w: ApplyWarning = {code: `ids-overflow`, message: `file \`/${o.file}\` is owned by ${o.kind} ${o.id}, which is outside the ids mapped for this user; it and any like it are owned by ${OVERFLOW_ID} (nobody) instead`};
+      const hint = usermodHint(this.opts, this.maxUid, this.maxGid);
+      if (hint) w.hint = hint;
+      out.push(w);
+    }
+    if (this.xattrsSkipped.size > 0)
+      out.push({code: `xattrs-skipped`, message: `could not set extended attribute(s) ${[...this.xattrsSkipped].join(`, `)}`});
+    if (this.ownershipSkipped)
+      out.push({code: `ownership-skipped`, message: `file owners were not applied: not running as root in a user namespace`});
+    return out;
+  }
+}
+
+function tryChown(path: string, uid: number, gid: number): boolean {
+  try {
+    lchownSync(path, uid, gid);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `usermod --add-subuids A-B USER` for the ids missing between the current range and the max id seen. */
+export function usermodHint(opts: {user?: string, uidMap?: string, gidMap?: string}, maxUid: number, maxGid: number): string | undefined {
+  const parts: Array<string> = [];
+  const user = opts.user ?? `$USER`;
+  for (const [flag, map, max] of [[`--add-subuids`, opts.uidMap, maxUid], [`--add-subgids`, opts.gidMap, maxGid]] as const) {
+    const r = subRange(map ?? readMap(flag === `--add-subuids` ? `uid_map` : `gid_map`));
+    if (!r || max <= r.count) continue;
+    // Container id N (N >= 1) is host id start + N - 1.
+    parts.push(`usermod ${flag} ${r.start + r.count}-${r.start + max - 1} ${user}`);
+  }
+  if (parts.length === 0) return undefined;
+  const r = subRange(opts.uidMap ?? readMap(`uid_map`));
+  const total = r ? ` (so that ${r.start}-${r.start + Math.max(maxUid, maxGid) - 1} is mapped)` : ``;
+  return `${parts.join(` && `)}${total}, then \`tspod system migrate\` and pull again`;
+}
+
+function readMap(name: string): string {
+  try {
+    return readFileSync(`/proc/self/${name}`, `utf8`);
+  } catch {
+    return ``;
+  }
+}
+
+/** The subordinate range: the map line whose inside id is 1. */
+export function subRange(map: string): {start: number, count: number} | undefined {
+  for (const line of map.split(`\n`)) {
+    const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
+    if (inside === 1 && outside !== undefined && count !== undefined) return {start: outside, count};
+  }
+  return undefined;
+}
+
+async function writeFile(path: string, data: Readable): Promise<void> {
+  // `wx` = O_CREAT|O_EXCL: never follows or reuses whatever is at path.
+  await pipeline(data, createWriteStream(path, {flags: `wx`, mode: 0o600}));
+}
+
+function lstatOrUndefined(p: string): Stats | undefined {
+  try {
+    return lstatSync(p);
+  } catch (err) {
+    if (errCode(err) === `ENOENT`) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,37 @@
+// The one place that loads koffi and libc, lazily, the first time a binding is
+// used: commands that never need a syscall never pay for loading the native module.
+import type * as Koffi from 'koffi';
+
+export interface Libc {
+  koffi: typeof Koffi;
+  flock(fd: number, op: number): number;
+  mknod(path: string, mode: number, dev: bigint | number): number;
+  lsetxattr(path: string, name: string, value: Buffer, size: number, flags: number): number;
+  lgetxattr(path: string, name: string, value: Buffer | null, size: number): number;
+  llistxattr(path: string, list: Buffer | null, size: number): number;
+  renameat2(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): number;
+}
+
+let cached: Libc | undefined;
+
+export function libc(): Libc {
+  if (cached) return cached;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const koffi = require(`koffi`) as typeof Koffi;
+  const lib = koffi.load(`libc.so.6`);
+  cached = {
+    koffi,
+    flock: lib.func(`int flock(int fd, int op)`),
+    mknod: lib.func(`int mknod(const char *path, uint32_t mode, uint64_t dev)`),
+    lsetxattr: lib.func(`int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)`),
+    lgetxattr: lib.func(`intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)`),
+    llistxattr: lib.func(`intptr_t llistxattr(const char *path, _Out_ void *list, size_t size)`),
+    renameat2: lib.func(`int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)`),
+  };
+  return cached;
+}
+
+/** errno of the last call on this thread; read it right after the call. */
+export function lastErrno(): number {
+  return libc().koffi.errno();
+}
