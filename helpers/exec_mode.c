@@ -1,0 +1,247 @@
+/* `exec PLANFILE|-`: join every namespace of a running container (setns, user first),
+   fork so the pid namespace applies, set credentials and exec. The parent forwards
+   signals (or relays the pty) and exits with the command's status; with `detach` it
+   exits once the command has been exec'd. Plan directives: pid, namespaces, user,
+   groups, cwd, caps, no-new-privs, env, args, terminal, detach, status-fd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "caps.h"
+#include "exec.h"
+#include "exec_mode.h"
+#include "plan.h"
+#include "pty.h"
+#include "userns.h"
+#include "utils.h"
+
+struct ns_kind
+{
+  const char *name;   /* /proc/PID/ns/NAME */
+  int flag;
+};
+
+static const struct ns_kind NS[] = {
+  { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS }, { "pid", CLONE_NEWPID }, { "uts", CLONE_NEWUTS },
+  { "ipc", CLONE_NEWIPC }, { "net", CLONE_NEWNET }, { "cgroup", CLONE_NEWCGROUP },
+};
+#define N_NS (sizeof NS / sizeof NS[0])
+
+static int
+num (const struct directive *d, int i, unsigned long long *out, helper_error_t *err)
+{
+  if (i >= d->argc || parse_u64 (d->argv[i], out) < 0)
+    return helper_make_error (err, 0, "plan", "directive `%s`: bad number", d->kw);
+  return 0;
+}
+
+static int
+join_namespaces (const struct plan *p, unsigned long long pid, helper_error_t *err)
+{
+  int fds[N_NS];
+  size_t i;
+  const struct directive *d = plan_find (p, "namespaces");
+  for (i = 0; i < N_NS; i++)
+    {
+      char path[64], self[64];
+      struct stat a, b;
+      int j, wanted = d == NULL;
+      fds[i] = -1;
+      for (j = 0; d && j < d->argc; j++)
+        if (strcmp (d->argv[j], NS[i].name) == 0)
+          wanted = 1;
+      if (!wanted)
+        continue;
+      snprintf (path, sizeof path, "/proc/%llu/ns/%s", pid, NS[i].name);
+      snprintf (self, sizeof self, "/proc/self/ns/%s", NS[i].name);
+      if (stat (path, &a) < 0)
+        return helper_make_error (err, errno, "setns", "the container process `%llu` is gone", pid);
+      if (stat (self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+        continue; /* already there (setns into our own user namespace is EINVAL) */
+      fds[i] = open (path, O_RDONLY | O_CLOEXEC);
+      if (fds[i] < 0)
+        return helper_make_error (err, errno, "setns", "open `%s`", path);
+    }
+  for (i = 0; i < N_NS; i++)
+    if (fds[i] >= 0)
+      {
+        if (setns (fds[i], NS[i].flag) < 0)
+          return helper_make_error (err, errno, "setns", "join the %s namespace of `%llu`", NS[i].name, pid);
+        close (fds[i]);
+        if (NS[i].flag == CLONE_NEWUSER && become_root (err) < 0)
+          return -1;
+      }
+  return 0;
+}
+
+/* The forked child: credentials, cwd, exec. Returns the exit code on failure. */
+static int
+child (const struct plan *p, int status_fd, int term_sock, helper_error_t *err)
+{
+  struct creds cr;
+  char **envp, **args = NULL;
+  const char *cwd = "/";
+  size_t nenv = 0, i;
+  int code = 125;
+  memset (&cr, 0, sizeof cr);
+  envp = xmalloc ((p->n + 1) * sizeof (char *));
+  for (i = 0; i < p->n; i++)
+    {
+      const struct directive *d = &p->d[i];
+      unsigned long long a, b;
+      int j;
+      if (strcmp (d->kw, "user") == 0)
+        {
+          if (num (d, 0, &a, err) < 0 || num (d, 1, &b, err) < 0)
+            return 125;
+          cr.have_user = 1;
+          cr.uid = (uid_t) a;
+          cr.gid = (gid_t) b;
+        }
+      else if (strcmp (d->kw, "groups") == 0)
+        {
+          cr.have_groups = 1;
+          cr.ngroups = d->argc;
+          cr.groups = xmalloc ((d->argc + 1) * sizeof (gid_t));
+          for (j = 0; j < d->argc; j++)
+            {
+              if (num (d, j, &a, err) < 0)
+                return 125;
+              cr.groups[j] = (gid_t) a;
+            }
+        }
+      else if (strcmp (d->kw, "caps") == 0 && d->argc == 5)
+        {
+          unsigned long long v[5];
+          for (j = 0; j < 5; j++)
+            v[j] = strtoull (d->argv[j], NULL, 16);
+          cr.have_caps = 1;
+          cr.caps.bounding = v[0];
+          cr.caps.effective = v[1];
+          cr.caps.permitted = v[2];
+          cr.caps.inheritable = v[3];
+          cr.caps.ambient = v[4];
+        }
+      else if (strcmp (d->kw, "no-new-privs") == 0)
+        cr.no_new_privs = 1;
+      else if (strcmp (d->kw, "cwd") == 0 && d->argc == 1)
+        cwd = d->argv[0];
+      else if (strcmp (d->kw, "env") == 0)
+        {
+          envp = xrealloc (envp, (p->n + nenv + d->argc + 1) * sizeof (char *));
+          for (j = 0; j < d->argc; j++)
+            envp[nenv++] = d->argv[j];
+        }
+      else if (strcmp (d->kw, "args") == 0)
+        args = d->argv;
+    }
+  envp[nenv] = NULL;
+  if (term_sock >= 0)
+    {
+      if (pty_setup_child (term_sock, err) < 0)
+        return 125;
+      close (term_sock);
+    }
+  else
+    setsid ();
+  if (chdir (cwd) < 0)
+    {
+      helper_make_error (err, errno, "cwd", "chdir `%s`", cwd);
+      return 126;
+    }
+  if (creds_apply (&cr, err) < 0)
+    return 125;
+  if (close_fds_except (status_fd, err) < 0)
+    return 125;
+  exec_command (args, envp, &code, err);
+  return code;
+}
+
+/* tspod-helper exec PLANFILE|- */
+int
+helper_exec_main (int argc, char **argv)
+{
+  helper_error_t err = NULL;
+  struct plan plan;
+  const struct directive *d;
+  unsigned long long pid = 0, sfd;
+  int status_fd = -1, plan_fd, term[2] = { -1, -1 }, terminal, detach;
+  pid_t c;
+
+  if (argc != 1)
+    {
+      dprintf (2, "tspod-helper: usage: tspod-helper exec PLANFILE|-\n");
+      return 125;
+    }
+  plan_fd = strcmp (argv[0], "-") == 0 ? 3 : open (argv[0], O_RDONLY | O_CLOEXEC);
+  if (plan_fd < 0)
+    {
+      helper_make_error (&err, errno, "plan", "open plan `%s`", argv[0]);
+      goto fail;
+    }
+  if (plan_read (plan_fd, &plan, &err) < 0)
+    goto fail;
+  close (plan_fd);
+  if ((d = plan_find (&plan, "status-fd")) && num (d, 0, &sfd, &err) == 0)
+    {
+      status_fd = (int) sfd;
+      fcntl (status_fd, F_SETFD, FD_CLOEXEC);
+    }
+  if ((d = plan_find (&plan, "pid")) == NULL || num (d, 0, &pid, &err) < 0)
+    {
+      helper_make_error (&err, 0, "plan", "exec needs `pid`");
+      goto fail;
+    }
+  terminal = plan_find (&plan, "terminal") != NULL;
+  detach = plan_find (&plan, "detach") != NULL;
+  if (join_namespaces (&plan, pid, &err) < 0)
+    goto fail;
+  if (terminal && socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, term) < 0)
+    {
+      helper_make_error (&err, errno, "terminal", "socketpair");
+      goto fail;
+    }
+  c = fork ();
+  if (c < 0)
+    {
+      helper_make_error (&err, errno, "exec", "fork");
+      goto fail;
+    }
+  if (c == 0)
+    {
+      int code;
+      if (term[0] >= 0)
+        close (term[0]);
+      code = child (&plan, status_fd, term[1], &err);
+      helper_error_report (err, status_fd, 1);
+      _exit (code);
+    }
+  if (term[1] >= 0)
+    close (term[1]);
+  if (status_fd >= 0)
+    close (status_fd);
+  if (detach)
+    return 0;
+  forward_signals_to (c);
+  if (terminal)
+    {
+      int master = pty_receive_master (term[0], &err);
+      close (term[0]);
+      if (master >= 0)
+        {
+          pty_relay (master, c);
+          close (master);
+        }
+      helper_error_release (&err);
+    }
+  return wait_exit_code (c);
+
+fail:
+  helper_error_report (err, status_fd, 1);
+  return 125;
+}

@@ -1,0 +1,184 @@
+/* Network hooks for `run`. P joins namespaces named by path before cloning C, starts the
+   network backend (pasta, slirp4netns) once C's namespaces exist and its id maps are
+   written, waits for the backend to say it is ready, optionally hands C's pid to Node
+   and waits for its go, and only then releases C. Hooks die with P (PR_SET_PDEATHSIG):
+   a backend never outlives the container's keeper. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "hooks.h"
+#include "utils.h"
+
+#define HOOK_READY_TIMEOUT_MS 30000
+
+int
+hooks_is_parent_directive (const char *kw)
+{
+  return strcmp (kw, "join-ns") == 0 || strcmp (kw, "net-hook") == 0 || strcmp (kw, "sync-fds") == 0;
+}
+
+static int
+join_one (const struct plan *p, const char *type, int nstype, helper_error_t *err)
+{
+  size_t i;
+  for (i = 0; i < p->n; i++)
+    {
+      const struct directive *d = &p->d[i];
+      cleanup_close int fd = -1;
+      if (strcmp (d->kw, "join-ns") != 0)
+        continue;
+      if (d->argc != 2)
+        return helper_make_error (err, 0, "plan", "directive `join-ns` wants 2 arguments, got %d", d->argc);
+      if (strcmp (d->argv[0], type) != 0)
+        continue;
+      fd = open (d->argv[1], O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return helper_make_error (err, errno, "join-ns", "open `%s`", d->argv[1]);
+      if (setns (fd, nstype) < 0)
+        return helper_make_error (err, errno, "join-ns", "join %s namespace `%s`", type, d->argv[1]);
+      return 1;
+    }
+  return 0;
+}
+
+int
+hooks_join_namespaces (const struct plan *p, unsigned long *ns_flags, int *joined_user, helper_error_t *err)
+{
+  size_t i;
+  int r;
+  *joined_user = 0;
+  for (i = 0; i < p->n; i++)
+    if (strcmp (p->d[i].kw, "join-ns") == 0 && p->d[i].argc == 2 && strcmp (p->d[i].argv[0], "user") != 0
+        && strcmp (p->d[i].argv[0], "net") != 0)
+      return helper_make_error (err, 0, "plan", "`join-ns`: unsupported namespace `%s`", p->d[i].argv[0]);
+  if ((r = join_one (p, "user", CLONE_NEWUSER, err)) < 0)
+    return -1;
+  if (r)
+    {
+      *joined_user = 1;
+      *ns_flags &= ~(unsigned long) CLONE_NEWUSER;
+    }
+  if ((r = join_one (p, "net", CLONE_NEWNET, err)) < 0)
+    return -1;
+  if (r)
+    *ns_flags &= ~(unsigned long) CLONE_NEWNET;
+  return 0;
+}
+
+static char *
+subst_pid (const char *arg, const char *pid)
+{
+  const char *at = strstr (arg, "@PID@");
+  char *s;
+  if (at == NULL)
+    return xstrdup (arg);
+  s = xmalloc (strlen (arg) + strlen (pid) + 1);
+  memcpy (s, arg, at - arg);
+  strcpy (s + (at - arg), pid);
+  strcat (s, at + 5);
+  return s;
+}
+
+static int
+run_hook (const struct directive *d, pid_t pid, helper_error_t *err)
+{
+  char pidbuf[32], c;
+  char **argv;
+  int ready[2], i, status, r;
+  pid_t hook, parent = getpid ();
+  struct pollfd pfd;
+
+  if (d->argc < 1)
+    return helper_make_error (err, 0, "plan", "directive `net-hook` wants a command");
+  snprintf (pidbuf, sizeof pidbuf, "%d", (int) pid);
+  argv = xmalloc ((d->argc + 1) * sizeof (char *));
+  for (i = 0; i < d->argc; i++)
+    argv[i] = subst_pid (d->argv[i], pidbuf);
+  argv[d->argc] = NULL;
+  if (pipe2 (ready, O_CLOEXEC) < 0)
+    return helper_make_error (err, errno, "network", "create pipe");
+  hook = fork ();
+  if (hook < 0)
+    return helper_make_error (err, errno, "network", "fork");
+  if (hook == 0)
+    {
+      int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid () != parent)
+        _exit (125);
+      if (null < 0 || dup2 (null, 0) < 0 || dup2 (ready[1], 3) < 0)
+        _exit (125);
+      syscall (SYS_close_range, 4U, ~0U, 0U);
+      execvp (argv[0], argv);
+      dprintf (2, "tspod-helper: exec `%s`: %s\n", argv[0], strerror (errno));
+      _exit (127);
+    }
+  close (ready[1]);
+  pfd.fd = ready[0];
+  pfd.events = POLLIN;
+  do
+    r = poll (&pfd, 1, HOOK_READY_TIMEOUT_MS);
+  while (r < 0 && errno == EINTR);
+  if (r > 0)
+    {
+      do
+        r = (int) read (ready[0], &c, 1);
+      while (r < 0 && errno == EINTR);
+      close (ready[0]);
+      if (r == 1)
+        return 0;
+      while (waitpid (hook, &status, 0) < 0 && errno == EINTR)
+        ;
+      if (WIFEXITED (status))
+        return helper_make_error (err, 0, "network", "network backend `%s` exited with status %d before it was ready",
+                                  argv[0], WEXITSTATUS (status));
+      return helper_make_error (err, 0, "network", "network backend `%s` was killed before it was ready", argv[0]);
+    }
+  close (ready[0]);
+  kill (hook, SIGKILL);
+  waitpid (hook, &status, 0);
+  return helper_make_error (err, 0, "network", "network backend `%s` was not ready after %d s", argv[0],
+                            HOOK_READY_TIMEOUT_MS / 1000);
+}
+
+int
+hooks_run_net_hooks (const struct plan *p, pid_t pid, helper_error_t *err)
+{
+  size_t i;
+  for (i = 0; i < p->n; i++)
+    if (strcmp (p->d[i].kw, "net-hook") == 0 && run_hook (&p->d[i], pid, err) < 0)
+      return -1;
+  return 0;
+}
+
+int
+hooks_sync (const struct plan *p, pid_t pid, helper_error_t *err)
+{
+  const struct directive *d = plan_find (p, "sync-fds");
+  unsigned long long notify, go;
+  char buf[32], c = 0;
+  ssize_t n;
+  if (d == NULL)
+    return 0;
+  if (d->argc != 2 || parse_u64 (d->argv[0], &notify) < 0 || parse_u64 (d->argv[1], &go) < 0)
+    return helper_make_error (err, 0, "plan", "directive `sync-fds` wants two fd numbers");
+  n = snprintf (buf, sizeof buf, "%d\n", (int) pid);
+  if (write_all ((int) notify, buf, (size_t) n) < 0)
+    return helper_make_error (err, errno, "sync", "write the container pid");
+  close ((int) notify);
+  do
+    n = read ((int) go, &c, 1);
+  while (n < 0 && errno == EINTR);
+  close ((int) go);
+  if (n != 1 || c != '0')
+    return helper_make_error (err, 0, "sync", "the caller did not release the container");
+  return 0;
+}

@@ -1,0 +1,43 @@
+/* tspod-helper: mode dispatch. See README.md for the protocol. */
+#include <stdio.h>
+#include <string.h>
+#include "exec_mode.h"
+#include "init.h"
+#include "monitor.h"
+#include "run.h"
+#include "userns.h"
+
+static void
+usage (void)
+{
+  dprintf (2, "usage: tspod-helper userns [--] CMD [ARGS...]\n"
+              "       tspod-helper run PLANFILE|-\n"
+              "       tspod-helper init [--] CMD [ARGS...]\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2)
+    {
+      usage ();
+      return 125;
+    }
+  if (strcmp (argv[1], "userns") == 0)
+    return helper_userns_main (argc - 2, argv + 2);
+  if (strcmp (argv[1], "run") == 0)
+    return helper_run_main (argc - 2, argv + 2);
+  if (strcmp (argv[1], "init") == 0)
+    return helper_init_main (argc - 2, argv + 2);
+  if (strcmp (argv[1], "monitor") == 0)
+    return helper_monitor_main (argc - 2, argv + 2);
+  if (strcmp (argv[1], "exec") == 0)
+    return helper_exec_main (argc - 2, argv + 2);
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("tspod-helper 1\n");
+      return 0;
+    }
+  usage ();
+  return 125;
+}

@@ -1,0 +1,755 @@
+/* `monitor`: keeps one detached container (conmon's role). Started by tspod with
+   setsid; it is a subreaper, forks `tspod-helper run PLAN` whose plan says `detach`
+   (run exits once the container is released, so the container becomes this process's
+   child), then holds the container's stdout/stderr (or pty master), writes them to a
+   k8s-file log, serves attach clients on a unix socket, records the exit code
+   atomically, applies the restart policy and finally runs the exit command.
+   One process per container besides the container itself; see README.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "monitor.h"
+#include "plan.h"
+#include "pty.h"
+#include "utils.h"
+
+#define MAX_CLIENTS 16
+#define LINE_MAX_BYTES 16384
+
+enum { RESTART_NO, RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_UNLESS_STOPPED };
+/* Frame types on the attach socket: 5-byte header {type, u32 big-endian length}. */
+enum { FR_STDIN = 0, FR_STDOUT = 1, FR_STDERR = 2, FR_EXIT = 3, FR_CLOSE_STDIN = 4, FR_RESIZE = 5 };
+
+struct opts
+{
+  const char *plan, *log, *exit_file, *pid_file, *sock_path, *stop_marker;
+  unsigned long long log_max, restart_max;
+  int restart, keep_stdin, terminal, status_fd, wait_attach;
+  char **exit_cmd;
+  int n_exit;
+};
+
+struct stream
+{
+  int fd;
+  const char *name;
+  char buf[LINE_MAX_BYTES];
+  size_t len;
+};
+
+struct client
+{
+  int fd;
+  char in[8192 + 5];
+  size_t in_len;
+};
+
+static struct opts o;
+static int log_fd = -1;
+static unsigned long long log_size;
+static struct client clients[MAX_CLIENTS];
+static int stdin_fd = -1; /* write end of the container's stdin pipe, or the pty master */
+
+int
+monitor_send_fd (int sock, int fd)
+{
+  struct msghdr msg;
+  struct iovec iov;
+  char byte = 'm';
+  union { char buf[CMSG_SPACE (sizeof (int))]; struct cmsghdr align; } u;
+  struct cmsghdr *cm;
+  memset (&msg, 0, sizeof msg);
+  memset (&u, 0, sizeof u);
+  iov.iov_base = &byte;
+  iov.iov_len = 1;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof u.buf;
+  cm = CMSG_FIRSTHDR (&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (cm), &fd, sizeof (int));
+  return sendmsg (sock, &msg, 0) < 0 ? -1 : 0;
+}
+
+static void
+timestamp (char *out, size_t n)
+{
+  struct timespec ts;
+  struct tm tm;
+  int off;
+  char base[40];
+  clock_gettime (CLOCK_REALTIME, &ts);
+  localtime_r (&ts.tv_sec, &tm);
+  strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+  off = (int) (tm.tm_gmtoff / 60) % (24 * 60);
+  snprintf (out, n, "%.20s.%09d%c%02d:%02d", base, (int) (ts.tv_nsec % 1000000000), off < 0 ? '-' : '+', abs (off) / 60 % 100, abs (off) % 60);
+}
+
+static void
+open_log (void)
+{
+  struct stat st;
+  if (o.log == NULL)
+    return;
+  log_fd = open (o.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  log_size = log_fd >= 0 && fstat (log_fd, &st) == 0 ? (unsigned long long) st.st_size : 0;
+}
+
+/* One k8s-file record: "<time> <stream> <F|P> <text>\n". Rotates to LOG.1 at --log-max. */
+static void
+log_record (const char *stream, int partial, const char *data, size_t len)
+{
+  char ts[64], head[96];
+  struct iovec iov[3];
+  int hl;
+  if (log_fd < 0)
+    return;
+  timestamp (ts, sizeof ts);
+  hl = snprintf (head, sizeof head, "%s %s %c ", ts, stream, partial ? 'P' : 'F');
+  if (o.log_max > 0 && log_size > 0 && log_size + hl + len + 1 > o.log_max)
+    {
+      char old[4096];
+      snprintf (old, sizeof old, "%s.1", o.log);
+      rename (o.log, old);
+      close (log_fd);
+      open_log ();
+      if (log_fd < 0)
+        return;
+    }
+  iov[0].iov_base = head;
+  iov[0].iov_len = hl;
+  iov[1].iov_base = (void *) data;
+  iov[1].iov_len = len;
+  iov[2].iov_base = "\n";
+  iov[2].iov_len = 1;
+  if (writev (log_fd, iov, 3) > 0)
+    log_size += hl + len + 1;
+}
+
+static void
+send_frame (int type, const char *data, size_t len)
+{
+  unsigned char h[5];
+  int i;
+  h[0] = (unsigned char) type;
+  h[1] = (unsigned char) (len >> 24);
+  h[2] = (unsigned char) (len >> 16);
+  h[3] = (unsigned char) (len >> 8);
+  h[4] = (unsigned char) len;
+  for (i = 0; i < MAX_CLIENTS; i++)
+    if (clients[i].fd >= 0)
+      {
+        struct iovec iov[2] = { { h, 5 }, { (void *) data, len } };
+        /* Blocking write: a slow attach client slows the container, as with conmon. */
+        if (writev (clients[i].fd, iov, 2) < 0)
+          {
+            close (clients[i].fd);
+            clients[i].fd = -1;
+          }
+      }
+}
+
+static void
+stream_flush (struct stream *s, int final)
+{
+  char *start = s->buf, *nl;
+  size_t left = s->len;
+  while ((nl = memchr (start, '\n', left)))
+    {
+      log_record (s->name, 0, start, nl - start);
+      left -= nl - start + 1;
+      start = nl + 1;
+    }
+  if (left && (final || left == sizeof s->buf))
+    {
+      log_record (s->name, 1, start, left);
+      left = 0;
+    }
+  memmove (s->buf, start, left);
+  s->len = left;
+}
+
+/* Read what is there; returns 0 at EOF/EIO, 1 otherwise. */
+static int
+stream_read (struct stream *s)
+{
+  ssize_t n;
+  if (s->fd < 0)
+    return 0;
+  do
+    n = read (s->fd, s->buf + s->len, sizeof s->buf - s->len);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && errno == EAGAIN)
+    return 1;
+  if (n <= 0)
+    {
+      stream_flush (s, 1);
+      if (s->fd != stdin_fd)
+        close (s->fd);
+      s->fd = -1;
+      return 0;
+    }
+  send_frame (strcmp (s->name, "stderr") == 0 ? FR_STDERR : FR_STDOUT, s->buf + s->len, n);
+  s->len += n;
+  stream_flush (s, 0);
+  return 1;
+}
+
+static void
+client_input (struct client *c)
+{
+  ssize_t n = read (c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
+  size_t off = 0;
+  if (n <= 0)
+    {
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+      close (c->fd);
+      c->fd = -1;
+      return;
+    }
+  c->in_len += n;
+  while (c->in_len - off >= 5)
+    {
+      unsigned char *h = (unsigned char *) c->in + off;
+      size_t len = ((size_t) h[1] << 24) | ((size_t) h[2] << 16) | ((size_t) h[3] << 8) | h[4];
+      if (len > sizeof c->in - 5)
+        {
+          close (c->fd);
+          c->fd = -1;
+          return;
+        }
+      if (c->in_len - off < 5 + len)
+        break;
+      if (h[0] == FR_STDIN && stdin_fd >= 0)
+        write_all (stdin_fd, h + 5, len);
+      else if (h[0] == FR_CLOSE_STDIN && stdin_fd >= 0 && !o.terminal)
+        {
+          close (stdin_fd);
+          stdin_fd = -1;
+        }
+      else if (h[0] == FR_RESIZE && o.terminal && stdin_fd >= 0 && len == 4)
+        {
+          struct winsize ws;
+          memset (&ws, 0, sizeof ws);
+          ws.ws_row = (unsigned short) ((h[5] << 8) | h[6]);
+          ws.ws_col = (unsigned short) ((h[7] << 8) | h[8]);
+          ioctl (stdin_fd, TIOCSWINSZ, &ws);
+        }
+      off += 5 + len;
+    }
+  memmove (c->in, c->in + off, c->in_len - off);
+  c->in_len -= off;
+}
+
+static void
+accept_client (int lsock)
+{
+  int fd = accept4 (lsock, NULL, NULL, SOCK_CLOEXEC), i;
+  if (fd < 0)
+    return;
+  for (i = 0; i < MAX_CLIENTS; i++)
+    if (clients[i].fd < 0)
+      {
+        clients[i].fd = fd;
+        clients[i].in_len = 0;
+        return;
+      }
+  close (fd);
+}
+
+static void
+write_file_atomic (const char *path, const char *text)
+{
+  char tmp[4096];
+  int fd;
+  snprintf (tmp, sizeof tmp, "%s.tmp-%d", path, (int) getpid ());
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return;
+  if (write_all (fd, text, strlen (text)) < 0 || fsync (fd) < 0)
+    {
+      close (fd);
+      unlink (tmp);
+      return;
+    }
+  close (fd);
+  rename (tmp, path);
+}
+
+static void
+write_exit_file (int code, int restarts)
+{
+  char ts[64], buf[256];
+  timestamp (ts, sizeof ts);
+  snprintf (buf, sizeof buf, "{\"exitCode\":%d,\"finishedAt\":\"%s\",\"restartCount\":%d}\n", code, ts, restarts);
+  write_file_atomic (o.exit_file, buf);
+}
+
+static pid_t
+read_pid_file (void)
+{
+  char buf[32];
+  ssize_t n;
+  int fd = open (o.pid_file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  return (pid_t) atoi (buf);
+}
+
+static char self_exe[4096];
+
+static void
+close_range_from (int from)
+{
+  syscall (SYS_close_range, from, ~0U, 0);
+}
+
+/* dup2 FD (moved out of the way first) to TARGET without close-on-exec. */
+static void
+place_fd (int fd, int target)
+{
+  dup2 (fd, target);
+  fcntl (target, F_SETFD, 0);
+}
+
+/* Forks `tspod-helper run PLAN`, waits for it to release the container. Fills *cpid
+   and the container's stream fds; on failure returns the exit code to record
+   (125/126/127) with the helper's JSON error line in *errline. */
+static int
+start_container (pid_t *cpid, struct stream *out, struct stream *errs, char **errline)
+{
+  int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, pi[2] = { -1, -1 }, st[2], cs[2] = { -1, -1 };
+  pid_t r;
+  int code;
+  char *status = NULL;
+  sigset_t none;
+
+  *errline = NULL;
+  if (pipe2 (st, O_CLOEXEC) < 0)
+    return 125;
+  if (o.terminal)
+    {
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cs) < 0)
+        return 125;
+    }
+  else if (pipe2 (po, O_CLOEXEC) < 0 || pipe2 (pe, O_CLOEXEC) < 0 || (o.keep_stdin && pipe2 (pi, O_CLOEXEC) < 0))
+    return 125;
+  unlink (o.pid_file);
+  r = fork ();
+  if (r < 0)
+    return 125;
+  if (r == 0)
+    {
+      int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC), k;
+      int want[5] = { pi[0] >= 0 ? pi[0] : devnull, po[1] >= 0 ? po[1] : devnull, pe[1] >= 0 ? pe[1] : devnull, st[1], cs[1] };
+      sigemptyset (&none);
+      sigprocmask (SIG_SETMASK, &none, NULL);
+      signal (SIGPIPE, SIG_DFL);
+      for (k = 0; k < 5; k++)
+        if (want[k] >= 0)
+          want[k] = fcntl (want[k], F_DUPFD_CLOEXEC, 100);
+      for (k = 0; k < 5; k++)
+        if (want[k] >= 0)
+          place_fd (want[k], k);
+      close_range_from (o.terminal ? 5 : 4);
+      execl (self_exe, self_exe, "run", o.plan, (char *) NULL);
+      _exit (125);
+    }
+  close (st[1]);
+  if (cs[1] >= 0)
+    close (cs[1]);
+  if (po[1] >= 0)
+    close (po[1]);
+  if (pe[1] >= 0)
+    close (pe[1]);
+  if (pi[0] >= 0)
+    close (pi[0]);
+  code = 0;
+  {
+    int status_w;
+    while (waitpid (r, &status_w, 0) < 0 && errno == EINTR)
+      ;
+    code = WIFEXITED (status_w) ? WEXITSTATUS (status_w) : 125;
+  }
+  *cpid = read_pid_file ();
+  if (o.terminal && code == 0)
+    {
+      helper_error_t e = NULL;
+      int master = pty_receive_master (cs[0], &e);
+      helper_error_release (&e);
+      if (master >= 0)
+        {
+          out->fd = master;
+          stdin_fd = master;
+        }
+    }
+  if (cs[0] >= 0)
+    close (cs[0]);
+  /* The container keeps the status fd until its exec: EOF means it runs (or failed). */
+  if (read_all (st[0], &status) >= 0 && status && strchr (status, '{'))
+    {
+      int ws;
+      *errline = status;
+      code = 125;
+      if (*cpid > 0 && waitpid (*cpid, &ws, 0) == *cpid && WIFEXITED (ws))
+        code = WEXITSTATUS (ws);
+      *cpid = -1;
+    }
+  else
+    free (status);
+  close (st[0]);
+  if (code != 0 || *cpid <= 0)
+    {
+      if (po[0] >= 0)
+        close (po[0]);
+      if (pe[0] >= 0)
+        close (pe[0]);
+      if (pi[1] >= 0)
+        close (pi[1]);
+      if (out->fd >= 0)
+        close (out->fd);
+      out->fd = -1;
+      stdin_fd = -1;
+      return code ? code : 125;
+    }
+  if (!o.terminal)
+    {
+      out->fd = po[0];
+      errs->fd = pe[0];
+      stdin_fd = pi[1];
+    }
+  return 0;
+}
+
+/* Serve until the container exits; returns its exit code (128+signal when killed). */
+static int
+serve (pid_t cpid, int sfd, int lsock, struct stream *out, struct stream *errs)
+{
+  struct pollfd fds[4 + MAX_CLIENTS];
+  int cidx[MAX_CLIENTS];
+  int code = -1, i;
+  for (;;)
+    {
+      int n = 0, nc = 0;
+      fds[n].fd = sfd;
+      fds[n++].events = POLLIN;
+      fds[n].fd = lsock;
+      fds[n++].events = POLLIN;
+      fds[n].fd = out->fd;
+      fds[n++].events = POLLIN;
+      fds[n].fd = errs->fd;
+      fds[n++].events = POLLIN;
+      for (i = 0; i < MAX_CLIENTS; i++)
+        if (clients[i].fd >= 0)
+          {
+            cidx[nc++] = i;
+            fds[n].fd = clients[i].fd;
+            fds[n++].events = POLLIN;
+          }
+      if (poll (fds, n, code >= 0 ? 0 : -1) < 0 && errno != EINTR)
+        break;
+      if (fds[0].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          int ws;
+          pid_t p;
+          while (read (sfd, &si, sizeof si) > 0)
+            ;
+          while ((p = waitpid (-1, &ws, WNOHANG)) > 0)
+            if (p == cpid)
+              code = WIFEXITED (ws) ? WEXITSTATUS (ws) : 128 + WTERMSIG (ws);
+        }
+      if (fds[1].revents & POLLIN)
+        accept_client (lsock);
+      if (fds[2].revents)
+        stream_read (out);
+      if (fds[3].revents)
+        stream_read (errs);
+      for (i = 0; i < nc; i++)
+        if (fds[4 + i].revents)
+          client_input (&clients[cidx[i]]);
+      if (code >= 0)
+        {
+          /* Drain what is left without blocking, then stop. */
+          struct stream *ss[2] = { out, errs };
+          int k;
+          for (k = 0; k < 2; k++)
+            if (ss[k]->fd >= 0)
+              {
+                fcntl (ss[k]->fd, F_SETFL, O_NONBLOCK);
+                while (ss[k]->fd >= 0 && stream_read (ss[k]))
+                  {
+                    struct pollfd one = { ss[k]->fd, POLLIN, 0 };
+                    if (poll (&one, 1, 0) <= 0)
+                      break;
+                  }
+                stream_flush (ss[k], 1);
+                if (ss[k]->fd >= 0)
+                  close (ss[k]->fd);
+                ss[k]->fd = -1;
+              }
+          if (stdin_fd >= 0 && !o.terminal)
+            close (stdin_fd);
+          stdin_fd = -1;
+          return code;
+        }
+    }
+  return 125;
+}
+
+static int
+should_restart (int code, int restarts)
+{
+  if (access (o.stop_marker, F_OK) == 0)
+    return 0;
+  switch (o.restart)
+    {
+    case RESTART_ALWAYS:
+    case RESTART_UNLESS_STOPPED:
+      return 1;
+    case RESTART_ON_FAILURE:
+      return code != 0 && (o.restart_max == 0 || (unsigned long long) restarts < o.restart_max);
+    default:
+      return 0;
+    }
+}
+
+static int
+listen_socket (void)
+{
+  struct sockaddr_un sa;
+  int s;
+  if (o.sock_path == NULL || strlen (o.sock_path) >= sizeof sa.sun_path)
+    return -1;
+  s = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return -1;
+  memset (&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  strcpy (sa.sun_path, o.sock_path);
+  unlink (o.sock_path);
+  if (bind (s, (struct sockaddr *) &sa, sizeof sa) < 0 || listen (s, 8) < 0)
+    {
+      close (s);
+      return -1;
+    }
+  return s;
+}
+
+static int
+parse_opts (int argc, char **argv)
+{
+  int i;
+  memset (&o, 0, sizeof o);
+  o.status_fd = -1;
+  o.exit_cmd = xmalloc ((argc + 1) * sizeof (char *));
+  for (i = 0; i < argc; i++)
+    {
+      const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+      unsigned long long n;
+      if (strcmp (a, "--stdin") == 0)
+        {
+          o.keep_stdin = 1;
+          continue;
+        }
+      if (strcmp (a, "--wait-attach") == 0)
+        {
+          o.wait_attach = 1;
+          continue;
+        }
+      if (strcmp (a, "--terminal") == 0)
+        {
+          o.terminal = 1;
+          continue;
+        }
+      if (v == NULL)
+        return -1;
+      i++;
+      if (strcmp (a, "--plan") == 0)
+        o.plan = v;
+      else if (strcmp (a, "--log") == 0)
+        o.log = v;
+      else if (strcmp (a, "--exit-file") == 0)
+        o.exit_file = v;
+      else if (strcmp (a, "--pid-file") == 0)
+        o.pid_file = v;
+      else if (strcmp (a, "--socket") == 0)
+        o.sock_path = v;
+      else if (strcmp (a, "--stop-marker") == 0)
+        o.stop_marker = v;
+      else if (strcmp (a, "--exit-cmd") == 0)
+        o.exit_cmd[o.n_exit++] = (char *) v;
+      else if (strcmp (a, "--log-max") == 0 && parse_u64 (v, &n) == 0)
+        o.log_max = n;
+      else if (strcmp (a, "--status-fd") == 0 && parse_u64 (v, &n) == 0)
+        o.status_fd = (int) n;
+      else if (strcmp (a, "--restart") == 0)
+        {
+          const char *c = strchr (v, ':');
+          size_t l = c ? (size_t) (c - v) : strlen (v);
+          if (strncmp (v, "no", l) == 0 && l == 2)
+            o.restart = RESTART_NO;
+          else if (strncmp (v, "always", l) == 0 && l == 6)
+            o.restart = RESTART_ALWAYS;
+          else if (strncmp (v, "unless-stopped", l) == 0 && l == 14)
+            o.restart = RESTART_UNLESS_STOPPED;
+          else if (strncmp (v, "on-failure", l) == 0 && l == 10)
+            o.restart = RESTART_ON_FAILURE;
+          else
+            return -1;
+          if (c && parse_u64 (c + 1, &o.restart_max) < 0)
+            return -1;
+        }
+      else
+        return -1;
+    }
+  o.exit_cmd[o.n_exit] = NULL;
+  return o.plan && o.exit_file && o.pid_file && o.stop_marker ? 0 : -1;
+}
+
+/* tspod-helper monitor --plan P --exit-file F --pid-file F --stop-marker F [...] */
+int
+helper_monitor_main (int argc, char **argv)
+{
+  struct stream out, errs;
+  sigset_t mask;
+  int sfd, lsock, restarts = 0, first = 1, i, code = 125;
+  ssize_t n;
+
+  if (parse_opts (argc, argv) < 0)
+    {
+      dprintf (2, "tspod-helper: usage: tspod-helper monitor --plan P --exit-file F --pid-file F --stop-marker F "
+                  "[--log F] [--log-max N] [--socket S] [--restart POLICY] [--stdin] [--terminal] [--wait-attach] "
+                  "[--status-fd N] [--exit-cmd ARG]...\n");
+      return 125;
+    }
+  n = readlink ("/proc/self/exe", self_exe, sizeof self_exe - 1);
+  if (n <= 0)
+    return 125;
+  self_exe[n] = '\0';
+  if (o.status_fd >= 0)
+    fcntl (o.status_fd, F_SETFD, FD_CLOEXEC);
+  if (getsid (0) != getpid ())
+    setsid ();
+  if (chdir ("/") < 0)
+    return 125;
+  prctl (PR_SET_CHILD_SUBREAPER, 1);
+  signal (SIGPIPE, SIG_IGN);
+  sigemptyset (&mask);
+  sigaddset (&mask, SIGCHLD);
+  sigaddset (&mask, SIGTERM);
+  sigaddset (&mask, SIGINT);
+  sigaddset (&mask, SIGHUP);
+  sigprocmask (SIG_BLOCK, &mask, NULL);
+  sfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  for (i = 0; i < MAX_CLIENTS; i++)
+    clients[i].fd = -1;
+  open_log ();
+  lsock = listen_socket ();
+  if (o.wait_attach && lsock >= 0)
+    {
+      /* start -a: the first client sees everything (10 s at most). */
+      struct pollfd one = { lsock, POLLIN, 0 };
+      if (poll (&one, 1, 10000) > 0)
+        accept_client (lsock);
+    }
+
+  for (;;)
+    {
+      pid_t cpid = -1;
+      char *errline = NULL;
+      memset (&out, 0, sizeof out);
+      memset (&errs, 0, sizeof errs);
+      out.fd = errs.fd = -1;
+      out.name = "stdout";
+      errs.name = "stderr";
+      unlink (o.exit_file);
+      code = start_container (&cpid, &out, &errs, &errline);
+      if (first && o.status_fd >= 0)
+        {
+          char buf[64];
+          if (code == 0)
+            {
+              snprintf (buf, sizeof buf, "{\"pid\":%d}\n", (int) cpid);
+              write_all (o.status_fd, buf, strlen (buf));
+            }
+          else
+            {
+              const char *line = errline ? errline : "{\"error\":\"the container did not start\",\"stage\":\"monitor\"}\n";
+              write_all (o.status_fd, line, strlen (line));
+              snprintf (buf, sizeof buf, "{\"exitCode\":%d}\n", code);
+              write_all (o.status_fd, buf, strlen (buf));
+            }
+          close (o.status_fd);
+          o.status_fd = -1;
+        }
+      free (errline);
+      if (code == 0)
+        code = serve (cpid, sfd, lsock, &out, &errs);
+      write_exit_file (code, restarts);
+      if (first)
+        first = 0;
+      if (!should_restart (code, restarts))
+        break;
+      restarts++;
+    }
+  {
+    char c[4] = { (char) (code >> 24), (char) (code >> 16), (char) (code >> 8), (char) code };
+    send_frame (FR_EXIT, c, 4);
+  }
+  for (i = 0; i < MAX_CLIENTS; i++)
+    if (clients[i].fd >= 0)
+      close (clients[i].fd);
+  if (lsock >= 0)
+    {
+      close (lsock);
+      unlink (o.sock_path);
+    }
+  if (log_fd >= 0)
+    close (log_fd);
+  if (o.n_exit > 0)
+    {
+      pid_t p = fork ();
+      if (p == 0)
+        {
+          int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+          sigset_t none;
+          sigemptyset (&none);
+          sigprocmask (SIG_SETMASK, &none, NULL);
+          place_fd (devnull, 0);
+          place_fd (devnull, 1);
+          place_fd (devnull, 2);
+          close_range_from (3);
+          execv (o.exit_cmd[0], o.exit_cmd);
+          _exit (127);
+        }
+      if (p > 0)
+        while (waitpid (p, NULL, 0) < 0 && errno == EINTR)
+          ;
+    }
+  return 0;
+}

@@ -1,0 +1,473 @@
+/* `run`: start a container from a flat plan (see README.md). The parent P clones the
+   child C into the new namespaces, writes its id maps, releases it, forwards signals
+   (or relays the pty) and exits with C's status. C applies the plan in order and execs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "caps.h"
+#include "exec.h"
+#include "hooks.h"
+#include "idmap.h"
+#include "monitor.h"
+#include "mounts.h"
+#include "plan.h"
+#include "pty.h"
+#include "run.h"
+#include "userns.h"
+#include "utils.h"
+
+struct run_cfg
+{
+  struct idmaps maps;
+  unsigned long ns_flags;
+  int terminal;
+  int status_fd;
+  const char *pid_file;
+};
+
+static int
+want (const struct directive *d, int n, helper_error_t *err)
+{
+  if (d->argc != n)
+    return helper_make_error (err, 0, "plan", "directive `%s` wants %d arguments, got %d", d->kw, n, d->argc);
+  return 0;
+}
+
+static int
+num (const struct directive *d, int i, unsigned long long *out, helper_error_t *err)
+{
+  if (parse_u64 (d->argv[i], out) < 0)
+    return helper_make_error (err, 0, "plan", "directive `%s`: `%s` is not a number", d->kw, d->argv[i]);
+  return 0;
+}
+
+static char *
+join_args (const struct directive *d)
+{
+  size_t len = 1;
+  int i;
+  char *s;
+  for (i = 0; i < d->argc; i++)
+    len += strlen (d->argv[i]) + 1;
+  s = xmalloc (len);
+  s[0] = '\0';
+  for (i = 0; i < d->argc; i++)
+    {
+      if (i)
+        strcat (s, " ");
+      strcat (s, d->argv[i]);
+    }
+  return s;
+}
+
+/* Directives read by P before cloning. */
+static int
+parent_config (const struct plan *p, struct run_cfg *cfg, helper_error_t *err)
+{
+  const struct directive *d;
+  int i;
+  memset (cfg, 0, sizeof *cfg);
+  cfg->status_fd = -1;
+  cfg->maps.single_uid = getuid ();
+  cfg->maps.single_gid = getgid ();
+  if ((d = plan_find (p, "status-fd")))
+    {
+      unsigned long long n;
+      if (want (d, 1, err) < 0 || num (d, 0, &n, err) < 0)
+        return -1;
+      cfg->status_fd = (int) n;
+      if (fcntl (cfg->status_fd, F_SETFD, FD_CLOEXEC) < 0)
+        return helper_make_error (err, errno, "plan", "status fd `%d`", cfg->status_fd);
+    }
+  if ((d = plan_find (p, "namespaces")))
+    for (i = 0; i < d->argc; i++)
+      {
+        const char *n = d->argv[i];
+        if (strcmp (n, "user") == 0)
+          cfg->ns_flags |= CLONE_NEWUSER;
+        else if (strcmp (n, "mount") == 0)
+          cfg->ns_flags |= CLONE_NEWNS;
+        else if (strcmp (n, "pid") == 0)
+          cfg->ns_flags |= CLONE_NEWPID;
+        else if (strcmp (n, "uts") == 0)
+          cfg->ns_flags |= CLONE_NEWUTS;
+        else if (strcmp (n, "ipc") == 0)
+          cfg->ns_flags |= CLONE_NEWIPC;
+        else if (strcmp (n, "net") == 0 || strcmp (n, "network") == 0)
+          cfg->ns_flags |= CLONE_NEWNET;
+        else if (strcmp (n, "cgroup") == 0)
+          cfg->ns_flags |= CLONE_NEWCGROUP;
+        else
+          return helper_make_error (err, 0, "plan", "unknown namespace `%s`", n);
+      }
+  cfg->ns_flags |= CLONE_NEWUSER | CLONE_NEWNS;
+  if ((d = plan_find (p, "single-map")))
+    {
+      unsigned long long u, g;
+      if (want (d, 2, err) < 0 || num (d, 0, &u, err) < 0 || num (d, 1, &g, err) < 0)
+        return -1;
+      cfg->maps.single = 1;
+      cfg->maps.single_uid = (uid_t) u;
+      cfg->maps.single_gid = (gid_t) g;
+    }
+  else
+    {
+      const struct directive *u = plan_find (p, "uidmap"), *g = plan_find (p, "gidmap");
+      if (u == NULL || g == NULL)
+        return helper_make_error (err, 0, "plan", "plan needs `uidmap` and `gidmap`, or `single-map`");
+      if (u->argc == 0 || u->argc % 3 || g->argc == 0 || g->argc % 3)
+        return helper_make_error (err, 0, "plan", "`uidmap`/`gidmap` want triples");
+      cfg->maps.uidmap = join_args (u);
+      cfg->maps.gidmap = join_args (g);
+    }
+  cfg->terminal = plan_find (p, "terminal") != NULL;
+  if ((d = plan_find (p, "pid-file")))
+    {
+      if (want (d, 1, err) < 0)
+        return -1;
+      cfg->pid_file = d->argv[0];
+    }
+  return 0;
+}
+
+static int
+lo_up (helper_error_t *err)
+{
+  struct ifreq ifr;
+  cleanup_close int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return helper_make_error (err, errno, "network", "socket");
+  memset (&ifr, 0, sizeof ifr);
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (s, SIOCGIFFLAGS, &ifr) < 0)
+    return helper_make_error (err, errno, "network", "get flags of `lo`");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl (s, SIOCSIFFLAGS, &ifr) < 0)
+    return helper_make_error (err, errno, "network", "bring `lo` up");
+  return 0;
+}
+
+/* C: everything between the release and the exec. Returns the exit code to use
+   on failure (125 setup, 126/127 exec). */
+static int
+child_main (const struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_sock, helper_error_t *err)
+{
+  struct mount_ctx m;
+  struct creds cr;
+  char **envp;
+  char **args = NULL;
+  const char *cwd = NULL;
+  size_t nenv = 0, i;
+  int exit_code = 125, have_umask = 0;
+  mode_t umask_v = 022;
+  char c;
+  ssize_t n;
+
+  do
+    n = read (sync_fd, &c, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1 || c != '0')
+    _exit (125); /* P failed and reports it */
+  close (sync_fd);
+  if (become_root (err) < 0)
+    return 125;
+  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    {
+      helper_make_error (err, errno, "mount", "make `/` rprivate");
+      return 125;
+    }
+
+  memset (&m, 0, sizeof m);
+  memset (&cr, 0, sizeof cr);
+  envp = xmalloc ((p->n + 1) * sizeof (char *));
+  for (i = 0; i < p->n; i++)
+    {
+      const struct directive *d = &p->d[i];
+      const char *kw = d->kw;
+      unsigned long long a, b, r;
+      int ret = 0;
+      if (strcmp (kw, "uidmap") == 0 || strcmp (kw, "gidmap") == 0 || strcmp (kw, "single-map") == 0
+          || strcmp (kw, "namespaces") == 0 || strcmp (kw, "status-fd") == 0 || strcmp (kw, "pid-file") == 0
+          || strcmp (kw, "terminal") == 0 || hooks_is_parent_directive (kw)
+          || strcmp (kw, "detach") == 0 || strcmp (kw, "console-socket") == 0)
+        continue;
+      if (strcmp (kw, "rootfs") == 0)
+        {
+          if ((ret = want (d, 1, err)) == 0)
+            m.rootfs = d->argv[0];
+        }
+      else if (strcmp (kw, "rootfs-mount") == 0)
+        ret = want (d, 4, err) < 0 || num (d, 2, &a, err) < 0
+                ? -1 : mounts_rootfs_mount (&m, d->argv[0], d->argv[1], (unsigned long) a, d->argv[3], err);
+      else if (strcmp (kw, "mount") == 0)
+        ret = want (d, 5, err) < 0 || num (d, 3, &a, err) < 0
+                ? -1 : mounts_mount (&m, d->argv[0], d->argv[1], d->argv[2], (unsigned long) a, d->argv[4], err);
+      else if (strcmp (kw, "symlink") == 0)
+        ret = want (d, 2, err) < 0 ? -1 : mounts_symlink (&m, d->argv[0], d->argv[1], err);
+      else if (strcmp (kw, "pivot") == 0)
+        ret = mounts_pivot (&m, err);
+      else if (strcmp (kw, "mask") == 0)
+        ret = want (d, 1, err) < 0 ? -1 : mounts_mask (&m, d->argv[0], err);
+      else if (strcmp (kw, "readonly") == 0)
+        ret = want (d, 1, err) < 0 ? -1 : mounts_readonly (&m, d->argv[0], err);
+      else if (strcmp (kw, "root-readonly") == 0)
+        ret = mounts_root_readonly (&m, err);
+      else if (strcmp (kw, "hostname") == 0)
+        {
+          if ((ret = want (d, 1, err)) == 0 && sethostname (d->argv[0], strlen (d->argv[0])) < 0)
+            ret = helper_make_error (err, errno, "hostname", "sethostname `%s`", d->argv[0]);
+        }
+      else if (strcmp (kw, "lo-up") == 0)
+        ret = lo_up (err);
+      else if (strcmp (kw, "rlimit") == 0)
+        {
+          struct rlimit rl;
+          if (want (d, 3, err) < 0 || num (d, 0, &r, err) < 0 || num (d, 1, &a, err) < 0 || num (d, 2, &b, err) < 0)
+            ret = -1;
+          else
+            {
+              rl.rlim_cur = a;
+              rl.rlim_max = b;
+              if (setrlimit ((int) r, &rl) < 0)
+                ret = helper_make_error (err, errno, "rlimit", "setrlimit `%llu` to `%llu:%llu`", r, a, b);
+            }
+        }
+      else if (strcmp (kw, "user") == 0)
+        {
+          if (want (d, 2, err) < 0 || num (d, 0, &a, err) < 0 || num (d, 1, &b, err) < 0)
+            ret = -1;
+          else
+            {
+              cr.have_user = 1;
+              cr.uid = (uid_t) a;
+              cr.gid = (gid_t) b;
+            }
+        }
+      else if (strcmp (kw, "groups") == 0)
+        {
+          int j;
+          cr.have_groups = 1;
+          cr.ngroups = d->argc;
+          cr.groups = xmalloc ((d->argc + 1) * sizeof (gid_t));
+          for (j = 0; j < d->argc && ret == 0; j++)
+            if ((ret = num (d, j, &a, err)) == 0)
+              cr.groups[j] = (gid_t) a;
+        }
+      else if (strcmp (kw, "umask") == 0)
+        {
+          if (want (d, 1, err) < 0 || num (d, 0, &a, err) < 0)
+            ret = -1;
+          have_umask = 1;
+          umask_v = (mode_t) a;
+        }
+      else if (strcmp (kw, "cwd") == 0)
+        ret = want (d, 1, err) < 0 ? -1 : (cwd = d->argv[0], 0);
+      else if (strcmp (kw, "caps") == 0)
+        {
+          unsigned long long v[5];
+          int j;
+          ret = want (d, 5, err);
+          for (j = 0; j < 5 && ret == 0; j++)
+            {
+              char *end;
+              errno = 0;
+              v[j] = strtoull (d->argv[j], &end, 16);
+              if (errno || *end || !*d->argv[j])
+                ret = helper_make_error (err, 0, "plan", "`caps`: `%s` is not a hex mask", d->argv[j]);
+            }
+          if (ret == 0)
+            {
+              cr.have_caps = 1;
+              cr.caps.bounding = v[0];
+              cr.caps.effective = v[1];
+              cr.caps.permitted = v[2];
+              cr.caps.inheritable = v[3];
+              cr.caps.ambient = v[4];
+            }
+        }
+      else if (strcmp (kw, "no-new-privs") == 0)
+        cr.no_new_privs = 1;
+      else if (strcmp (kw, "env") == 0)
+        {
+          int j;
+          for (j = 0; j < d->argc; j++)
+            envp[nenv++] = d->argv[j];
+          if (d->argc > 1)
+            envp = xrealloc (envp, (p->n + nenv + 1) * sizeof (char *));
+        }
+      else if (strcmp (kw, "args") == 0)
+        args = d->argv;
+      else
+        ret = helper_make_error (err, 0, "plan", "unknown directive `%s`", kw);
+      if (ret < 0)
+        return 125;
+    }
+  envp[nenv] = NULL;
+
+  if (cfg->terminal && pty_setup_child (term_sock, err) < 0)
+    return 125;
+  if (term_sock >= 0)
+    close (term_sock);
+  if (have_umask)
+    umask (umask_v);
+  if (creds_apply (&cr, err) < 0)
+    return 125;
+  if (cwd && chdir (cwd) < 0)
+    {
+      helper_make_error (err, errno, "cwd", "chdir `%s`", cwd);
+      return 125;
+    }
+  if (close_fds_except (cfg->status_fd, err) < 0)
+    return 125;
+  exec_command (args, envp, &exit_code, err);
+  return exit_code;
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, helper_error_t *err)
+{
+  char tmp[4096], buf[32];
+  cleanup_close int fd = -1;
+  int len = snprintf (buf, sizeof buf, "%d", (int) pid);
+  snprintf (tmp, sizeof tmp, "%s.tmp-%d", path, (int) getpid ());
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return helper_make_error (err, errno, "pid-file", "open `%s`", tmp);
+  if (write_all (fd, buf, len) < 0 || fsync (fd) < 0)
+    return helper_make_error (err, errno, "pid-file", "write `%s`", tmp);
+  if (rename (tmp, path) < 0)
+    return helper_make_error (err, errno, "pid-file", "rename `%s`", tmp);
+  return 0;
+}
+
+/* `detach` (monitor.c): hand the pty master to `console-socket FD` and exit at once. */
+static int
+run_detach (const struct plan *p, const struct run_cfg *cfg, int term_sock)
+{
+  const struct directive *cs = plan_find (p, "console-socket");
+  if (cfg->terminal && cs && cs->argc == 1)
+    {
+      helper_error_t e = NULL;
+      int master = pty_receive_master (term_sock, &e);
+      if (master >= 0)
+        monitor_send_fd (atoi (cs->argv[0]), master);
+      helper_error_release (&e);
+    }
+  return 0;
+}
+
+/* tspod-helper run PLANFILE|- */
+int
+helper_run_main (int argc, char **argv)
+{
+  helper_error_t err = NULL;
+  struct plan plan;
+  struct run_cfg cfg;
+  int sync[2], term[2] = { -1, -1 }, plan_fd, joined_user = 0;
+  pid_t pid;
+  char ok = '0';
+
+  cfg.status_fd = -1;
+  if (argc != 1)
+    {
+      dprintf (2, "tspod-helper: usage: tspod-helper run PLANFILE|-\n");
+      return 125;
+    }
+  plan_fd = strcmp (argv[0], "-") == 0 ? 3 : open (argv[0], O_RDONLY | O_CLOEXEC);
+  if (plan_fd < 0)
+    {
+      helper_make_error (&err, errno, "plan", "open plan `%s`", argv[0]);
+      goto fail;
+    }
+  if (plan_read (plan_fd, &plan, &err) < 0)
+    goto fail;
+  close (plan_fd);
+  if (parent_config (&plan, &cfg, &err) < 0)
+    goto fail;
+  if (hooks_join_namespaces (&plan, &cfg.ns_flags, &joined_user, &err) < 0)
+    goto fail;
+  if (pipe2 (sync, O_CLOEXEC) < 0)
+    {
+      helper_make_error (&err, errno, "run", "create pipe");
+      goto fail;
+    }
+  if (cfg.terminal && socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, term) < 0)
+    {
+      helper_make_error (&err, errno, "terminal", "socketpair");
+      goto fail;
+    }
+  pid = helper_clone (cfg.ns_flags);
+  if (pid < 0)
+    {
+      helper_make_error (&err, errno, "clone", "clone namespaces");
+      goto fail;
+    }
+  if (pid == 0)
+    {
+      int code;
+      close (sync[1]);
+      if (term[0] >= 0)
+        close (term[0]);
+      code = child_main (&plan, &cfg, sync[0], term[1], &err);
+      helper_error_report (err, cfg.status_fd, 1);
+      _exit (code);
+    }
+  close (sync[0]);
+  if (term[1] >= 0)
+    close (term[1]);
+  if (!joined_user && idmaps_apply (pid, &cfg.maps, &err) < 0)
+    {
+      close (sync[1]);
+      wait_exit_code (pid);
+      goto fail;
+    }
+  if (cfg.pid_file && write_pid_file (cfg.pid_file, pid, &err) < 0)
+    {
+      close (sync[1]);
+      wait_exit_code (pid);
+      goto fail;
+    }
+  if (hooks_run_net_hooks (&plan, pid, &err) < 0 || hooks_sync (&plan, pid, &err) < 0)
+    {
+      close (sync[1]);
+      kill (pid, SIGKILL);
+      wait_exit_code (pid);
+      goto fail;
+    }
+  if (write_all (sync[1], &ok, 1) < 0)
+    {
+      helper_make_error (&err, errno, "run", "release the container process");
+      goto fail;
+    }
+  close (sync[1]);
+  if (plan_find (&plan, "detach"))
+    return run_detach (&plan, &cfg, term[0]); /* the monitor (our parent, a subreaper) adopts the container */
+  forward_signals_to (pid);
+  if (cfg.terminal)
+    {
+      int master = pty_receive_master (term[0], &err);
+      close (term[0]);
+      if (master >= 0)
+        {
+          pty_relay (master, pid);
+          close (master);
+        }
+      helper_error_release (&err);
+    }
+  return wait_exit_code (pid);
+
+fail:
+  helper_error_report (err, cfg.status_fd, 1);
+  return 125;
+}

@@ -1,0 +1,161 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "utils.h"
+
+void
+cleanup_freep (void *p)
+{
+  free (*(void **) p);
+}
+
+void
+cleanup_closep (int *fd)
+{
+  if (*fd >= 0)
+    {
+      int saved = errno;
+      close (*fd);
+      errno = saved;
+    }
+}
+
+void *
+xmalloc (size_t n)
+{
+  void *p = malloc (n ? n : 1);
+  if (p == NULL)
+    abort ();
+  return p;
+}
+
+void *
+xrealloc (void *p, size_t n)
+{
+  p = realloc (p, n ? n : 1);
+  if (p == NULL)
+    abort ();
+  return p;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *r = strdup (s);
+  if (r == NULL)
+    abort ();
+  return r;
+}
+
+int
+write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -1;
+        }
+      p += n;
+      len -= n;
+    }
+  return 0;
+}
+
+ssize_t
+read_all (int fd, char **out)
+{
+  size_t cap = 4096, len = 0;
+  char *buf = xmalloc (cap);
+  for (;;)
+    {
+      ssize_t n;
+      if (len + 1 >= cap)
+        buf = xrealloc (buf, cap *= 2);
+      n = read (fd, buf + len, cap - len - 1);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          free (buf);
+          return -1;
+        }
+      if (n == 0)
+        break;
+      len += n;
+    }
+  buf[len] = '\0';
+  *out = buf;
+  return len;
+}
+
+int
+run_capture (const char *prog, char *const argv[], char **errout)
+{
+  int p[2], status;
+  pid_t pid;
+  *errout = NULL;
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return -1;
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      return -1;
+    }
+  if (pid == 0)
+    {
+      dup2 (p[1], 2);
+      execv (prog, argv);
+      dprintf (2, "exec `%s`: %s", prog, strerror (errno));
+      _exit (127);
+    }
+  close (p[1]);
+  if (read_all (p[0], errout) < 0)
+    *errout = NULL;
+  close (p[0]);
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return status;
+}
+
+char *
+find_program (const char *prog)
+{
+  const char *path = getenv ("PATH");
+  char *copy, *dir, *save = NULL, *full = NULL;
+  if (path != NULL)
+    {
+      copy = xstrdup (path);
+      for (dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+        {
+          if (asprintf (&full, "%s/%s", dir, prog) < 0)
+            abort ();
+          if (access (full, X_OK) == 0)
+            {
+              free (copy);
+              return full;
+            }
+          free (full);
+          full = NULL;
+        }
+      free (copy);
+    }
+  if (asprintf (&full, "/usr/bin/%s", prog) < 0)
+    abort ();
+  if (access (full, X_OK) == 0)
+    return full;
+  free (full);
+  return NULL;
+}

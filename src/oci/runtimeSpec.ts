@@ -1,0 +1,56 @@
+// The subset of the OCI runtime spec (config.json) tspod produces and consumes.
+// Pure types: the engine builds a RuntimeSpec, runtime/specToPlan.ts lowers it for
+// tspod-helper, runtime/runc.ts writes it as a bundle's config.json.
+
+export interface RuntimeSpec {
+  ociVersion: string;
+  process: Process;
+  root: {path: string, readonly?: boolean};
+  hostname?: string;
+  mounts?: Array<Mount>;
+  linux?: Linux;
+  annotations?: Record<string, string>;
+}
+
+export interface Process {
+  terminal?: boolean;
+  user: {uid: number, gid: number, umask?: number, additionalGids?: Array<number>};
+  args: Array<string>;
+  env?: Array<string>;
+  cwd: string;
+  capabilities?: Capabilities;
+  rlimits?: Array<{type: string, soft: number, hard: number}>;
+  noNewPrivileges?: boolean;
+}
+
+export interface Capabilities {
+  bounding?: Array<string>;
+  effective?: Array<string>;
+  inheritable?: Array<string>;
+  permitted?: Array<string>;
+  ambient?: Array<string>;
+}
+
+export interface Mount {
+  destination: string;
+  type?: string;
+  source?: string;
+  options?: Array<string>;
+}
+
+export interface LinuxIDMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
+export type NamespaceType = `pid` | `network` | `mount` | `ipc` | `uts` | `user` | `cgroup`;
+
+export interface Linux {
+  namespaces?: Array<{type: NamespaceType, path?: string}>;
+  uidMappings?: Array<LinuxIDMapping>;
+  gidMappings?: Array<LinuxIDMapping>;
+  maskedPaths?: Array<string>;
+  readonlyPaths?: Array<string>;
+  rootfsPropagation?: string;
+}

@@ -1,0 +1,171 @@
+// OCI runtime spec → the helper's flat plan. Every decision is made here (flags,
+// sysfs vs bind, /dev contents, which namespaces); the helper only executes.
+import type {LinuxIDMapping, Mount, RuntimeSpec} from '../oci/runtimeSpec';
+import {capabilityMask} from './capabilities';
+import type {Directive, Plan} from './plan';
+import {MS, RLIM_INFINITY} from './plan';
+
+export interface SpecToPlanOptions {
+  /** How to mount the root filesystem on spec.root.path (overlay, or a bind for vfs). */
+  rootfsMount?: {type: string, source: string, options?: Array<string>};
+  /** Id maps; defaults to the spec's linux.uidMappings / gidMappings. */
+  uidMap?: Array<LinuxIDMapping>;
+  gidMap?: Array<LinuxIDMapping>;
+  /** The caller's own ids: a single mapping of these is written without newuidmap. */
+  hostUid?: number;
+  hostGid?: number;
+  statusFd?: number;
+  pidFile?: string;
+}
+
+/**
+ * Spec annotation with the network hooks the keeper starts before the container runs:
+ * a JSON array of argv arrays, `@PID@` = the container's pid (src/network, helpers/hooks.c).
+ */
+export const NETWORK_HOOKS_ANNOTATION = `io.tspod.network.hooks`;
+
+/** podman's default masked and read-only paths. */
+export const DEFAULT_MASKED_PATHS = [
+  `/proc/acpi`, `/proc/kcore`, `/proc/keys`, `/proc/latency_stats`, `/proc/timer_list`,
+  `/proc/timer_stats`, `/proc/sched_debug`, `/proc/scsi`, `/sys/firmware`, `/sys/fs/selinux`,
+  `/sys/dev/block`, `/proc/interrupts`,
+];
+export const DEFAULT_READONLY_PATHS = [
+  `/proc/asound`, `/proc/bus`, `/proc/fs`, `/proc/irq`, `/proc/sys`, `/proc/sysrq-trigger`,
+];
+
+/** The mounts rootless podman puts in a spec (proc, /dev, /dev/pts, shm, mqueue, sys). */
+export function defaultMounts(): Array<Mount> {
+  return [
+    {destination: `/proc`, type: `proc`, source: `proc`, options: [`nosuid`, `noexec`, `nodev`]},
+    {destination: `/dev`, type: `tmpfs`, source: `tmpfs`, options: [`nosuid`, `strictatime`, `mode=755`, `size=65536k`]},
+    {destination: `/sys`, type: `sysfs`, source: `sysfs`, options: [`nosuid`, `noexec`, `nodev`, `ro`]},
+    {destination: `/dev/pts`, type: `devpts`, source: `devpts`, options: [`nosuid`, `noexec`, `newinstance`, `ptmxmode=0666`, `mode=0620`, `gid=5`]},
+    {destination: `/dev/mqueue`, type: `mqueue`, source: `mqueue`, options: [`nosuid`, `noexec`, `nodev`]},
+    {destination: `/dev/shm`, type: `tmpfs`, source: `shm`, options: [`nosuid`, `noexec`, `nodev`, `mode=1777`, `size=65536k`]},
+  ];
+}
+
+const FLAG_OPTIONS: Record<string, number> = {
+  ro: MS.RDONLY, nosuid: MS.NOSUID, nodev: MS.NODEV, noexec: MS.NOEXEC, sync: MS.SYNCHRONOUS,
+  dirsync: MS.DIRSYNC, noatime: MS.NOATIME, nodiratime: MS.NODIRATIME, relatime: MS.RELATIME,
+  strictatime: MS.STRICTATIME, bind: MS.BIND, rbind: MS.BIND | MS.REC,
+};
+const IGNORED_OPTIONS = new Set([`rw`, `suid`, `dev`, `exec`, `atime`, `diratime`, `private`, `rprivate`,
+  `shared`, `rshared`, `slave`, `rslave`, `unbindable`, `runbindable`, `z`, `Z`, `U`, `copy`, `nocopy`]);
+
+/** Mount options → MS_* flags and the filesystem's data string. */
+export function mountFlags(options: ReadonlyArray<string> | undefined): {flags: number, data: string} {
+  let flags = 0;
+  const data: Array<string> = [];
+  for (const o of options ?? []) {
+    if (o in FLAG_OPTIONS) flags |= FLAG_OPTIONS[o];
+    else if (!IGNORED_OPTIONS.has(o)) data.push(o);
+  }
+  return {flags, data: data.join(`,`)};
+}
+
+const RLIMITS: Record<string, number> = {
+  RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5,
+  RLIMIT_NPROC: 6, RLIMIT_NOFILE: 7, RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10,
+  RLIMIT_SIGPENDING: 11, RLIMIT_MSGQUEUE: 12, RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14, RLIMIT_RTTIME: 15,
+};
+
+const HOST_DEVICES = [`null`, `zero`, `full`, `random`, `urandom`, `tty`];
+const DEV_SYMLINKS: Array<[string, string]> = [
+  [`/proc/self/fd`, `/dev/fd`], [`/proc/self/fd/0`, `/dev/stdin`], [`/proc/self/fd/1`, `/dev/stdout`],
+  [`/proc/self/fd/2`, `/dev/stderr`], [`pts/ptmx`, `/dev/ptmx`], [`/proc/kcore`, `/dev/core`],
+];
+
+function isSingle(map: Array<LinuxIDMapping>, hostId: number | undefined): boolean {
+  return map.length === 1 && map[0].size === 1 && map[0].containerID === 0 && (hostId === undefined || map[0].hostID === hostId);
+}
+
+export function specToPlan(spec: RuntimeSpec, opts: SpecToPlanOptions = {}): Plan {
+  const plan: Plan = [];
+  const uidMap = opts.uidMap ?? spec.linux?.uidMappings ?? [];
+  const gidMap = opts.gidMap ?? spec.linux?.gidMappings ?? [];
+  if (uidMap.length === 0 || gidMap.length === 0)
+    throw new Error(`Assertion failed: specToPlan needs uid and gid mappings`);
+  const single = isSingle(uidMap, opts.hostUid) && isSingle(gidMap, opts.hostGid);
+  if (opts.statusFd !== undefined) plan.push({kind: `status-fd`, fd: opts.statusFd});
+  if (opts.pidFile !== undefined) plan.push({kind: `pid-file`, path: opts.pidFile});
+  if (single) {
+    plan.push({kind: `single-map`, uid: uidMap[0].hostID, gid: gidMap[0].hostID});
+  } else {
+    plan.push({kind: `uidmap`, triples: uidMap.map(m => [m.containerID, m.hostID, m.size])});
+    plan.push({kind: `gidmap`, triples: gidMap.map(m => [m.containerID, m.hostID, m.size])});
+  }
+  // A namespace with a path is joined (user and network: --network container:NAME), not made.
+  const joined = (spec.linux?.namespaces ?? []).filter(n => n.path !== undefined && n.path !== ``);
+  for (const n of joined) {
+    if (n.type !== `user` && n.type !== `network`) throw new Error(`joining a \`${n.type}\` namespace is not supported`);
+    plan.push({kind: `join-ns`, type: n.type === `network` ? `net` : `user`, path: n.path!});
+  }
+  const ns = new Set((spec.linux?.namespaces ?? []).filter(n => !joined.includes(n)).map(n => n.type === `network` ? `net` : n.type));
+  if (!joined.some(n => n.type === `user`)) ns.add(`user`);
+  ns.add(`mount`);
+  plan.push({kind: `namespaces`, names: [...ns] as Array<any>});
+  const hooks = spec.annotations?.[NETWORK_HOOKS_ANNOTATION];
+  if (hooks) for (const argv of JSON.parse(hooks) as Array<Array<string>>) plan.push({kind: `net-hook`, argv});
+
+  plan.push({kind: `rootfs`, path: spec.root.path});
+  if (opts.rootfsMount) {
+    const {flags, data} = mountFlags(opts.rootfsMount.options);
+    plan.push({kind: `rootfs-mount`, type: opts.rootfsMount.type, source: opts.rootfsMount.source, flags, data});
+  }
+  const mounts = spec.mounts ?? [];
+  for (const m of mounts) {
+    const {flags, data: rawData} = mountFlags(m.options);
+    let data = rawData;
+    const type = m.type ?? `bind`;
+    if (type === `sysfs` && !ns.has(`net`)) {
+      // sysfs can only be mounted by the owner of the network namespace: bind the host's.
+      plan.push({kind: `mount`, source: `/sys`, dest: m.destination, type: `bind`, flags: MS.BIND | MS.REC | MS.RDONLY | (flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC)), data: ``});
+      continue;
+    }
+    if (type === `mqueue` && !ns.has(`ipc`)) continue;
+    if (type === `cgroup` || type === `cgroup2`) continue; // no delegation here: /sys/fs/cgroup comes with /sys
+    if (type === `devpts` && single) data = data.split(`,`).filter(o => !o.startsWith(`gid=`)).join(`,`);
+    const bind = (flags & MS.BIND) !== 0 || type === `bind`;
+    plan.push({kind: `mount`, source: m.source ?? type, dest: m.destination, type: bind ? `bind` : type, flags: bind ? flags | MS.BIND : flags, data});
+    if (m.destination === `/dev` && type === `tmpfs`) {
+      for (const d of HOST_DEVICES)
+        if (!mounts.some(o => o.destination === `/dev/${d}`))
+          plan.push({kind: `mount`, source: `/dev/${d}`, dest: `/dev/${d}`, type: `bind`, flags: MS.BIND | MS.NOSUID | MS.NOEXEC, data: ``});
+      for (const [target, dest] of DEV_SYMLINKS) plan.push({kind: `symlink`, target, dest});
+    }
+  }
+  plan.push({kind: `pivot`});
+  for (const p of spec.linux?.maskedPaths ?? []) plan.push({kind: `mask`, path: p});
+  for (const p of spec.linux?.readonlyPaths ?? []) plan.push({kind: `readonly`, path: p});
+  if (spec.root.readonly) plan.push({kind: `root-readonly`});
+  if (spec.hostname && ns.has(`uts`)) plan.push({kind: `hostname`, name: spec.hostname});
+  if (ns.has(`net`)) plan.push({kind: `lo-up`});
+
+  const proc = spec.process;
+  for (const r of proc.rlimits ?? []) {
+    const resource = RLIMITS[r.type];
+    if (resource === undefined) throw new Error(`unknown rlimit \`${r.type}\``);
+    const n = (v: number) => v < 0 || v >= Number.MAX_SAFE_INTEGER ? RLIM_INFINITY : BigInt(v);
+    plan.push({kind: `rlimit`, resource, soft: n(r.soft), hard: n(r.hard)});
+  }
+  if (!single) plan.push({kind: `groups`, gids: proc.user.additionalGids ?? []});
+  plan.push({kind: `user`, uid: proc.user.uid, gid: proc.user.gid});
+  plan.push({kind: `umask`, mask: proc.user.umask ?? 0o022});
+  plan.push({kind: `cwd`, path: proc.cwd || `/`});
+  const caps = proc.capabilities ?? {};
+  plan.push({
+    kind: `caps`,
+    bounding: capabilityMask(caps.bounding),
+    effective: capabilityMask(caps.effective),
+    permitted: capabilityMask(caps.permitted),
+    inheritable: capabilityMask(caps.inheritable),
+    ambient: capabilityMask(caps.ambient),
+  });
+  if (proc.noNewPrivileges) plan.push({kind: `no-new-privs`});
+  if (proc.env && proc.env.length > 0) plan.push({kind: `env`, vars: proc.env});
+  if (proc.terminal) plan.push({kind: `terminal`});
+  plan.push({kind: `args`, argv: proc.args});
+  return plan as Array<Directive>;
+}

@@ -1,0 +1,188 @@
+// `tspod-helper run`: a container from a flat plan, driven through runtime/helper.ts.
+import {spawn, spawnSync} from 'node:child_process';
+import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {userInfo} from 'node:os';
+import test from 'ava';
+import {HELPER_BIN} from '../_helpers/project';
+import {whenAvailable} from '../_helpers/features';
+import type {RuntimeSpec} from '../../src/oci/runtimeSpec';
+import {resolveCapabilities} from '../../src/runtime/capabilities';
+import {runContainer} from '../../src/runtime/helper';
+import {encodePlan} from '../../src/runtime/plan';
+import {DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, defaultMounts, specToPlan} from '../../src/runtime/specToPlan';
+import {canUserns, inUserns, removeTree, subordinateRange, tempDir, unpackAlpine} from './_support';
+
+const it = whenAvailable(canUserns, `an unprivileged user with /etc/subuid ranges and newuidmap`);
+
+let work = ``;
+let rootfs = ``;
+test.before(() => {
+  if (!canUserns) return;
+  work = tempDir(`tspod-run-`);
+  rootfs = unpackAlpine(work);
+  mkdirSync(join(work, `merged`));
+});
+test.after.always(() => { if (work) removeTree(work); });
+
+function spec(args: Array<string>, edit: (s: RuntimeSpec) => void = () => {}): RuntimeSpec {
+  const me = userInfo();
+  const uids = subordinateRange(`/etc/subuid`)!;
+  const gids = subordinateRange(`/etc/subgid`)!;
+  const caps = resolveCapabilities();
+  const s: RuntimeSpec = {
+    ociVersion: `1.0.2`,
+    root: {path: join(work, `merged`)},
+    hostname: `ctr-host`,
+    process: {
+      args, cwd: `/`, user: {uid: 0, gid: 0},
+      env: [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `HOME=/root`, `FOO=bar baz`],
+      capabilities: {bounding: caps, effective: caps, permitted: caps},
+      rlimits: [{type: `RLIMIT_NOFILE`, soft: 1024, hard: 1024}],
+      noNewPrivileges: true,
+    },
+    mounts: defaultMounts(),
+    linux: {
+      namespaces: [{type: `pid`}, {type: `mount`}, {type: `uts`}, {type: `ipc`}, {type: `network`}, {type: `user`}],
+      uidMappings: [{containerID: 0, hostID: me.uid, size: 1}, {containerID: 1, hostID: uids.start, size: uids.count}],
+      gidMappings: [{containerID: 0, hostID: me.gid, size: 1}, {containerID: 1, hostID: gids.start, size: gids.count}],
+      maskedPaths: DEFAULT_MASKED_PATHS,
+      readonlyPaths: DEFAULT_READONLY_PATHS,
+    },
+  };
+  edit(s);
+  return s;
+}
+
+async function run(args: Array<string>, edit?: (s: RuntimeSpec) => void) {
+  const plan = specToPlan(spec(args, edit), {rootfsMount: {type: `bind`, source: rootfs}});
+  return runContainer(HELPER_BIN, plan, {stdio: [`ignore`, `pipe`, `pipe`]});
+}
+
+it(`the command is PID 1 and host processes are invisible`, async t => {
+  const r = await run([`sh`, `-c`, `echo $$; echo /proc/[0-9]*`]);
+  t.is(r.exitCode, 0, r.stderr);
+  const [pid, procs] = r.stdout!.trim().split(`\n`);
+  t.is(pid, `1`);
+  t.is(procs, `/proc/1`);
+});
+
+it(`hostname, env, cwd, uid_map`, async t => {
+  const r = await run([`sh`, `-c`, `hostname; echo "$FOO"; pwd; cat /proc/self/uid_map`], s => { s.process.cwd = `/etc`; });
+  t.is(r.exitCode, 0, r.stderr);
+  const lines = r.stdout!.trim().split(`\n`);
+  t.is(lines[0], `ctr-host`);
+  t.is(lines[1], `bar baz`);
+  t.is(lines[2], `/etc`);
+  t.regex(lines[3], new RegExp(`^\\s*0\\s+${userInfo().uid}\\s+1$`));
+  t.regex(lines[4], new RegExp(`^\\s*1\\s+${subordinateRange(`/etc/subuid`)!.start}\\s+${subordinateRange(`/etc/subuid`)!.count}$`));
+});
+
+it(`masked paths are unreadable and read-only paths unwritable`, async t => {
+  const r = await run([`sh`, `-c`, `cat /proc/kcore | wc -c; ls /proc/acpi 2>/dev/null | wc -l; echo x > /proc/sysrq-trigger && echo wrote; echo 1 > /sys/kernel/x 2>/dev/null || echo sysro`]);
+  t.is(r.exitCode, 0, r.stderr);
+  t.deepEqual(r.stdout!.trim().split(`\n`), [`0`, `0`, `sysro`]);
+});
+
+it(`default capabilities exactly; cap-drop all gives CapEff 0; NoNewPrivs; rlimit`, async t => {
+  const r = await run([`sh`, `-c`, `grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status; ulimit -n`]);
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stdout!, /CapEff:\s+00000000800405fb/);
+  t.regex(r.stdout!, /CapBnd:\s+00000000800405fb/);
+  t.regex(r.stdout!, /NoNewPrivs:\s+1/);
+  t.regex(r.stdout!, /\n1024\n?$/);
+  const none = resolveCapabilities({drop: [`all`]});
+  const d = await run([`grep`, `-E`, `^Cap(Eff|Prm|Bnd)`, `/proc/self/status`], s => { s.process.capabilities = {bounding: none, effective: none, permitted: none}; });
+  t.regex(d.stdout!, /CapPrm:\s+0{16}\nCapEff:\s+0{16}\nCapBnd:\s+0{16}/);
+});
+
+it(`user and groups`, async t => {
+  const r = await run([`id`], s => { s.process.user = {uid: 5, gid: 7, additionalGids: [10, 11]}; });
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stdout!, /^uid=5\(\w+\) gid=7\(\w+\) groups=10\(\w+\),11\(\w+\)/);
+});
+
+it(`a host file that is not bind-mounted cannot be read`, async t => {
+  const secret = join(work, `secret`);
+  writeFileSync(secret, `s3cret`);
+  const r = await run([`sh`, `-c`, `cat ${secret} 2>&1; cat /etc/shadow | grep -c tspod-tester`]);
+  t.false(r.stdout!.includes(`s3cret`));
+  t.regex(r.stdout!, /No such file/);
+});
+
+it(`exit status passes through; 127 and 126 are errors with the exec stage`, async t => {
+  t.is((await run([`sh`, `-c`, `exit 3`])).exitCode, 3);
+  await t.throwsAsync(run([`/no/such/cmd`]), {instanceOf: Error, message: /exec `\/no\/such\/cmd`: ENOENT/, code: `CommandNotFound`} as any);
+  await t.throwsAsync(run([`/etc`]), {message: /exec `\/etc`: EACCES/, code: `CannotInvoke`} as any);
+  const planFile = join(work, `127.plan`);
+  writeFileSync(planFile, encodePlan(specToPlan(spec([`nonexistent-cmd`]), {rootfsMount: {type: `bind`, source: rootfs}})));
+  const raw = spawnSync(HELPER_BIN, [`run`, planFile], {encoding: `utf8`});
+  t.is(raw.status, 127);
+  t.regex(raw.stderr, /exec `nonexistent-cmd`: ENOENT/);
+});
+
+it(`SIGTERM to the helper reaches a trap in the container`, async t => {
+  const plan = specToPlan(spec([`sh`, `-c`, `trap 'echo got-term; exit 42' TERM; echo ready; while :; do sleep 0.01; done`]), {rootfsMount: {type: `bind`, source: rootfs}});
+  let pid = 0;
+  const p = new Promise<string>(resolve => {
+    const child = spawn(HELPER_BIN, [`run`, `-`], {stdio: [`ignore`, `pipe`, `inherit`, `pipe`]});
+    pid = child.pid!;
+    (child.stdio[3] as any).end(encodePlan(plan));
+    let out = ``;
+    child.stdout!.on(`data`, c => {
+      out += c;
+      if (out.includes(`ready`) && !out.includes(`sent`)) { out += `sent`; process.kill(pid, `SIGTERM`); }
+    });
+    child.on(`close`, code => resolve(`${out.replace(`sent`, ``).trim()} ${code}`));
+  });
+  t.is((await p).replace(/\s+/g, ` `), `ready got-term 42`);
+});
+
+it(`no fd leaks into the container`, async t => {
+  const r = await run([`ls`, `/proc/self/fd`]);
+  t.deepEqual(r.stdout!.trim().split(/\s+/), [`0`, `1`, `2`, `3`]);
+});
+
+it(`a hostile /proc symlink in the image cannot make anything on the host`, async t => {
+  const evil = tempDir(`tspod-evil-`);
+  const outside = join(evil, `host-dir-outside`);
+  const img = join(evil, `rootfs`);
+  inUserns([`sh`, `-c`, `cp -a "$1" "$2" && rm -rf "$2/proc" "$2/dev" && ln -s "$3" "$2/proc" && ln -s "$3/dev" "$2/dev"`, `sh`, rootfs, img, outside]);
+  try {
+    const plan = specToPlan(spec([`true`]), {rootfsMount: {type: `bind`, source: img}});
+    await runContainer(HELPER_BIN, plan, {stdio: [`ignore`, `pipe`, `pipe`]}).catch(() => undefined);
+    t.false(existsSync(outside));
+    t.deepEqual(readdirSync(evil).sort(), [`rootfs`]);
+  } finally {
+    removeTree(evil);
+  }
+});
+
+it(`-t: the command gets a real pty and output is relayed`, t => {
+  const plan = specToPlan(spec([`sh`, `-c`, `tty; test -t 0 && echo is-tty; stty size`], s => { s.process.terminal = true; }), {rootfsMount: {type: `bind`, source: rootfs}});
+  const planFile = join(work, `tty.plan`);
+  writeFileSync(planFile, encodePlan(plan));
+  const r = spawnSync(`script`, [`-qec`, `stty cols 91 rows 17; ${HELPER_BIN} run ${planFile}`, `/dev/null`], {encoding: `utf8`, stdio: [`pipe`, `pipe`, `pipe`]});
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout, /\/dev\/pts\/0/);
+  t.regex(r.stdout, /is-tty/);
+  t.regex(r.stdout, /17 91/);
+});
+
+it(`init mode reaps zombies and passes the exit status`, async t => {
+  const r = await run([`/helper`, `init`, `--`, `sh`, `-c`, `sh -c 'sleep 0.01 &' ; sleep 0.05; ps -o stat,comm | grep -c '^Z' ; exit 5`], s => {
+    s.mounts!.push({destination: `/helper`, type: `bind`, source: HELPER_BIN, options: [`rbind`, `ro`]});
+  });
+  t.is(r.exitCode, 5, r.stderr);
+  t.is(r.stdout!.trim(), `0`);
+});
+
+it(`the plan file form, and a bad plan is a clean 125 with a status line`, t => {
+  const planFile = join(work, `p.plan`);
+  writeFileSync(planFile, encodePlan(specToPlan(spec([`true`]), {rootfsMount: {type: `bind`, source: rootfs}})));
+  t.is(spawnSync(HELPER_BIN, [`run`, planFile]).status, 0);
+  writeFileSync(planFile, `bogus\0` + `1\0`);
+  const r = spawnSync(HELPER_BIN, [`run`, planFile], {encoding: `utf8`});
+  t.is(r.status, 125);
+  t.regex(r.stderr, /tspod-helper: parse plan/);
+});
