@@ -1,0 +1,38 @@
+import {Command, Option} from 'clipanion';
+import {BaseCommand} from '../../BaseCommand';
+
+export default class ImagePruneCommand extends BaseCommand {
+  static override paths = [[`image`, `prune`]];
+  static override usage = Command.Usage({
+    description: `Remove unused images`,
+    details: `Removes dangling images (no name); with --all, every image no container uses. Without --force it asks first on a terminal and refuses otherwise.`,
+    examples: [[`Remove dangling images`, `$0 image prune -f`], [`Remove every unused image`, `$0 image prune -a -f`]],
+  });
+
+  all = Option.Boolean(`-a,--all`, false, {description: `Remove all images not in use by containers, not just dangling ones`});
+  force = Option.Boolean(`-f,--force`, false, {description: `Do not prompt for confirmation`});
+
+  async execute() {
+    if (!this.force) {
+      const ok = await this.confirm(this.all
+        ? `WARNING! This command removes all images without at least one container associated with them.\nAre you sure you want to continue? [y/N] `
+        : `WARNING! This command removes all dangling images.\nAre you sure you want to continue? [y/N] `);
+      if (!ok) return 0;
+    }
+    const report = await this.engine.pruneImages({all: this.all});
+    for (const id of report.deleted) this.out(id);
+    return 0;
+  }
+
+  private async confirm(question: string): Promise<boolean> {
+    this.context.stdout.write(question);
+    const {createInterface} = await import(`node:readline`);
+    const rl = createInterface({input: this.context.stdin});
+    const answer = await new Promise<string>(resolve => {
+      rl.once(`line`, resolve);
+      rl.once(`close`, () => resolve(``));
+    });
+    rl.close();
+    return /^y(es)?$/i.test(answer.trim());
+  }
+}

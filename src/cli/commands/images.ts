@@ -1,0 +1,66 @@
+import {Command, Option} from 'clipanion';
+import {BaseCommand} from '../BaseCommand';
+import {humanSize, table, timeAgo} from '../humanize';
+import type {ImageSummary} from '../../engine/verbs/images';
+
+export default class ImagesCommand extends BaseCommand {
+  static override paths = [[`images`], [`image`, `ls`], [`image`, `list`]];
+  static override usage = Command.Usage({
+    description: `List images in local storage`,
+    details: `One row per name (repository and tag); images without a name show as <none>. Filters: reference=, dangling=true|false, before=, since=, label=key[=value].`,
+    examples: [[`List images`, `$0 images`], [`Only IDs`, `$0 images -q`], [`As JSON`, `$0 images --format json`], [`Dangling images`, `$0 images --filter dangling=true`]],
+  });
+
+  all = Option.Boolean(`-a,--all`, false, {description: `Show all images (default hides intermediate images)`});
+  digests = Option.Boolean(`--digests`, false, {description: `Show digests`});
+  filter = Option.Array(`-f,--filter`, [], {description: `Filter output based on conditions provided`});
+  noTrunc = Option.Boolean(`--no-trunc`, false, {description: `Do not truncate output`});
+  quiet = Option.Boolean(`-q,--quiet`, false, {description: `Display only image IDs`});
+  format = Option.String(`--format`, {description: `Change the output format to JSON`});
+  noheading = Option.Boolean(`-n,--noheading`, false, {description: `Do not print column headings`});
+
+  async execute() {
+    const images = await this.engine.listImages({all: this.all, filters: this.filter});
+    if (this.format === `json` || this.format === `{{json .}}`) {
+      this.json(images);
+      return 0;
+    }
+    const id = (s: ImageSummary) => this.noTrunc ? `sha256:${s.Id}` : s.Id.slice(0, 12);
+    if (this.quiet) {
+      const seen = new Set<string>();
+      for (const s of images) {
+        if (seen.has(s.Id)) continue;
+        seen.add(s.Id);
+        this.out(id(s));
+      }
+      return 0;
+    }
+    const header = this.digests
+      ? [`REPOSITORY`, `TAG`, `DIGEST`, `IMAGE ID`, `CREATED`, `SIZE`]
+      : [`REPOSITORY`, `TAG`, `IMAGE ID`, `CREATED`, `SIZE`];
+    const rows: Array<Array<string>> = [];
+    for (const s of images) {
+      for (const [repo, tag] of rowNames(s)) {
+        const row = [repo, tag];
+        if (this.digests) row.push(s.Digest);
+        row.push(id(s), timeAgo(s.Created), humanSize(s.Size));
+        rows.push(row);
+      }
+    }
+    const text = table(header, rows);
+    this.out(this.noheading ? text.split(`\n`).slice(1).join(`\n`) : text);
+    return 0;
+  }
+}
+
+/** podman: a row per tag; an image named only by digest shows its repository with tag <none>. */
+function rowNames(s: ImageSummary): Array<[string, string]> {
+  if (s.RepoTags.length > 0) {
+    return s.RepoTags.map(n => {
+      const colon = n.lastIndexOf(`:`);
+      return [n.slice(0, colon), n.slice(colon + 1)];
+    });
+  }
+  const repos = [...new Set((s.Names ?? []).map(n => n.slice(0, n.indexOf(`@`))).filter(r => r !== ``))];
+  return repos.length > 0 ? repos.map(r => [r, `<none>`]) : [[`<none>`, `<none>`]];
+}

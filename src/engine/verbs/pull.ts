@@ -1,0 +1,100 @@
+// `tspod pull`: wires the pull pipeline (image/pull.ts) to registries.conf, the
+// credentials and the store.
+import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
+import {certsDirs, loadRegistriesConf, pullSources, registriesConfFiles, resolveShortName} from '../../config/registriesConf';
+import {repositoryName} from '../../oci/reference';
+import {parsePlatformOptions} from '../../image/platform';
+import {pull} from '../../image/pull';
+import type {PullSource} from '../../image/pull';
+import {noProgress} from '../../image/progress';
+import type {PullProgress} from '../../image/progress';
+import {RegistryClient} from '../../image/registry';
+import type {Credentials} from '../../image/registry';
+import {openStore, VanishedError} from './store';
+
+export interface PullOptions {
+  reference: string;
+  allTags?: boolean;
+  platform?: string | undefined;
+  arch?: string | undefined;
+  os?: string | undefined;
+  variant?: string | undefined;
+  /** undefined: registries.conf decides; false: allow http and skip certificate checks. */
+  tlsVerify?: boolean | undefined;
+  /** `user:password` */
+  creds?: string | undefined;
+  authfile?: string | undefined;
+  onProgress?: PullProgress | undefined;
+}
+
+export interface PullReport {
+  images: Array<{id: string, names: Array<string>}>;
+}
+
+export function parseCreds(creds: string): Credentials {
+  const i = creds.indexOf(`:`);
+  if (i <= 0) throw new TspodError(`InvalidArgument`, `invalid --creds "${creds.includes(`:`) ? `:…` : creds}": expected username:password`, {hint: `e.g. --creds alice:secret`});
+  return {username: creds.slice(0, i), password: creds.slice(i + 1)};
+}
+
+export async function pullImage(ctx: EngineContext, opts: PullOptions): Promise<PullReport> {
+  const wish = parsePlatformOptions(opts);
+  const conf = loadRegistriesConf(registriesConfFiles(ctx.env, ctx.paths));
+  const certs = certsDirs(ctx.paths);
+  const explicit = opts.creds !== undefined ? parseCreds(opts.creds) : undefined;
+  const credentialsFor = await credentialLookup(ctx, opts.authfile);
+  // The store opens (a fresh one probes its driver) and the layer worker starts (a
+  // user namespace, a Node process) while the registry is asked for the manifest.
+  const opening = openStore(ctx).then(st => {
+    st.warmUp();
+    return st;
+  });
+  opening.catch(() => undefined);
+  try {
+    const store = opening;
+    const run = () => pull({
+      store,
+      log: ctx.log,
+      onProgress: opts.onProgress ?? noProgress,
+      resolve: async input => {
+        const res = resolveShortName(conf, input, {tty: ctx.interactive});
+        const out: Array<PullSource> = [];
+        for (const c of res.candidates)
+          for (const s of pullSources(conf, c)) out.push({ref: s.ref, insecure: s.insecure});
+        return out;
+      },
+      client: async (ref, insecure) => {
+        const credentials = explicit ?? await credentialsFor(repositoryName(ref));
+        return new RegistryClient(ref.domain, {
+          ...(opts.tlsVerify !== undefined ? {tlsVerify: opts.tlsVerify} : {}),
+          insecure,
+          certsDirs: certs,
+          ...(credentials ? {credentials} : {}),
+          userAgent: `tspod`,
+        });
+      },
+    }, {reference: opts.reference, allTags: opts.allTags ?? false, platform: wish});
+    // A concurrent rmi may remove a layer or blob this pull found present: pull again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return {images: await run()};
+      } catch (err) {
+        if (attempt >= 2 || !(err instanceof VanishedError || /ENOENT|is missing from the store/.test((err as Error).message))) throw err;
+        ctx.log.debug(`pull: retrying after a concurrent removal: ${(err as Error).message}`);
+      }
+    }
+  } finally {
+    await opening.then(st => st.close(), () => undefined);
+  }
+}
+
+/** Credentials from auth.json (--authfile, REGISTRY_AUTH_FILE, the default files), looked up per repository. */
+async function credentialLookup(ctx: EngineContext, authfile: string | undefined): Promise<(repository: string) => Promise<Credentials | undefined>> {
+  const {authFiles, getCredentials} = await import(`../../config/authFile`);
+  const files = authFiles(ctx.env, ctx.paths, authfile);
+  return async repository => {
+    const c = await getCredentials(files, repository);
+    return c ? {username: c.username, password: c.password} : undefined;
+  };
+}

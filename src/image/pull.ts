@@ -1,0 +1,299 @@
+// The pull pipeline (c/image copy.Image into c/storage, cut down): resolve the
+// reference, pick the manifest (index → platform), fetch the config, then fetch the
+// layers concurrently while applying them in order. Every blob is verified while it
+// streams and lands in the BlobStore through a temp file; a layer already stored
+// (by chain ID) is not fetched, a blob already in the BlobStore is not downloaded
+// again. The image record is written last, in one atomic update: a pull killed at
+// any moment leaves no visible image, only incomplete layers and temp blobs that
+// the next command's cleanup removes.
+import {TspodError, isTspodError} from '../engine/errors';
+import {chainId, digestHex} from '../oci/digest';
+import type {Digest} from '../oci/digest';
+import {isIndexMediaType, parseImageConfig, parseIndex, parseManifest} from '../oci/image';
+import type {Descriptor, ImageConfig, ImageManifest} from '../oci/image';
+import {formatReference, manifestReference, parseReference, repositoryName} from '../oci/reference';
+import type {ImageReference} from '../oci/reference';
+import type {BlobStore} from '../storage/BlobStore';
+import type {NewImage} from '../storage/ImageStore';
+import type {LayerStore} from '../storage/LayerStore';
+import type {Logger} from '../util/log';
+import {chooseManifest} from './platform';
+import type {PlatformWish} from './platform';
+import type {PullProgress} from './progress';
+import type {RegistryClient} from './registry';
+import {isTransient, networkError} from './http';
+
+/** A layer to unpack: the blob, where to unpack it, and the diffID it must hash to. */
+export interface ApplyJob {
+  layerId: string;
+  /** The layer blob, already in the BlobStore. */
+  blobDigest: Digest;
+  mediaType: string;
+  expectedDiffId: Digest;
+}
+
+/** What pull needs from storage. */
+export interface PullStore {
+  blobs: BlobStore;
+  layers: LayerStore;
+  /** Unpacks layers in order, each on top of the previous one, verifying each diffID. */
+  applyLayers(jobs: AsyncIterable<ApplyJob>): Promise<void>;
+  /** Writes the image record in one atomic update. */
+  commitImage(image: NewImage): Promise<void>;
+}
+
+export interface PullEnv {
+  /** May still be opening (a fresh store probes its driver) while the manifest is fetched. */
+  store: PullStore | Promise<PullStore>;
+  /** Where to pull what the user typed from, best first (short names, mirrors, rewrites: registries.conf). */
+  resolve(input: string): Promise<Array<PullSource>>;
+  /** A registry client for a domain, configured for TLS, credentials and whether plain http is allowed. */
+  client(ref: ImageReference, insecure: boolean): Promise<RegistryClient>;
+  log: Logger;
+  onProgress: PullProgress;
+}
+
+export interface PullSource {
+  ref: ImageReference;
+  insecure: boolean;
+}
+
+export interface PullOptions {
+  reference: string;
+  allTags?: boolean;
+  platform?: PlatformWish;
+}
+
+export interface PulledImage {
+  id: string;
+  names: Array<string>;
+}
+
+/** Concurrent downloads per pull (podman's default is 6). */
+const PARALLEL = 6;
+
+export async function pull(env: PullEnv, opts: PullOptions): Promise<Array<PulledImage>> {
+  if (opts.allTags) {
+    const given = parseReference(opts.reference);
+    if (given.tag !== undefined || given.digest !== undefined)
+      throw new TspodError(`InvalidArgument`, `tag can't be used with --all-tags/-a`, {hint: `give the repository only, e.g. ${repositoryName(given)}`});
+  }
+  const candidates = await env.resolve(opts.reference);
+  const errors: Array<unknown> = [];
+  for (const {ref, insecure} of candidates) {
+    const client = await env.client(ref, insecure);
+    try {
+      if (opts.allTags) {
+        const tags = await client.listTags(ref.path);
+        if (tags.length === 0) throw new TspodError(`NoSuchImage`, `${repositoryName(ref)} has no tags`);
+        const out: Array<PulledImage> = [];
+        for (const tag of tags) {
+          const r: ImageReference = {domain: ref.domain, path: ref.path, tag, short: false};
+          out.push(await pullOne(env, client, r, opts.platform ?? {}));
+        }
+        return out;
+      }
+      return [await pullOne(env, client, ref, opts.platform ?? {})];
+    } catch (err) {
+      // Only "not found here" moves on to the next candidate registry.
+      if (candidates.length === 1 || !isNotFound(err)) throw err;
+      errors.push(err);
+      env.log.debug(`${formatReference(ref)}: ${(err as Error).message}`);
+    } finally {
+      client.close();
+    }
+  }
+  const lines = errors.map((e, i) => `${formatReference(candidates[i]!.ref)}: ${(e as Error).message}`);
+  throw new TspodError(`NoSuchImage`, `${opts.reference}: image not found in any registry tried (${lines.join(`; `)})`);
+}
+
+function isNotFound(err: unknown): boolean {
+  const status = (err as {status?: number}).status;
+  return status === 404 || status === 401 || status === 403 || isTspodError(err, `Network`);
+}
+
+interface ReadyEnv extends PullEnv {
+  store: PullStore;
+}
+
+async function pullOne(penv: PullEnv, client: RegistryClient, ref: ImageReference, wish: PlatformWish): Promise<PulledImage> {
+  const repo = ref.path;
+  penv.onProgress({kind: `resolving`, reference: formatReference(ref)});
+  const t0 = Date.now();
+  const trace = (what: string) => penv.log.debug(`pull: ${what} at +${Date.now() - t0} ms`);
+  let top = await client.getManifest(repo, manifestReference(ref));
+  trace(`manifest`);
+  const env: ReadyEnv = {...penv, store: await penv.store};
+  trace(`store open`);
+  let indexDigest: Digest | undefined;
+  if (isIndexMediaType(top.mediaType)) {
+    indexDigest = top.digest;
+    const chosen = chooseManifest(parseIndex(top.body), wish);
+    top = await client.getManifest(repo, chosen.digest);
+  }
+  const manifest = parseManifest(top.body);
+  const config = await fetchConfig(env, client, repo, manifest.config);
+  trace(`config`);
+  checkPlatform(config, wish, indexDigest !== undefined);
+  const diffIds = config.rootfs.diff_ids;
+  if (diffIds.length !== manifest.layers.length)
+    throw new TspodError(`InvalidArgument`, `invalid image ${formatReference(ref)}: the manifest has ${manifest.layers.length} layers but the config lists ${diffIds.length} diff IDs`);
+  // The manifest is kept in the BlobStore too (it is content-addressed like any blob).
+  if (!await env.store.blobs.has(top.digest)) await env.store.blobs.put(top.body, top.digest);
+
+  const layerIds = diffIds.map((_, i) => digestHex(chainId(diffIds.slice(0, i + 1))));
+  await fetchAndApply(env, client, repo, manifest, diffIds, layerIds);
+  trace(`layers applied`);
+
+  const id = digestHex(manifest.config.digest);
+  const digests = indexDigest ? [top.digest, indexDigest] : [top.digest];
+  // podman: a tag pull names the image repo:tag; a digest pull names it repo@digest.
+  const names = ref.digest !== undefined ? [`${repositoryName(ref)}@${ref.digest}`] : ref.tag !== undefined ? [`${repositoryName(ref)}:${ref.tag}`] : [];
+  const image: NewImage = {
+    id, names, digests,
+    manifestDigest: top.digest,
+    manifestMediaType: top.mediaType,
+    configDigest: manifest.config.digest,
+    layers: layerIds,
+    ...(layerIds.length > 0 ? {topLayer: layerIds[layerIds.length - 1]!} : {}),
+    created: config.created ?? new Date().toISOString(),
+    // podman's size: layers, config, and the manifest, which c/storage keeps under two keys.
+    size: await layersSize(env.store.layers, layerIds) + manifest.config.size + 2 * top.body.length,
+    metadata: {...(indexDigest ? {indexDigest} : {}), annotations: manifest.annotations ?? {}},
+  };
+  env.onProgress({kind: `writing`});
+  await env.store.commitImage(image);
+  trace(`image committed`);
+  env.onProgress({kind: `done`, id});
+  return {id, names};
+}
+
+async function layersSize(layers: LayerStore, ids: Array<string>): Promise<number> {
+  const all = await layers.list();
+  let n = 0;
+  for (const id of ids) n += all.find(l => l.id === id)?.diffSize ?? 0;
+  return n;
+}
+
+/** With --arch/--os on a single-manifest image, podman refuses a config that does not match. */
+function checkPlatform(config: ImageConfig, wish: PlatformWish, fromIndex: boolean): void {
+  if (fromIndex) return;
+  if (wish.arch !== undefined && normArch(wish.arch) !== normArch(config.architecture))
+    throw new TspodError(`NoSuchImage`, `image architecture ${config.architecture} does not match the requested ${wish.arch}`, {hint: `this image is built for ${config.os}/${config.architecture} only`});
+  if (wish.os !== undefined && wish.os !== config.os)
+    throw new TspodError(`NoSuchImage`, `image OS ${config.os} does not match the requested ${wish.os}`);
+}
+
+function normArch(a: string): string {
+  return ({x86_64: `amd64`, aarch64: `arm64`, i386: `386`} as Record<string, string>)[a] ?? a;
+}
+
+async function fetchConfig(env: ReadyEnv, client: RegistryClient, repo: string, desc: Descriptor): Promise<ImageConfig> {
+  const blobs = env.store.blobs;
+  env.onProgress({kind: `blob`, digest: desc.digest, size: desc.size, role: `config`, state: await blobs.has(desc.digest) ? `exists` : `queued`});
+  if (!await blobs.has(desc.digest)) await download(env, client, repo, desc);
+  return parseImageConfig(await blobs.get(desc.digest));
+}
+
+/**
+ * Downloads one blob into the BlobStore: hashed once, while it streams into the
+ * store's temp file (no second pass over the file). A connection that breaks is
+ * retried from the start, a few times.
+ */
+async function download(env: ReadyEnv, client: RegistryClient, repo: string, desc: Descriptor): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const blob = await client.openBlob(repo, desc.digest);
+      let done = 0;
+      const counted = async function* (): AsyncGenerator<Uint8Array> {
+        for await (const chunk of blob.stream) {
+          done += (chunk as Buffer).length;
+          env.onProgress({kind: `bytes`, digest: desc.digest, done, size: desc.size});
+          yield chunk as Buffer;
+        }
+      };
+      try {
+        await env.store.blobs.put(counted(), desc.digest);
+      } catch (err) {
+        blob.stream.destroy();
+        if (isTspodError(err, `DigestMismatch`))
+          throw new TspodError(`DigestMismatch`, `blob ${desc.digest} from ${client.name}/${repo} failed verification: ${err.message}`, {hint: `pull again; if it persists the registry's copy is damaged`});
+        throw err;
+      }
+      env.onProgress({kind: `blobDone`, digest: desc.digest});
+      return;
+    } catch (err) {
+      if (attempt >= 3 || !isTransient(err)) throw err instanceof TspodError ? err : networkError(client.name, err);
+      env.log.debug(`pull: retrying ${desc.digest} after ${(err as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Downloads the missing blobs, up to PARALLEL at once, and hands each layer to the
+ * applier as soon as it and every layer below it are ready.
+ */
+async function fetchAndApply(env: ReadyEnv, client: RegistryClient, repo: string, manifest: ImageManifest, diffIds: Array<Digest>, layerIds: Array<string>): Promise<void> {
+  const {blobs, layers} = env.store;
+  const present = await Promise.all(layerIds.map(id => layers.has(id)));
+  // The first missing layer: everything below it is in the store already.
+  const firstMissing = present.indexOf(false);
+  if (firstMissing === -1) {
+    manifest.layers.forEach(l => env.onProgress({kind: `blob`, digest: l.digest, size: l.size, role: `layer`, state: `skipped`}));
+    return;
+  }
+  const ready: Array<Promise<void>> = [];
+  const queue: Array<() => Promise<void>> = [];
+  for (let i = 0; i < manifest.layers.length; i++) {
+    const desc = manifest.layers[i]!;
+    if (i < firstMissing || present[i]) {
+      env.onProgress({kind: `blob`, digest: desc.digest, size: desc.size, role: `layer`, state: `skipped`});
+      ready.push(Promise.resolve());
+      continue;
+    }
+    const have = await blobs.has(desc.digest);
+    env.onProgress({kind: `blob`, digest: desc.digest, size: desc.size, role: `layer`, state: have ? `exists` : `queued`});
+    if (have) {
+      ready.push(Promise.resolve());
+      continue;
+    }
+    let resolve!: () => void, reject!: (e: unknown) => void;
+    const p = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    p.catch(() => undefined);
+    ready.push(p);
+    queue.push(() => download(env, client, repo, desc).then(resolve, err => { reject(err); throw err; }));
+  }
+
+  // Downloads: a small pool; the first failure stops starting new ones.
+  let failed: unknown;
+  const workers = Array.from({length: Math.min(PARALLEL, queue.length)}, async () => {
+    for (let job = queue.shift(); job && failed === undefined; job = queue.shift()) {
+      try {
+        await job();
+      } catch (err) {
+        failed ??= err;
+      }
+    }
+  });
+  const downloads = Promise.all(workers);
+
+  async function* jobs(): AsyncGenerator<ApplyJob> {
+    for (let i = firstMissing; i < manifest.layers.length; i++) {
+      await ready[i];
+      const desc = manifest.layers[i]!;
+      yield {layerId: layerIds[i]!, blobDigest: desc.digest, mediaType: desc.mediaType, expectedDiffId: diffIds[i]!};
+    }
+  }
+  const missingCount = layerIds.length - firstMissing;
+  env.onProgress({kind: `applying`, count: missingCount});
+  try {
+    await env.store.applyLayers(jobs());
+  } catch (err) {
+    // Stop starting downloads; the running ones finish (or fail) before we return.
+    failed ??= err;
+    throw err;
+  } finally {
+    await downloads;
+  }
+  if (failed !== undefined) throw failed;
+}
