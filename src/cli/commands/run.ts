@@ -1,0 +1,152 @@
+import {Command, Option} from 'clipanion';
+import {BaseCommand} from '../BaseCommand';
+import {TspodError} from '../../engine/errors';
+import type {CreateOptions} from '../../engine/verbs/run';
+
+// Resource-limit flags: handed to the engine by name (src/cgroups enforces or refuses them; never ignored).
+const LIMIT_FLAGS: Record<string, string> = {
+  limitMemory: `--memory`,
+  limitMemorySwap: `--memory-swap`,
+  limitMemoryReservation: `--memory-reservation`,
+  limitMemorySwappiness: `--memory-swappiness`,
+  limitKernelMemory: `--kernel-memory`,
+  limitCpus: `--cpus`,
+  limitCpuShares: `--cpu-shares`,
+  limitCpuWeight: `--cpu-weight`,
+  limitCpuQuota: `--cpu-quota`,
+  limitCpuPeriod: `--cpu-period`,
+  limitCpuRtPeriod: `--cpu-rt-period`,
+  limitCpuRtRuntime: `--cpu-rt-runtime`,
+  limitCpusetCpus: `--cpuset-cpus`,
+  limitCpusetMems: `--cpuset-mems`,
+  limitPidsLimit: `--pids-limit`,
+  limitBlkioWeight: `--blkio-weight`,
+  limitBlkioWeightDevice: `--blkio-weight-device`,
+  limitDeviceReadBps: `--device-read-bps`,
+  limitDeviceWriteBps: `--device-write-bps`,
+  limitDeviceReadIops: `--device-read-iops`,
+  limitDeviceWriteIops: `--device-write-iops`,
+  limitOomScoreAdj: `--oom-score-adj`,
+};
+
+/** The flags run and create share (podman's `create` flag set). */
+export abstract class ContainerFlags extends BaseCommand {
+  interactive = Option.Boolean(`-i,--interactive`, false, {description: `Keep STDIN open even if not attached`});
+  tty = Option.Boolean(`-t,--tty`, false, {description: `Allocate a pseudo-TTY for the container`});
+  rm = Option.Boolean(`--rm`, false, {description: `Remove the container and its anonymous volumes when it exits`});
+  name = Option.String(`--name`, {description: `Assign a name to the container`});
+  env = Option.Array(`-e,--env`, [], {description: `Set environment variables in the container (KEY=VAL, or KEY for the host's value)`});
+  envFile = Option.Array(`--env-file`, [], {description: `Read in a file of environment variables`});
+  volume = Option.Array(`-v,--volume`, [], {description: `Bind mount a volume into the container: [SRC:]DST[:OPTS]`});
+  mount = Option.Array(`--mount`, [], {description: `Attach a filesystem mount: type=bind|volume|tmpfs,source=…,target=…`});
+  tmpfs = Option.Array(`--tmpfs`, [], {description: `Mount a temporary filesystem: DST[:OPTS]`});
+  workdir = Option.String(`-w,--workdir`, {description: `Working directory inside the container`});
+  user = Option.String(`-u,--user`, {description: `Username or UID (format: <name|uid>[:<group|gid>])`});
+  userns = Option.String(`--userns`, {description: `User namespace to use: keep-id[:uid=N,gid=N] or private`});
+  hostname = Option.String(`-h,--hostname`, {description: `Set container hostname`});
+  entrypoint = Option.String(`--entrypoint`, {description: `Overwrite the default ENTRYPOINT of the image (a string or a JSON array)`});
+  init = Option.Boolean(`--init`, false, {description: `Run an init inside the container that forwards signals and reaps processes`});
+  readOnly = Option.Boolean(`--read-only`, false, {description: `Make the container's root filesystem read-only`});
+  pull = Option.String(`--pull`, {description: `Pull image policy: always, missing, never, newer`});
+  privileged = Option.Boolean(`--privileged`, false, {description: `Give extended privileges to the container (all capabilities, host devices)`});
+  ulimit = Option.Array(`--ulimit`, [], {description: `Ulimit options: type=soft[:hard]`});
+  securityOpt = Option.Array(`--security-opt`, [], {description: `Security options: no-new-privileges`});
+  capAdd = Option.Array(`--cap-add`, [], {description: `Add capabilities to the container`});
+  capDrop = Option.Array(`--cap-drop`, [], {description: `Drop capabilities from the container`});
+  network = Option.String(`--network,--net`, {description: `Network mode: pasta (default), slirp4netns[:OPTIONS], host, none or container:NAME`});
+  publish = Option.Array(`-p,--publish`, [], {description: `Publish a container's port to the host: [ip:][hostPort:]containerPort[/tcp|/udp]`});
+  publishAll = Option.Boolean(`-P,--publish-all`, false, {description: `Publish every port the image EXPOSEs to a random host port`});
+  dns = Option.Array(`--dns`, [], {description: `Set a custom DNS server`});
+  dnsSearch = Option.Array(`--dns-search`, [], {description: `Set a custom DNS search domain (. for none)`});
+  dnsOption = Option.Array(`--dns-option,--dns-opt`, [], {description: `Set a custom DNS option`});
+  addHost = Option.Array(`--add-host`, [], {description: `Add a custom host-to-IP mapping (host:ip)`});
+  quiet = Option.Boolean(`-q,--quiet`, false, {description: `Suppress output information when pulling images`});
+  limitMemory = Option.String(`-m,--memory`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitMemorySwap = Option.String(`--memory-swap`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitMemoryReservation = Option.String(`--memory-reservation`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitMemorySwappiness = Option.String(`--memory-swappiness`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitKernelMemory = Option.String(`--kernel-memory`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitCpus = Option.String(`--cpus`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitCpuShares = Option.String(`-c,--cpu-shares`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitCpuWeight = Option.String(`--cpu-weight`, {description: `CPU weight 1-10000 (cgroup v2 cpu.weight)`});
+  cgroups = Option.String(`--cgroups`, {description: `Control container cgroup configuration: enabled, disabled, no-conmon, split`});
+  sdnotify = Option.String(`--sdnotify`, {description: `Control sd-notify behavior: conmon (tspod says READY once the container runs), container, ignore`});
+  cgroupManager = Option.String(`--cgroup-manager`, {description: `Cgroup manager to use: systemd or cgroupfs (default: systemd when a user instance runs)`});
+  limitCpuQuota = Option.String(`--cpu-quota`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitCpuPeriod = Option.String(`--cpu-period`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitCpuRtPeriod = Option.String(`--cpu-rt-period`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitCpuRtRuntime = Option.String(`--cpu-rt-runtime`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitCpusetCpus = Option.String(`--cpuset-cpus`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitCpusetMems = Option.String(`--cpuset-mems`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitPidsLimit = Option.String(`--pids-limit`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitBlkioWeight = Option.String(`--blkio-weight`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitBlkioWeightDevice = Option.String(`--blkio-weight-device`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitDeviceReadBps = Option.String(`--device-read-bps`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitDeviceWriteBps = Option.String(`--device-write-bps`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitDeviceReadIops = Option.String(`--device-read-iops`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitDeviceWriteIops = Option.String(`--device-write-iops`, {description: `Resource limit (needs cgroup v2 delegation)`});
+  limitOomScoreAdj = Option.String(`--oom-score-adj`, {description: `Resource limit (needs cgroup v2 delegation)`});
+
+  restart = Option.String(`--restart`, {description: `Restart policy to apply when a container exits: no, on-failure[:max-retries], always, unless-stopped`});
+  logOpt = Option.Array(`--log-opt`, [], {description: `Logging driver options: max-size=SIZE (k8s-file log, rotated at SIZE)`});
+  image = Option.String({name: `IMAGE`});
+  args = Option.Proxy({name: `COMMAND`});
+
+  protected containerOptions(): CreateOptions {
+    const limits: Record<string, string> = {};
+    for (const [k, f] of Object.entries(LIMIT_FLAGS)) {
+      const v = (this as unknown as Record<string, string | undefined>)[k];
+      if (v !== undefined) limits[f] = v;
+    }
+    return {
+      image: this.image, command: this.args, cwd: (this.context as {cwd?: string}).cwd ?? process.cwd(), hostEnv: this.context.env,
+      name: this.name, interactive: this.interactive, tty: this.tty, rm: this.rm, env: this.env, envFile: this.envFile,
+      volumes: this.volume, mounts: this.mount, tmpfs: this.tmpfs, workdir: this.workdir, user: this.user,
+      userns: this.userns, hostname: this.hostname, entrypoint: this.entrypoint, init: this.init, readOnly: this.readOnly,
+      pull: this.pull, privileged: this.privileged, ulimits: this.ulimit, securityOpt: this.securityOpt,
+      capAdd: this.capAdd, capDrop: this.capDrop, limits, cgroups: this.cgroups, cgroupManager: this.cgroupManager, sdnotify: this.sdnotify, network: this.network, quiet: this.quiet,
+      publish: this.publish, publishAll: this.publishAll, dns: this.dns, dnsSearch: this.dnsSearch, dnsOption: this.dnsOption, addHost: this.addHost,
+      restart: this.restart, logMax: parseLogOpts(this.logOpt),
+    };
+  }
+}
+
+export default class RunCommand extends ContainerFlags {
+  static override paths = [[`run`], [`container`, `run`]];
+  static override usage = Command.Usage({
+    description: `Run a command in a new container`,
+    details: `Creates a container from IMAGE and runs COMMAND (or the image's entrypoint and command) in it, attached to this terminal. Flags after IMAGE belong to the command. The exit status is the container's; 125 means tspod failed, 126 the command cannot be invoked, 127 it was not found.`,
+    examples: [
+      [`Run a shell`, `$0 run -it --rm alpine sh`],
+      [`Mount the current directory, keeping your uid`, `$0 run --rm --userns keep-id -v .:/src -w /src alpine ls -l`],
+    ],
+  });
+
+  detach = Option.Boolean(`-d,--detach`, false, {description: `Run the container in the background and print its ID`});
+  sigProxy = Option.String(`--sig-proxy`, {tolerateBoolean: true, description: `Proxy received signals to the process (default true)`});
+
+  async execute() {
+    let sigProxy = true;
+    if (this.sigProxy !== undefined) {
+      const v = String(this.sigProxy);
+      if (v === `true`) sigProxy = true;
+      else if (v === `false`) sigProxy = false;
+      else throw new TspodError(`InvalidArgument`, `invalid --sig-proxy "${v}": want true or false`);
+    }
+    const report = await this.engine.run({...this.containerOptions(), detach: this.detach, sigProxy});
+    if (this.detach) this.out(report.id);
+    return report.exitCode;
+  }
+}
+
+/** `--log-opt max-size=10m` → bytes (other options are refused, never ignored). */
+function parseLogOpts(opts: Array<string>): number | undefined {
+  let max: number | undefined;
+  for (const o of opts) {
+    const m = /^max-size=(\d+(?:\.\d+)?)([kmg]?)b?$/i.exec(o);
+    if (!m) throw new TspodError(`InvalidArgument`, `invalid --log-opt "${o}"`, {hint: `tspod supports max-size=SIZE (e.g. max-size=10m) for the k8s-file log`});
+    const units: Record<string, number> = {k: 1024, m: 1024 ** 2, g: 1024 ** 3};
+    max = Math.floor(Number(m[1]) * (units[m[2]!.toLowerCase()] ?? 1));
+  }
+  return max;
+}

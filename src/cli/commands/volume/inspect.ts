@@ -1,0 +1,19 @@
+import {Command, Option} from 'clipanion';
+import {BaseCommand} from '../../BaseCommand';
+
+export default class VolumeInspectCommand extends BaseCommand {
+  static override paths = [[`volume`, `inspect`]];
+  static override usage = Command.Usage({
+    description: `Display detailed information on one or more volumes`,
+    examples: [[`Inspect a volume`, `$0 volume inspect data`]],
+  });
+
+  all = Option.Boolean(`-a,--all`, false, {description: `Inspect all volumes`});
+  format = Option.String(`-f,--format`, {description: `Output format (json is the default)`});
+  names = Option.Rest({name: `VOLUME`});
+
+  async execute() {
+    this.json(await this.engine.inspectVolumes({names: this.names, all: this.all}));
+    return 0;
+  }
+}

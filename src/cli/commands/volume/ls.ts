@@ -1,0 +1,26 @@
+import {Command, Option} from 'clipanion';
+import {BaseCommand} from '../../BaseCommand';
+
+export default class VolumeLsCommand extends BaseCommand {
+  static override paths = [[`volume`, `ls`], [`volume`, `list`]];
+  static override usage = Command.Usage({
+    description: `List volumes`,
+    examples: [[`List volumes`, `$0 volume ls`], [`As JSON`, `$0 volume ls --format json`]],
+  });
+
+  format = Option.String(`-f,--format`, {description: `Format volume output: json`});
+  quiet = Option.Boolean(`-q,--quiet`, false, {description: `Print volume names only`});
+
+  async execute() {
+    const vols = await this.engine.listVolumes();
+    if (this.format === `json` || this.format === `{{json .}}`) {
+      this.json(vols);
+    } else if (this.quiet) {
+      for (const v of vols) this.out(v.Name);
+    } else {
+      const lines = [`DRIVER      VOLUME NAME`, ...vols.map(v => `${v.Driver.padEnd(12)}${v.Name}`)];
+      this.out(lines.join(`\n`));
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,333 @@
+// `run` and `create` up to the point where the container could start: every flag is
+// parsed and checked first (nothing is created for bad input), then the image is
+// found or pulled, the container and its layer created, the init layer written and
+// the OCI spec saved as `userdata/config.json`. A failure after creation removes
+// what was made.
+import {applyCgroup} from './cgroup';
+import {applySdNotify, parseSdNotify} from '../quadlet/sdnotify';
+import {planContainerCgroup} from '../../cgroups';
+import type {ContainerCgroup} from '../../cgroups';
+import {lstatSync, mkdirSync, readFileSync, readdirSync, statSync} from 'node:fs';
+import {join} from 'node:path';
+import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
+import {readSubIds, defaultIdMap} from '../../config/idmap';
+import type {IdMapEntry} from '../../config/idmap';
+import {uid as hostUid, userName} from '../../config/paths';
+import {parseImageConfig} from '../../oci/image';
+import type {ImageConfig} from '../../oci/image';
+import type {RuntimeSpec} from '../../oci/runtimeSpec';
+import {CAPABILITIES} from '../../runtime/capabilities';
+import {lookupLocal} from '../../image/lookup';
+import type {Store} from '../../storage/Store';
+import type {Image} from '../../storage/ImageStore';
+import type {ContainerRecord} from '../../storage/ContainerStore';
+import type {MountSpec} from '../../storage/drivers/Driver';
+import {writeFileAtomic} from '../../util/atomicWrite';
+import {
+  checkContainerName, checkHostname, normalizeCap, parseEnv, parseEnvFile, parseMount, parsePullPolicy,
+  parseSecurityOpt, parseTmpfs, parseUlimit, parseUserns, parseVolume,
+} from './options';
+import type {MountRequest, PullPolicy, UsernsMode} from './options';
+import {layeredIsDir, layeredReader, parseGroup, resolveUser} from './users';
+import type {ResolvedUser} from './users';
+import {buildSpec, keepIdMap, parseProcLimits} from './spec';
+import type {ResolvedMount} from './spec';
+import {passwdWith, writeInitLayer} from './initLayer';
+import {VolumeStore} from './volumes';
+import {defaultHostname, networkFiles, networkSetup, settleNetwork, validateNetwork} from './network';
+import type {NetworkRequest} from './network';
+
+export interface CreateOptions {
+  image: string;
+  command: Array<string>;
+  /** The caller's working directory (relative bind sources) and environment (`-e KEY`). */
+  cwd: string;
+  hostEnv: Readonly<Record<string, string | undefined>>;
+  name?: string | undefined;
+  interactive?: boolean;
+  tty?: boolean;
+  detach?: boolean;
+  rm?: boolean;
+  env?: Array<string>;
+  envFile?: Array<string>;
+  volumes?: Array<string>;
+  mounts?: Array<string>;
+  tmpfs?: Array<string>;
+  workdir?: string | undefined;
+  user?: string | undefined;
+  userns?: string | undefined;
+  hostname?: string | undefined;
+  entrypoint?: string | undefined;
+  init?: boolean;
+  readOnly?: boolean;
+  pull?: string | undefined;
+  privileged?: boolean;
+  ulimits?: Array<string>;
+  securityOpt?: Array<string>;
+  capAdd?: Array<string>;
+  capDrop?: Array<string>;
+  /** Resource-limit flags given (`--memory` → `64m`): src/cgroups plans or refuses them. */
+  limits?: Record<string, string>;
+  /** --cgroups enabled|disabled|no-conmon|split and --cgroup-manager systemd|cgroupfs. */
+  cgroups?: string | undefined;
+  cgroupManager?: string | undefined;
+  /** --sdnotify conmon|container|ignore (engine/quadlet/sdnotify.ts). */
+  sdnotify?: string | undefined;
+  network?: string | undefined;
+  /** -p, -P, --dns, --dns-search, --dns-option, --add-host (engine/run/network.ts). */
+  publish?: Array<string>;
+  publishAll?: boolean;
+  dns?: Array<string>;
+  dnsSearch?: Array<string>;
+  dnsOption?: Array<string>;
+  addHost?: Array<string>;
+  quiet?: boolean;
+  /** Set by run: a --rm container is then swept if its tspod dies. */
+  forRun?: boolean;
+  /** --restart and --log-opt max-size (kept by the container's monitor; engine/verbs/start.ts). */
+  restart?: string | undefined;
+  logMax?: number | undefined;
+}
+
+export interface Validated {
+  name?: string | undefined;
+  pull: PullPolicy;
+  userns: UsernsMode;
+  mounts: Array<MountRequest>;
+  envFile: Array<[string, string]>;
+  env: Array<[string, string]>;
+  capAdd: Array<string>;
+  capDrop: Array<string>;
+  noNewPrivileges: boolean;
+  network: NetworkRequest;
+  cgroup: ContainerCgroup;
+}
+
+/** Every check that needs no store: run before anything is created. */
+export function validate(o: CreateOptions): Validated {
+  // Limits: enforced in the container's own cgroup, or refused with what is missing (src/cgroups).
+  const cgroup = planContainerCgroup(o.limits ?? {}, {cgroups: o.cgroups, manager: o.cgroupManager});
+  parseSdNotify(o.sdnotify);
+  const network = validateNetwork(o, o.hostEnv.PATH);
+  if (o.name !== undefined) checkContainerName(o.name);
+  if (o.workdir !== undefined && !o.workdir.startsWith(`/`))
+    throw new TspodError(`InvalidArgument`, `invalid working directory "${o.workdir}": must be an absolute path`);
+  if (o.hostname !== undefined) checkHostname(o.hostname);
+  const userns = parseUserns(o.userns);
+  if (userns.mode === `host` || userns.mode === `auto` || userns.mode === `nomap`)
+    throw new TspodError(`Unsupported`, `--userns ${userns.mode} is not supported by rootless tspod`, {hint: `use the default user namespace, or --userns keep-id to keep your uid inside`});
+  const mounts = [
+    ...(o.volumes ?? []).map(v => parseVolume(v, o.cwd)),
+    ...(o.mounts ?? []).map(m => parseMount(m, o.cwd)),
+    ...(o.tmpfs ?? []).map(parseTmpfs),
+  ];
+  for (const m of mounts) {
+    if (m.kind !== `bind`) continue;
+    try {
+      statSync(m.source);
+    } catch (err) {
+      throw new TspodError(`InvalidArgument`, `statfs ${m.source}: ${(err as NodeJS.ErrnoException).code === `ENOENT` ? `no such file or directory` : (err as NodeJS.ErrnoException).code}`, {hint: `the bind mount source must exist on the host: create it or fix the path in "${m.spec}"`});
+    }
+  }
+  const envFile = (o.envFile ?? []).flatMap(f => parseEnvFile(f, o.hostEnv));
+  const env = (o.env ?? []).flatMap(e => parseEnv(e, o.hostEnv));
+  const capAdd = (o.capAdd ?? []).flatMap(c => c.split(`,`)).map(c => normalizeCap(c, CAPABILITIES));
+  const capDrop = (o.capDrop ?? []).flatMap(c => c.split(`,`)).map(c => normalizeCap(c, CAPABILITIES));
+  let noNewPrivileges = false;
+  for (const s of o.securityOpt ?? []) noNewPrivileges = parseSecurityOpt(s).noNewPrivileges ?? noNewPrivileges;
+  for (const u of o.ulimits ?? []) if (u !== `host`) parseUlimit(u);
+  return {name: o.name, pull: parsePullPolicy(o.pull), userns, mounts, envFile, env, capAdd, capDrop, noNewPrivileges, network, cgroup};
+}
+
+export interface Prepared {
+  record: ContainerRecord;
+  spec: RuntimeSpec;
+  rootfsMount: {type: string, source: string, options: Array<string>};
+  /** Anonymous volumes made for this container (removed with it by --rm). */
+  anonymousVolumes: Array<string>;
+}
+
+function hostDevices(): Array<string> {
+  const out: Array<string> = [];
+  for (const n of readdirSync(`/dev`)) {
+    if (n === `console` || n === `ptmx` || n === `tty`) continue;
+    try {
+      if (lstatSync(`/dev/${n}`).isCharacterDevice()) out.push(`/dev/${n}`);
+    } catch {}
+  }
+  return out;
+}
+
+/** mkdir -p of `rel` under `root`, refusing to pass through a symlink (it could point at the host). */
+function mkdirNoFollow(root: string, rel: string): void {
+  let cur = root;
+  for (const part of rel.split(`/`).filter(p => p !== `` && p !== `.`)) {
+    if (part === `..`) throw new TspodError(`InvalidArgument`, `invalid working directory "${rel}"`);
+    cur = join(cur, part);
+    let st;
+    try {
+      st = lstatSync(cur);
+    } catch {
+      mkdirSync(cur, {mode: 0o755});
+      continue;
+    }
+    if (!st.isDirectory())
+      throw new TspodError(`InvalidArgument`, `cannot create working directory "${rel}": a part of it is not a directory in the image`);
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, `utf8`);
+  } catch {
+    return undefined;
+  }
+}
+
+export function idMaps(userns: UsernsMode, paths: {uidFile?: string, gidFile?: string} = {}): {uidMap: Array<IdMapEntry>, gidMap: Array<IdMapEntry>, keepId?: {uid: number, gid: number}} {
+  const uid = hostUid();
+  const gid = process.getgid ? process.getgid() : 0;
+  const user = userName();
+  const subU = readSubIds(paths.uidFile ?? `/etc/subuid`, user, uid);
+  const subG = readSubIds(paths.gidFile ?? `/etc/subgid`, user, uid);
+  if (userns.mode === `keep-id`) {
+    if (subU.length === 0 || subG.length === 0)
+      throw new TspodError(`Host`, `--userns keep-id needs subordinate ids for ${user} in /etc/subuid and /etc/subgid`, {hint: `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${user}`});
+    const cu = userns.uid ?? uid, cg = userns.gid ?? gid;
+    return {uidMap: keepIdMap(uid, cu, subU), gidMap: keepIdMap(gid, cg, subG), keepId: {uid: cu, gid: cg}};
+  }
+  return {uidMap: defaultIdMap(uid, subU), gidMap: defaultIdMap(gid, subG)};
+}
+
+function rootfsMountOf(m: MountSpec): {type: string, source: string, options: Array<string>} {
+  if (m.kind === `mount`) {
+    if (m.cwd !== undefined) throw new TspodError(`Unsupported`, `this image has too many layers for one overlay mount`, {hint: `use --storage-driver vfs`});
+    return {type: m.type, source: m.source, options: [m.data]};
+  }
+  if (m.kind === `bind`) return {type: `bind`, source: m.source, options: [`rbind`]};
+  throw new TspodError(`Unsupported`, `run does not support the fuse-overlayfs storage driver yet`, {hint: `use --storage-driver overlay or vfs`});
+}
+
+export async function findImage(store: Store, ref: string): Promise<Image | undefined> {
+  return lookupLocal(await store.images.list(), ref)?.image;
+}
+
+/** Creates the container in `store` (already opened; the image already local). */
+export async function prepareContainer(ctx: EngineContext, store: Store, image: Image, ref: string, o: CreateOptions, v: Validated): Promise<Prepared> {
+  const config: ImageConfig = parseImageConfig(await store.blobs.get(image.configDigest));
+  const imgCfg = config.config ?? {};
+  // /etc/passwd and /etc/group of the image, read from its layers (top first).
+  const dirs = store.driver.whiteouts === `vfs` ? (image.topLayer ? [store.driver.diffDir(image.topLayer)] : []) : [...image.layers].reverse().map(l => store.driver.diffDir(l));
+  const read = layeredReader(dirs);
+  const maps = idMaps(v.userns);
+  let user: ResolvedUser;
+  let passwd: string | undefined;
+  const userSpec = o.user ?? (maps.keepId ? `${maps.keepId.uid}:${maps.keepId.gid}` : imgCfg.User);
+  user = resolveUser(userSpec, read);
+  if (maps.keepId && o.user === undefined) {
+    const home = ctx.paths.home;
+    passwd = passwdWith(read(`/etc/passwd`), {name: userName(), uid: maps.keepId.uid, gid: maps.keepId.gid, home, shell: `/bin/sh`});
+    if (passwd !== undefined) user = {...user, home, name: userName()};
+  }
+  const ulimits = (o.ulimits ?? []).filter(u => u !== `host`).map(parseUlimit);
+  const limits = parseProcLimits(readText(`/proc/self/limits`) ?? ``);
+
+  const volumes = new VolumeStore(store.graphRoot);
+  const anonymousVolumes: Array<string> = [];
+  const namedVolumes: Array<string> = [];
+  const resolved: Array<ResolvedMount> = [];
+  for (const m of v.mounts) {
+    if (m.kind === `volume`) {
+      const {volume} = await volumes.create(m.source === `` ? undefined : m.source, {existOk: true});
+      (m.source === `` ? anonymousVolumes : namedVolumes).push(volume.Name);
+      resolved.push({kind: `volume`, source: volume.Mountpoint, destination: m.destination, readonly: m.readonly, options: m.options});
+    } else {
+      resolved.push({kind: m.kind, source: m.source, destination: m.destination, readonly: m.readonly, options: m.options});
+    }
+  }
+
+  const record = await store.createContainer({
+    ...(v.name ? {names: [v.name]} : {}),
+    image: image.id,
+    metadata: {
+      state: `configured`, imageName: ref, autoRemove: Boolean(o.rm), rmPending: Boolean(o.rm && o.forRun), volumes: [...namedVolumes, ...anonymousVolumes],
+      anonymousVolumes, createdBy: process.pid,
+    },
+  });
+  try {
+    const name = v.name ?? record.id.slice(0, 12);
+    const net = await settleNetwork(store, v.network, imgCfg.ExposedPorts, m => ctx.log.warn(m));
+    const hostname = o.hostname ?? defaultHostname(net) ?? record.id.slice(0, 12);
+    const userdata = store.containers.userdataDir(record.id);
+    const group = passwd !== undefined && maps.keepId && !parseGroup(read(`/etc/group`)).some(g => g.gid === maps.keepId!.gid)
+      ? `${read(`/etc/group`) ?? ``}${userName()}:x:${maps.keepId.gid}:\n` : undefined;
+    const initFiles = await writeInitLayer(userdata, {
+      id: record.id, name, hostname, image: ref, imageId: image.id, hostResolvConf: readText(`/etc/resolv.conf`), passwd, group,
+      ...networkFiles(net, v.network, {hostname, name}),
+    });
+    // podman creates a missing working directory; it goes into the container's own layer.
+    const workdir = o.workdir || imgCfg.WorkingDir;
+    if (workdir && workdir !== `/` && !layeredIsDir(dirs, workdir)) {
+      mkdirNoFollow(store.driver.diffDir(record.layer), workdir);
+    }
+    const mountSpec = await store.mountSpec(record.id);
+    const spec = buildSpec({
+      id: record.id, image: imgCfg, command: o.command, entrypoint: o.entrypoint, envFile: v.envFile, env: v.env, user,
+      workdir: o.workdir, hostname, tty: Boolean(o.tty), readOnly: Boolean(o.readOnly), privileged: Boolean(o.privileged),
+      init: Boolean(o.init), initBinary: join(ctx.installDir, `helpers/tspod-helper`), capAdd: v.capAdd, capDrop: v.capDrop,
+      noNewPrivileges: v.noNewPrivileges, ulimits, mounts: resolved, initFiles, rootfs: mountSpec.target,
+      uidMap: maps.uidMap, gidMap: maps.gidMap,
+      host: {...limits, devices: o.privileged ? hostDevices() : []},
+      network: await networkSetup(store, net, v.network, ctx.paths.runRoot),
+    });
+    applyCgroup(spec, v.cgroup, record.id, join(userdata, `memory.events`));
+    applySdNotify(spec, parseSdNotify(o.sdnotify), o.hostEnv.NOTIFY_SOCKET);
+    const rootfsMount = rootfsMountOf(mountSpec);
+    await writeFileAtomic(join(userdata, `config.json`), `${JSON.stringify(spec, null, 2)}\n`, {fsync: false});
+    const rec = await store.containers.updateRecord(record.id, c => {
+      c.metadata = {...c.metadata, state: `created`, rootfsMount, network: net};
+    });
+    return {record: rec, spec, rootfsMount, anonymousVolumes};
+  } catch (err) {
+    await removeContainer(store, record.id, anonymousVolumes).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Removes a container, its layer and its anonymous volumes. */
+export async function removeContainer(store: Store, id: string, anonymousVolumes: ReadonlyArray<string>): Promise<void> {
+  await store.deleteContainer(id);
+  const volumes = new VolumeStore(store.graphRoot);
+  for (const n of anonymousVolumes)
+    await volumes.remove(n, p => store.removeTree(p)).catch(() => undefined);
+}
+
+function alive(pid: unknown): boolean {
+  if (typeof pid !== `number` || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === `EPERM`;
+  }
+}
+
+/**
+ * `--rm` containers whose tspod died (kill -9) are removed by the next command:
+ * a container marked autoRemove whose runner and helper are both gone.
+ */
+export async function sweepLeftovers(store: Store): Promise<Array<string>> {
+  const removed: Array<string> = [];
+  for (const c of await store.containers.list()) {
+    const md = c.metadata as {rmPending?: boolean, runnerPid?: number, helperPid?: number, createdBy?: number, anonymousVolumes?: Array<string>};
+    if (!md.rmPending) continue;
+    if (alive(md.runnerPid) || alive(md.helperPid) || alive(md.createdBy)) continue;
+    // The helper's pid is recorded asynchronously; the container's own pid file is the backstop.
+    const pidText = readText(join(store.containers.userdataDir(c.id), `pidfile`));
+    if (pidText !== undefined && alive(Number(pidText.trim()))) continue;
+    await removeContainer(store, c.id, md.anonymousVolumes ?? []).catch(() => undefined);
+    removed.push(c.id);
+  }
+  return removed;
+}

@@ -1,0 +1,279 @@
+// Image config + resolved run options → OCI runtime spec (config.json), podman's
+// rules (pkg/specgen/generate): entrypoint/cmd merge, env precedence, default
+// mounts, masked and read-only paths, namespaces, id maps, rlimits, capabilities.
+// Pure: every host fact (limits, id ranges, paths) comes in through the input.
+import type {ImageRuntimeConfig} from '../../oci/image';
+import type {LinuxIDMapping, Mount, RuntimeSpec} from '../../oci/runtimeSpec';
+import {CAPABILITIES, DEFAULT_CAPABILITIES} from '../../runtime/capabilities';
+import type {IdMapEntry} from '../../config/idmap';
+import {TspodError} from '../errors';
+import {envPairs, mergeEnv} from './options';
+import type {MountRequest, Rlimit} from './options';
+import type {ResolvedUser} from './users';
+import type {NamespaceChoice} from '../../network/index';
+import {NETWORK_HOOKS_ANNOTATION} from '../../runtime/specToPlan';
+
+export type {RuntimeSpec};
+type SpecMount = Mount;
+type SpecIdMapping = LinuxIDMapping;
+
+export const DEFAULT_PATH = `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+
+const DEFAULT_CAPS = DEFAULT_CAPABILITIES;
+const ALL_CAPS = CAPABILITIES;
+
+export const MASKED_PATHS = [
+  `/proc/acpi`, `/proc/kcore`, `/proc/keys`, `/proc/latency_stats`, `/proc/timer_list`, `/proc/timer_stats`,
+  `/proc/sched_debug`, `/proc/scsi`, `/sys/firmware`, `/sys/dev/block`, `/sys/fs/selinux`, `/sys/devices/virtual/powercap`,
+];
+
+export const READONLY_PATHS = [`/proc/asound`, `/proc/bus`, `/proc/fs`, `/proc/irq`, `/proc/sys`, `/proc/sysrq-trigger`];
+
+export const INIT_PATH = `/run/tspod-init`;
+
+/** A mount request with its host side resolved (bind source or volume `_data` dir). */
+export interface ResolvedMount {
+  kind: MountRequest[`kind`];
+  source: string;
+  destination: string;
+  readonly: boolean;
+  options: Array<string>;
+}
+
+export interface SpecInput {
+  id: string;
+  image: ImageRuntimeConfig;
+  /** CMD... after the image (empty: the image's Cmd). */
+  command: Array<string>;
+  /** --entrypoint: undefined = the image's; a JSON array or one string. */
+  entrypoint?: string | undefined;
+  /** env-file entries then --env entries, in order. */
+  envFile: Array<[string, string]>;
+  env: Array<[string, string]>;
+  user: ResolvedUser;
+  workdir?: string | undefined;
+  hostname?: string | undefined;
+  tty: boolean;
+  readOnly: boolean;
+  privileged: boolean;
+  init: boolean;
+  /** Host path of the helper binary, bound at /run/tspod-init with --init. */
+  initBinary: string;
+  capAdd: Array<string>;
+  capDrop: Array<string>;
+  noNewPrivileges: boolean;
+  ulimits: Array<Rlimit>;
+  mounts: Array<ResolvedMount>;
+  /** Generated init-layer files: destination → host path. */
+  initFiles: Record<string, string>;
+  rootfs: string;
+  uidMap: Array<IdMapEntry>;
+  gidMap: Array<IdMapEntry>;
+  host: HostFacts;
+  /** The network namespace (src/network): new (default), the host's, or joined; and the keeper's hooks. */
+  network?: {namespace: NamespaceChoice, hooks: Array<Array<string>>} | undefined;
+}
+
+export interface HostFacts {
+  /** Hard limits of this process (from /proc/self/limits); undefined = unlimited. */
+  nofileHard: number;
+  nprocHard: number;
+  /** Host /dev character devices (paths), bound with --privileged. */
+  devices: Array<string>;
+}
+
+const RLIMIT_NOFILE_MAX = 1048576;
+const RLIMIT_NPROC_MAX = 4194304;
+
+function parseEntrypoint(v: string): Array<string> {
+  if (v === ``) return [];
+  if (v.startsWith(`[`)) {
+    try {
+      const a = JSON.parse(v) as unknown;
+      if (Array.isArray(a) && a.every(x => typeof x === `string`)) return a as Array<string>;
+    } catch {}
+  }
+  return [v];
+}
+
+/** podman: --entrypoint replaces the image's and resets its Cmd; CMD... replaces Cmd. */
+export function processArgs(image: ImageRuntimeConfig, command: Array<string>, entrypoint: string | undefined): Array<string> {
+  const ep = entrypoint !== undefined ? parseEntrypoint(entrypoint) : (image.Entrypoint ?? []);
+  const cmd = command.length > 0 ? command : (entrypoint !== undefined ? [] : (image.Cmd ?? []));
+  const args = [...ep, ...cmd];
+  if (args.length === 0) throw new TspodError(`InvalidArgument`, `no command or entrypoint provided, and no CMD or ENTRYPOINT from image`, {hint: `give a command after the image name`});
+  return args;
+}
+
+export function buildEnv(input: Pick<SpecInput, `image` | `envFile` | `env` | `tty` | `user`>, hostname: string): Array<string> {
+  const base: Array<[string, string]> = [[`PATH`, DEFAULT_PATH], [`container`, `podman`]];
+  if (input.tty) base.push([`TERM`, `xterm`]);
+  const merged = new Map(envPairs(mergeEnv(base, envPairs(input.image.Env), input.envFile, input.env)));
+  if (!merged.has(`HOME`)) merged.set(`HOME`, input.user.home);
+  if (!merged.has(`HOSTNAME`)) merged.set(`HOSTNAME`, hostname);
+  return [...merged].map(([k, v]) => `${k}=${v}`);
+}
+
+function capabilities(input: SpecInput): NonNullable<RuntimeSpec[`process`][`capabilities`]> {
+  let caps: Array<string>;
+  if (input.privileged) {
+    caps = [...ALL_CAPS];
+  } else {
+    const set = new Set(input.capAdd.includes(`ALL`) ? ALL_CAPS : DEFAULT_CAPS);
+    for (const c of input.capAdd) if (c !== `ALL`) set.add(c);
+    if (input.capDrop.includes(`ALL`)) set.clear();
+    for (const c of input.capDrop) set.delete(c);
+    // An explicit --cap-add wins over --cap-drop all (podman's order: drop all, then add).
+    if (input.capDrop.includes(`ALL`)) for (const c of input.capAdd.includes(`ALL`) ? ALL_CAPS : input.capAdd) set.add(c);
+    caps = ALL_CAPS.filter(c => set.has(c));
+  }
+  if (input.user.uid === 0) return {bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: []};
+  // A non-root user keeps the bounding set; only explicitly added caps become effective (podman 4).
+  const added = input.privileged ? [] : caps.filter(c => input.capAdd.includes(c) || input.capAdd.includes(`ALL`));
+  return {bounding: caps, effective: added, permitted: added, inheritable: added, ambient: added};
+}
+
+function rlimits(input: SpecInput): Array<{type: string, hard: number, soft: number}> {
+  const out = new Map<string, {type: string, hard: number, soft: number}>();
+  const nofile = Math.min(RLIMIT_NOFILE_MAX, input.host.nofileHard);
+  out.set(`RLIMIT_NOFILE`, {type: `RLIMIT_NOFILE`, hard: nofile, soft: nofile});
+  const nproc = Math.min(RLIMIT_NPROC_MAX, input.host.nprocHard);
+  out.set(`RLIMIT_NPROC`, {type: `RLIMIT_NPROC`, hard: nproc, soft: nproc});
+  for (const u of input.ulimits) {
+    out.set(u.type, {type: u.type, hard: u.hard, soft: u.soft});
+  }
+  return [...out.values()];
+}
+
+function mapping(map: Array<IdMapEntry>): Array<SpecIdMapping> {
+  return map.map(e => ({containerID: e.containerId, hostID: e.hostId, size: e.size}));
+}
+
+function isMapped(map: Array<IdMapEntry>, id: number): boolean {
+  return map.some(e => id >= e.containerId && id < e.containerId + e.size);
+}
+
+function defaultMounts(input: SpecInput): Array<SpecMount> {
+  const devpts = [`nosuid`, `noexec`, `newinstance`, `ptmxmode=0666`, `mode=0620`];
+  if (isMapped(input.gidMap, 5)) devpts.push(`gid=5`);
+  return [
+    {destination: `/proc`, type: `proc`, source: `proc`, options: [`nosuid`, `noexec`, `nodev`]},
+    {destination: `/dev`, type: `tmpfs`, source: `tmpfs`, options: [`nosuid`, `strictatime`, `mode=755`, `size=65536k`]},
+    {destination: `/dev/pts`, type: `devpts`, source: `devpts`, options: devpts},
+    {destination: `/dev/mqueue`, type: `mqueue`, source: `mqueue`, options: [`nosuid`, `noexec`, `nodev`]},
+    {destination: `/sys`, type: `sysfs`, source: `sysfs`, options: [`nosuid`, `noexec`, `nodev`, `ro`]},
+    {destination: `/dev/shm`, type: `tmpfs`, source: `shm`, options: [`nosuid`, `noexec`, `nodev`, `mode=1777`, `size=65536k`]},
+  ];
+}
+
+function userMount(m: ResolvedMount): SpecMount {
+  if (m.kind === `tmpfs`) {
+    const opts = [m.readonly ? `ro` : `rw`, ...m.options];
+    if (!opts.some(o => o.startsWith(`size=`))) opts.push(`size=65536k`);
+    return {destination: m.destination, type: `tmpfs`, source: `tmpfs`, options: opts};
+  }
+  const opts = m.options.filter(o => o !== `bind` && o !== `rbind`);
+  const rec = m.options.includes(`bind`) ? `bind` : `rbind`;
+  return {destination: m.destination, type: `bind`, source: m.source, options: [rec, ...(m.readonly ? [`ro`] : [`rw`]), ...opts]};
+}
+
+type SpecNamespace = NonNullable<NonNullable<RuntimeSpec[`linux`]>[`namespaces`]>[number];
+
+/** --network host: no network namespace; container:NAME: its network and user namespaces joined. */
+function namespaces(net: NamespaceChoice | undefined): Array<SpecNamespace> {
+  const kind = net?.kind ?? `new`;
+  const out: Array<SpecNamespace> = [{type: `pid`}];
+  if (net?.kind === `join`) out.push({type: `network`, path: net.netns});
+  else if (kind === `new`) out.push({type: `network`});
+  out.push({type: `ipc`}, {type: `uts`}, {type: `mount`});
+  out.push(net?.kind === `join` ? {type: `user`, path: net.userns} : {type: `user`});
+  return out;
+}
+
+export function buildSpec(input: SpecInput): RuntimeSpec {
+  const hostname = input.hostname ?? input.id.slice(0, 12);
+  const args = processArgs(input.image, input.command, input.entrypoint);
+  const finalArgs = input.init ? [INIT_PATH, `init`, `--`, ...args] : args;
+  const user = input.user;
+
+  const mounts = defaultMounts(input);
+  const userMounts = input.mounts.map(userMount);
+  // A user mount at a default destination (e.g. --tmpfs /dev/shm) replaces the default.
+  const finalMounts = mounts.filter(m => !userMounts.some(u => u.destination === m.destination));
+  const dup = userMounts.map(m => m.destination).find((d, i, a) => a.indexOf(d) !== i);
+  if (dup) throw new TspodError(`InvalidArgument`, `duplicate mount destination ${dup}`, {hint: `each -v, --mount and --tmpfs needs its own destination`});
+  for (const [dest, src] of Object.entries(input.initFiles)) {
+    if (userMounts.some(u => u.destination === dest)) continue;
+    finalMounts.push({destination: dest, type: `bind`, source: src, options: [`bind`, `rprivate`, ...(dest === `/run/.containerenv` ? [`ro`] : [])]});
+  }
+  if (input.init) finalMounts.push({destination: INIT_PATH, type: `bind`, source: input.initBinary, options: [`bind`, `ro`, `nosuid`, `nodev`]});
+  finalMounts.push(...userMounts);
+
+  // --privileged: the host's devices, bound (a rootless user cannot mknod).
+  if (input.privileged)
+    for (const d of input.host.devices)
+      if (!finalMounts.some(m => m.destination === d)) finalMounts.push({destination: d, type: `bind`, source: d, options: [`bind`, `nosuid`, `noexec`]});
+
+  return {
+    ociVersion: `1.0.2-dev`,
+    process: {
+      terminal: input.tty,
+      user: {uid: user.uid, gid: user.gid, umask: 0o022, ...(user.additionalGids.length > 0 ? {additionalGids: user.additionalGids} : {})},
+      args: finalArgs,
+      env: buildEnv(input, hostname),
+      cwd: input.workdir || input.image.WorkingDir || `/`,
+      capabilities: capabilities(input),
+      rlimits: rlimits(input),
+      noNewPrivileges: input.noNewPrivileges,
+    },
+    root: {path: input.rootfs, readonly: input.readOnly},
+    hostname,
+    mounts: finalMounts,
+    annotations: {
+      'io.container.manager': `tspod`, 'org.opencontainers.image.stopSignal': input.image.StopSignal ?? `SIGTERM`,
+      ...(input.network && input.network.hooks.length > 0 ? {[NETWORK_HOOKS_ANNOTATION]: JSON.stringify(input.network.hooks)} : {}),
+    },
+    linux: {
+      uidMappings: mapping(input.uidMap),
+      gidMappings: mapping(input.gidMap),
+      namespaces: namespaces(input.network?.namespace),
+      maskedPaths: input.privileged ? [] : [...MASKED_PATHS],
+      readonlyPaths: input.privileged ? [] : [...READONLY_PATHS],
+    },
+  };
+}
+
+/** `/proc/self/limits` → hard limits of this process (what rootless may raise to). */
+export function parseProcLimits(text: string): {nofileHard: number, nprocHard: number} {
+  const hard = (label: string, dflt: number) => {
+    const line = text.split(`\n`).find(l => l.startsWith(label));
+    const v = line?.slice(26).trim().split(/\s+/)[1];
+    if (v === undefined) return dflt;
+    return v === `unlimited` ? Number.MAX_SAFE_INTEGER : Number(v);
+  };
+  return {nofileHard: hard(`Max open files`, 1024), nprocHard: hard(`Max processes`, 4096)};
+}
+
+/** keep-id: the user's own uid inside is their host uid; the rest come from the subordinate ranges. */
+export function keepIdMap(hostId: number, containerId: number, ranges: ReadonlyArray<{start: number, count: number}>): Array<IdMapEntry> {
+  const total = ranges.reduce((n, r) => n + r.count, 0);
+  if (total < containerId)
+    throw new TspodError(`Host`, `--userns keep-id needs at least ${containerId} subordinate ids, you have ${total}`, {hint: `give your user a larger range in /etc/subuid and /etc/subgid`});
+  // Host ids of the subordinate ranges, one segment at a time, laid out from container id 0 skipping containerId.
+  const out: Array<IdMapEntry> = [];
+  let next = 0;
+  for (const r of ranges) {
+    let start = r.start, count = r.count;
+    while (count > 0) {
+      if (next === containerId) next++;
+      const size = next < containerId ? Math.min(count, containerId - next) : count;
+      out.push({containerId: next, hostId: start, size});
+      next += size;
+      start += size;
+      count -= size;
+    }
+  }
+  if (next <= containerId) next = containerId;
+  out.push({containerId, hostId, size: 1});
+  return out.sort((a, b) => a.containerId - b.containerId);
+}

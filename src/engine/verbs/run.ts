@@ -1,0 +1,142 @@
+// `tspod run` and `tspod create`: options → OCI spec (engine/run/) → the helper
+// (runtime/helper.ts). The container's exit status is returned; 125/126/127 come
+// as TspodErrors. With --rm the container goes in every case: here when tspod lives,
+// by sweepLeftovers on the next command when tspod was killed.
+import {join} from 'node:path';
+import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
+import {specToPlan} from '../../runtime/specToPlan';
+import {runContainer} from '../../runtime/helper';
+import type {Store} from '../../storage/Store';
+import type {Image} from '../../storage/ImageStore';
+import {uid as hostUid} from '../../config/paths';
+import {findImage, prepareContainer, removeContainer, sweepLeftovers, validate} from '../run/prepare';
+import type {CreateOptions, Validated} from '../run/prepare';
+import {openStore} from './store';
+import {checkNetworkPorts} from '../run/network';
+import {notifyWhenStarted, parseSdNotify} from '../quadlet/sdnotify';
+import type {NetworkRecord} from '../run/network';
+
+export type {CreateOptions} from '../run/prepare';
+
+export interface RunReport {
+  id: string;
+  exitCode: number;
+}
+
+const FORWARDED: Array<NodeJS.Signals> = [`SIGINT`, `SIGTERM`, `SIGHUP`, `SIGQUIT`, `SIGUSR1`, `SIGUSR2`, `SIGWINCH`];
+
+async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Promise<{store: Store, image: Image}> {
+  let store = (await openStore(ctx)).store;
+  await sweepLeftovers(store).catch(() => undefined);
+  let image = v.pull === `always` ? undefined : await findImage(store, o.image);
+  if (!image && v.pull === `never`)
+    throw new TspodError(`NoSuchImage`, `${o.image}: image not known`, {hint: `pull it first (tspod pull ${o.image}) or drop --pull never`});
+  if (!image) {
+    await store.close();
+    const {pullImage} = await import(`./pull`);
+    const report = await pullImage(ctx, {reference: o.image});
+    store = (await openStore(ctx)).store;
+    const id = report.images[0]?.id;
+    image = id ? (await store.images.get(id)) : await findImage(store, o.image);
+    if (!image) throw new Error(`Assertion failed: pulled ${o.image} but cannot find it`);
+  }
+  return {store, image};
+}
+
+export async function createContainer(ctx: EngineContext, o: CreateOptions): Promise<{id: string}> {
+  const v = validate(o);
+  (await import(`./start`)).checkRestartFlags(o);
+  const {store, image} = await imageFor(ctx, o, v);
+  try {
+    const p = await prepareContainer(ctx, store, image, o.image, {...o, forRun: false}, v);
+    await (await import(`./start`)).applyCreateExtras(store.containers, p.record.id, o); // --restart, -i (lifecycle)
+    return {id: p.record.id};
+  } finally {
+    await store.close();
+  }
+}
+
+export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {sigProxy?: boolean}): Promise<RunReport> {
+  const v = validate(o);
+  if (o.detach) return (await import(`./start`)).runDetached(ctx, o); // lifecycle: under a monitor
+  if (ctx.runtime !== undefined && ctx.runtime !== `tspod` && ctx.runtime !== `helper`)
+    throw new TspodError(`Unsupported`, `--runtime ${ctx.runtime} is not supported by run yet`, {hint: `drop --runtime to use the built-in runtime`});
+  // `--log-level debug` prints when each phase ends, in ms since the process started (bench/run.mjs reads them).
+  const phase = (what: string) => {
+    if (ctx.log.level === `debug`) ctx.log.debug(`timing: ${what} ${performance.now().toFixed(1)} ms`); // only then load perf_hooks
+  };
+  phase(`cli`);
+  const {store, image} = await imageFor(ctx, o, v);
+  phase(`store`);
+  let id: string | undefined;
+  let anonymous: Array<string> = [];
+  try {
+    const p = await prepareContainer(ctx, store, image, o.image, {...o, forRun: true}, v);
+    phase(`prepare`);
+    id = p.record.id;
+    anonymous = p.anonymousVolumes;
+    const cid = id;
+    await checkNetworkPorts((p.record.metadata as {network?: NetworkRecord}).network);
+    await store.containers.updateRecord(cid, c => {
+      c.metadata = {...c.metadata, state: `running`, runnerPid: process.pid, startedAt: new Date().toISOString()};
+    });
+    const plan = specToPlan(p.spec, {
+      rootfsMount: p.rootfsMount, hostUid: hostUid(), hostGid: process.getgid ? process.getgid() : 0,
+      pidFile: join(store.containers.userdataDir(cid), `pidfile`),
+    });
+    let helperPid: number | undefined;
+    const handlers: Array<[NodeJS.Signals, () => void]> = [];
+    // Every signal tspod gets goes to the helper, which passes it to the container.
+    for (const sig of FORWARDED) {
+      if (sig === `SIGWINCH`) continue;
+      const h = () => {
+        if (o.sigProxy !== false && helperPid !== undefined) {
+          try { process.kill(helperPid, sig); } catch {}
+        }
+      };
+      handlers.push([sig, h]);
+      process.on(sig, h);
+    }
+    // --sdnotify conmon under a Type=notify unit: READY=1 once the container process exists.
+    const notify = {done: false};
+    if (o.hostEnv.NOTIFY_SOCKET && parseSdNotify(o.sdnotify) === `conmon`)
+      void notifyWhenStarted(o.hostEnv.NOTIFY_SOCKET, join(store.containers.userdataDir(cid), `pidfile`), notify).catch(err => ctx.log.warn(`sd_notify: ${err instanceof Error ? err.message : String(err)}`));
+    let exitCode: number;
+    try {
+      const r = await runContainer(join(ctx.installDir, `helpers/tspod-helper`), plan, {
+        stdio: [o.interactive ? `inherit` : `ignore`, `inherit`, `inherit`] as never,
+        foreground: false,
+        onSpawn: pid => {
+          helperPid = pid;
+          void store.containers.updateRecord(cid, c => {
+            c.metadata = {...c.metadata, helperPid: pid};
+          }).catch(() => undefined);
+        },
+      });
+      exitCode = r.exitCode;
+      phase(`container`);
+    } finally {
+      notify.done = true;
+      for (const [sig, h] of handlers) process.off(sig, h);
+    }
+    if (!o.rm)
+      await store.containers.updateRecord(cid, c => {
+        c.metadata = {...c.metadata, state: `exited`, exitCode, finishedAt: new Date().toISOString()};
+      }).catch(() => undefined);
+    return {id: cid, exitCode};
+  } catch (err) {
+    if (id && !o.rm)
+      await store.containers.updateRecord(id, c => {
+        c.metadata = {...c.metadata, state: `exited`, startError: err instanceof Error ? err.message : String(err)};
+      }).catch(() => undefined);
+    throw err;
+  } finally {
+    // No `removing` state first: removeContainer drops the record before anything
+    // else, so no other command could see it; a failed removal stays rmPending for
+    // sweepLeftovers.
+    if (id && o.rm) await removeContainer(store, id, anonymous).catch(() => undefined);
+    await store.close();
+    phase(`cleanup`);
+  }
+}

@@ -1,0 +1,72 @@
+// `tspod volume create|ls|inspect|rm|prune`: named volumes under `<graphRoot>/volumes`.
+// A volume a container uses cannot be removed; prune removes every unused one.
+import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
+import {VolumeStore} from '../run/volumes';
+import type {VolumeRecord} from '../run/volumes';
+import {sweepLeftovers} from '../run/prepare';
+import {openStore} from './store';
+import type {OpenedStore} from './store';
+
+export type {VolumeRecord} from '../run/volumes';
+
+async function withStore<T>(ctx: EngineContext, fn: (s: OpenedStore, v: VolumeStore) => Promise<T>): Promise<T> {
+  const s = await openStore(ctx);
+  try {
+    await sweepLeftovers(s.store).catch(() => undefined);
+    return await fn(s, new VolumeStore(ctx.paths.graphRoot));
+  } finally {
+    await s.close();
+  }
+}
+
+async function users(s: OpenedStore): Promise<Map<string, Array<string>>> {
+  const m = new Map<string, Array<string>>();
+  for (const c of await s.containers.list()) {
+    for (const v of ((c.metadata as {volumes?: Array<string>}).volumes ?? [])) m.set(v, [...(m.get(v) ?? []), c.id]);
+  }
+  return m;
+}
+
+export async function createVolume(ctx: EngineContext, o: {name?: string | undefined, labels?: Record<string, string>, ignore?: boolean}): Promise<VolumeRecord> {
+  return withStore(ctx, async (_s, v) => (await v.create(o.name, {...(o.labels ? {labels: o.labels} : {}), existOk: o.ignore ?? false})).volume);
+}
+
+export async function listVolumes(ctx: EngineContext): Promise<Array<VolumeRecord>> {
+  return withStore(ctx, async (_s, v) => v.list());
+}
+
+export async function inspectVolumes(ctx: EngineContext, o: {names: Array<string>, all?: boolean}): Promise<Array<VolumeRecord>> {
+  return withStore(ctx, async (_s, v) => o.all ? v.list() : Promise.all(o.names.map(n => v.mustGet(n))));
+}
+
+export async function removeVolumes(ctx: EngineContext, o: {names: Array<string>, force?: boolean}): Promise<{removed: Array<string>}> {
+  return withStore(ctx, async (s, v) => {
+    const inUse = await users(s);
+    for (const n of o.names) await v.mustGet(n);
+    const removed: Array<string> = [];
+    for (const n of o.names) {
+      const ids = inUse.get(n) ?? [];
+      if (ids.length > 0) {
+        if (!o.force) throw new TspodError(`CtrStateInvalid`, `volume ${n} is being used by the following container(s): ${ids.join(`, `)}: volume is being used`, {hint: `remove the container first, or use --force`});
+        for (const id of ids) await s.removeContainer(id);
+      }
+      await v.remove(n, p => s.store.removeTree(p));
+      removed.push(n);
+    }
+    return {removed};
+  });
+}
+
+export async function pruneVolumes(ctx: EngineContext): Promise<{removed: Array<string>}> {
+  return withStore(ctx, async (s, v) => {
+    const inUse = await users(s);
+    const removed: Array<string> = [];
+    for (const vol of await v.list()) {
+      if ((inUse.get(vol.Name) ?? []).length > 0) continue;
+      await v.remove(vol.Name, p => s.store.removeTree(p));
+      removed.push(vol.Name);
+    }
+    return {removed};
+  });
+}
