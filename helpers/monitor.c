@@ -37,7 +37,7 @@ enum { FR_STDIN = 0, FR_STDOUT = 1, FR_STDERR = 2, FR_EXIT = 3, FR_CLOSE_STDIN =
 
 struct opts
 {
-  const char *plan, *log, *exit_file, *pid_file, *sock_path, *stop_marker;
+  const char *plan, *log, *exit_file, *pid_file, *sock_path, *stop_marker, *state_file;
   unsigned long long log_max, restart_max;
   int restart, keep_stdin, terminal, status_fd, wait_attach;
   char **exit_cmd;
@@ -202,8 +202,9 @@ stream_read (struct stream *s)
   if (n <= 0)
     {
       stream_flush (s, 1);
-      if (s->fd != stdin_fd)
-        close (s->fd);
+      if (s->fd == stdin_fd)
+        stdin_fd = -1; /* the pty master is both */
+      close (s->fd);
       s->fd = -1;
       return 0;
     }
@@ -542,17 +543,35 @@ static int
 listen_socket (void)
 {
   struct sockaddr_un sa;
-  int s;
-  if (o.sock_path == NULL || strlen (o.sock_path) >= sizeof sa.sun_path)
+  int s, dfd = -1, r;
+  const char *slash;
+  if (o.sock_path == NULL || (slash = strrchr (o.sock_path, '/')) == NULL)
     return -1;
   s = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s < 0)
     return -1;
   memset (&sa, 0, sizeof sa);
   sa.sun_family = AF_UNIX;
-  strcpy (sa.sun_path, o.sock_path);
+  if (strlen (o.sock_path) < sizeof sa.sun_path)
+    strcpy (sa.sun_path, o.sock_path);
+  else
+    {
+      /* Too long for sun_path (108 bytes): go through the directory's fd, as conmon does. */
+      char dir[4096];
+      snprintf (dir, sizeof dir, "%.*s", (int) (slash - o.sock_path), o.sock_path);
+      dfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (dfd < 0)
+        {
+          close (s);
+          return -1;
+        }
+      snprintf (sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dfd, slash + 1);
+    }
   unlink (o.sock_path);
-  if (bind (s, (struct sockaddr *) &sa, sizeof sa) < 0 || listen (s, 8) < 0)
+  r = bind (s, (struct sockaddr *) &sa, sizeof sa) < 0 || listen (s, 8) < 0 ? -1 : 0;
+  if (dfd >= 0)
+    close (dfd);
+  if (r < 0)
     {
       close (s);
       return -1;
@@ -599,6 +618,8 @@ parse_opts (int argc, char **argv)
         o.pid_file = v;
       else if (strcmp (a, "--socket") == 0)
         o.sock_path = v;
+      else if (strcmp (a, "--state-file") == 0)
+        o.state_file = v;
       else if (strcmp (a, "--stop-marker") == 0)
         o.stop_marker = v;
       else if (strcmp (a, "--exit-cmd") == 0)
@@ -643,7 +664,7 @@ helper_monitor_main (int argc, char **argv)
   if (parse_opts (argc, argv) < 0)
     {
       dprintf (2, "tspod-helper: usage: tspod-helper monitor --plan P --exit-file F --pid-file F --stop-marker F "
-                  "[--log F] [--log-max N] [--socket S] [--restart POLICY] [--stdin] [--terminal] [--wait-attach] "
+                  "[--state-file F] [--log F] [--log-max N] [--socket S] [--restart POLICY] [--stdin] [--terminal] [--wait-attach] "
                   "[--status-fd N] [--exit-cmd ARG]...\n");
       return 125;
     }
@@ -708,6 +729,12 @@ helper_monitor_main (int argc, char **argv)
           o.status_fd = -1;
         }
       free (errline);
+      if (code == 0 && o.state_file)
+        {
+          char buf[96];
+          snprintf (buf, sizeof buf, "{\"pid\":%d,\"restartCount\":%d}\n", (int) cpid, restarts);
+          write_file_atomic (o.state_file, buf);
+        }
       if (code == 0)
         code = serve (cpid, sfd, lsock, &out, &errs);
       write_exit_file (code, restarts);

@@ -344,7 +344,9 @@ write_pid_file (const char *path, pid_t pid, helper_error_t *err)
   fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return helper_make_error (err, errno, "pid-file", "open `%s`", tmp);
-  if (write_all (fd, buf, len) < 0 || fsync (fd) < 0)
+  /* No fsync: rename alone makes readers see the whole pid, and a pid means
+     nothing after a crash (readers treat a missing or empty file as no process). */
+  if (write_all (fd, buf, len) < 0)
     return helper_make_error (err, errno, "pid-file", "write `%s`", tmp);
   if (rename (tmp, path) < 0)
     return helper_make_error (err, errno, "pid-file", "rename `%s`", tmp);

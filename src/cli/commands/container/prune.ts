@@ -1,0 +1,20 @@
+import {Command, Option} from 'clipanion';
+import {BaseCommand} from '../../BaseCommand';
+import {reportBatch} from '../../batch';
+
+export default class ContainerPruneCommand extends BaseCommand {
+  static override paths = [[`container`, `prune`]];
+  static override usage = Command.Usage({
+    description: `Remove all non running containers`,
+    examples: [[`Prune without asking`, `$0 container prune -f`]],
+  });
+
+  force = Option.Boolean(`-f,--force`, false, {description: `Do not prompt for confirmation`});
+
+  async execute() {
+    const r = await this.engine.pruneContainers();
+    for (const d of r.removed) this.out(d.id);
+    reportBatch(this.context.stderr, r.errors);
+    return 0;
+  }
+}

@@ -1,0 +1,25 @@
+import {Command, Option} from 'clipanion';
+import {BaseCommand} from '../BaseCommand';
+import {reportBatch} from '../batch';
+import {TspodError} from '../../engine/errors';
+
+export default class KillCommand extends BaseCommand {
+  static override paths = [[`kill`], [`container`, `kill`]];
+  static override usage = Command.Usage({
+    description: `Kill one or more running containers with a specific signal`,
+    examples: [[`Send SIGHUP`, `$0 kill -s HUP web`]],
+  });
+
+  all = Option.Boolean(`-a,--all`, false, {description: `Signal all running containers`});
+  signal = Option.String(`-s,--signal`, {description: `Signal to send to the container (default KILL)`});
+  containers = Option.Rest({name: `CONTAINER`});
+
+  async execute() {
+    if (!this.all && this.containers.length === 0)
+      throw new TspodError(`InvalidArgument`, `you must provide at least one container name or id`);
+    const r = await this.engine.killContainers({containers: this.containers, all: this.all, signal: this.signal});
+    for (const d of r.done) this.out(d.ref);
+    reportBatch(this.context.stderr, r.errors);
+    return 0;
+  }
+}

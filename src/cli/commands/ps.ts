@@ -1,0 +1,60 @@
+import {Command, Option} from 'clipanion';
+import {BaseCommand} from '../BaseCommand';
+import {humanSize, table, timeAgo} from '../humanize';
+import {renderTemplate} from '../goTemplate';
+import type {PsEntry} from '../../engine/verbs/ps';
+
+export default class PsCommand extends BaseCommand {
+  static override paths = [[`ps`], [`container`, `ps`], [`container`, `ls`], [`container`, `list`]];
+  static override usage = Command.Usage({
+    description: `List containers`,
+    details: `Lists running containers, or all with -a. The state of every container is checked against its monitor, so a container whose monitor died shows as exited.`,
+    examples: [[`All containers`, `$0 ps -a`], [`As JSON`, `$0 ps -a --format json`], [`Only ids of exited ones`, `$0 ps -aq --filter status=exited`]],
+  });
+
+  all = Option.Boolean(`-a,--all`, false, {description: `Show all the containers, default is only running containers`});
+  quiet = Option.Boolean(`-q,--quiet`, false, {description: `Print the numeric IDs of the containers only`});
+  noTrunc = Option.Boolean(`--no-trunc`, false, {description: `Display the extended information`});
+  filter = Option.Array(`-f,--filter`, [], {description: `Filter output based on conditions given (name, id, status, ancestor, label, exited)`});
+  size = Option.Boolean(`-s,--size`, false, {description: `Display the total file sizes`});
+  last = Option.String(`-n,--last`, {description: `Print the n last created containers (includes all states)`});
+  latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
+  format = Option.String(`--format`, {description: `Pretty-print containers to JSON or using a Go template`});
+
+  async execute() {
+    const last = this.latest ? 1 : this.last === undefined ? undefined : Number(this.last);
+    const list = await this.engine.listContainers({all: this.all, filters: this.filter, size: this.size, last});
+    if (this.format === `json` || this.format === `{{json .}}`) {
+      const now = Date.now();
+      this.json(list.map(e => ({...e, CreatedAt: timeAgo(e.Created, now)})));
+      return 0;
+    }
+    const id = (e: PsEntry) => this.noTrunc ? e.Id : e.Id.slice(0, 12);
+    if (this.quiet) {
+      if (list.length) this.out(list.map(id).join(`\n`));
+      return 0;
+    }
+    const now = Date.now();
+    const cmd = (e: PsEntry) => {
+      const s = e.Command.join(` `);
+      return this.noTrunc || s.length <= 20 ? s : `${s.slice(0, 17)}...`;
+    };
+    if (this.format !== undefined) {
+      const rows = list.map(e => renderTemplate(this.format!, {
+        ...e, ID: id(e), Names: e.Names.join(`,`), Command: cmd(e), CreatedAt: timeAgo(e.Created, now), Created: timeAgo(e.Created, now),
+        RunningFor: timeAgo(e.Created, now), Ports: ``, Size: e.Size ? humanSize(e.Size.rwSize) : ``, Labels: e.Labels ?? {},
+      }));
+      if (rows.length) this.out(rows.join(`\n`));
+      return 0;
+    }
+    const header = [`CONTAINER ID`, `IMAGE`, `COMMAND`, `CREATED`, `STATUS`, `PORTS`, `NAMES`];
+    if (this.size) header.splice(6, 0, `SIZE`);
+    const rows = list.map(e => {
+      const r = [id(e), e.Image, cmd(e), timeAgo(e.Created, now), e.Status, ``, e.Names.join(`,`)];
+      if (this.size) r.splice(6, 0, `${humanSize(e.Size?.rwSize ?? 0)} (virtual 0B)`);
+      return r;
+    });
+    this.out(table(header, rows));
+    return 0;
+  }
+}

@@ -1,0 +1,29 @@
+import {Command, Option} from 'clipanion';
+import {BaseCommand} from '../BaseCommand';
+import {reportBatch} from '../batch';
+import {TspodError} from '../../engine/errors';
+
+export default class RmCommand extends BaseCommand {
+  static override paths = [[`rm`], [`container`, `rm`]];
+  static override usage = Command.Usage({
+    description: `Remove one or more containers`,
+    details: `A running container is refused unless -f is given, which kills it first. -v also removes its anonymous volumes.`,
+    examples: [[`Remove a container`, `$0 rm web`], [`Force-remove everything`, `$0 rm -fa`]],
+  });
+
+  all = Option.Boolean(`-a,--all`, false, {description: `Remove all containers`});
+  force = Option.Boolean(`-f,--force`, false, {description: `Force removal of a running container (kills it first)`});
+  volumes = Option.Boolean(`-v,--volumes`, false, {description: `Remove anonymous volumes associated with the container`});
+  ignore = Option.Boolean(`-i,--ignore`, false, {description: `Ignore errors when a specified container is missing`});
+  time = Option.String(`-t,--time`, {description: `Seconds to wait for stop before killing the container`});
+  containers = Option.Rest({name: `CONTAINER`});
+
+  async execute() {
+    if (!this.all && this.containers.length === 0)
+      throw new TspodError(`InvalidArgument`, `you must provide at least one name or id`);
+    const r = await this.engine.removeContainers({containers: this.containers, all: this.all, force: this.force, volumes: this.volumes, ignore: this.ignore});
+    for (const d of r.removed) this.out(d.ref);
+    reportBatch(this.context.stderr, r.errors);
+    return 0;
+  }
+}

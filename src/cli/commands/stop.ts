@@ -1,0 +1,30 @@
+import {Command, Option} from 'clipanion';
+import {BaseCommand} from '../BaseCommand';
+import {reportBatch} from '../batch';
+import {TspodError} from '../../engine/errors';
+
+export default class StopCommand extends BaseCommand {
+  static override paths = [[`stop`], [`container`, `stop`]];
+  static override usage = Command.Usage({
+    description: `Stop one or more containers`,
+    details: `Sends the image's StopSignal (SIGTERM by default), then SIGKILL after the timeout. A stopped container is not restarted by its restart policy.`,
+    examples: [[`Stop with a 2 second grace period`, `$0 stop -t 2 web`], [`Stop every running container`, `$0 stop --all`]],
+  });
+
+  all = Option.Boolean(`-a,--all`, false, {description: `Stop all running containers`});
+  ignore = Option.Boolean(`-i,--ignore`, false, {description: `Ignore errors when a specified container is missing`});
+  time = Option.String(`-t,--time`, {description: `Seconds to wait for stop before killing the container (default 10)`});
+  containers = Option.Rest({name: `CONTAINER`});
+
+  async execute() {
+    if (!this.all && this.containers.length === 0)
+      throw new TspodError(`InvalidArgument`, `you must provide at least one container name or id`);
+    const timeout = this.time === undefined ? undefined : Number(this.time);
+    if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0))
+      throw new TspodError(`InvalidArgument`, `invalid argument "${this.time}" for "-t, --time" flag`);
+    const r = await this.engine.stopContainers({containers: this.containers, all: this.all, ignore: this.ignore, timeout});
+    for (const d of r.done) this.out(d.ref);
+    reportBatch(this.context.stderr, r.errors);
+    return 0;
+  }
+}

@@ -1,0 +1,173 @@
+// Finding containers and their live state for the lifecycle verbs. Opening only the
+// ContainerStore (not the whole Store) keeps `ps`, `exec`, `logs` and `inspect`
+// fast; verbs that touch layers or images open the Store themselves.
+import {closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
+import {ContainerStore} from '../../storage/ContainerStore';
+import type {ContainerRecord} from '../../storage/ContainerStore';
+import {flockWait, unflock} from '../../sys/lock';
+import {isAlive} from './procStat';
+import {LOST_EXIT_CODE, hasMonitor, reconcile} from './state';
+import type {ExitRecord, LifeMeta} from './state';
+
+/** Files of one container under the run root (gone after a reboot). */
+export interface RunFiles {
+  dir: string;
+  plan: string;
+  exit: string;
+  pidFile: string;
+  stopMarker: string;
+  socket: string;
+  /** Written by the monitor at each (re)start: {"pid":N,"restartCount":K}. */
+  state: string;
+}
+
+export function runFiles(runRoot: string, id: string): RunFiles {
+  const dir = join(runRoot, `containers`, id);
+  return {
+    dir, plan: join(dir, `plan`), exit: join(dir, `exit`), pidFile: join(dir, `pidfile`),
+    stopMarker: join(dir, `stopped`), socket: join(dir, `attach.sock`), state: join(dir, `state`),
+  };
+}
+
+/** The k8s-file log lives with the container's userdata (it outlives a reboot). */
+export function logPath(containers: ContainerStore, id: string): string {
+  return join(containers.userdataDir(id), `ctr.log`);
+}
+
+export function noSuchContainer(ref: string): TspodError {
+  return new TspodError(`NoSuchContainer`, `no container with name or ID "${ref}" found: no such container`);
+}
+
+function driverName(ctx: EngineContext): string | undefined {
+  if (ctx.storageDriver) return ctx.storageDriver;
+  try {
+    const best = JSON.parse(readFileSync(join(ctx.paths.graphRoot, `.driver-probe.json`), `utf8`)).best;
+    if (typeof best === `string`) return best;
+  } catch {}
+  try {
+    const dirs = readdirSync(ctx.paths.graphRoot).filter(d => d.endsWith(`-containers`));
+    if (dirs.length === 1) return dirs[0]!.slice(0, -`-containers`.length);
+  } catch {}
+  return undefined;
+}
+
+/** The ContainerStore alone; undefined when nothing was ever stored. */
+export function openContainers(ctx: EngineContext): ContainerStore | undefined {
+  const d = driverName(ctx);
+  if (d === undefined) return undefined;
+  if (!existsSync(join(ctx.paths.graphRoot, `${d}-containers`))) return undefined;
+  return new ContainerStore(ctx.paths.graphRoot, d);
+}
+
+export async function mustLookup(cs: ContainerStore | undefined, ref: string): Promise<ContainerRecord> {
+  const c = cs ? await cs.lookup(ref) : undefined;
+  if (!c) throw noSuchContainer(ref);
+  return c;
+}
+
+export function nameOf(c: ContainerRecord): string {
+  return c.names[0] ?? c.id.slice(0, 12);
+}
+
+export function readExit(path: string): ExitRecord | undefined {
+  try {
+    const v = JSON.parse(readFileSync(path, `utf8`));
+    return typeof v?.exitCode === `number` ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readPidFile(path: string): number | undefined {
+  try {
+    const n = Number(readFileSync(path, `utf8`).trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reconciles one record with the run root; persists a change; kills an orphan. */
+export async function refresh(ctx: EngineContext, cs: ContainerStore, c: ContainerRecord): Promise<ContainerRecord> {
+  const m = c.metadata as LifeMeta;
+  const f = runFiles(ctx.paths.runRoot, c.id);
+  let live: {pid?: number, restartCount?: number} = {};
+  try { live = JSON.parse(readFileSync(f.state, `utf8`)); } catch {}
+  const ctrPid = live.pid ?? readPidFile(f.pidFile) ?? m.pid;
+  const probe = {
+    restartCount: live.restartCount,
+    exit: readExit(f.exit),
+    monitorAlive: isAlive(m.monitorPid, m.monitorStart),
+    ctrPid,
+    ctrAlive: ctrPid !== undefined && isAlive(ctrPid, ctrPid === m.pid ? m.pidStart : undefined),
+  };
+  if (!hasMonitor(m) && m.state === `running`) {
+    // A foreground `run` (no monitor): running while its tspod or helper lives.
+    if (isAlive(m.runnerPid) || isAlive(m.helperPid)) return c;
+    const meta = {...m, state: `exited`, exitCode: m.exitCode ?? LOST_EXIT_CODE, finishedAt: m.finishedAt ?? new Date().toISOString()};
+    return cs.updateRecord(c.id, rec => {
+      if ((rec.metadata as LifeMeta).state === `running` && !hasMonitor(rec.metadata as LifeMeta)) rec.metadata = meta;
+    }).catch(() => ({...c, metadata: meta}));
+  }
+  const r = reconcile(m, probe);
+  if (r.orphan !== undefined) {
+    try { process.kill(r.orphan, `SIGKILL`); } catch {}
+  }
+  if (!r.changed) return c;
+  try {
+    return await cs.updateRecord(c.id, rec => {
+      // Re-check under the lock: another tspod may have moved it on (start, rm).
+      if ((rec.metadata as LifeMeta).monitorPid !== m.monitorPid || (rec.metadata as LifeMeta).state !== m.state) return;
+      rec.metadata = r.meta;
+    });
+  } catch {
+    return {...c, metadata: r.meta};
+  }
+}
+
+export async function listFresh(ctx: EngineContext, cs: ContainerStore): Promise<Array<ContainerRecord>> {
+  const out: Array<ContainerRecord> = [];
+  for (const c of await cs.list()) out.push(await refresh(ctx, cs, c));
+  return out;
+}
+
+/** A per-container lock (run root `locks/ID`) held across a lifecycle transition. */
+export async function withContainerLock<T>(ctx: EngineContext, id: string, fn: () => Promise<T>): Promise<T> {
+  const dir = join(ctx.paths.runRoot, `locks`);
+  mkdirSync(dir, {recursive: true, mode: 0o700});
+  const path = join(dir, id);
+  const fd = openSync(path, `a`, 0o600);
+  try {
+    if (!await flockWait(fd, `exclusive`, path, {timeoutMs: 60_000}))
+      throw new TspodError(`Locked`, `container ${id.slice(0, 12)} is locked by another tspod for more than a minute`, {hint: `check for a hung tspod process`});
+    try {
+      return await fn();
+    } finally {
+      try { unflock(fd, path); } catch {}
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Tells the monitor not to apply the restart policy (stop, kill, rm). */
+export function markStopped(ctx: EngineContext, id: string): void {
+  const f = runFiles(ctx.paths.runRoot, id);
+  try {
+    mkdirSync(f.dir, {recursive: true, mode: 0o700});
+    writeFileSync(f.stopMarker, ``);
+  } catch {}
+}
+
+export function removeRunFiles(ctx: EngineContext, id: string): void {
+  rmSync(runFiles(ctx.paths.runRoot, id).dir, {recursive: true, force: true});
+  try { unlinkSync(join(ctx.paths.runRoot, `locks`, id)); } catch {}
+}
+
+export function stateError(c: ContainerRecord, what: string): TspodError {
+  const st = (c.metadata as LifeMeta).state ?? `unknown`;
+  return new TspodError(`CtrStateInvalid`, `${what}: container ${nameOf(c)} is in state ${st === `stopped` ? `exited` : st}: container state improper`);
+}

@@ -1,0 +1,108 @@
+// Starting a container under its monitor (`tspod-helper monitor`, helpers/README.md):
+// the OCI spec becomes the run plan (with `detach`, so the container is adopted by the
+// monitor), the monitor is spawned in its own session so it outlives this CLI, and its
+// status fd says either {"pid":N} (running) or the helper's JSON error line.
+import {spawn} from 'node:child_process';
+import {mkdirSync, readFileSync, rmSync} from 'node:fs';
+import {join} from 'node:path';
+import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
+import {uid as hostUid} from '../../config/paths';
+import type {RuntimeSpec} from '../../oci/runtimeSpec';
+import {encodePlan} from '../../runtime/plan';
+import {parseStatus, statusToError} from '../../runtime/helper';
+import {specToPlan} from '../../runtime/specToPlan';
+import type {ContainerStore} from '../../storage/ContainerStore';
+import {writeFileAtomic} from '../../util/atomicWrite';
+import {logPath, runFiles} from './containers';
+import {startTimeOf} from './procStat';
+import {parseRestartPolicy} from './state';
+
+export interface MonitorStart {
+  monitorPid: number;
+  monitorStart: string | undefined;
+  pid: number;
+  pidStart: string | undefined;
+}
+
+export interface MonitorOptions {
+  /** Keep a stdin pipe for attach / -i. */
+  stdin?: boolean;
+  restartPolicy?: string | undefined;
+  logMax?: number | undefined;
+  /** argv run by the monitor after the container's final exit. */
+  exitCommand?: Array<string>;
+  /** Wait for one attach client before starting (start -a): nothing is missed. */
+  waitAttach?: boolean;
+  onSocket?: (path: string) => void;
+  /** Called as soon as the monitor runs (record it: a CLI killed now leaves no stray). */
+  onSpawn?: (monitorPid: number, monitorStart: string | undefined) => Promise<void>;
+}
+
+export function helperBin(ctx: EngineContext): string {
+  return join(ctx.installDir, `helpers/tspod-helper`);
+}
+
+/** Plan tokens not in runtime/plan.ts's Directive union (monitor-only). */
+function extra(kw: string, args: Array<string>): Buffer {
+  return Buffer.from([kw, String(args.length), ...args].map(s => `${s}\0`).join(``));
+}
+
+export function readSpec(cs: ContainerStore, id: string): RuntimeSpec {
+  return JSON.parse(readFileSync(join(cs.userdataDir(id), `config.json`), `utf8`)) as RuntimeSpec;
+}
+
+export async function startMonitor(ctx: EngineContext, cs: ContainerStore, id: string, rootfsMount: {type: string, source: string, options: Array<string>} | undefined, o: MonitorOptions): Promise<MonitorStart> {
+  const f = runFiles(ctx.paths.runRoot, id);
+  mkdirSync(f.dir, {recursive: true, mode: 0o700});
+  rmSync(f.exit, {force: true});
+  rmSync(f.stopMarker, {force: true});
+  rmSync(f.state, {force: true});
+  const spec = readSpec(cs, id);
+  const plan = specToPlan(spec, {
+    ...(rootfsMount ? {rootfsMount} : {}),
+    hostUid: hostUid(), hostGid: process.getgid ? process.getgid() : 0,
+    statusFd: 3, pidFile: f.pidFile,
+  });
+  const tty = Boolean(spec.process.terminal);
+  const buf = Buffer.concat([encodePlan(plan), extra(`detach`, []), ...(tty ? [extra(`console-socket`, [`4`])] : [])]);
+  await writeFileAtomic(f.plan, buf, {fsync: false});
+  const policy = parseRestartPolicy(o.restartPolicy);
+  const args = [
+    `monitor`, `--plan`, f.plan, `--exit-file`, f.exit, `--pid-file`, f.pidFile, `--stop-marker`, f.stopMarker, `--state-file`, f.state,
+    `--log`, logPath(cs, id), `--socket`, f.socket, `--status-fd`, `3`,
+    ...(policy.name !== `no` ? [`--restart`, policy.max ? `${policy.name}:${policy.max}` : policy.name] : []),
+    ...(o.logMax ? [`--log-max`, String(o.logMax)] : []),
+    ...(o.stdin ? [`--stdin`] : []),
+    ...(tty ? [`--terminal`] : []),
+    ...(o.waitAttach ? [`--wait-attach`] : []),
+    ...(o.exitCommand ?? []).flatMap(a => [`--exit-cmd`, a]),
+  ];
+  const child = spawn(helperBin(ctx), args, {detached: true, stdio: [`ignore`, `ignore`, `ignore`, `pipe`]});
+  const monitorPid = child.pid;
+  if (monitorPid === undefined)
+    throw new TspodError(`Host`, `spawn \`${helperBin(ctx)}\` failed`, {hint: `build the helper: make -C helpers`});
+  const monitorStart = startTimeOf(monitorPid);
+  child.on(`error`, () => undefined);
+  await o.onSpawn?.(monitorPid, monitorStart);
+  if (o.waitAttach) o.onSocket?.(f.socket);
+  const text = await new Promise<string>(resolve => {
+    let s = ``;
+    const pipe = child.stdio[3] as NodeJS.ReadableStream;
+    pipe.on(`data`, d => { s += d; });
+    pipe.on(`end`, () => resolve(s));
+    pipe.on(`error`, () => resolve(s));
+  });
+  child.unref();
+  const lines = text.split(`\n`).filter(l => l.startsWith(`{`)).map(l => JSON.parse(l) as Record<string, unknown>);
+  const ok = lines.find(l => typeof l.pid === `number`);
+  if (ok) {
+    const pid = ok.pid as number;
+    return {monitorPid, monitorStart, pid, pidStart: startTimeOf(pid)};
+  }
+  const code = (lines.find(l => typeof l.exitCode === `number`)?.exitCode as number | undefined) ?? 125;
+  const st = parseStatus(text);
+  const err = st ? statusToError(st, code) : new TspodError(`Internal`, `the container monitor exited without starting the container`);
+  (err as TspodError & {exitCode?: number}).exitCode = code;
+  throw err;
+}

@@ -1,0 +1,133 @@
+// `exec`: runs a command in a running container through `tspod-helper exec`, which
+// joins every namespace of the container's process (setns) and execs. The exit code
+// is the command's; 125/126/127 as podman.
+import {spawn} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import {randomBytes} from 'node:crypto';
+import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
+import {CAPABILITIES, capabilityMask} from '../../runtime/capabilities';
+import {parseStatus, statusToError} from '../../runtime/helper';
+import {mustLookup, openContainers, refresh} from '../lifecycle/containers';
+import {helperBin, readSpec} from '../lifecycle/monitor';
+import {isAlive} from '../lifecycle/procStat';
+import {isRunning} from '../lifecycle/state';
+import type {LifeMeta} from '../lifecycle/state';
+import {resolveUser} from '../run/users';
+
+export interface ExecOptions {
+  container: string;
+  command: Array<string>;
+  interactive?: boolean;
+  tty?: boolean;
+  env?: Array<string>;
+  user?: string | undefined;
+  workdir?: string | undefined;
+  detach?: boolean;
+  privileged?: boolean;
+  hostEnv: Readonly<Record<string, string | undefined>>;
+}
+
+const NS_NAMES: Record<string, string> = {user: `user`, mount: `mnt`, pid: `pid`, uts: `uts`, ipc: `ipc`, network: `net`, net: `net`, cgroup: `cgroup`};
+
+function tokens(kw: string, args: Array<string>): string {
+  for (const a of args) if (a.includes(`\0`)) throw new TspodError(`InvalidArgument`, `NUL byte in an argument of exec`);
+  return [kw, String(args.length), ...args].map(s => `${s}\0`).join(``);
+}
+
+function readText(p: string): string | undefined {
+  try { return readFileSync(p, `utf8`); } catch { return undefined; }
+}
+
+function mergeEnv(base: Array<string>, extra: Array<string>, hostEnv: ExecOptions[`hostEnv`]): Array<string> {
+  const map = new Map<string, string>();
+  for (const e of base) {
+    const i = e.indexOf(`=`);
+    map.set(i < 0 ? e : e.slice(0, i), e);
+  }
+  for (const e of extra) {
+    const i = e.indexOf(`=`);
+    if (i < 0) {
+      const v = hostEnv[e];
+      if (v !== undefined) map.set(e, `${e}=${v}`);
+    } else {
+      map.set(e.slice(0, i), e);
+    }
+  }
+  return [...map.values()];
+}
+
+export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promise<{exitCode: number, sessionId: string}> {
+  if (o.command.length === 0) throw new TspodError(`InvalidArgument`, `must provide a non-empty command to start an exec session`);
+  const cs = openContainers(ctx);
+  let plan: string;
+  try {
+    const c = await refresh(ctx, cs!, await mustLookup(cs, o.container));
+    const m = c.metadata as LifeMeta;
+    if (!isRunning(m) || typeof m.pid !== `number` || !isAlive(m.pid, m.pidStart))
+      throw new TspodError(`CtrStateInvalid`, `can only create exec sessions on running containers: container state improper`, {hint: `container ${c.names[0] ?? c.id.slice(0, 12)} is ${m.state === `stopped` ? `exited` : m.state}: start it first (tspod start ${c.names[0] ?? c.id.slice(0, 12)})`});
+    const spec = readSpec(cs!, c.id);
+    const proc = spec.process;
+    const pid = m.pid;
+    let uid = proc.user.uid, gid = proc.user.gid, groups = proc.user.additionalGids ?? [];
+    let env = proc.env ?? [];
+    if (o.user !== undefined) {
+      const read = (p: string) => { try { return readFileSync(`/proc/${pid}/root${p}`, `utf8`); } catch { return undefined; } };
+      const u = resolveUser(o.user, read);
+      uid = u.uid; gid = u.gid; groups = u.additionalGids;
+      env = mergeEnv(env, [`HOME=${u.home}`], o.hostEnv);
+    }
+    env = mergeEnv(env, o.env ?? [], o.hostEnv);
+    const caps = proc.capabilities ?? {};
+    const all = capabilityMask(CAPABILITIES);
+    const ns = [`user`, ...(spec.linux?.namespaces ?? []).map(n => NS_NAMES[n.type]).filter((x): x is string => x !== undefined)];
+    plan = [
+      tokens(`status-fd`, [`4`]),
+      tokens(`pid`, [String(pid)]),
+      tokens(`namespaces`, [...new Set(ns)]),
+      tokens(`user`, [String(uid), String(gid)]),
+      // A single-id user namespace has setgroups denied: keep the groups we have.
+      ...(readText(`/proc/${pid}/setgroups`)?.trim() === `deny` ? [] : [tokens(`groups`, groups.map(String))]),
+      tokens(`cwd`, [o.workdir ?? proc.cwd ?? `/`]),
+      o.privileged
+        ? tokens(`caps`, [all, all, all, all, uid === 0 ? all : `0`])
+        : tokens(`caps`, [capabilityMask(caps.bounding), capabilityMask(caps.effective), capabilityMask(caps.permitted), capabilityMask(caps.inheritable), capabilityMask(caps.ambient)]),
+      ...(proc.noNewPrivileges ? [tokens(`no-new-privs`, [])] : []),
+      tokens(`env`, env),
+      ...(o.tty ? [tokens(`terminal`, [])] : []),
+      ...(o.detach ? [tokens(`detach`, [])] : []),
+      tokens(`args`, o.command),
+    ].join(``);
+  } finally {
+    cs?.close();
+  }
+  const sessionId = randomBytes(32).toString(`hex`);
+  const stdin = o.detach ? `ignore` : o.interactive || o.tty ? `inherit` : `ignore`;
+  const child = spawn(helperBin(ctx), [`exec`, `-`], {stdio: [stdin, o.detach ? `ignore` : `inherit`, o.detach ? `ignore` : `inherit`, `pipe`, `pipe`]});
+  const handlers: Array<[NodeJS.Signals, () => void]> = [];
+  if (!o.detach)
+    for (const sig of [`SIGINT`, `SIGTERM`, `SIGHUP`, `SIGQUIT`, `SIGUSR1`, `SIGUSR2`] as const) {
+      const h = () => { try { child.kill(sig); } catch {} };
+      handlers.push([sig, h]);
+      process.on(sig, h);
+    }
+  try {
+    let status = ``;
+    (child.stdio[4] as NodeJS.ReadableStream).on(`data`, d => { status += d; });
+    const planPipe = child.stdio[3] as NodeJS.WritableStream & {on: (e: string, f: () => void) => void};
+    planPipe.on(`error`, () => {});
+    planPipe.end(plan);
+    const exitCode = await new Promise<number>((resolve, reject) => {
+      child.on(`error`, err => reject(new TspodError(`Host`, `spawn \`${helperBin(ctx)}\`: ${(err as NodeJS.ErrnoException).code}`, {hint: `build the helper: make -C helpers`})));
+      child.on(`close`, (code, signal) => resolve(code ?? 128 + (signal === `SIGKILL` ? 9 : 15)));
+    });
+    const st = parseStatus(status);
+    if (st) {
+      if (st.stage === `cwd`) throw new TspodError(`CannotInvoke`, `${st.error}`, {hint: `check the -w/--workdir directory exists in the container`});
+      throw statusToError(st, exitCode);
+    }
+    return {exitCode, sessionId};
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  }
+}

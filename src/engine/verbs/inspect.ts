@@ -1,0 +1,157 @@
+// `container inspect`: podman's field names and shapes, from the record, its OCI
+// spec and the reconciled state.
+import {join} from 'node:path';
+import type {EngineContext} from '../Engine';
+import type {ContainerRecord, ContainerStore} from '../../storage/ContainerStore';
+import {logPath, mustLookup, nameOf, openContainers, refresh, runFiles} from '../lifecycle/containers';
+import {readSpec} from '../lifecycle/monitor';
+import {isRunning, parseRestartPolicy, podmanStatus} from '../lifecycle/state';
+import type {LifeMeta} from '../lifecycle/state';
+import {stopSignalOf} from './stop';
+import {inspectCgroup} from '../run/cgroup';
+
+const ZERO = `0001-01-01T00:00:00Z`;
+
+export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: ContainerRecord): Record<string, unknown> {
+  const m = c.metadata as LifeMeta;
+  let spec: ReturnType<typeof readSpec> | undefined;
+  try { spec = readSpec(cs, c.id); } catch {}
+  const proc = spec?.process;
+  const env = proc?.env ?? [];
+  const status = podmanStatus(m);
+  const running = isRunning(m);
+  const userdata = cs.userdataDir(c.id);
+  const f = runFiles(ctx.paths.runRoot, c.id);
+  const driver = cs.dir.split(`/`).pop()!.replace(/-containers$/, ``);
+  const policy = (() => { try { return parseRestartPolicy(m.restartPolicy); } catch { return {name: `no`, max: 0}; } })();
+  const mounts = (spec?.mounts ?? []).filter(x => (x.type === `bind` || x.options?.includes(`bind`) || x.options?.includes(`rbind`)) && !/^\/(etc\/(hosts|hostname|resolv\.conf|passwd|group)|run\/\.containerenv|dev\/)/.test(x.destination));
+  const annotations = spec?.annotations ?? {};
+  const cg = inspectCgroup(spec, userdata); // cgroups work: OOMKilled and the limits
+  return {
+    Id: c.id,
+    Created: c.created,
+    Path: proc?.args?.[0] ?? ``,
+    Args: proc?.args?.slice(1) ?? [],
+    State: {
+      OciVersion: spec?.ociVersion ?? `1.0.2`,
+      Status: status,
+      Running: running,
+      Paused: m.state === `paused`,
+      Restarting: false,
+      OOMKilled: !running && cg.oomKilled,
+      Dead: false,
+      Pid: running ? (m.pid ?? 0) : 0,
+      ConmonPid: running ? (m.monitorPid ?? 0) : 0,
+      ExitCode: m.exitCode ?? 0,
+      Error: m.startError ?? ``,
+      StartedAt: m.startedAt ?? ZERO,
+      FinishedAt: m.finishedAt ?? ZERO,
+      Health: {Status: ``, FailingStreak: 0, Log: null},
+      CheckpointedAt: ZERO,
+      RestoredAt: ZERO,
+    },
+    Image: c.image,
+    ImageDigest: ``,
+    ImageName: m.imageName ?? ``,
+    Rootfs: ``,
+    Pod: ``,
+    ResolvConfPath: join(userdata, `resolv.conf`),
+    HostnamePath: join(userdata, `hostname`),
+    HostsPath: join(userdata, `hosts`),
+    StaticDir: userdata,
+    OCIConfigPath: join(userdata, `config.json`),
+    OCIRuntime: `tspod-helper`,
+    ConmonPidFile: ``,
+    PidFile: f.pidFile,
+    Name: nameOf(c),
+    RestartCount: m.restartCount ?? 0,
+    Driver: driver,
+    MountLabel: ``,
+    ProcessLabel: ``,
+    AppArmorProfile: ``,
+    EffectiveCaps: proc?.capabilities?.effective ?? [],
+    BoundingCaps: proc?.capabilities?.bounding ?? [],
+    ExecIDs: [],
+    GraphDriver: {Name: driver, Data: null},
+    Mounts: mounts.map(x => ({
+      Type: `bind`, Source: x.source ?? ``, Destination: x.destination, Driver: ``, Mode: ``,
+      Options: (x.options ?? []).filter(o => o !== `ro` && o !== `rw`), RW: !(x.options ?? []).includes(`ro`), Propagation: `rprivate`,
+    })),
+    Dependencies: [],
+    NetworkSettings: {
+      EndpointID: ``, Gateway: ``, IPAddress: ``, IPPrefixLen: 0, IPv6Gateway: ``, GlobalIPv6Address: ``,
+      GlobalIPv6PrefixLen: 0, MacAddress: ``, Bridge: ``, SandboxID: ``, HairpinMode: false,
+      LinkLocalIPv6Address: ``, LinkLocalIPv6PrefixLen: 0, Ports: {}, SandboxKey: ``,
+    },
+    Namespace: ``,
+    IsInfra: false,
+    IsService: false,
+    Config: {
+      Hostname: spec?.hostname ?? c.id.slice(0, 12),
+      Domainname: ``,
+      User: proc ? `${proc.user.uid === 0 && proc.user.gid === 0 ? `` : `${proc.user.uid}:${proc.user.gid}`}` : ``,
+      AttachStdin: false, AttachStdout: false, AttachStderr: false,
+      Tty: Boolean(proc?.terminal),
+      OpenStdin: Boolean(m.interactive),
+      StdinOnce: false,
+      Env: env,
+      Cmd: proc?.args ?? [],
+      Image: m.imageName ?? ``,
+      Volumes: null,
+      WorkingDir: proc?.cwd ?? `/`,
+      Entrypoint: ``,
+      OnBuild: null,
+      Labels: (m.labels as Record<string, string> | undefined) ?? null,
+      Annotations: annotations,
+      StopSignal: stopSignalOf(cs, c.id),
+      Umask: `00${(proc?.user.umask ?? 0o22).toString(8)}`.slice(-4),
+      Timeout: 0,
+      StopTimeout: typeof m.stopTimeout === `number` ? m.stopTimeout : 10,
+    },
+    HostConfig: {
+      Binds: mounts.map(x => `${x.source}:${x.destination}`),
+      ...cg.hostConfig,
+      CgroupMode: `host`,
+      ContainerIDFile: ``,
+      LogConfig: {Type: `k8s-file`, Config: null, Path: logPath(cs, c.id), Tag: ``, Size: typeof m.logMax === `number` ? `${m.logMax}B` : `0B`},
+      NetworkMode: `none`,
+      PortBindings: {},
+      RestartPolicy: {Name: policy.name === `no` ? `` : policy.name, MaximumRetryCount: policy.max},
+      AutoRemove: Boolean(m.autoRemove),
+      VolumeDriver: ``,
+      VolumesFrom: null,
+      CapAdd: [],
+      CapDrop: [],
+      Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: [], GroupAdd: [],
+      IpcMode: `private`,
+      PidMode: `private`,
+      UTSMode: `private`,
+      UsernsMode: ``,
+      Privileged: Boolean(annotations[`io.podman.annotations.privileged`] === `TRUE`),
+      ReadonlyRootfs: Boolean(spec?.root?.readonly),
+      SecurityOpt: [],
+      Tmpfs: {},
+      ShmSize: 65536000,
+      Runtime: `oci`,
+      Memory: 0, NanoCpus: 0, CpuShares: 0, PidsLimit: 0,
+    },
+  };
+}
+
+export async function inspectContainers(ctx: EngineContext, o: {containers: Array<string>}): Promise<{found: Array<Record<string, unknown>>, errors: Array<unknown>}> {
+  const cs = openContainers(ctx);
+  const found: Array<Record<string, unknown>> = [], errors: Array<unknown> = [];
+  try {
+    for (const ref of o.containers) {
+      try {
+        const c = await refresh(ctx, cs!, await mustLookup(cs, ref));
+        found.push(inspectRecord(ctx, cs!, c));
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+  } finally {
+    cs?.close();
+  }
+  return {found, errors};
+}

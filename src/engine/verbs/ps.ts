@@ -1,0 +1,149 @@
+// `ps`: every container with its reconciled state, podman's JSON fields.
+import {readdirSync, statSync} from 'node:fs';
+import {join} from 'node:path';
+import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
+import type {ContainerRecord} from '../../storage/ContainerStore';
+import {listFresh, openContainers} from '../lifecycle/containers';
+import {readSpec} from '../lifecycle/monitor';
+import {isRunning, podmanStatus, statusLine} from '../lifecycle/state';
+import type {LifeMeta} from '../lifecycle/state';
+
+export interface PsOptions {
+  all?: boolean;
+  filters?: Array<string>;
+  size?: boolean;
+  last?: number | undefined;
+}
+
+/** podman's `ps --format json` entry. */
+export interface PsEntry {
+  AutoRemove: boolean;
+  Command: Array<string>;
+  CreatedAt: string;
+  Exited: boolean;
+  ExitedAt: number;
+  ExitCode: number;
+  Id: string;
+  Image: string;
+  ImageID: string;
+  IsInfra: boolean;
+  Labels: Record<string, string> | null;
+  Mounts: Array<string>;
+  Names: Array<string>;
+  Namespaces: Record<string, string>;
+  Networks: Array<string>;
+  Pid: number;
+  Pod: string;
+  PodName: string;
+  Ports: null;
+  Size: {rootFsSize: number, rwSize: number} | null;
+  StartedAt: number;
+  State: string;
+  Status: string;
+  Created: number;
+}
+
+const ZERO_UNIX = -62135596800;
+const unix = (s: unknown) => typeof s === `string` ? Math.floor(Date.parse(s) / 1000) : ZERO_UNIX;
+
+function dirSize(p: string): number {
+  let total = 0;
+  try {
+    for (const e of readdirSync(p, {withFileTypes: true})) {
+      const f = join(p, e.name);
+      if (e.isDirectory()) total += dirSize(f);
+      else try { total += statSync(f).size; } catch {}
+    }
+  } catch {}
+  return total;
+}
+
+function matches(c: ContainerRecord, e: PsEntry, filters: Array<[string, string]>): boolean {
+  const by = new Map<string, Array<string>>();
+  for (const [k, v] of filters) by.set(k, [...(by.get(k) ?? []), v]);
+  for (const [k, vs] of by) {
+    const ok = vs.some(v => {
+      switch (k) {
+        case `name`: return c.names.some(n => new RegExp(v).test(n));
+        case `id`: return c.id.startsWith(v);
+        case `status`: return e.State === v || (v === `stopped` && e.State === `exited`);
+        case `ancestor`: return e.Image === v || e.Image.startsWith(`${v}:`) || e.Image.split(`/`).pop() === v || e.Image.split(`/`).pop()?.split(`:`)[0] === v || e.ImageID.startsWith(v);
+        case `label`: {
+          const [lk, lv] = v.split(`=`, 2);
+          const labels = e.Labels ?? {};
+          return lk! in labels && (lv === undefined || labels[lk!] === lv);
+        }
+        case `exited`: return e.Exited && e.ExitCode === Number(v);
+        case `restart-policy`: return String((c.metadata as {restartPolicy?: unknown}).restartPolicy ?? `no`).split(`:`)[0] === v; // tspod-restart.service
+        default: throw new TspodError(`InvalidArgument`, `invalid filter "${k}"`, {hint: `use name, id, status, ancestor, label or exited`});
+      }
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
+
+export function psEntry(ctx: EngineContext, c: ContainerRecord, cs: {userdataDir(id: string): string}, withSize: boolean): PsEntry {
+  const m = c.metadata as LifeMeta;
+  let spec;
+  try { spec = readSpec(cs as never, c.id); } catch {}
+  const st = podmanStatus(m);
+  const labels = (m.labels as Record<string, string> | undefined) ?? null;
+  return {
+    AutoRemove: Boolean(m.autoRemove),
+    Command: spec?.process?.args ?? [],
+    CreatedAt: ``,
+    Exited: st === `exited`,
+    ExitedAt: unix(m.finishedAt),
+    ExitCode: m.exitCode ?? 0,
+    Id: c.id,
+    Image: typeof m.imageName === `string` ? m.imageName : c.image,
+    ImageID: c.image,
+    IsInfra: false,
+    Labels: labels,
+    Mounts: (spec?.mounts ?? []).filter(x => x.type === `bind` && !x.destination.startsWith(`/etc/`) && !x.destination.startsWith(`/dev`) && !x.destination.startsWith(`/run/.containerenv`)).map(x => x.destination),
+    Names: c.names.length ? [...c.names] : [c.id.slice(0, 12)],
+    Namespaces: {},
+    Networks: [],
+    Pid: isRunning(m) ? (m.pid ?? 0) : 0,
+    Pod: ``,
+    PodName: ``,
+    Ports: null,
+    Size: withSize ? {rootFsSize: 0, rwSize: 0} : null,
+    StartedAt: unix(m.startedAt),
+    State: st,
+    Status: statusLine(m, Date.now()),
+    Created: unix(c.created),
+  };
+  void ctx;
+}
+
+export async function listContainers(ctx: EngineContext, o: PsOptions): Promise<Array<PsEntry>> {
+  const cs = openContainers(ctx);
+  if (!cs) return [];
+  try {
+    const filters = (o.filters ?? []).map(f => {
+      const i = f.indexOf(`=`);
+      if (i < 0) throw new TspodError(`InvalidArgument`, `invalid filter "${f}": want KEY=VALUE`);
+      return [f.slice(0, i), f.slice(i + 1)] as [string, string];
+    });
+    let list = await listFresh(ctx, cs);
+    list.sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
+    if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
+    const out: Array<PsEntry> = [];
+    for (const c of list) {
+      const e = psEntry(ctx, c, cs, Boolean(o.size));
+      if (!o.all && o.last === undefined && e.State !== `running` && e.State !== `paused`) continue;
+      if (!matches(c, e, filters)) continue;
+      if (o.size && e.Size) {
+        const upper = [join(ctx.paths.graphRoot, `overlay`, c.layer, `diff`), join(ctx.paths.graphRoot, `vfs`, `dir`, c.layer)];
+        e.Size.rwSize = upper.map(dirSize).reduce((a, b) => a + b, 0);
+      }
+      out.push(e);
+    }
+    return out;
+  } finally {
+    cs.close();
+  }
+}

@@ -1,0 +1,108 @@
+// `rm` (-f kills first, -v takes anonymous volumes), `container prune` and
+// `container cleanup` (the monitor's exit command: removes --rm containers).
+// rm -f always works: whatever state a killed tspod left (removing, configured,
+// a dead monitor), the record, layer and run files go.
+import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
+import {isAlive} from '../lifecycle/procStat';
+import {isRunning} from '../lifecycle/state';
+import type {LifeMeta} from '../lifecycle/state';
+import {markStopped, listFresh, mustLookup, nameOf, openContainers, readExit, refresh, removeRunFiles, runFiles, withContainerLock} from '../lifecycle/containers';
+import type {ContainerStore} from '../../storage/ContainerStore';
+
+export interface RemoveOptions {
+  containers: Array<string>;
+  all?: boolean;
+  force?: boolean;
+  volumes?: boolean;
+  ignore?: boolean;
+  timeout?: number | undefined;
+}
+
+export interface RemoveReport {
+  removed: Array<{id: string, ref: string}>;
+  errors: Array<unknown>;
+}
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+async function killAndWait(ctx: EngineContext, id: string, m: LifeMeta): Promise<void> {
+  markStopped(ctx, id);
+  if (typeof m.pid === `number` && isAlive(m.pid, m.pidStart)) {
+    try { process.kill(m.pid, `SIGKILL`); } catch {}
+  }
+  const end = Date.now() + 10_000;
+  while (isAlive(m.monitorPid, m.monitorStart) && !readExit(runFiles(ctx.paths.runRoot, id).exit) && Date.now() < end) await sleep(10);
+}
+
+async function removeOne(ctx: EngineContext, cs: ContainerStore, ref: string, o: RemoveOptions, store: () => Promise<import('../../storage/Store').Store>): Promise<string> {
+  const first = await mustLookup(cs, ref);
+  return withContainerLock(ctx, first.id, async () => {
+    const cur = await cs.get(first.id);
+    if (!cur) throw new TspodError(`NoSuchContainer`, `no container with name or ID "${ref}" found: no such container`);
+    const c = await refresh(ctx, cs, cur);
+    const m = c.metadata as LifeMeta;
+    if (isRunning(m)) {
+      if (!o.force)
+        throw new TspodError(`CtrStateInvalid`, `cannot remove container ${c.id} as it is ${m.state} - running or paused containers cannot be removed without force: container state improper`, {hint: `stop it first, or use tspod rm -f ${nameOf(c)}`});
+      await killAndWait(ctx, c.id, m);
+    }
+    await cs.updateRecord(c.id, r => { r.metadata = {...r.metadata, state: `removing`}; }).catch(() => undefined);
+    const {removeContainer} = await import(`../run/prepare`);
+    const anon = o.volumes || m.autoRemove ? ((m.anonymousVolumes as Array<string> | undefined) ?? []) : [];
+    await removeContainer(await store(), c.id, anon);
+    removeRunFiles(ctx, c.id);
+    return c.id;
+  });
+}
+
+export async function removeContainers(ctx: EngineContext, o: RemoveOptions): Promise<RemoveReport> {
+  const cs = openContainers(ctx);
+  const report: RemoveReport = {removed: [], errors: []};
+  let opened: import('./store').OpenedStore | undefined;
+  const store = async () => (opened ??= await (await import(`./store`)).openStore(ctx)).store;
+  try {
+    const refs = o.all ? (cs ? (await cs.list()).map(c => c.id) : []) : o.containers;
+    for (const ref of refs) {
+      try {
+        report.removed.push({id: await removeOne(ctx, cs!, ref, o, store), ref});
+      } catch (err) {
+        if (o.ignore && (err as TspodError).code === `NoSuchContainer`) continue;
+        report.errors.push(err);
+      }
+    }
+  } finally {
+    cs?.close();
+    await opened?.close();
+  }
+  return report;
+}
+
+export async function pruneContainers(ctx: EngineContext): Promise<RemoveReport> {
+  const cs = openContainers(ctx);
+  if (!cs) return {removed: [], errors: []};
+  let ids: Array<string>;
+  try {
+    ids = (await listFresh(ctx, cs)).filter(c => {
+      const st = (c.metadata as LifeMeta).state;
+      return st === `exited` || st === `stopped` || st === `created` || st === `configured`;
+    }).map(c => c.id);
+  } finally {
+    cs.close();
+  }
+  return removeContainers(ctx, {containers: ids, ignore: true});
+}
+
+/** The monitor's exit command: refresh the state; remove an --rm container. Quiet. */
+export async function cleanupContainer(ctx: EngineContext, o: {container: string}): Promise<void> {
+  const cs = openContainers(ctx);
+  try {
+    const c = cs ? await cs.lookup(o.container) : undefined;
+    if (!c || !cs) return;
+    const fresh = await refresh(ctx, cs, c);
+    if (!(fresh.metadata as LifeMeta).autoRemove || isRunning(fresh.metadata as LifeMeta)) return;
+  } finally {
+    cs?.close();
+  }
+  await removeContainers(ctx, {containers: [o.container], ignore: true, volumes: true});
+}

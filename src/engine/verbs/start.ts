@@ -1,0 +1,164 @@
+// `start`, `run -d` and `restart`: a created or exited container gets a monitor
+// (lifecycle/monitor.ts). Per-container lock around the transition; the record says
+// `running` with the monitor's and container's pids and start times.
+import {join} from 'node:path';
+import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
+import type {ContainerStore} from '../../storage/ContainerStore';
+import {listFresh, mustLookup, nameOf, openContainers, refresh, withContainerLock} from '../lifecycle/containers';
+import {readSpec, startMonitor} from '../lifecycle/monitor';
+import {isRunning, parseRestartPolicy} from '../lifecycle/state';
+import type {LifeMeta} from '../lifecycle/state';
+import type {CreateOptions} from './run';
+
+export interface StartOptions {
+  containers: Array<string>;
+  all?: boolean;
+  /** start -a: attach to the output (the first container only). */
+  attach?: boolean;
+  interactive?: boolean;
+  detachKeys?: string | undefined;
+  /** Called with the attach socket path before the container starts (start -a). */
+  onSocket?: (path: string) => void;
+}
+
+export interface StartReport {
+  started: Array<{id: string, name: string, ref: string}>;
+  errors: Array<unknown>;
+}
+
+function exitCommand(ctx: EngineContext, id: string): Array<string> {
+  return [
+    process.execPath, join(ctx.installDir, `dist/tspod.js`), `--root`, ctx.paths.graphRoot, `--runroot`, ctx.paths.runRoot,
+    ...(ctx.storageDriver ? [`--storage-driver`, ctx.storageDriver] : []), `container`, `cleanup`, id,
+  ];
+}
+
+export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: string, o: {attach?: boolean, interactive?: boolean, onSocket?: (path: string) => void} = {}): Promise<{id: string, name: string}> {
+  const first = await mustLookup(cs, ref);
+  return withContainerLock(ctx, first.id, async () => {
+    const cur = await cs.get(first.id);
+    if (!cur) throw new TspodError(`NoSuchContainer`, `no container with name or ID "${ref}" found: no such container`);
+    const c = await refresh(ctx, cs, cur);
+    const m = c.metadata as LifeMeta;
+    if (isRunning(m)) throw new TspodError(`CtrStateInvalid`, `container ${nameOf(c)} is already running: container state improper`, {hint: `stop it first, or use tspod restart`});
+    if (m.state === `removing` || m.state === `configured`)
+      throw new TspodError(`CtrStateInvalid`, `container ${nameOf(c)} is in state ${m.state} and cannot be started: container state improper`, {hint: `remove it with tspod rm -f ${nameOf(c)}`});
+    const spec = readSpec(cs, c.id);
+    const rootfsMount = m.rootfsMount as {type: string, source: string, options: Array<string>} | undefined;
+    try {
+      const s = await startMonitor(ctx, cs, c.id, rootfsMount, {
+        stdin: Boolean(m.interactive ?? spec.process.terminal) || Boolean(o.interactive),
+        restartPolicy: m.restartPolicy,
+        logMax: typeof m.logMax === `number` ? m.logMax : undefined,
+        exitCommand: m.autoRemove ? exitCommand(ctx, c.id) : [],
+        ...(o.attach ? {waitAttach: true, ...(o.onSocket ? {onSocket: o.onSocket} : {})} : {}),
+        onSpawn: async (monitorPid, monitorStart) => {
+          await cs.updateRecord(c.id, r => {
+            r.metadata = {...r.metadata, state: `running`, monitorPid, monitorStart, helperPid: monitorPid, startedAt: new Date().toISOString()};
+          });
+        },
+      });
+      await cs.updateRecord(c.id, r => {
+        const md = {...r.metadata} as LifeMeta;
+        for (const k of [`exitCode`, `finishedAt`, `startError`] as const) delete md[k];
+        r.metadata = {
+          ...md, state: `running`, monitorPid: s.monitorPid, monitorStart: s.monitorStart, pid: s.pid, pidStart: s.pidStart,
+          helperPid: s.monitorPid, startedAt: new Date().toISOString(), restartCount: 0,
+        };
+      });
+    } catch (err) {
+      const exitCode = (err as {exitCode?: number}).exitCode;
+      await cs.updateRecord(c.id, r => {
+        const md = {...r.metadata} as LifeMeta;
+        for (const k of [`monitorPid`, `monitorStart`, `helperPid`, `pid`, `pidStart`] as const) delete md[k];
+        r.metadata = {...md, state: `created`, startError: err instanceof Error ? err.message : String(err), ...(exitCode !== undefined ? {exitCode} : {})};
+      }).catch(() => undefined);
+      throw err;
+    }
+    return {id: c.id, name: nameOf(c)};
+  });
+}
+
+export async function startContainers(ctx: EngineContext, o: StartOptions): Promise<StartReport> {
+  const cs = openContainers(ctx);
+  const refs = o.all ? (cs ? (await listFresh(ctx, cs)).filter(c => !isRunning(c.metadata as LifeMeta)).map(c => c.id) : []) : o.containers;
+  const report: StartReport = {started: [], errors: []};
+  try {
+    for (const ref of refs) {
+      try {
+        const r = await startOne(ctx, cs!, ref, {attach: o.attach, interactive: o.interactive, onSocket: o.onSocket});
+        report.started.push({...r, ref});
+      } catch (err) {
+        if (refs.length === 1) throw err;
+        report.errors.push(err);
+      }
+    }
+  } finally {
+    cs?.close();
+  }
+  return report;
+}
+
+/** Stores the lifecycle options create knows nothing about (restart policy, log size). */
+export async function applyCreateExtras(cs: ContainerStore, id: string, o: CreateOptions & {restart?: string | undefined, logMax?: number | undefined}): Promise<void> {
+  if (o.restart === undefined && o.logMax === undefined && !o.interactive) return;
+  await cs.updateRecord(id, r => {
+    r.metadata = {...r.metadata, ...(o.restart !== undefined ? {restartPolicy: o.restart} : {}), ...(o.logMax ? {logMax: o.logMax} : {}), interactive: Boolean(o.interactive)};
+  });
+}
+
+export function checkRestartFlags(o: {restart?: string | undefined, rm?: boolean}): void {
+  let p;
+  try {
+    p = parseRestartPolicy(o.restart);
+  } catch (err) {
+    throw new TspodError(`InvalidArgument`, `${(err as Error).message}`, {hint: `use no, on-failure[:max-retries], always or unless-stopped`});
+  }
+  if (p.name !== `no` && o.rm)
+    throw new TspodError(`InvalidArgument`, `the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"`);
+}
+
+/** `run -d`: create, then start under a monitor; prints the full id. */
+export async function runDetached(ctx: EngineContext, o: CreateOptions & {restart?: string | undefined, logMax?: number | undefined}): Promise<{id: string, exitCode: number}> {
+  checkRestartFlags(o);
+  const {createContainer} = await import(`./run`);
+  const {id} = await createContainer(ctx, {...o, forRun: false});
+  const cs = openContainers(ctx);
+  if (!cs) throw new Error(`Assertion failed: no container store after create`);
+  try {
+    await applyCreateExtras(cs, id, o);
+    await startOne(ctx, cs, id);
+  } catch (err) {
+    if (o.rm) {
+      const {removeContainers} = await import(`./rm`);
+      await removeContainers(ctx, {containers: [id], force: true, volumes: true}).catch(() => undefined);
+    }
+    throw err;
+  } finally {
+    cs.close();
+  }
+  return {id, exitCode: 0};
+}
+
+export async function restartContainers(ctx: EngineContext, o: {containers: Array<string>, all?: boolean, running?: boolean, timeout?: number | undefined}): Promise<StartReport> {
+  const {stopOne} = await import(`./stop`);
+  const cs = openContainers(ctx);
+  const report: StartReport = {started: [], errors: []};
+  try {
+    const refs = o.all || o.running ? (cs ? (await listFresh(ctx, cs)).filter(c => !o.running || isRunning(c.metadata as LifeMeta)).map(c => c.id) : []) : o.containers;
+    for (const ref of refs) {
+      try {
+        await stopOne(ctx, cs, ref, {timeout: o.timeout});
+        const r = await startOne(ctx, cs!, ref);
+        report.started.push({...r, ref});
+      } catch (err) {
+        if (refs.length === 1) throw err;
+        report.errors.push(err);
+      }
+    }
+  } finally {
+    cs?.close();
+  }
+  return report;
+}

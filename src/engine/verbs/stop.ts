@@ -1,0 +1,167 @@
+// `stop` (StopSignal, then SIGKILL after the timeout), `kill` and `pause`/`unpause`.
+// Both stop and kill leave the stop marker first, so the monitor's restart policy
+// does not bring the container back (podman's rule).
+import {constants as osConstants} from 'node:os';
+import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
+import type {ContainerStore} from '../../storage/ContainerStore';
+import type {ContainerRecord} from '../../storage/ContainerStore';
+import {markStopped, listFresh, mustLookup, nameOf, openContainers, readExit, refresh, runFiles, withContainerLock} from '../lifecycle/containers';
+import {readSpec} from '../lifecycle/monitor';
+import {isAlive} from '../lifecycle/procStat';
+import {isRunning} from '../lifecycle/state';
+import type {LifeMeta} from '../lifecycle/state';
+
+export interface StopOptions {
+  containers: Array<string>;
+  all?: boolean;
+  ignore?: boolean;
+  timeout?: number | undefined;
+}
+
+export interface BatchReport {
+  done: Array<{id: string, ref: string}>;
+  errors: Array<unknown>;
+}
+
+/** `TERM`, `SIGTERM`, `15` → a signal number. */
+export function parseSignal(s: string): number {
+  const t = s.trim().toUpperCase();
+  if (/^\d+$/.test(t)) {
+    const n = Number(t);
+    if (n >= 1 && n <= 64) return n;
+  } else {
+    const name = (t.startsWith(`SIG`) ? t : `SIG${t}`) as keyof typeof osConstants.signals;
+    const n = osConstants.signals[name];
+    if (n !== undefined) return n;
+    const rt = /^SIGRTMIN\+(\d+)$/.exec(t);
+    if (rt) return 34 + Number(rt[1]);
+  }
+  throw new TspodError(`InvalidArgument`, `invalid signal: ${s}`, {hint: `use a name like SIGTERM or TERM, or a number like 15`});
+}
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+function signalCtr(m: LifeMeta, sig: number): void {
+  if (typeof m.pid !== `number` || !isAlive(m.pid, m.pidStart)) return;
+  try { process.kill(m.pid, sig); } catch {}
+}
+
+/** Waits until the monitor recorded an exit (or died); false on timeout. */
+async function waitExited(ctx: EngineContext, c: ContainerRecord, ms: number): Promise<boolean> {
+  const f = runFiles(ctx.paths.runRoot, c.id);
+  const m = c.metadata as LifeMeta;
+  const end = Date.now() + ms;
+  let delay = 5;
+  for (;;) {
+    if (readExit(f.exit) || !isAlive(m.monitorPid, m.monitorStart)) return true;
+    if (Date.now() >= end) return false;
+    await sleep(delay);
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+export function stopSignalOf(cs: ContainerStore, id: string): number {
+  try {
+    const s = readSpec(cs, id).annotations?.[`org.opencontainers.image.stopSignal`];
+    return s ? parseSignal(s) : 15;
+  } catch {
+    return 15;
+  }
+}
+
+/** Stops one container; a no-op when it is not running. */
+export async function stopOne(ctx: EngineContext, cs: ContainerStore | undefined, ref: string, o: {timeout?: number | undefined} = {}): Promise<string> {
+  const first = await mustLookup(cs, ref);
+  return withContainerLock(ctx, first.id, async () => {
+    const cur = await cs!.get(first.id);
+    if (!cur) return first.id;
+    const c = await refresh(ctx, cs!, cur);
+    const m = c.metadata as LifeMeta;
+    if (!isRunning(m)) return c.id;
+    markStopped(ctx, c.id);
+    const timeout = o.timeout ?? (typeof m.stopTimeout === `number` ? m.stopTimeout : 10);
+    if (timeout > 0) {
+      signalCtr(m, stopSignalOf(cs!, c.id));
+      if (await waitExited(ctx, c, timeout * 1000)) {
+        await refresh(ctx, cs!, c);
+        return c.id;
+      }
+      ctx.log.warn(`StopSignal failed to stop container ${nameOf(c)} in ${timeout} seconds, resorting to SIGKILL`);
+    }
+    signalCtr(m, 9);
+    if (!await waitExited(ctx, c, 10_000) && typeof m.monitorPid === `number` && isAlive(m.monitorPid, m.monitorStart)) {
+      try { process.kill(m.monitorPid, `SIGKILL`); } catch {}
+    }
+    await refresh(ctx, cs!, c);
+    return c.id;
+  });
+}
+
+export async function stopContainers(ctx: EngineContext, o: StopOptions): Promise<BatchReport> {
+  const cs = openContainers(ctx);
+  const report: BatchReport = {done: [], errors: []};
+  try {
+    const refs = o.all ? (cs ? (await listFresh(ctx, cs)).filter(c => isRunning(c.metadata as LifeMeta)).map(c => c.id) : []) : o.containers;
+    await Promise.all(refs.map(async ref => {
+      try {
+        await stopOne(ctx, cs, ref, {timeout: o.timeout});
+        report.done.push({id: ref, ref});
+      } catch (err) {
+        if (o.ignore && (err as TspodError).code === `NoSuchContainer`) return;
+        report.errors.push(err);
+      }
+    }));
+  } finally {
+    cs?.close();
+  }
+  return report;
+}
+
+export async function killContainers(ctx: EngineContext, o: {containers: Array<string>, all?: boolean, signal?: string | undefined}): Promise<BatchReport> {
+  const sig = parseSignal(o.signal ?? `KILL`);
+  const cs = openContainers(ctx);
+  const report: BatchReport = {done: [], errors: []};
+  try {
+    const refs = o.all ? (cs ? (await listFresh(ctx, cs)).filter(c => isRunning(c.metadata as LifeMeta)).map(c => c.id) : []) : o.containers;
+    for (const ref of refs) {
+      try {
+        const c = await refresh(ctx, cs!, await mustLookup(cs, ref));
+        const m = c.metadata as LifeMeta;
+        if (!isRunning(m))
+          throw new TspodError(`CtrStateInvalid`, `can only kill running containers. ${c.id} is in state ${m.state === `stopped` ? `exited` : m.state}: container state improper`);
+        markStopped(ctx, c.id);
+        signalCtr(m, sig);
+        report.done.push({id: c.id, ref});
+      } catch (err) {
+        report.errors.push(err);
+      }
+    }
+  } finally {
+    cs?.close();
+  }
+  return report;
+}
+
+export async function pauseContainers(ctx: EngineContext, o: {containers: Array<string>, unpause?: boolean}): Promise<BatchReport> {
+  const cs = openContainers(ctx);
+  const report: BatchReport = {done: [], errors: []};
+  try {
+    for (const ref of o.containers) {
+      try {
+        const c = await refresh(ctx, cs!, await mustLookup(cs, ref));
+        const st = (c.metadata as LifeMeta).state;
+        if (!isRunning(c.metadata as LifeMeta) && !o.unpause)
+          throw new TspodError(`CtrStateInvalid`, `"${st === `stopped` ? `exited` : st}" is not running, can't pause: container state improper`);
+        // The cgroup v2 freezer (verbs/pause.ts); without a cgroup, podman's own refusal.
+        await (await import(`./pause`)).setPaused(ctx, cs!, c, !o.unpause);
+        report.done.push({id: c.id, ref});
+      } catch (err) {
+        report.errors.push(err);
+      }
+    }
+  } finally {
+    cs?.close();
+  }
+  return report;
+}

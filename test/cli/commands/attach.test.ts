@@ -1,0 +1,69 @@
+// `attach` end to end: output and input through the monitor's socket, the exit
+// code, detach keys (ctrl-p,ctrl-q and --detach-keys), refused when not running.
+import test from 'ava';
+import {tempStore} from '../../_helpers/runCli';
+import type {TempStore} from '../../_helpers/runCli';
+import {REGISTRY, SEEDED} from '../../_helpers/registry';
+import {registriesEnv} from '../../_helpers/imageEnv';
+
+const env = registriesEnv([REGISTRY]);
+const ALPINE = SEEDED.alpine;
+let s: TempStore;
+
+test.before(async () => {
+  s = tempStore();
+  const r = await s.run([`pull`, ALPINE], {env});
+  if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
+});
+test.after.always(async () => {
+  await s?.run([`rm`, `-fa`], {env});
+  s?.cleanup();
+});
+
+const t = (args: Array<string>, input?: string) => s.run(args, {env, ...(input !== undefined ? {input} : {})});
+
+test(`attach relays input and output and returns the exit code`, async tt => {
+  tt.is((await t([`run`, `-d`, `-i`, `--name`, `at1`, ALPINE, `sh`, `-c`, `read x; echo got:$x; exit 5`])).code, 0);
+  const r = await t([`attach`, `at1`], `hello\n`);
+  tt.is(r.code, 5, r.stderr);
+  tt.is(r.stdout, `got:hello\n`);
+});
+
+test(`ctrl-p,ctrl-q detaches and leaves the container running`, async tt => {
+  tt.is((await t([`run`, `-d`, `-i`, `--name`, `at2`, ALPINE, `sleep`, `1000`])).code, 0);
+  const r = await t([`attach`, `at2`], `\x10\x11`);
+  tt.is(r.code, 0, r.stderr);
+  tt.is((await t([`inspect`, `--format`, `{{.State.Status}}`, `at2`])).stdout.trim(), `running`);
+  const custom = await t([`attach`, `--detach-keys`, `ctrl-a`, `at2`], `\x01`);
+  tt.is(custom.code, 0, custom.stderr);
+  await t([`rm`, `-f`, `at2`]);
+});
+
+test(`attach to a container that is not running names its state`, async tt => {
+  tt.is((await t([`create`, `--name`, `at3`, ALPINE, `true`])).code, 0);
+  const r = await t([`attach`, `at3`]);
+  tt.is(r.code, 125);
+  tt.regex(r.stderr, /you can only attach to running containers.*created/);
+});
+
+test(`inspect: podman's fields and Go templates`, async tt => {
+  tt.is((await t([`run`, `-d`, `--name`, `in1`, `-e`, `X=1`, ALPINE, `sleep`, `1000`])).code, 0);
+  const [doc] = JSON.parse((await t([`container`, `inspect`, `in1`])).stdout);
+  for (const k of [`Id`, `Created`, `Path`, `Args`, `State`, `Image`, `ImageName`, `Name`, `RestartCount`, `Driver`, `Mounts`, `NetworkSettings`, `Config`, `HostConfig`])
+    tt.true(k in doc, k);
+  for (const k of [`Status`, `Running`, `Paused`, `Pid`, `ExitCode`, `StartedAt`, `FinishedAt`, `OOMKilled`])
+    tt.true(k in doc.State, k);
+  tt.is(doc.Name, `in1`);
+  tt.is(doc.Path, `sleep`);
+  tt.deepEqual(doc.Args, [`1000`]);
+  tt.true(doc.Config.Env.includes(`X=1`));
+  tt.is(doc.State.FinishedAt, `0001-01-01T00:00:00Z`);
+  tt.is((await t([`inspect`, `--format`, `{{.State.Running}} {{.Config.Cmd}} {{json .Args}}`, `in1`])).stdout.trim(), `true [sleep 1000] ["1000"]`);
+  const pid = Number((await t([`inspect`, `--format`, `{{.State.Pid}}`, `in1`])).stdout);
+  tt.true(pid > 0);
+  const two = await t([`inspect`, `--format`, `{{.Name}}`, `in1`, `missing`]);
+  tt.is(two.code, 125);
+  tt.is(two.stdout.trim(), `in1`);
+  tt.regex(two.stderr, /no container with name or ID "missing" found/);
+  await t([`rm`, `-f`, `in1`]);
+});

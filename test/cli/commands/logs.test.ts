@@ -1,0 +1,65 @@
+// `logs` end to end: the monitor's k8s-file log, for running and exited containers.
+import test from 'ava';
+import {readFileSync} from 'node:fs';
+import {tempStore} from '../../_helpers/runCli';
+import type {TempStore} from '../../_helpers/runCli';
+import {REGISTRY, SEEDED} from '../../_helpers/registry';
+import {registriesEnv} from '../../_helpers/imageEnv';
+
+const env = registriesEnv([REGISTRY]);
+const ALPINE = SEEDED.alpine;
+let s: TempStore;
+
+test.before(async () => {
+  s = tempStore();
+  const r = await s.run([`pull`, ALPINE], {env});
+  if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
+});
+test.after.always(async () => {
+  await s?.run([`rm`, `-fa`], {env});
+  s?.cleanup();
+});
+
+const t = (args: Array<string>) => s.run(args, {env});
+
+test(`logs of an exited container: stdout and stderr, partial last line; k8s-file format on disk`, async tt => {
+  tt.is((await t([`run`, `-d`, `--name`, `lg1`, ALPINE, `sh`, `-c`, `echo one; echo two >&2; printf three`])).code, 0);
+  tt.is((await t([`wait`, `lg1`])).stdout.trim(), `0`);
+  const r = await t([`logs`, `lg1`]);
+  tt.is(r.code, 0, r.stderr);
+  tt.is(r.stdout, `one\nthree`);
+  tt.is(r.stderr, `two\n`);
+  const path = (await t([`inspect`, `--format`, `{{.HostConfig.LogConfig.Path}}`, `lg1`])).stdout.trim();
+  const lines = readFileSync(path, `utf8`).trim().split(`\n`);
+  tt.regex(lines[0]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}[+-]\d\d:\d\d stdout F one$/);
+  tt.true(lines.some(l => / stderr F two$/.test(l)));
+  tt.regex(lines[lines.length - 1]!, / stdout P three$/);
+});
+
+test(`logs --tail, -t, --since, --until`, async tt => {
+  tt.is((await t([`run`, `-d`, `--name`, `lg2`, ALPINE, `sh`, `-c`, `for i in 1 2 3 4 5; do echo line$i; done`])).code, 0);
+  await t([`wait`, `lg2`]);
+  tt.is((await t([`logs`, `--tail`, `2`, `lg2`])).stdout, `line4\nline5\n`);
+  tt.is((await t([`logs`, `--tail`, `0`, `lg2`])).stdout, ``);
+  tt.regex((await t([`logs`, `-t`, `--tail`, `1`, `lg2`])).stdout, /^\d{4}-\d\d-\d\dT\S+ line5\n$/);
+  tt.is((await t([`logs`, `--since`, `2000-01-01T00:00:00Z`, `lg2`])).stdout.split(`\n`).length, 6);
+  tt.is((await t([`logs`, `--until`, `2000-01-01T00:00:00Z`, `lg2`])).stdout, ``);
+  tt.is((await t([`logs`, `--since`, `1h`, `--tail`, `1`, `lg2`])).stdout, `line5\n`);
+});
+
+test(`logs -f follows a running container until it exits`, async tt => {
+  tt.is((await t([`run`, `-d`, `--name`, `lg3`, ALPINE, `sh`, `-c`, `echo a; sleep 1; echo b`])).code, 0);
+  const r = await t([`logs`, `-f`, `lg3`]);
+  tt.is(r.code, 0);
+  tt.is(r.stdout, `a\nb\n`);
+});
+
+test(`--log-opt max-size rotates the log`, async tt => {
+  tt.is((await t([`run`, `-d`, `--name`, `lg4`, `--log-opt`, `max-size=2k`, ALPINE, `sh`, `-c`, `i=0; while [ $i -lt 200 ]; do echo line-$i; i=$((i+1)); done`])).code, 0);
+  await t([`wait`, `lg4`]);
+  const path = (await t([`inspect`, `--format`, `{{.HostConfig.LogConfig.Path}}`, `lg4`])).stdout.trim();
+  tt.true(readFileSync(path).length <= 2048);
+  tt.true(readFileSync(`${path}.1`).length <= 2048);
+  const out = (await t([`logs`, `lg4`])).stdout.trim().split(`\n`);
+  tt.is(out[out.length - 1], `line-199`);
+});

@@ -1,0 +1,109 @@
+// `ps` end to end (flags, filters, podman's JSON fields) and the lifecycle under
+// concurrency: twenty containers started at once, stop and rm racing, ps while
+// containers come and go; nothing lost, no lock left held.
+import test from 'ava';
+import {tempStore} from '../../_helpers/runCli';
+import type {TempStore} from '../../_helpers/runCli';
+import {REGISTRY, SEEDED} from '../../_helpers/registry';
+import {registriesEnv} from '../../_helpers/imageEnv';
+
+const env = registriesEnv([REGISTRY]);
+const ALPINE = SEEDED.alpine;
+let s: TempStore;
+
+test.before(async () => {
+  s = tempStore();
+  const r = await s.run([`pull`, ALPINE], {env});
+  if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
+});
+test.after.always(async () => {
+  await s?.run([`rm`, `-fa`], {env});
+  s?.cleanup();
+});
+
+const t = (args: Array<string>) => s.run(args, {env});
+
+test.serial(`ps, ps -a, -q, --no-trunc, --filter, --format json fields`, async tt => {
+  tt.is((await t([`run`, `-d`, `--name`, `pa`, ALPINE, `sleep`, `1000`])).code, 0);
+  tt.is((await t([`create`, `--name`, `pb`, ALPINE, `true`])).code, 0);
+  const table = await t([`ps`]);
+  tt.regex(table.stdout.split(`\n`)[0]!, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
+  tt.regex(table.stdout, /\bpa\n?/);
+  tt.notRegex(table.stdout, /\bpb\b/);
+  tt.regex(table.stdout, /Up (Less than a second|\d+ seconds?)/);
+  tt.regex((await t([`ps`, `-a`])).stdout, /Created\s+pb/);
+  const q = (await t([`ps`, `-aq`])).stdout.trim().split(`\n`);
+  tt.is(q.length, 2);
+  for (const id of q) tt.regex(id, /^[0-9a-f]{12}$/);
+  for (const id of (await t([`ps`, `-aq`, `--no-trunc`])).stdout.trim().split(`\n`)) tt.regex(id, /^[0-9a-f]{64}$/);
+  tt.deepEqual((await t([`ps`, `-a`, `--filter`, `status=created`, `--format`, `{{.Names}}`])).stdout.trim(), `pb`);
+  tt.deepEqual((await t([`ps`, `-a`, `--filter`, `name=^pa$`, `--format`, `{{.Names}} {{.State}}`])).stdout.trim(), `pa running`);
+  tt.is((await t([`ps`, `-a`, `--filter`, `ancestor=${ALPINE}`, `-q`])).stdout.trim().split(`\n`).length, 2);
+  tt.is((await t([`ps`, `-a`, `--filter`, `ancestor=nope`, `-q`])).stdout.trim(), ``);
+  const json = JSON.parse((await t([`ps`, `-a`, `--format`, `json`])).stdout);
+  const pa = json.find((c: any) => c.Names[0] === `pa`);
+  for (const k of [`AutoRemove`, `Command`, `CreatedAt`, `Exited`, `ExitedAt`, `ExitCode`, `Id`, `Image`, `ImageID`, `IsInfra`, `Labels`, `Mounts`, `Names`, `Namespaces`, `Networks`, `Pid`, `Pod`, `PodName`, `Ports`, `Size`, `StartedAt`, `State`, `Status`, `Created`])
+    tt.true(k in pa, k);
+  tt.deepEqual(pa.Command, [`sleep`, `1000`]);
+  tt.is(pa.State, `running`);
+  tt.is(pa.Image, ALPINE);
+  tt.true(pa.Pid > 0);
+  tt.is(typeof pa.Created, `number`);
+  const bad = await t([`ps`, `--filter`, `colour=red`]);
+  tt.is(bad.code, 125);
+  await t([`rm`, `-f`, `pa`, `pb`]);
+});
+
+test.serial(`twenty containers started at once, ps while they come and go, stop and rm racing`, async tt => {
+  const names = Array.from({length: 20}, (_, i) => `c${i}`);
+  const results = await Promise.all(names.map(n => t([`run`, `-d`, `--name`, n, ALPINE, `sleep`, `1000`])));
+  for (const r of results) tt.is(r.code, 0, r.stderr);
+  const psDuring = Promise.all(Array.from({length: 5}, () => t([`ps`, `-a`, `--format`, `json`])));
+  const running = JSON.parse((await t([`ps`, `--format`, `json`])).stdout);
+  tt.is(running.length, 20);
+  // stop and rm -f of the same containers at the same time.
+  const race = await Promise.all(names.flatMap(n => [t([`stop`, `-t`, `0`, n]), t([`rm`, `-f`, n])]));
+  for (const r of race.filter((_, i) => i % 2 === 1)) tt.is(r.code, 0, r.stderr);
+  for (const r of race.filter((_, i) => i % 2 === 0))
+    tt.true(r.code === 0 || /no container with name or ID/.test(r.stderr), r.stderr);
+  for (const r of await psDuring) {
+    tt.is(r.code, 0, r.stderr);
+    JSON.parse(r.stdout);
+  }
+  tt.is((await t([`ps`, `-aq`])).stdout.trim(), ``);
+  // No lock left held: every verb still answers at once.
+  const start = Date.now();
+  tt.is((await t([`run`, `-d`, `--name`, `after`, ALPINE, `true`])).code, 0);
+  tt.is((await t([`rm`, `-f`, `after`])).code, 0);
+  tt.true(Date.now() - start < 10_000);
+});
+
+test.serial(`container prune removes only non-running containers`, async tt => {
+  tt.is((await t([`run`, `-d`, `--name`, `keep`, ALPINE, `sleep`, `1000`])).code, 0);
+  tt.is((await t([`create`, `--name`, `gone1`, ALPINE, `true`])).code, 0);
+  tt.is((await t([`run`, `-d`, `--name`, `gone2`, ALPINE, `true`])).code, 0);
+  await t([`wait`, `gone2`]);
+  const r = await t([`container`, `prune`, `-f`]);
+  tt.is(r.code, 0, r.stderr);
+  tt.is(r.stdout.trim().split(`\n`).length, 2);
+  tt.deepEqual((await t([`ps`, `-a`, `--format`, `{{.Names}}`])).stdout.trim(), `keep`);
+  await t([`rm`, `-f`, `keep`]);
+});
+
+test.serial(`rename, top, container exists`, async tt => {
+  tt.is((await t([`run`, `-d`, `--name`, `old`, ALPINE, `sleep`, `1000`])).code, 0);
+  tt.is((await t([`rename`, `old`, `new`])).code, 0);
+  tt.is((await t([`container`, `exists`, `old`])).code, 1);
+  tt.is((await t([`container`, `exists`, `new`])).code, 0);
+  tt.is((await t([`inspect`, `--format`, `{{.Name}}`, `new`])).stdout.trim(), `new`);
+  tt.is((await t([`run`, `-d`, `--name`, `other`, ALPINE, `true`])).code, 0);
+  const clash = await t([`rename`, `new`, `other`]);
+  tt.is(clash.code, 125);
+  tt.regex(clash.stderr, /already in use/);
+  const top = await t([`top`, `new`]);
+  tt.is(top.code, 0, top.stderr);
+  tt.regex(top.stdout, /^USER\s+PID\s+PPID\s+%CPU\s+ELAPSED\s+TTY\s+TIME\s+COMMAND\n/);
+  tt.regex(top.stdout, /root\s+1\s+0\s+.*sleep 1000/);
+  tt.regex((await t([`top`, `new`, `pid`, `args`])).stdout, /^PID\s+COMMAND\n1\s+sleep 1000/);
+  await t([`rm`, `-f`, `new`, `other`]);
+});
