@@ -1,26 +1,12 @@
 // `attach` end to end: output and input through the monitor's socket, the exit
 // code, detach keys (ctrl-p,ctrl-q and --detach-keys), refused when not running.
 import test from 'ava';
-import {tempStore} from '../../_helpers/runCli';
-import type {TempStore} from '../../_helpers/runCli';
-import {REGISTRY, SEEDED} from '../../_helpers/registry';
-import {registriesEnv} from '../../_helpers/imageEnv';
+import {SEEDED} from '../../_helpers/registry';
+import {pulledStore} from '../../_helpers/pulledStore';
 
-const env = registriesEnv([REGISTRY]);
 const ALPINE = SEEDED.alpine;
-let s: TempStore;
-
-test.before(async () => {
-  s = tempStore();
-  const r = await s.run([`pull`, ALPINE], {env});
-  if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
-});
-test.after.always(async () => {
-  await s?.run([`rm`, `-fa`], {env});
-  s?.cleanup();
-});
-
-const t = (args: Array<string>, input?: string) => s.run(args, {env, ...(input !== undefined ? {input} : {})});
+const pulled = pulledStore(ALPINE);
+const {t} = pulled;
 
 test(`attach relays input and output and returns the exit code`, async tt => {
   tt.is((await t([`run`, `-d`, `-i`, `--name`, `at1`, ALPINE, `sh`, `-c`, `read x; echo got:$x; exit 5`])).code, 0);

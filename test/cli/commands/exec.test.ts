@@ -1,28 +1,15 @@
 // `exec` end to end: joins the running container's namespaces; exit codes, -e,
 // -u, -w, -i, -d, --privileged; refused on a stopped container.
 import test from 'ava';
-import {tempStore} from '../../_helpers/runCli';
-import type {TempStore} from '../../_helpers/runCli';
-import {REGISTRY, SEEDED} from '../../_helpers/registry';
-import {registriesEnv} from '../../_helpers/imageEnv';
+import {SEEDED} from '../../_helpers/registry';
+import {pulledStore} from '../../_helpers/pulledStore';
 
-const env = registriesEnv([REGISTRY]);
 const ALPINE = SEEDED.alpine;
-let s: TempStore;
-
-test.before(async () => {
-  s = tempStore();
-  const r = await s.run([`pull`, ALPINE], {env});
-  if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
-  const d = await s.run([`run`, `-d`, `--name`, `ex`, `-e`, `FOO=bar`, `--hostname`, `exhost`, ALPINE, `sleep`, `1000`], {env});
+const pulled = pulledStore(ALPINE, async p => {
+  const d = await p.s.run([`run`, `-d`, `--name`, `ex`, `-e`, `FOO=bar`, `--hostname`, `exhost`, ALPINE, `sleep`, `1000`], {env});
   if (d.code !== 0) throw new Error(`run -d: ${d.stderr}`);
 });
-test.after.always(async () => {
-  await s?.run([`rm`, `-fa`], {env});
-  s?.cleanup();
-});
-
-const t = (args: Array<string>, input?: string) => s.run(args, {env, ...(input !== undefined ? {input} : {})});
+const {env, t} = pulled;
 
 test(`exec runs in the container's namespaces with its environment`, async tt => {
   const r = await t([`exec`, `ex`, `sh`, `-c`, `echo $FOO; hostname; cat /etc/alpine-release; echo $$; readlink /proc/1/exe`]);

@@ -1,26 +1,12 @@
 // `logs` end to end: the monitor's k8s-file log, for running and exited containers.
 import test from 'ava';
 import {readFileSync} from 'node:fs';
-import {tempStore} from '../../_helpers/runCli';
-import type {TempStore} from '../../_helpers/runCli';
-import {REGISTRY, SEEDED} from '../../_helpers/registry';
-import {registriesEnv} from '../../_helpers/imageEnv';
+import {SEEDED} from '../../_helpers/registry';
+import {pulledStore} from '../../_helpers/pulledStore';
 
-const env = registriesEnv([REGISTRY]);
 const ALPINE = SEEDED.alpine;
-let s: TempStore;
-
-test.before(async () => {
-  s = tempStore();
-  const r = await s.run([`pull`, ALPINE], {env});
-  if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
-});
-test.after.always(async () => {
-  await s?.run([`rm`, `-fa`], {env});
-  s?.cleanup();
-});
-
-const t = (args: Array<string>) => s.run(args, {env});
+const pulled = pulledStore(ALPINE);
+const {t} = pulled;
 
 test(`logs of an exited container: stdout and stderr, partial last line; k8s-file format on disk`, async tt => {
   tt.is((await t([`run`, `-d`, `--name`, `lg1`, ALPINE, `sh`, `-c`, `echo one; echo two >&2; printf three`])).code, 0);

@@ -2,26 +2,12 @@
 // concurrency: twenty containers started at once, stop and rm racing, ps while
 // containers come and go; nothing lost, no lock left held.
 import test from 'ava';
-import {tempStore} from '../../_helpers/runCli';
-import type {TempStore} from '../../_helpers/runCli';
-import {REGISTRY, SEEDED} from '../../_helpers/registry';
-import {registriesEnv} from '../../_helpers/imageEnv';
+import {SEEDED} from '../../_helpers/registry';
+import {pulledStore} from '../../_helpers/pulledStore';
 
-const env = registriesEnv([REGISTRY]);
 const ALPINE = SEEDED.alpine;
-let s: TempStore;
-
-test.before(async () => {
-  s = tempStore();
-  const r = await s.run([`pull`, ALPINE], {env});
-  if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
-});
-test.after.always(async () => {
-  await s?.run([`rm`, `-fa`], {env});
-  s?.cleanup();
-});
-
-const t = (args: Array<string>) => s.run(args, {env});
+const pulled = pulledStore(ALPINE);
+const {t} = pulled;
 
 test.serial(`ps, ps -a, -q, --no-trunc, --filter, --format json fields`, async tt => {
   tt.is((await t([`run`, `-d`, `--name`, `pa`, ALPINE, `sleep`, `1000`])).code, 0);

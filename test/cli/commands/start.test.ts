@@ -3,26 +3,13 @@
 // and `start` works again.
 import test from 'ava';
 import {rmSync} from 'node:fs';
+import {SEEDED} from '../../_helpers/registry';
+import {pulledStore} from '../../_helpers/pulledStore';
 import {tempStore} from '../../_helpers/runCli';
-import type {TempStore} from '../../_helpers/runCli';
-import {REGISTRY, SEEDED} from '../../_helpers/registry';
-import {registriesEnv} from '../../_helpers/imageEnv';
 
-const env = registriesEnv([REGISTRY]);
 const ALPINE = SEEDED.alpine;
-let s: TempStore;
-
-test.before(async () => {
-  s = tempStore();
-  const r = await s.run([`pull`, ALPINE], {env});
-  if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
-});
-test.after.always(async () => {
-  await s?.run([`rm`, `-fa`], {env});
-  s?.cleanup();
-});
-
-const t = (args: Array<string>, input?: string) => s.run(args, {env, ...(input !== undefined ? {input} : {})});
+const pulled = pulledStore(ALPINE);
+const {env, t} = pulled;
 const inspect = async (name: string, f: string) => (await t([`inspect`, `--format`, f, name])).stdout.trim();
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 

@@ -1,26 +1,12 @@
 // `run -d`, `stop`, `kill`, `rm`, `wait` end to end under the monitor, as the
 // unprivileged test user against the seeded registry.
 import test from 'ava';
-import {tempStore} from '../../_helpers/runCli';
-import type {TempStore} from '../../_helpers/runCli';
-import {REGISTRY, SEEDED} from '../../_helpers/registry';
-import {registriesEnv} from '../../_helpers/imageEnv';
+import {SEEDED} from '../../_helpers/registry';
+import {pulledStore} from '../../_helpers/pulledStore';
 
-const env = registriesEnv([REGISTRY]);
 const ALPINE = SEEDED.alpine;
-let s: TempStore;
-
-test.before(async () => {
-  s = tempStore();
-  const r = await s.run([`pull`, ALPINE], {env});
-  if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
-});
-test.after.always(async () => {
-  await s?.run([`rm`, `-fa`], {env});
-  s?.cleanup();
-});
-
-const t = (args: Array<string>) => s.run(args, {env});
+const pulled = pulledStore(ALPINE);
+const {t} = pulled;
 
 /** Waits until the container printed `ready` (its signal traps are set). */
 async function ready(name: string): Promise<void> {
