@@ -7,14 +7,18 @@ import {commandTable} from './commands';
 import {VersionFlagCommand} from './commands/version';
 import {exitCodeFor, ExitCode, TspodError} from '../engine/errors';
 import {VERSION} from '../version';
+import type {CommandClass} from 'clipanion';
 import type {TspodContext} from './BaseCommand';
 
 export async function main(argv: Array<string>): Promise<number> {
   const cli = new Cli<TspodContext>({binaryLabel: `tspod`, binaryName: `tspod`, binaryVersion: VERSION, enableCapture: false, enableColors: Boolean(process.stdout.isTTY)});
   cli.register(Builtins.HelpCommand);
   cli.register(VersionFlagCommand);
-  for (const entry of selectCommands(argv))
-    cli.register(await entry.load());
+  const word = commandWord(argv);
+  for (const entry of selectCommands(argv)) {
+    const cls = await entry.load();
+    cli.register(word === undefined ? cls : onlyPathsStartingWith(cls, word));
+  }
 
   const debug = argv.some((a, i) => (a === `--log-level=debug`) || (a === `--log-level` && argv[i + 1] === `debug`));
   const context: TspodContext = {
@@ -52,18 +56,40 @@ export async function main(argv: Array<string>): Promise<number> {
 // Options every command takes, with a value: skipped to find the command's first word.
 const GLOBAL_WITH_VALUE = new Set([`--root`, `--runroot`, `--storage-driver`, `--log-level`, `--runtime`]);
 
-/** The table entries the command line can mean; all of them for help or a typo. */
-export function selectCommands(argv: ReadonlyArray<string>) {
-  let first: string | undefined;
+/** The command line's first word that is not an option (nor a global option's value). */
+export function commandWord(argv: ReadonlyArray<string>): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (GLOBAL_WITH_VALUE.has(a)) { i++; continue; }
     if (a.startsWith(`-`)) continue;
-    first = a;
-    break;
+    return a;
   }
+  return undefined;
+}
+
+/** The table entries the command line can mean; all of them for help or a typo. */
+export function selectCommands(argv: ReadonlyArray<string>) {
+  // `tspod --version` is VersionFlagCommand alone, always registered.
+  if (argv.length === 1 && (argv[0] === `--version` || argv[0] === `-v`)) return [];
+  const first = commandWord(argv);
   const matching = first === undefined ? [] : commandTable.filter(e => e.paths.some(p => p[0] === first));
   return matching.length > 0 ? matching : commandTable;
+}
+
+/**
+ * The class with only its paths that begin with `word` (`run` of run's [[run], [container, run]]):
+ * clipanion builds and simplifies a state machine with every option once per path before it
+ * parses, which for run's ~90 options costs more than all of Node's startup. Unchanged when
+ * no path (a typo: every command is registered for the suggestion) or every path begins so.
+ */
+function onlyPathsStartingWith(cls: CommandClass<TspodContext>, word: string): CommandClass<TspodContext> {
+  const paths = cls.paths ?? [];
+  const mine = paths.filter(p => p[0] === word);
+  if (mine.length === 0 || mine.length === paths.length) return cls;
+  const Base = cls as unknown as new () => object;
+  return class extends Base {
+    static paths = mine;
+  } as unknown as CommandClass<TspodContext>;
 }
 
 function usageMessage(err: unknown, argv: Array<string>): string {

@@ -22,6 +22,11 @@ export interface Paths {
   systemContainersConfig: string;
   /** $XDG_RUNTIME_DIR, or a per-user fallback under /tmp when unset. */
   runtimeDir: string;
+  /**
+   * Per-user host facts that outlive one store but not a reboot or a kernel change
+   * ($XDG_RUNTIME_DIR/tspod/driver-probe.json: which storage drivers work), whatever --root/--runroot say.
+   */
+  driverProbeCache: string;
   home: string;
 }
 
@@ -42,6 +47,7 @@ export function resolvePaths(env: Env, overrides: PathOverrides = {}): Paths {
     userContainersConfig: join(configHome, `containers`),
     systemContainersConfig: `/etc/containers`,
     runtimeDir,
+    driverProbeCache: join(runtimeDir, `tspod`, `driver-probe.json`),
     home,
   };
 }

@@ -7,7 +7,7 @@
 // any moment leaves no visible image, only incomplete layers and temp blobs that
 // the next command's cleanup removes.
 import {TspodError, isTspodError} from '../engine/errors';
-import {chainId, digestHex} from '../oci/digest';
+import {chainId, digestAlgorithm, digestHex} from '../oci/digest';
 import type {Digest} from '../oci/digest';
 import {isIndexMediaType, parseImageConfig, parseIndex, parseManifest} from '../oci/image';
 import type {Descriptor, ImageConfig, ImageManifest} from '../oci/image';
@@ -21,7 +21,7 @@ import {chooseManifest} from './platform';
 import type {PlatformWish} from './platform';
 import type {PullProgress} from './progress';
 import type {RegistryClient} from './registry';
-import {isTransient, networkError} from './http';
+import {networkError} from './http';
 
 /** A layer to unpack: the blob, where to unpack it, and the diffID it must hash to. */
 export interface ApplyJob {
@@ -197,36 +197,23 @@ async function fetchConfig(env: ReadyEnv, client: RegistryClient, repo: string, 
 
 /**
  * Downloads one blob into the BlobStore: hashed once, while it streams into the
- * store's temp file (no second pass over the file). A connection that breaks is
- * retried from the start, a few times.
+ * store's temp file (no second pass over the file), then renamed into place. A
+ * connection that breaks is resumed with a Range request where it broke, the hash
+ * state kept (RegistryClient.fetchBlob).
  */
 async function download(env: ReadyEnv, client: RegistryClient, repo: string, desc: Descriptor): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const blob = await client.openBlob(repo, desc.digest);
-      let done = 0;
-      const counted = async function* (): AsyncGenerator<Uint8Array> {
-        for await (const chunk of blob.stream) {
-          done += (chunk as Buffer).length;
-          env.onProgress({kind: `bytes`, digest: desc.digest, done, size: desc.size});
-          yield chunk as Buffer;
-        }
-      };
-      try {
-        await env.store.blobs.put(counted(), desc.digest);
-      } catch (err) {
-        blob.stream.destroy();
-        if (isTspodError(err, `DigestMismatch`))
-          throw new TspodError(`DigestMismatch`, `blob ${desc.digest} from ${client.name}/${repo} failed verification: ${err.message}`, {hint: `pull again; if it persists the registry's copy is damaged`});
-        throw err;
-      }
-      env.onProgress({kind: `blobDone`, digest: desc.digest});
-      return;
-    } catch (err) {
-      if (attempt >= 3 || !isTransient(err)) throw err instanceof TspodError ? err : networkError(client.name, err);
-      env.log.debug(`pull: retrying ${desc.digest} after ${(err as Error).message}`);
-    }
+  const blobs = env.store.blobs;
+  const tmp = await blobs.tempPath(digestAlgorithm(desc.digest));
+  try {
+    await client.fetchBlob(repo, desc.digest, tmp, {
+      expectedSize: desc.size,
+      onProgress: done => env.onProgress({kind: `bytes`, digest: desc.digest, done, size: desc.size}),
+    });
+  } catch (err) {
+    throw err instanceof TspodError ? err : networkError(client.name, err);
   }
+  await blobs.commitHashed(tmp, desc.digest);
+  env.onProgress({kind: `blobDone`, digest: desc.digest});
 }
 
 /**

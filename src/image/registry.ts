@@ -2,6 +2,7 @@
 // blobs with resumable verified downloads, pushes and tag listing. Transport and
 // TLS are in http.ts, authentication in registryAuth.ts.
 import {open, rm} from 'node:fs/promises';
+import type {FileHandle} from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type {IncomingMessage} from 'node:http';
@@ -64,6 +65,8 @@ export class RegistryError extends TspodError {
 }
 
 const MANIFEST_LIMIT = 4 << 20;
+/** Bytes gathered before one writev of a blob download. */
+const WRITE_BATCH = 1 << 20;
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 interface SendOptions {
@@ -156,11 +159,31 @@ export class RegistryClient {
 
   /**
    * Streams a blob to destPath, hashing as it goes; resumes with Range after a broken
-   * connection. On a digest or size mismatch destPath is deleted and DigestMismatch thrown.
+   * connection (the hash state is kept: bytes already written were already hashed),
+   * and starts over only when the registry ignores the Range. Writes are batched
+   * (~1 MiB) and overlap the reading; the file is fsynced before this returns. On a
+   * digest or size mismatch destPath is deleted and DigestMismatch thrown.
    */
   async fetchBlob(repository: string, digest: Digest, destPath: string, opts: FetchBlobOptions = {}): Promise<void> {
     const fh = await open(destPath, `w`, 0o644);
     let ok = false;
+    // One batched write in flight at a time, while the next batch is read.
+    let writing: Promise<unknown> = Promise.resolve();
+    let batch: Array<Buffer> = [];
+    let batchBytes = 0;
+    let written = 0;
+    const flush = async (): Promise<void> => {
+      await writing;
+      if (batch.length === 0) return;
+      const bufs = batch, at = written, len = batchBytes;
+      batch = [];
+      written += len;
+      batchBytes = 0;
+      writing = writeAll(fh, bufs, at, len).catch(err => {
+        throw Object.assign(err as Error, {localWrite: true});
+      });
+      writing.catch(() => undefined);
+    };
     try {
       let digester = new Digester(digestAlgorithm(digest));
       let done = 0;
@@ -169,9 +192,12 @@ export class RegistryClient {
         try {
           const blob = await this.openBlob(repository, digest, {offset: done});
           if (blob.offset === 0 && done > 0) {
+            await flush();
+            await writing;
             await fh.truncate(0);
             digester = new Digester(digestAlgorithm(digest));
             done = 0;
+            written = 0;
           }
           total ??= blob.size;
           for await (const chunk of blob.stream) {
@@ -182,21 +208,29 @@ export class RegistryClient {
               throw this.mismatch(repository, digest, `it is larger than the expected ${total} bytes`);
             }
             digester.update(buf);
-            await fh.write(buf, 0, buf.length, done - buf.length);
+            batch.push(buf);
+            batchBytes += buf.length;
+            if (batchBytes >= WRITE_BATCH) await flush();
             opts.onProgress?.(done, total);
           }
           if (total !== undefined && done < total)
             throw Object.assign(new Error(`blob ended early`), {code: `ECONNRESET`});
           break;
         } catch (err) {
+          // A failed write to destPath (ENOSPC) is not the network's fault: no retry.
+          if ((err as {localWrite?: boolean}).localWrite) throw err;
           if (!isTransient(err) || attempt >= (this.opts.retries ?? 4)) throw err instanceof TspodError ? err : networkError(this.name, err);
           await sleep((this.opts.backoffMs ?? 250) * 2 ** attempt);
         }
       }
       const got = digester.digest();
       if (got !== digest) throw this.mismatch(repository, digest, `its content hashes to ${got}`);
+      await flush();
+      await writing;
+      await fh.sync();
       ok = true;
     } finally {
+      await writing.catch(() => undefined);
       await fh.close();
       if (!ok) await rm(destPath, {force: true});
     }
@@ -399,4 +433,12 @@ export class RegistryClient {
     if (status === 429) return new RegistryError(`too many requests to ${this.name}: wait and try again, or log in for a higher limit`, status, code);
     return new RegistryError(`registry ${this.name} answered ${status} for ${what}${ref ? ` ${ref}` : ``} in ${repo}${detail ? `: ${detail}` : ``}`, status, code);
   }
+}
+
+/** writev at `at`, finishing a short write (regular files rarely do them, but may). */
+async function writeAll(fh: FileHandle, bufs: Array<Buffer>, at: number, len: number): Promise<void> {
+  const {bytesWritten} = await fh.writev(bufs, at);
+  if (bytesWritten >= len) return;
+  const rest = Buffer.concat(bufs).subarray(bytesWritten);
+  for (let off = 0; off < rest.length;) off += (await fh.write(rest, off, rest.length - off, at + bytesWritten + off)).bytesWritten;
 }

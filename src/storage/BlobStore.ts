@@ -106,6 +106,21 @@ export class BlobStore {
     }
   }
 
+  /**
+   * Moves a finished temp file (from tempPath) into place without reading it again:
+   * for a writer that hashed every byte as it wrote it and checked the digest (a
+   * verified download, registry fetchBlob), and fsynced the file.
+   */
+  async commitHashed(tmp: string, digest: Digest): Promise<BlobInfo> {
+    try {
+      const size = (await stat(tmp)).size;
+      return await this.place(tmp, digest, size, digest);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+  }
+
   private async place(tmp: string, actual: Digest, size: number, expected: Digest | undefined): Promise<BlobInfo> {
     if (expected !== undefined && actual !== expected)
       throw new TspodError(`DigestMismatch`, `blob digest mismatch: expected ${expected}, got ${actual}`, {hint: `the registry or the download corrupted the data; pull again`});

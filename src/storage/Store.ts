@@ -1,9 +1,10 @@
 // The store facade: one graph root and driver, its blob/layer/image/container
 // stores, the store-wide `storage.lock`, the layout version (STYLE rule 5), the
 // apply worker (spawned lazily, once), and check/repair.
-import {mkdir, readFile, readdir, stat} from 'node:fs/promises';
+import {execFile} from 'node:child_process';
+import {mkdir, readFile, readdir, rm, stat} from 'node:fs/promises';
 import {join} from 'node:path';
-import {LAYOUT_VERSION} from '../config/paths';
+import {LAYOUT_VERSION, uid} from '../config/paths';
 import type {Digest} from '../oci/digest';
 import {TspodError} from '../engine/errors';
 import {writeJsonAtomic} from '../util/atomicWrite';
@@ -15,8 +16,9 @@ import type {Image} from './ImageStore';
 import {ContainerStore, newContainerId} from './ContainerStore';
 import type {ContainerRecord} from './ContainerStore';
 import {LockFile} from './lockfile';
-import {WorkerClient} from './WorkerClient';
-import type {ApplyWarning} from './applyLayer';
+import {WorkerClient, usernsArgv} from './WorkerClient';
+import type {ApplyRequest} from './WorkerClient';
+import type {ApplyResult, ApplyWarning} from './applyLayer';
 import {createDriver} from './drivers/index';
 import type {Driver, MountSpec, WorkerOp} from './drivers/Driver';
 import {checkStore} from './check';
@@ -110,7 +112,33 @@ export class Store {
   }
 
   private async runOps(ops: Array<WorkerOp>): Promise<void> {
-    if (ops.length > 0) await this.worker().runAll(ops);
+    for (const op of ops) {
+      if (op.op === `remove`) await this.removeTree(op.path);
+      else await this.worker().run(op);
+    }
+  }
+
+  /**
+   * rm -rf of a tree in the store (a layer, a volume). Container root is the user, so
+   * the user can usually remove it all without a user namespace; what is left (files of
+   * subordinate ids, directories the user cannot enter) is removed as root in the user
+   * namespace: by the worker when one was started (a pull), else by `rm -rf` under
+   * `tspod-helper userns` (a few ms, where starting the worker costs a Node start).
+   */
+  async removeTree(path: string): Promise<void> {
+    try {
+      await rm(path, {recursive: true, force: true});
+      return;
+    } catch {}
+    if (this.workerClient) return this.workerClient.run({op: `remove`, path});
+    const argv = usernsArgv([`rm`, `-rf`, `--`, path], this.opts);
+    await new Promise<void>((resolve, reject) => {
+      execFile(argv[0]!, argv.slice(1), {timeout: 10 * 60_000}, (err, _stdout, stderr) => {
+        if (!err) return resolve();
+        const why = String(stderr).trim().split(`\n`).pop() || err.message;
+        reject(new TspodError(`Storage`, `cannot remove \`${path}\`: ${why}`, {hint: `check that /etc/subuid and /etc/subgid have a range for ${this.opts.user ?? `this user`} and that newuidmap is installed (uidmap package)`}));
+      });
+    });
   }
 
   /**
@@ -122,12 +150,13 @@ export class Store {
     if (begun.state === `exists`) return {layer: begun.layer, reused: true, warnings: []};
     try {
       await this.runOps(begun.prep.before);
-      const r = await this.worker().apply({
+      const req: ApplyRequest = {
         blob: this.blobs.path(o.blob),
         target: begun.prep.dir,
         whiteouts: this.driver.whiteouts,
         ...(o.expectedDiffID ? {expectedDiffID: o.expectedDiffID} : {}),
-      });
+      };
+      const r = (begun.prep.before.length === 0 ? await this.applyHere(req) : undefined) ?? await this.worker().apply(req);
       const layer = await this.layers.commit(o.id, {
         diffDigest: r.diffID,
         diffSize: r.size,
@@ -138,6 +167,36 @@ export class Store {
     } catch (err) {
       await this.layers.abort(o.id).catch(() => undefined);
       throw err;
+    }
+  }
+
+  /**
+   * Applies a layer in this process, as the host user (the user namespace's root),
+   * when that gives the same files: then only the layer's root-only leftovers (other
+   * owners, whiteouts) need a user namespace, one `sh` and no Node (applyFixups.ts),
+   * and an all-root layer needs none. Undefined when it cannot (something needs root
+   * in the namespace throughout, e.g. a privileged xattr): the directory is emptied
+   * again and the caller applies in the worker.
+   */
+  private async applyHere(req: ApplyRequest): Promise<ApplyResult | undefined> {
+    // Already root (tests, or a caller in the namespace): the worker path is the right one.
+    if (this.opts.direct || this.opts.prefix || uid() === 0) return undefined;
+    const {applyLayer, LayerError} = await import(`./applyLayer`);
+    const {fixupPathsSafe, runFixups} = await import(`./applyFixups`);
+    const mode = (await stat(req.target)).mode & 0o7777;
+    try {
+      const r = await applyLayer({...req, unprivileged: true, ...(this.opts.user ? {user: this.opts.user} : {})});
+      if (r.fixups) {
+        if (!fixupPathsSafe(req.target, r.fixups)) throw new Error(`a fixup path is not inside the layer`);
+        await runFixups(r.fixups, this.opts);
+      }
+      return {diffID: r.diffID, size: r.size, warnings: r.warnings};
+    } catch (err) {
+      // A bad layer is bad in the worker too; say it the way the worker does.
+      if (err instanceof LayerError) throw new TspodError(`Storage`, `cannot apply layer: ${err.message}`);
+      await this.removeTree(req.target);
+      await mkdir(req.target, {mode});
+      return undefined;
     }
   }
 

@@ -56,6 +56,27 @@ export interface ApplyOptions {
   /** /proc/self/uid_map and gid_map contents (read by the worker). */
   uidMap?: string;
   gidMap?: string;
+  /**
+   * Apply as the host user, outside any user namespace (the host user is the
+   * container's root): what needs root in the namespace (owners other than 0,
+   * whiteout device nodes) is not done but returned as `fixups`, to run in one short
+   * user namespace afterwards; the rest, when the layer has nothing of that kind,
+   * means no namespace at all. Throws NeedsPrivilege when an entry cannot be handled
+   * that way (the caller then applies the layer again in the worker).
+   */
+  unprivileged?: boolean;
+}
+
+/** Work left by an unprivileged apply (absolute paths, no symlink in them when recorded). */
+export interface ApplyFixups {
+  /** Overlay whiteouts to create (char 0/0). */
+  whiteouts: Array<string>;
+  /** lchown path → [uid, gid]. */
+  owners: Array<[string, number, number]>;
+  /** chmod after the chown (which clears set-id bits). */
+  modes: Array<[string, number]>;
+  /** Directories whose mtime to set again after creating whiteouts in them (seconds). */
+  dirTimes: Array<[string, number]>;
 }
 
 export interface ApplyWarning {
@@ -69,6 +90,13 @@ export interface ApplyResult {
   /** Bytes of uncompressed tar. */
   size: number;
   warnings: Array<ApplyWarning>;
+  /** Only from an unprivileged apply, when something needs root in the user namespace. */
+  fixups?: ApplyFixups;
+}
+
+/** An unprivileged apply met something only root in the user namespace can do here. */
+export class NeedsPrivilege extends Error {
+  readonly code = `NeedsPrivilege`;
 }
 
 export class LayerError extends Error {
@@ -104,11 +132,11 @@ export async function applyLayer(opts: ApplyOptions): Promise<ApplyResult> {
     await feeding.catch(() => undefined);
     throw err;
   }
-  st.finish();
   const diffID = hasher.digest();
   if (opts.expectedDiffID !== undefined && diffID !== opts.expectedDiffID)
     throw new LayerError(`layer diffID mismatch: the image config says ${opts.expectedDiffID}, the layer is ${diffID}`);
-  return {diffID, size: hasher.size, warnings: st.warnings()};
+  const fixups = st.finish();
+  return {diffID, size: hasher.size, warnings: st.warnings(), ...(fixups ? {fixups} : {})};
 }
 
 function decompressorFor(blob: string): Transform {
@@ -170,10 +198,26 @@ class ApplyState {
   private maxUid = 0;
   private maxGid = 0;
   private ownershipSkipped = false;
+  private readonly unprivileged: boolean;
+  /** Unprivileged: directory modes, set last (a 0555 directory must stay writable while its files are made). */
+  private readonly dirModes = new Map<string, number>();
+  private readonly fixWhiteouts = new Set<string>();
+  private readonly fixOwners = new Map<string, [number, number]>();
+  private readonly fixModes = new Map<string, number>();
 
   constructor(root: string, opts: ApplyOptions) {
     this.root = root;
     this.opts = opts;
+    this.unprivileged = opts.unprivileged === true;
+  }
+
+  /** `abs` (and everything under it) was removed: forget what was still to be done to it. */
+  private forget(abs: string): void {
+    if (!this.unprivileged) return;
+    const under = (p: string) => p === abs || p.startsWith(`${abs}/`);
+    for (const m of [this.dirModes, this.fixOwners, this.fixModes]) for (const k of m.keys()) if (under(k)) m.delete(k);
+    for (const k of this.fixWhiteouts) if (under(k)) this.fixWhiteouts.delete(k);
+    for (let i = this.dirTimes.length - 1; i >= 0; i--) if (under(this.dirTimes[i]![0])) this.dirTimes.splice(i, 1);
   }
 
   /** Resolves `rel` inside the root; symlinks are followed within the root, except a final one unless followLast. */
@@ -239,8 +283,10 @@ class ApplyState {
     }
 
     const existing = lstatOrUndefined(path);
-    if (existing && !(existing.isDirectory() && type === `directory`))
+    if (existing && !(existing.isDirectory() && type === `directory`)) {
       rmSync(path, {recursive: true, force: true});
+      this.forget(path);
+    }
 
     switch (type) {
       case `directory`:
@@ -262,6 +308,11 @@ class ApplyState {
         if (ts.isDirectory()) throw new LayerError(`hard link \`${h.name}\` to a directory`);
         linkSync(target, path);
         this.created.add(relPath);
+        // Same inode: its pending owner must survive a later removal of `target`.
+        if (this.unprivileged && this.fixOwners.has(target)) {
+          this.fixOwners.set(path, this.fixOwners.get(target)!);
+          if (this.fixModes.has(target)) this.fixModes.set(path, this.fixModes.get(target)!);
+        }
         return; // a hard link shares the target's metadata
       }
       case `fifo`:
@@ -270,7 +321,7 @@ class ApplyState {
       case `character-device`:
       case `block-device`:
         if (type === `character-device` && !h.devmajor && !h.devminor && this.opts.whiteouts === `overlay`) {
-          mkWhiteout(path);
+          this.makeWhiteout(path);
           this.created.add(relPath);
           return;
         }
@@ -300,7 +351,7 @@ class ApplyState {
     const dirRel = dir === this.root ? `` : dir.slice(this.root.length + 1);
     if (base === WH_OPAQUE) {
       if (this.opts.whiteouts === `overlay`) {
-        lsetxattr(dir, OPAQUE_XATTR, `y`);
+        this.setxattr(dir, OPAQUE_XATTR, `y`);
       } else {
         for (const name of readdirSync(dir)) {
           const childRel = dirRel === `` ? name : `${dirRel}/${name}`;
@@ -314,19 +365,38 @@ class ApplyState {
       throw new LayerError(`bad whiteout \`${base}\``);
     const victim = `${dir}/${name}`;
     rmSync(victim, {recursive: true, force: true});
-    if (this.opts.whiteouts === `overlay`) mkWhiteout(victim);
+    this.forget(victim);
+    if (this.opts.whiteouts !== `overlay`) return;
+    this.makeWhiteout(victim);
   }
 
   private meta(path: string, h: TarHeader, relPath: string): void {
     const isLink = h.type === `symlink`;
-    this.chown(path, h.uid ?? 0, h.gid ?? 0, relPath);
-    if (!isLink) chmodSync(path, (h.mode ?? 0o644) & 0o7777);
+    const mode = (h.mode ?? 0o644) & 0o7777;
+    if (this.unprivileged) {
+      // The host user is the namespace's root: files it makes are owned by 0:0 there.
+      const uid = h.uid ?? 0, gid = h.gid ?? 0;
+      if (uid !== 0 || gid !== 0) {
+        this.fixOwners.set(path, [uid, gid]);
+        if (!isLink && h.type !== `directory`) this.fixModes.set(path, mode);
+      } else {
+        // A directory seen again (a later entry for it) ends up as the last entry says.
+        this.fixOwners.delete(path);
+        this.fixModes.delete(path);
+      }
+      if (h.type === `directory`) this.dirModes.set(path, mode);
+      else if (!isLink) chmodSync(path, mode);
+    } else {
+      this.chown(path, h.uid ?? 0, h.gid ?? 0, relPath);
+      if (!isLink) chmodSync(path, mode);
+    }
     for (const [k, v] of Object.entries(h.pax ?? {})) {
       if (!k.startsWith(`SCHILY.xattr.`)) continue;
       const name = k.slice(`SCHILY.xattr.`.length);
       try {
-        lsetxattr(path, name, Buffer.from(String(v), `utf8`));
-      } catch {
+        this.setxattr(path, name, Buffer.from(String(v), `utf8`));
+      } catch (err) {
+        if (err instanceof NeedsPrivilege) throw err;
         this.xattrsSkipped.add(name);
       }
     }
@@ -358,9 +428,39 @@ class ApplyState {
     if (!this.overflow) this.overflow = {file: relPath, kind: uidOk ? `gid` : `uid`, id: uidOk ? gid : uid};
   }
 
-  finish(): void {
+  /** Linux 5.8+ lets anyone make a 0/0 device (a whiteout); on older kernels it is left to the fixups. */
+  private makeWhiteout(path: string): void {
+    try {
+      mkWhiteout(path);
+    } catch (err) {
+      if (!this.unprivileged || errCode(err) !== `EPERM`) throw err;
+      this.fixWhiteouts.add(path);
+    }
+  }
+
+  /** Unprivileged, a failed xattr may still work as root in the namespace: give up on this apply. */
+  private setxattr(path: string, name: string, value: string | Buffer): void {
+    try {
+      lsetxattr(path, name, value);
+    } catch (err) {
+      if (this.unprivileged) throw new NeedsPrivilege(`cannot set ${name} on \`${path}\` unprivileged: ${errCode(err) ?? (err as Error).message}`);
+      throw err;
+    }
+  }
+
+  finish(): ApplyFixups | undefined {
+    for (const [p, m] of this.dirModes) if (!this.fixOwners.has(p)) chmodSync(p, m);
     this.dirTimes.sort((a, b) => b[0].length - a[0].length);
     for (const [p, t] of this.dirTimes) utimesSync(p, t, t);
+    if (!this.unprivileged || (this.fixWhiteouts.size === 0 && this.fixOwners.size === 0)) return undefined;
+    // Whiteouts change their directory's mtime: those directories get theirs again.
+    const parents = new Set([...this.fixWhiteouts].map(p => p.slice(0, p.lastIndexOf(`/`))));
+    return {
+      whiteouts: [...this.fixWhiteouts],
+      owners: [...this.fixOwners].map(([p, [u, g]]) => [p, u, g]),
+      modes: [...this.fixModes, ...[...this.dirModes].filter(([p]) => this.fixOwners.has(p))],
+      dirTimes: this.dirTimes.filter(([p]) => parents.has(p)).map(([p, t]) => [p, t.getTime() / 1000]),
+    };
   }
 
   warnings(): Array<ApplyWarning> {

@@ -3,7 +3,7 @@
 // The file's content is a last-writer token: a writer records a fresh token after
 // changing the index, and a reader that cached the index re-reads it only when the
 // token differs from the one it saw (cheap cross-process cache invalidation).
-import {closeSync, constants, openSync, readSync, writeSync, fsyncSync, mkdirSync} from 'node:fs';
+import {closeSync, constants, openSync, readSync, writeSync, mkdirSync} from 'node:fs';
 import {randomBytes} from 'node:crypto';
 import {dirname} from 'node:path';
 import {flockWait, unflock} from '../sys/lock';
@@ -110,8 +110,9 @@ export class LockFile {
     if (this.held !== `exclusive`)
       throw new Error(`Assertion failed: recordWrite without the write lock on ${this.path}`);
     const token = randomBytes(TOKEN_LEN / 2).toString(`hex`);
+    // No fsync (c/storage does none either): the token only tells live processes that
+    // their cached copy is stale, and after a crash no process has a cache.
     writeSync(this.fd!, token, 0, `latin1`);
-    fsyncSync(this.fd!);
     return token;
   }
 

@@ -199,3 +199,85 @@ test(`check finds damage and --repair removes it`, async t => {
   t.true(await s.driver.exists(good.ids[1]!));
   t.false(existsSync(join(s.driver.home, `dir`, `orphan`)));
 });
+
+test(`removeTree: the user's files go without a user namespace, subordinate ids' through one, no worker`, async t => {
+  const s = await open();
+  const tree = join(s.driver.home, `victim`);
+  const mine = join(tree, `mine`);
+  mkdirSync(mine, {recursive: true});
+  writeFileSync(join(mine, `f`), `x`);
+  await s.removeTree(mine);
+  t.false(existsSync(mine));
+  // A directory of container uid 1 (a subordinate id) that only its owner may enter.
+  const argv = usernsArgv([`sh`, `-c`, `mkdir -p "$0/theirs/d" && touch "$0/theirs/d/f" && chown -R 1:1 "$0/theirs" && chmod 700 "$0/theirs/d"`, tree], launcher);
+  await execFileP(argv[0]!, argv.slice(1));
+  await s.removeTree(tree);
+  t.false(existsSync(tree));
+  t.is((s as unknown as {workerClient?: unknown}).workerClient, undefined, `the Node worker was not started`);
+});
+
+/** Every file of a layer as the user namespace sees it: owner, mode, mtime, type, size, xattrs. */
+async function describeTree(dir: string): Promise<string> {
+  const script = `cd "$0" && find . -printf '%U %G %m %T@ %y %s %p\\n' | sort -k7 && (getfattr -R -h -d -m - . 2>/dev/null | grep -v '^$' || true)`;
+  const argv = usernsArgv([`sh`, `-c`, script, dir], launcher);
+  return (await execFileP(argv[0]!, argv.slice(1))).stdout;
+}
+
+test(`layers applied in this process (namespace only for the leftovers) equal the worker's`, async t => {
+  const entries1: Array<TarEntry> = [
+    {name: `./`, type: `directory`},
+    {name: `bin/`, type: `directory`},
+    {name: `ro/`, type: `directory`, mode: 0o555},
+    {name: `ro/f`, data: `in a read-only dir`, mode: 0o444},
+    {name: `home/`, type: `directory`, uid: 65534, gid: 65534, mode: 0o755},
+    {name: `home/u`, data: `owned`, uid: 1000, gid: 1000},
+    {name: `bin/su`, data: `setuid root`, mode: 0o4755},
+    {name: `bin/sg`, data: `setgid other`, gid: 5, mode: 0o2755},
+    {name: `bin/link`, type: `symlink`, linkname: `su`, uid: 3, gid: 3},
+    {name: `bin/hard`, type: `link`, linkname: `bin/su`},
+    {name: `fifo`, type: `fifo`},
+    {name: `x/`, type: `directory`, pax: {'SCHILY.xattr.user.tspod': `1`}},
+    {name: `gone`, data: `to be whited out`},
+    {name: `opq/`, type: `directory`},
+    {name: `opq/old`, data: `old`},
+    {name: `twice/`, type: `directory`, uid: 9, gid: 9},
+    {name: `twice/`, type: `directory`},
+    {name: `t1`, data: `x`, uid: 11, gid: 11},
+    {name: `t2`, type: `link`, linkname: `t1`},
+    {name: `t1`, data: `replaced`},
+  ];
+  const entries2: Array<TarEntry> = [
+    {name: `./`, type: `directory`, mtime: new Date(1_300_000_000_000)},
+    {name: `.wh.gone`, data: ``},
+    {name: `opq/`, type: `directory`, mtime: new Date(1_500_000_000_000)},
+    {name: `opq/.wh..wh..opq`, data: ``},
+    {name: `opq/new`, data: `new`, uid: 7},
+    {name: `sub/`, type: `directory`, mtime: new Date(1_400_000_000_000)},
+    {name: `sub/.wh.nothing`, data: ``},
+  ];
+  const trees: Array<string> = [];
+  for (const viaWorker of [false, true]) {
+    // `prefix` (here empty) is what tests as root use: it keeps the worker path.
+    const s = viaWorker ? await Store.open({graphRoot: join(base, `g${n++}`), driver: `overlay`, workerScript: WORKER_SCRIPT, ...launcher, prefix: launcher.prefix ?? []}) : await open();
+    if (viaWorker) opened.push(s);
+    const l1 = await layerBlob(s, entries1);
+    const l2 = await layerBlob(s, entries2);
+    const id1 = chain(undefined, l1.diffID);
+    const id2 = chain(id1, l2.diffID);
+    await s.putLayer({id: id1, blob: l1.blob, expectedDiffID: l1.diffID});
+    await s.putLayer({id: id2, parent: id1, blob: l2.blob, expectedDiffID: l2.diffID});
+    // Whiteouts are made now: their times differ between the two stores.
+    trees.push((await describeTree(s.layers.diffDir(id1)) + await describeTree(s.layers.diffDir(id2))).replace(/^(\d+ \d+ \d+) [\d.]+ c /gm, `$1 (now) c `));
+    if (!viaWorker && launcher.prefix === undefined)
+      t.is((s as unknown as {workerClient?: unknown}).workerClient, undefined, `no Node worker for these layers`);
+  }
+  t.is(trees[0], trees[1]);
+  t.regex(trees[0]!, /^0 0 0 \(now\) c 0 \.\/gone$/m, `whiteout device`);
+  t.regex(trees[0]!, /^0 0 755 1300000000\.0+ d \d+ \.$/m, `the layer root's mtime, though a whiteout was made in it`);
+  t.regex(trees[0]!, /^65534 65534 755 [\d.]+ d \d+ \.\/home$/m);
+  t.regex(trees[0]!, /^0 5 2755 [\d.]+ f \d+ \.\/bin\/sg$/m, `set-gid kept after the chown`);
+  t.regex(trees[0]!, /^0 0 555 [\d.]+ d \d+ \.\/ro$/m);
+  t.regex(trees[0]!, /^0 0 755 [\d.]+ d \d+ \.\/twice$/m, `the last entry for a directory wins`);
+  t.regex(trees[0]!, /^11 11 644 [\d.]+ f 1 \.\/t2$/m, `a hard link keeps its inode's owner after its first name is replaced`);
+  t.regex(trees[0]!, /^0 0 755 1400000000\.0+ d \d+ \.\/sub$/m, `mtime of a directory holding a new whiteout`);
+});

@@ -44,10 +44,12 @@ export async function pullImage(ctx: EngineContext, opts: PullOptions): Promise<
   const certs = certsDirs(ctx.paths);
   const explicit = opts.creds !== undefined ? parseCreds(opts.creds) : undefined;
   const credentialsFor = await credentialLookup(ctx, opts.authfile);
-  // The store opens (a fresh one probes its driver) and the layer worker starts (a
-  // user namespace, a Node process) while the registry is asked for the manifest.
+  // The store opens (a fresh one reads the cached driver probe) while the registry is
+  // asked for the manifest. Layers are applied in this process (Store.applyHere), so
+  // the layer worker (a user namespace and a second Node) is started early only for
+  // vfs, whose layers start as a copy of their parent made in the namespace.
   const opening = openStore(ctx).then(st => {
-    st.warmUp();
+    if (st.driverName === `vfs`) st.warmUp();
     return st;
   });
   opening.catch(() => undefined);

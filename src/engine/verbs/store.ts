@@ -2,7 +2,7 @@
 // applying a pull's layers through the worker, committing an image record (after
 // re-checking under the images lock that its layers and blobs still exist), and
 // collecting the layers and blobs a removed image leaves unreferenced.
-import {existsSync} from 'node:fs';
+import {existsSync, statSync} from 'node:fs';
 import {unlink} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {EngineContext} from '../Engine';
@@ -43,11 +43,24 @@ export function helperPath(ctx: EngineContext): string | undefined {
   return existsSync(p) ? p : undefined;
 }
 
+/** --root and --runroot must be directories (or not exist yet): say so before mkdir fails obscurely. */
+export function checkStoreRoots(ctx: EngineContext): void {
+  for (const [flag, dir] of [[`--root`, ctx.paths.graphRoot], [`--runroot`, ctx.paths.runRoot]] as const) {
+    let isDir = true;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch {}
+    if (!isDir)
+      throw new TspodError(`InvalidArgument`, `${flag} ${dir} is not a directory: it is a file`, {hint: `point ${flag} at a directory, or move the file away`});
+  }
+}
+
 export async function openStore(ctx: EngineContext): Promise<OpenedStore> {
+  checkStoreRoots(ctx);
   const graphRoot = ctx.paths.graphRoot;
   const helper = helperPath(ctx);
   const launcher = helper ? {helperPath: helper} : {};
-  const driver = ctx.storageDriver ?? (await probeDrivers(graphRoot, launcher)).best;
+  const driver = ctx.storageDriver ?? (await probeDrivers(graphRoot, launcher, {cacheFile: ctx.paths.driverProbeCache})).best;
   const store = await Store.open({
     graphRoot,
     driver,

@@ -3,7 +3,8 @@
 // laid out, how a layer starts from its parent, and what mount a container needs.
 // It never mounts anything itself: the C helper mounts inside the user namespace.
 // Work that must touch files owned by subordinate ids (copying a vfs parent,
-// removing a layer) is returned as WorkerOps for the apply worker to run.
+// removing a layer) is returned as WorkerOps for the Store to run (Store.runOps:
+// removals as the user first, in the user namespace only for what is left).
 
 export type DriverName = `overlay` | `fuse-overlayfs` | `vfs`;
 

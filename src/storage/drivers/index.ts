@@ -2,8 +2,8 @@
 // drivers this host can use (native overlay needs a user namespace to try in).
 import {execFile} from 'node:child_process';
 import {existsSync} from 'node:fs';
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
-import {join} from 'node:path';
+import {mkdir, mkdtemp, readFile, rm, statfs} from 'node:fs/promises';
+import {dirname, join} from 'node:path';
 import {promisify} from 'node:util';
 import {TspodError} from '../../engine/errors';
 import {writeJsonAtomic} from '../../util/atomicWrite';
@@ -37,47 +37,51 @@ export interface ProbeResult {
   overlay: boolean;
   /** Why native overlay failed (the mount error), when it did. */
   overlayError?: string;
+  /** Only checked when native overlay fails (it is then the next best). */
   fuseOverlayfs: boolean;
   /** The driver to use by default. */
   best: DriverName;
   kernel?: string;
 }
 
+/** The probe cache: per user (the file is in the user's runtime dir), kernel and boot, one result per file-system type. */
+interface ProbeCache {
+  kernel: string;
+  boot: string;
+  byFs: Record<string, ProbeResult>;
+}
+
+export interface ProbeOptions {
+  /** Probe even when the cache has an answer. */
+  fresh?: boolean;
+  /** Where answers are cached (Paths.driverProbeCache); none: no caching. */
+  cacheFile?: string;
+}
+
 /**
- * Tries a native overlay mount (with userxattr) inside a user namespace in a
- * temp dir under the graph root, and checks for fuse-overlayfs. The result is
- * cached in `<graphRoot>/.driver-probe.json`, keyed by kernel release.
+ * Which drivers work here: a native overlay mount (with userxattr, and a whiteout
+ * written through it) in a temp dir under the graph root, tried in one short-lived
+ * user namespace (one `tspod-helper userns -- sh -c …`, no Node inside); only when
+ * that fails, whether fuse-overlayfs is installed. Native overlay support depends on
+ * the kernel and on the file system under the graph root, not on the store, so the
+ * answer is cached per user in `cacheFile`, keyed by kernel release, boot id and the
+ * graph root's file-system type: a fresh store does not pay for the probe again.
  */
-export async function probeDrivers(graphRoot: string, launcher: UsernsLauncher, opts: {fresh?: boolean} = {}): Promise<ProbeResult> {
-  const cacheFile = join(graphRoot, `.driver-probe.json`);
-  const kernel = (await readFile(`/proc/sys/kernel/osrelease`, `utf8`).catch(() => ``)).trim();
-  if (!opts.fresh) {
-    try {
-      const cached = JSON.parse(await readFile(cacheFile, `utf8`)) as ProbeResult;
-      if (cached.kernel === kernel) return cached;
-    } catch {}
-  }
+export async function probeDrivers(graphRoot: string, launcher: UsernsLauncher, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  const [kernel, boot] = await Promise.all([`osrelease`, `random/boot_id`].map(f => readFile(`/proc/sys/kernel/${f}`, `utf8`).then(s => s.trim(), () => ``)));
   await mkdir(graphRoot, {recursive: true, mode: 0o700});
-  const tmp = await mkdtemp(join(graphRoot, `.probe-`));
-  let overlay = false;
-  let overlayError: string | undefined;
-  try {
-    for (const d of [`lower`, `upper`, `work`, `merged`]) await mkdir(join(tmp, d));
-    await writeFile(join(tmp, `lower`, `f`), `x`);
-    const script = `mount -t overlay overlay -o lowerdir=${tmp}/lower,upperdir=${tmp}/upper,workdir=${tmp}/work,userxattr ${tmp}/merged && test -f ${tmp}/merged/f && rm ${tmp}/merged/f && umount ${tmp}/merged`;
-    const argv = usernsArgv([`sh`, `-c`, script], launcher);
+  const fsType = await statfs(graphRoot).then(s => s.type.toString(16), () => `unknown`);
+  let cache: ProbeCache | undefined;
+  if (opts.cacheFile !== undefined) {
     try {
-      await execFileP(argv[0]!, argv.slice(1), {timeout: 20_000});
-      overlay = true;
-    } catch (err) {
-      overlayError = ((err as {stderr?: string}).stderr || (err as Error).message).trim().split(`\n`).pop();
-    }
-  } finally {
-    // The work dir holds a root-owned (in the userns) `work/` subdir: remove in the userns too.
-    const argv = usernsArgv([`rm`, `-rf`, tmp], launcher);
-    await execFileP(argv[0]!, argv.slice(1)).catch(() => rm(tmp, {recursive: true, force: true}).catch(() => undefined));
+      const c = JSON.parse(await readFile(opts.cacheFile, `utf8`)) as ProbeCache;
+      if (c.kernel === kernel && c.boot === boot && typeof c.byFs === `object` && c.byFs !== null) cache = c;
+    } catch {}
+    const hit = cache?.byFs[fsType];
+    if (!opts.fresh && hit && isDriverName(hit.best)) return hit;
   }
-  const fuseOverlayfs = existsSync(`/dev/fuse`) && (await execFileP(`fuse-overlayfs`, [`--version`]).then(() => true, () => false));
+  const {overlay, overlayError} = await probeOverlay(graphRoot, launcher);
+  const fuseOverlayfs = !overlay && existsSync(`/dev/fuse`) && (await execFileP(`fuse-overlayfs`, [`--version`]).then(() => true, () => false));
   const result: ProbeResult = {
     overlay,
     ...(overlayError !== undefined ? {overlayError} : {}),
@@ -85,6 +89,44 @@ export async function probeDrivers(graphRoot: string, launcher: UsernsLauncher, 
     best: overlay ? `overlay` : fuseOverlayfs ? `fuse-overlayfs` : `vfs`,
     kernel,
   };
-  await writeJsonAtomic(cacheFile, result).catch(() => undefined);
+  if (opts.cacheFile !== undefined) {
+    const next: ProbeCache = {kernel, boot, byFs: {...cache?.byFs, [fsType]: result}};
+    await mkdir(dirname(opts.cacheFile), {recursive: true, mode: 0o700})
+      .then(() => writeJsonAtomic(opts.cacheFile!, next))
+      .catch(() => undefined);
+  }
   return result;
+}
+
+/**
+ * Runs inside the user namespace with cwd-relative overlay options (no path quoting
+ * issues): sets up lower/upper/work, mounts, deletes a lower file through the mount
+ * (a whiteout: needs a kernel that allows them in a user namespace), unmounts and
+ * removes the temp dir, whose overlay `work/work` is root-owned in the namespace.
+ */
+const PROBE_SCRIPT = [
+  `cd "$1" || exit 1`,
+  `mkdir lower upper work merged && echo x > lower/f || exit 1`,
+  `r=0`,
+  `if mount -t overlay overlay -o lowerdir=lower,upperdir=upper,workdir=work,userxattr merged; then`,
+  `  rm merged/f || r=1`,
+  `  umount merged || r=1`,
+  `else r=1; fi`,
+  `cd / && rm -rf "$1"`,
+  `exit $r`,
+].join(`\n`);
+
+async function probeOverlay(graphRoot: string, launcher: UsernsLauncher): Promise<{overlay: boolean, overlayError?: string}> {
+  const tmp = await mkdtemp(join(graphRoot, `.probe-`));
+  const argv = usernsArgv([`sh`, `-c`, PROBE_SCRIPT, `sh`, tmp], launcher);
+  try {
+    await execFileP(argv[0]!, argv.slice(1), {timeout: 20_000});
+    return {overlay: true};
+  } catch (err) {
+    const overlayError = ((err as {stderr?: string}).stderr || (err as Error).message).trim().split(`\n`).pop();
+    return {overlay: false, ...(overlayError ? {overlayError} : {})};
+  } finally {
+    // Normally gone already; left over when the namespace could not start (nothing root-owned then).
+    await rm(tmp, {recursive: true, force: true}).catch(() => undefined);
+  }
 }

@@ -2,7 +2,7 @@
 // command would be unreachable (or reachable only through `--help`).
 import test from 'ava';
 import {commandTable} from '../../../src/cli/commands';
-import {selectCommands} from '../../../src/cli/main';
+import {commandWord, selectCommands} from '../../../src/cli/main';
 
 test(`every table entry's paths are its class's paths`, async t => {
   t.true(commandTable.length >= 2);
@@ -27,4 +27,7 @@ test(`selectCommands skips global options and their values`, t => {
   t.true(picked.every(e => e.paths.some(p => p[0] === `info`)));
   t.is(selectCommands([`--help`]).length, commandTable.length);
   t.is(selectCommands([`nonsense`]).length, commandTable.length);
+  // `tspod --version` needs no command class (VersionFlagCommand is always registered).
+  t.is(selectCommands([`--version`]).length, 0);
+  t.is(commandWord([`--root`, `/x`, `--rm`, `container`, `run`]), `container`);
 });

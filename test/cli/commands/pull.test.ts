@@ -9,6 +9,7 @@ import {tempStore, runTspod} from '../../_helpers/runCli';
 import {REGISTRY, SEEDED} from '../../_helpers/registry';
 import {TSPOD_BIN, SHARED_IMAGES} from '../../_helpers/project';
 import {registriesEnv, layerRecords, storedBlobs, IDS, MANIFESTS} from '../../_helpers/imageEnv';
+import {startProxy} from '../../_helpers/registryServers';
 // @ts-expect-error: plain ESM harness without types
 import {startRegistry, skopeoCopy, freePort} from '../../_harness/registry.mjs';
 
@@ -275,4 +276,18 @@ test(`usage errors: a bad platform and a bad --creds exit 125 with one line`, as
   const creds = await runTspod([`pull`, `--creds`, `nobody`, SEEDED.alpine], {env});
   t.is(creds.code, 125);
   t.regex(creds.stderr, /^Error: invalid --creds/);
+});
+
+test(`a connection cut mid-blob is resumed with a Range request, not downloaded again`, async t => {
+  // The first full blob GET of a pull is the config: cut it after 100 bytes.
+  const proxy = await startProxy(REGISTRY, {cutBlobAfter: 100});
+  t.teardown(() => proxy.stop());
+  const s = tempStore();
+  t.teardown(() => s.cleanup());
+  const r = await s.run([`pull`, ...noTls, `${proxy.address}/library/busybox:1.37.0-glibc`], {env: registriesEnv([proxy.address])});
+  t.is(r.code, 0, r.stderr);
+  t.is(lastLine(r.stdout), IDS.busyboxGlibc);
+  const ranged = proxy.requests.filter(q => q.method === `GET` && q.url.includes(`/blobs/`) && q.headers.range !== undefined);
+  t.is(ranged.length, 1, `one resumed request`);
+  t.is(ranged[0]!.headers.range, `bytes=100-`);
 });

@@ -91,9 +91,8 @@ test(`bad input: one line, exit 125, nothing created`, async t => {
     [[`--ulimit`, `nofile=bad`], /^Error: invalid ulimit/m],
     [[`--userns`, `host`], /^Error: --userns host is not supported by rootless tspod$/m],
     [[`--userns`, `auto`], /^Error: --userns auto is not supported/m],
-    [[`--memory`, `64m`], /^Error: resource limits \(--memory\) need cgroup v2/m],
-    [[`--cpus`, `1`, `--pids-limit`, `5`], /^Error: resource limits \(--cpus, --pids-limit\)/m],
-    [[`-d`], /^Error: detached containers \(-d\) are not yet supported$/m],
+    [[`--memory`, `64m`], /^Error: cannot apply --memory: /m], // src/cgroups: refused where not delegated
+    [[`--cpus`, `1`, `--pids-limit`, `5`], /^Error: cannot apply --cpus, --pids-limit: /m],
     [[`--pull`, `sometimes`], /^Error: invalid pull policy "sometimes"$/m],
     [[`--cap-add`, `NOT_A_CAP`], /^Error: unknown capability "NOT_A_CAP"$/m],
   ];

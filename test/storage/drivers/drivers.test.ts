@@ -3,7 +3,7 @@
 import test from 'ava';
 import {execFile} from 'node:child_process';
 import {promisify} from 'node:util';
-import {existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, chmodSync} from 'node:fs';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, chmodSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {createDriver, probeDrivers} from '../../../src/storage/drivers/index';
 import type {Driver, MountSpec} from '../../../src/storage/drivers/index';
@@ -114,13 +114,25 @@ test.serial(`vfs: a layer starts as a copy of its parent; whiteouts delete; bind
   t.is((await mountAndList(await d.mountSpec(rw, target))).trim(), merged);
 });
 
-test.serial(`probe finds native overlay here and caches the answer`, async t => {
-  const r = await probeDrivers(root, launcher, {fresh: true});
+test.serial(`probe finds native overlay here, cleans up, and caches the answer per user, not per store`, async t => {
+  const cacheFile = join(root, `probe-cache/driver-probe.json`);
+  const graph = join(root, `probe-graph`);
+  const r = await probeDrivers(graph, launcher, {fresh: true, cacheFile});
   t.true(r.overlay, r.overlayError);
   t.is(r.best, `overlay`);
-  t.true(existsSync(join(root, `.driver-probe.json`)));
-  const again = await probeDrivers(root, {helperPath: `/nonexistent`});
+  t.false(r.fuseOverlayfs, `fuse-overlayfs is not looked for when native overlay works`);
+  t.deepEqual(readdirSync(graph), [], `the probe's temp dir (with its root-owned work dir) is gone`);
+  t.false(existsSync(join(graph, `.driver-probe.json`)));
+  t.true(existsSync(cacheFile));
+  // Another (fresh) store on the same file system: served from the cache, no user namespace needed.
+  const again = await probeDrivers(join(root, `probe-graph-2`), {helperPath: `/nonexistent`}, {cacheFile});
   t.deepEqual(again, r, `served from the cache`);
+  // A cache from another kernel (or boot) is ignored.
+  const cache = JSON.parse(readFileSync(cacheFile, `utf8`));
+  writeFileSync(cacheFile, JSON.stringify({...cache, kernel: `0.0.0-other`}));
+  const other = await probeDrivers(join(root, `probe-graph-3`), {helperPath: `/nonexistent`}, {cacheFile});
+  t.false(other.overlay);
+  t.truthy(other.overlayError);
 });
 
 test.serial(`overlay: a lowerdir list too long for a page is given relative to home, with cwd`, async t => {
