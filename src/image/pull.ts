@@ -30,6 +30,8 @@ export interface ApplyJob {
   blobDigest: Digest;
   mediaType: string;
   expectedDiffId: Digest;
+  /** The layer below it (undefined for the base layer), which may be in the store already. */
+  parentLayerId?: string;
 }
 
 /** What pull needs from storage. */
@@ -268,7 +270,7 @@ async function fetchAndApply(env: ReadyEnv, client: RegistryClient, repo: string
     for (let i = firstMissing; i < manifest.layers.length; i++) {
       await ready[i];
       const desc = manifest.layers[i]!;
-      yield {layerId: layerIds[i]!, blobDigest: desc.digest, mediaType: desc.mediaType, expectedDiffId: diffIds[i]!};
+      yield {layerId: layerIds[i]!, blobDigest: desc.digest, mediaType: desc.mediaType, expectedDiffId: diffIds[i]!, ...(i > 0 ? {parentLayerId: layerIds[i - 1]!} : {})};
     }
   }
   const missingCount = layerIds.length - firstMissing;

@@ -10,6 +10,8 @@ import type {Digest} from '../oci/digest';
 import {TspodError} from '../engine/errors';
 import type {ApplyResult} from './applyLayer';
 import type {WhiteoutFormat, WorkerOp} from './drivers/Driver';
+import type {PackRequest, PackResult} from './layerTar';
+import type {ExtractRequest} from './extractTar';
 
 export type {ApplyResult, ApplyWarning} from './applyLayer';
 
@@ -24,10 +26,12 @@ export interface ApplyRequest {
 
 export type WorkerRequest =
   | ({id: number, op: `apply`} & ApplyRequest)
-  | ({id: number} & WorkerOp);
+  | ({id: number} & WorkerOp)
+  | ({id: number, op: `pack`} & PackRequest)
+  | ({id: number, op: `extract`} & ExtractRequest);
 
 export type WorkerResponse =
-  | {id: number, ok: true, result?: ApplyResult}
+  | {id: number, ok: true, result?: ApplyResult | PackResult}
   | {id: number, ok: false, error: {code: string, message: string}};
 
 export interface UsernsLauncher {
@@ -135,7 +139,20 @@ export class WorkerClient {
       if (r.error.code === `BadLayer`) throw new TspodError(`Storage`, `cannot apply layer: ${r.error.message}`);
       throw new TspodError(`Storage`, `cannot apply layer \`${req.blob}\`: ${r.error.message}`);
     }
-    return r.result!;
+    return r.result as ApplyResult;
+  }
+
+  /** A tar file into a tree it cannot escape (extractTar.ts), as root in the user namespace. */
+  async extract(req: ExtractRequest): Promise<void> {
+    const r = await this.send({id: this.nextId++, op: `extract`, ...req});
+    if (!r.ok) throw new TspodError(`InvalidArgument`, `cannot copy into the container: ${r.error.message}`);
+  }
+
+  /** Layer directories → a tar file (layerTar.ts), read as root in the user namespace. */
+  async pack(req: PackRequest): Promise<PackResult> {
+    const r = await this.send({id: this.nextId++, op: `pack`, ...req});
+    if (!r.ok) throw new TspodError(r.error.code === `ENOENT` ? `InvalidArgument` : `Storage`, `cannot archive ${req.subPath ?? `the layer`}: ${r.error.message}`);
+    return r.result as PackResult;
   }
 
   async run(op: WorkerOp): Promise<void> {

@@ -7,6 +7,8 @@
 //   client → `{"id":1,"op":"apply","blob":"/…/sha256/ab…","target":"/…/diff","whiteouts":"overlay","expectedDiffID":"sha256:…","user":"alice"}`
 //   client → `{"id":2,"op":"copy","from":"/…/dir/A","to":"/…/dir/B"}`   (cp -a, in the userns)
 //   client → `{"id":3,"op":"remove","path":"/…/overlay/<id>"}`          (rm -rf, in the userns)
+//   client → `{"id":4,"op":"pack","dirs":[…],"mode":"diff"|"merged","out":"/…"}` (layerTar.ts)
+//   client → `{"id":5,"op":"extract","tar":"/…","root":"/…/diff","dest":"tmp"}` (extractTar.ts)
 //   worker → `{"id":1,"ok":true,"result":{"diffID":"sha256:…","size":N,"warnings":[…]}}`
 //   worker → `{"id":1,"ok":false,"error":{"code":"BadLayer"|"EPERM"|…,"message":"…"}}`
 // Requests are served one at a time, in order. EOF on stdin ends the worker.
@@ -15,6 +17,8 @@ import {readFileSync, rmSync} from 'node:fs';
 import {execFile} from 'node:child_process';
 import {promisify} from 'node:util';
 import {applyLayer} from './applyLayer';
+import {packLayers} from './layerTar';
+import {extractTar} from './extractTar';
 import type {WorkerRequest, WorkerResponse} from './WorkerClient';
 
 const execFileP = promisify(execFile);
@@ -42,6 +46,11 @@ async function serve(req: WorkerRequest): Promise<WorkerResponse> {
         });
         return {id: req.id, ok: true, result};
       }
+      case `pack`:
+        return {id: req.id, ok: true, result: await packLayers(req)};
+      case `extract`:
+        await extractTar(req);
+        return {id: req.id, ok: true};
       case `copy`:
         await execFileP(`cp`, [`-a`, `--reflink=auto`, `--no-target-directory`, req.from, req.to]);
         return {id: req.id, ok: true};

@@ -97,6 +97,8 @@ function wrap(store: Store, driverName: string): OpenedStore {
     async applyLayers(jobs: AsyncIterable<ApplyJob>) {
       let parent: string | undefined;
       for await (const job of jobs) {
+        // The first job's parent may be a layer already in the store (not applied here).
+        parent = job.parentLayerId ?? parent;
         await store.putLayer({
           id: job.layerId,
           ...(parent !== undefined ? {parent} : {}),

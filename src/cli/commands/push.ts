@@ -1,0 +1,32 @@
+import {Command, Option} from 'clipanion';
+import {writeFile} from 'node:fs/promises';
+import {BaseCommand} from '../BaseCommand';
+import {parseBool} from './pull';
+
+export default class PushCommand extends BaseCommand {
+  static override paths = [[`push`], [`image`, `push`]];
+  static override usage = Command.Usage({
+    description: `Push an image to a specified destination`,
+    details: `Sends the image's layers, config and manifest to a registry; blobs the registry already has are skipped.`,
+    examples: [[`Push to a local registry over http`, `$0 push --tls-verify=false myimage localhost:5000/myimage:v1`]],
+  });
+
+  tlsVerify = Option.String(`--tls-verify`, {tolerateBoolean: true, description: `Require HTTPS and verify certificates when contacting registries (--tls-verify=false to allow http)`});
+  creds = Option.String(`--creds`, {description: `Use [username[:password]] for accessing the registry`});
+  authfile = Option.String(`--authfile`, {description: `Path of the authentication file`});
+  digestfile = Option.String(`--digestfile`, {description: `Write the digest of the pushed image to the specified file`});
+  quiet = Option.Boolean(`-q,--quiet`, false, {description: `Suppress output information when pushing images`});
+  format = Option.String(`-f,--format`, {description: `Manifest type (oci, v2s2): the stored manifest is pushed as is`});
+  compressionFormat = Option.String(`--compression-format`, {description: `Compression format (gzip; layers are pushed as stored)`});
+  image = Option.String({name: `IMAGE`});
+  destination = Option.String({name: `DESTINATION`, required: false});
+
+  async execute() {
+    const r = await this.engine.pushImage({
+      image: this.image, destination: this.destination, tlsVerify: parseBool(`--tls-verify`, this.tlsVerify), creds: this.creds, authfile: this.authfile,
+      ...(this.quiet ? {} : {onLine: (l: string) => this.context.stderr.write(`${l}\n`)}),
+    });
+    if (this.digestfile) await writeFile(this.digestfile, r.digest);
+    return 0;
+  }
+}

@@ -1,0 +1,86 @@
+// `cp` between a container (running or stopped) and the host, through tar files.
+// Out of a container: the worker packs the path from the stacked layers (symlinks
+// are archived as links, never followed, so a link to the host's /etc/shadow copies
+// as a link). Into a container: the host path (or a tar on stdin with `-`) is
+// unpacked by the worker into the container's writable layer, refusing `..` names
+// and symlinks on the way (extractTar.ts): nothing outside the container is touched.
+import {createWriteStream, lstatSync} from 'node:fs';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {basename, dirname, join, posix, resolve} from 'node:path';
+import {pipeline} from 'node:stream/promises';
+import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
+import {mustLookup} from '../lifecycle/containers';
+import {packLayers} from '../../storage/layerTar';
+import {extractTar} from '../../storage/extractTar';
+import {layerDirs} from './imageWrite';
+import {withStore} from './store';
+
+export interface CpOptions {
+  source: string;
+  destination: string;
+  /** For a source of `-` (a tar on stdin). */
+  input?: NodeJS.ReadableStream;
+}
+
+/** Copies into a container are owned by its root (podman's default for a root container). */
+const ROOT = {uid: 0, gid: 0};
+
+function split(arg: string): {container?: string, path: string} {
+  const i = arg.indexOf(`:`);
+  if (i > 0 && !arg.startsWith(`/`) && !arg.startsWith(`.`)) return {container: arg.slice(0, i), path: arg.slice(i + 1)};
+  return {path: arg};
+}
+
+function rel(p: string): string {
+  return posix.normalize(`/${p}`).slice(1).replace(/\/$/, ``);
+}
+
+export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
+  const src = split(opts.source), dst = split(opts.destination);
+  if ((src.container === undefined) === (dst.container === undefined))
+    throw new TspodError(`InvalidArgument`, `copying ${src.container ? `between containers` : `between host paths`} is not supported`, {hint: `one of SRC and DEST must be CONTAINER:PATH`});
+  await withStore(ctx, async store => {
+    const c = await mustLookup(store.containers, (src.container ?? dst.container)!);
+    const dirs = await layerDirs(store, c.layer);
+    const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.cp-`));
+    try {
+      const tarFile = join(tmp, `x.tar`);
+      if (src.container !== undefined) {
+        const sub = rel(src.path);
+        await store.store.worker().pack({dirs, mode: `merged`, whiteouts: store.store.driver.whiteouts, out: tarFile, ...(sub ? {subPath: sub} : {})});
+        const host = resolve(dst.path);
+        let isDir = false;
+        try { isDir = lstatSync(host).isDirectory(); } catch {}
+        if (!sub) {
+          await extractTar({tar: tarFile, root: host, dest: ``});
+        } else if (isDir) {
+          await extractTar({tar: tarFile, root: host, dest: ``});
+        } else {
+          await extractTar({tar: tarFile, root: dirname(host), dest: ``, rename: basename(host)});
+        }
+        return;
+      }
+      const destRel = rel(dst.path);
+      if (opts.source === `-`) {
+        if (!opts.input) throw new TspodError(`InvalidArgument`, `no tar archive on stdin`);
+        await pipeline(opts.input, createWriteStream(tarFile));
+        await store.store.worker().extract({tar: tarFile, root: dirs[0]!, dest: destRel, chownTo: ROOT});
+        return;
+      }
+      const host = resolve(src.path);
+      try { lstatSync(host); } catch {
+        throw new TspodError(`InvalidArgument`, `${src.path}: no such file or directory`);
+      }
+      await packLayers({dirs: [dirname(host)], mode: `diff`, whiteouts: `overlay`, out: tarFile, subPath: basename(host)});
+      // Into an existing directory, or as a new name.
+      const destIsDir = destRel === `` || dirs.some(d => {
+        try { return lstatSync(join(d, destRel)).isDirectory(); } catch { return false; }
+      });
+      if (destIsDir) await store.store.worker().extract({tar: tarFile, root: dirs[0]!, dest: destRel, chownTo: ROOT});
+      else await store.store.worker().extract({tar: tarFile, root: dirs[0]!, dest: posix.dirname(destRel) === `.` ? `` : posix.dirname(destRel), rename: posix.basename(destRel), chownTo: ROOT});
+    } finally {
+      await rm(tmp, {recursive: true, force: true});
+    }
+  });
+}

@@ -1,0 +1,32 @@
+// `export CONTAINER`: the container's root file system (its layers stacked, as the
+// container sees them, without mounting anything) as a tar, packed by the worker in
+// the user namespace so the owners are the container's ids.
+import {createReadStream} from 'node:fs';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {join} from 'node:path';
+import {pipeline} from 'node:stream/promises';
+import type {EngineContext} from '../Engine';
+import {mustLookup} from '../lifecycle/containers';
+import {layerDirs} from './imageWrite';
+import {withStore} from './store';
+
+export interface ExportOptions {
+  container: string;
+  /** Where the tar goes: a writable stream (stdout or a file). */
+  output: NodeJS.WritableStream;
+}
+
+export async function exportContainer(ctx: EngineContext, opts: ExportOptions): Promise<void> {
+  await withStore(ctx, async store => {
+    const c = await mustLookup(store.containers, opts.container);
+    const dirs = await layerDirs(store, c.layer);
+    const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.export-`));
+    try {
+      const out = join(tmp, `rootfs.tar`);
+      await store.store.worker().pack({dirs, mode: `merged`, whiteouts: store.store.driver.whiteouts, out});
+      await pipeline(createReadStream(out), opts.output, {end: false});
+    } finally {
+      await rm(tmp, {recursive: true, force: true});
+    }
+  });
+}

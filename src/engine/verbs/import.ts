@@ -1,0 +1,56 @@
+// `import TARBALL [REF]`: a root file system tarball (plain or gzip, a file or `-`
+// for stdin) becomes a one-layer image, with --change applied to its config.
+import {createWriteStream} from 'node:fs';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {join} from 'node:path';
+import {pipeline} from 'node:stream/promises';
+import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
+import type {ImageConfig} from '../../oci/image';
+import {normalizeName} from '../../image/lookup';
+import {applyChanges, applyLayerBlobs, historyEntry, hostArch, storeLayerFile, writeImage} from './imageWrite';
+import {withStore} from './store';
+
+export interface ImportOptions {
+  /** A path, or `-` with `input` given. */
+  source: string;
+  input?: NodeJS.ReadableStream;
+  reference?: string | undefined;
+  changes?: Array<string>;
+  message?: string | undefined;
+  arch?: string | undefined;
+  os?: string | undefined;
+}
+
+export async function importImage(ctx: EngineContext, opts: ImportOptions): Promise<{id: string, names: Array<string>}> {
+  const names = opts.reference ? [normalizeName(opts.reference)] : [];
+  return withStore(ctx, async store => {
+    let tmp: string | undefined;
+    let path = opts.source;
+    try {
+      if (opts.source === `-`) {
+        if (!opts.input) throw new TspodError(`InvalidArgument`, `no input to import from`);
+        tmp = await mkdtemp(join(ctx.paths.graphRoot, `.import-`));
+        path = join(tmp, `in`);
+        await pipeline(opts.input, createWriteStream(path));
+      } else if (/^https?:\/\//.test(opts.source)) {
+        throw new TspodError(`InvalidArgument`, `importing from a URL is not supported`, {hint: `download the tarball first`});
+      }
+      const blob = await storeLayerFile(store, path);
+      const layerIds = await applyLayerBlobs(store, [], undefined, [blob]);
+      const config: ImageConfig = {
+        created: new Date().toISOString(),
+        architecture: opts.arch ?? hostArch(),
+        os: opts.os ?? `linux`,
+        config: applyChanges({}, opts.changes ?? []),
+        rootfs: {type: `layers`, diff_ids: [blob.diffID]},
+        history: [historyEntry(`/bin/sh -c #(nop) ADD file:${blob.diffID.slice(7)} in /`, {comment: opts.message ?? `imported from tarball`})],
+      };
+      if (!config.config!.Env) config.config!.Env = [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`];
+      const {id} = await writeImage(store, {config, layerIds, layers: [blob], names});
+      return {id, names};
+    } finally {
+      if (tmp) await rm(tmp, {recursive: true, force: true});
+    }
+  });
+}

@@ -1,0 +1,193 @@
+// Reading image archives (`load`): a docker-archive or oci-archive (plain or
+// gzip-compressed) is unpacked into a private temp directory (regular files only,
+// names checked: nothing outside that directory is written), then its index is
+// parsed and every referenced file checked to exist. Nothing here touches the store:
+// the caller stores an image only once its whole archive read cleanly.
+import {createReadStream, createWriteStream} from 'node:fs';
+import {mkdir, readFile, stat} from 'node:fs/promises';
+import {dirname, join, posix} from 'node:path';
+import {PassThrough, Transform} from 'node:stream';
+import type {Readable} from 'node:stream';
+import {pipeline} from 'node:stream/promises';
+import {createGunzip} from 'node:zlib';
+import tar from 'tar-stream';
+import {TspodError} from '../../engine/errors';
+import {Digester, digestHex, isDigest} from '../../oci/digest';
+import type {Digest} from '../../oci/digest';
+import {isIndexMediaType, parseImageConfig, parseIndex, parseManifest, sniffMediaType} from '../../oci/image';
+
+export interface LoadedLayer {
+  /** An unpacked file: a tar, gzip'd or not. */
+  path: string;
+  /** oci-archive: the descriptor the manifest names (already verified). */
+  digest?: Digest;
+  mediaType?: string;
+}
+
+export interface LoadedImage {
+  configBody: Buffer;
+  names: Array<string>;
+  layers: Array<LoadedLayer>;
+  /** oci-archive: the manifest as stored (kept when every layer is gzip). */
+  manifest?: {body: Buffer, mediaType: string};
+}
+
+export function badArchive(why: string): TspodError {
+  return new TspodError(`InvalidArgument`, `invalid image archive: ${why}`, {hint: `check that the file is a complete docker-archive or oci-archive (podman save / docker save)`});
+}
+
+/** Unpacks `input` (tar or tar.gz) into `dir`. Throws badArchive on a truncated or malformed tar. */
+export async function unpackArchive(input: Readable, dir: string): Promise<void> {
+  const head = new PassThrough();
+  let sniffed: Promise<Readable> | undefined;
+  // Sniff gzip from the first bytes.
+  const first = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Array<Buffer> = [];
+    let n = 0;
+    const onData = (c: Buffer) => {
+      chunks.push(c);
+      n += c.length;
+      if (n >= 2) done();
+    };
+    const done = () => {
+      input.off(`data`, onData);
+      input.off(`end`, done);
+      input.off(`error`, reject);
+      input.pause();
+      resolve(Buffer.concat(chunks));
+    };
+    input.on(`data`, onData);
+    input.once(`end`, done);
+    input.once(`error`, reject);
+  });
+  if (first.length === 0) throw badArchive(`the archive is empty`);
+  head.write(first);
+  input.pipe(head);
+  sniffed = Promise.resolve(first[0] === 0x1f && first[1] === 0x8b ? head.pipe(createGunzip()) : head);
+  const src = await sniffed;
+  const extract = tar.extract();
+  let count = 0;
+  extract.on(`entry`, (header, stream, next) => {
+    const fail = (why: string) => {
+      stream.resume();
+      extract.destroy(badArchive(why));
+    };
+    const name = posix.normalize(header.name).replace(/^(\.\/)+/, ``).replace(/\/$/, ``);
+    if (name.startsWith(`/`) || name === `..` || name.startsWith(`../`)) return fail(`entry ${JSON.stringify(header.name)} points outside the archive`);
+    if (header.type === `directory`) {
+      stream.resume();
+      return next();
+    }
+    if (header.type !== `file`) {
+      // docker save writes symlinks for shared layers; they are resolved by name later.
+      stream.resume();
+      return next();
+    }
+    count++;
+    const target = join(dir, name);
+    mkdir(dirname(target), {recursive: true})
+      .then(() => pipeline(stream, createWriteStream(target, {mode: 0o600})))
+      .then(() => next(), err => fail(String((err as Error).message)));
+  });
+  try {
+    await pipeline(src, extract);
+  } catch (err) {
+    if (err instanceof TspodError) throw err;
+    const msg = (err as Error).message;
+    throw badArchive(/unexpected end|premature|truncated|incorrect header|invalid tar|unexpected eof/i.test(msg) ? `the archive is truncated or corrupt (${msg.toLowerCase()})` : msg.toLowerCase());
+  }
+  if (count === 0) throw badArchive(`the archive holds no files`);
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(s => s.isFile(), () => false);
+}
+
+async function fileDigest(p: string): Promise<Digest> {
+  const d = new Digester();
+  await pipeline(createReadStream(p), new Transform({transform(c: Buffer, _e, cb) { d.update(c); cb(); }}));
+  return d.digest();
+}
+
+/** Parses an unpacked archive; every image's files are present (and for OCI, verified). */
+export async function readUnpacked(dir: string, arch: string): Promise<Array<LoadedImage>> {
+  if (await exists(join(dir, `manifest.json`))) return readDocker(dir);
+  if (await exists(join(dir, `index.json`))) return readOci(dir, arch);
+  throw badArchive(`it has neither manifest.json (docker-archive) nor index.json (oci-archive)`);
+}
+
+function safeJoin(dir: string, rel: string): string {
+  const n = posix.normalize(rel);
+  if (n.startsWith(`/`) || n.startsWith(`../`) || n === `..`) throw badArchive(`path ${JSON.stringify(rel)} points outside the archive`);
+  return join(dir, n);
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, `utf8`));
+  } catch (err) {
+    throw badArchive(`${what} is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+async function readDocker(dir: string): Promise<Array<LoadedImage>> {
+  const m = await readJson(join(dir, `manifest.json`), `manifest.json`);
+  if (!Array.isArray(m) || m.length === 0) throw badArchive(`manifest.json lists no images`);
+  const out: Array<LoadedImage> = [];
+  for (const [i, e] of m.entries()) {
+    const entry = e as {Config?: unknown, RepoTags?: unknown, Layers?: unknown};
+    if (typeof entry.Config !== `string` || !Array.isArray(entry.Layers) || !entry.Layers.every(l => typeof l === `string`))
+      throw badArchive(`manifest.json entry ${i} needs Config and Layers`);
+    const cfgPath = safeJoin(dir, entry.Config);
+    if (!await exists(cfgPath)) throw badArchive(`config ${entry.Config} is missing from the archive`);
+    const configBody = await readFile(cfgPath);
+    const config = parseImageConfig(configBody);
+    if (config.rootfs.diff_ids.length !== entry.Layers.length)
+      throw badArchive(`image ${i} has ${entry.Layers.length} layers but its config lists ${config.rootfs.diff_ids.length}`);
+    const layers: Array<LoadedLayer> = [];
+    for (const l of entry.Layers as Array<string>) {
+      const p = safeJoin(dir, l);
+      if (!await exists(p)) throw badArchive(`layer ${l} is missing from the archive`);
+      layers.push({path: p});
+    }
+    const names = Array.isArray(entry.RepoTags) ? entry.RepoTags.filter((t): t is string => typeof t === `string`) : [];
+    out.push({configBody, names, layers});
+  }
+  return out;
+}
+
+async function verifiedBlob(dir: string, digest: Digest, what: string): Promise<string> {
+  if (!isDigest(digest) || !digest.startsWith(`sha256:`)) throw badArchive(`${what} has an invalid digest ${String(digest)}`);
+  const p = join(dir, `blobs`, `sha256`, digestHex(digest));
+  if (!await exists(p)) throw badArchive(`${what} ${digest} is missing from the archive`);
+  if (await fileDigest(p) !== digest) throw badArchive(`${what} ${digest} does not match its digest`);
+  return p;
+}
+
+async function readOci(dir: string, arch: string): Promise<Array<LoadedImage>> {
+  const indexBody = await readFile(join(dir, `index.json`));
+  const index = parseIndex(indexBody);
+  const out: Array<LoadedImage> = [];
+  for (const [i, desc] of index.manifests.entries()) {
+    let body = await readFile(await verifiedBlob(dir, desc.digest, `manifest`));
+    let mt = sniffMediaType(body, desc.mediaType);
+    if (isIndexMediaType(mt)) {
+      const inner = parseIndex(body);
+      const pick = inner.manifests.find(m => m.platform?.architecture === arch) ?? inner.manifests[0];
+      if (!pick) throw badArchive(`index ${desc.digest} lists no manifests`);
+      body = await readFile(await verifiedBlob(dir, pick.digest, `manifest`));
+      mt = sniffMediaType(body, pick.mediaType);
+    }
+    const manifest = parseManifest(body);
+    const configBody = await readFile(await verifiedBlob(dir, manifest.config.digest, `config`));
+    const config = parseImageConfig(configBody);
+    if (config.rootfs.diff_ids.length !== manifest.layers.length)
+      throw badArchive(`image ${i} has ${manifest.layers.length} layers but its config lists ${config.rootfs.diff_ids.length}`);
+    const layers: Array<LoadedLayer> = [];
+    for (const l of manifest.layers) layers.push({path: await verifiedBlob(dir, l.digest, `layer`), digest: l.digest, mediaType: l.mediaType});
+    const ref = desc.annotations?.[`org.opencontainers.image.ref.name`];
+    out.push({configBody, names: ref ? [ref] : [], layers, manifest: {body, mediaType: mt}});
+  }
+  if (out.length === 0) throw badArchive(`index.json lists no images`);
+  return out;
+}

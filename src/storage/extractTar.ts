@@ -1,0 +1,143 @@
+// A tar into a directory tree it must not escape (cp into a container), run by the
+// apply worker as root in the user namespace. Entry names with `..` or a leading
+// `/` are refused; every parent of an entry is walked with lstat and a symlink on the
+// way is refused (a link in the container pointing at /etc cannot redirect a write);
+// hard links must point inside the tree. Owners are kept as written in the tar.
+import {createReadStream, createWriteStream, lstatSync, mkdirSync, symlinkSync, linkSync, rmSync, lchownSync, chmodSync, utimesSync} from 'node:fs';
+import {join, posix} from 'node:path';
+import {pipeline} from 'node:stream/promises';
+import tar from 'tar-stream';
+
+export interface ExtractRequest {
+  tar: string;
+  /** The tree not to escape (a layer's diff dir). */
+  root: string;
+  /** Directory inside root (relative) to extract into. */
+  dest: string;
+  /** Rename the archive's top-level entry to this (cp SRC CTR:NEWNAME). */
+  rename?: string;
+  /** Owner for every entry (cp into a container: its root), instead of the tar's. */
+  chownTo?: {uid: number, gid: number};
+}
+
+function clean(name: string): string | undefined {
+  const n = posix.normalize(`/${name}`).slice(1).replace(/\/$/, ``);
+  if (name.split(`/`).includes(`..`)) return undefined;
+  return n;
+}
+
+/** Checks each existing component under root is a real directory (no symlinks), creating missing ones. */
+function safeParent(root: string, rel: string): string {
+  let cur = root;
+  for (const part of rel.split(`/`).filter(Boolean)) {
+    cur = join(cur, part);
+    let st;
+    try {
+      st = lstatSync(cur);
+    } catch {
+      mkdirSync(cur, {mode: 0o755});
+      continue;
+    }
+    if (st.isSymbolicLink()) throw Object.assign(new Error(`${rel}: a symbolic link is in the way`), {code: `ELOOP`});
+    if (!st.isDirectory()) throw Object.assign(new Error(`${rel}: not a directory`), {code: `ENOTDIR`});
+  }
+  return cur;
+}
+
+/** Every entry name (and hard-link target) stays inside: checked before anything is written. */
+async function preScan(file: string): Promise<void> {
+  const scan = tar.extract();
+  let bad: string | undefined;
+  scan.on(`entry`, (h, stream, next) => {
+    if (bad === undefined) {
+      if (h.name.startsWith(`/`) || clean(h.name) === undefined) bad = `entry ${JSON.stringify(h.name)} points outside the destination`;
+      else if (h.type === `link` && (String(h.linkname).startsWith(`/`) || clean(h.linkname ?? ``) === undefined)) bad = `hard link ${JSON.stringify(h.name)} points outside the destination`;
+    }
+    stream.resume();
+    next();
+  });
+  await pipeline(createReadStream(file), scan);
+  if (bad !== undefined) throw Object.assign(new Error(bad), {code: `EINVAL`});
+}
+
+export async function extractTar(req: ExtractRequest): Promise<{entries: number}> {
+  await preScan(req.tar);
+  const extract = tar.extract();
+  let entries = 0;
+  let failed: Error | undefined;
+  const destRel = clean(req.dest) ?? ``;
+  let top: string | undefined;
+  extract.on(`entry`, (h, stream, next) => {
+    // After a failure the rest is skipped (not written) and the error reported at the end.
+    const fail = (err: Error) => {
+      failed ??= err;
+      stream.resume();
+      next();
+    };
+    if (failed) {
+      stream.resume();
+      return next();
+    }
+    try {
+      let name = clean(h.name);
+      if (name === undefined || h.name.startsWith(`/`)) throw Object.assign(new Error(`entry ${JSON.stringify(h.name)} points outside the destination`), {code: `EINVAL`});
+      if (name === `` || name === `.`) {
+        stream.resume();
+        return next();
+      }
+      if (req.rename !== undefined) {
+        const first = name.split(`/`)[0]!;
+        top ??= first;
+        if (first === top) name = [req.rename, ...name.split(`/`).slice(1)].join(`/`);
+      }
+      const rel = posix.join(destRel, name);
+      const parentRel = posix.dirname(rel);
+      const parent = safeParent(req.root, parentRel === `.` ? `` : parentRel);
+      const target = join(parent, posix.basename(rel));
+      const existing = (() => { try { return lstatSync(target); } catch { return undefined; } })();
+      if (existing && !(existing.isDirectory() && h.type === `directory`)) rmSync(target, {recursive: true, force: true});
+      entries++;
+      const finish = () => {
+        // As the host user (cp out of a container) the owners cannot be kept: the user owns the copies.
+        try { lchownSync(target, req.chownTo?.uid ?? h.uid ?? 0, req.chownTo?.gid ?? h.gid ?? 0); } catch {}
+        try {
+          if (h.type !== `symlink`) {
+            chmodSync(target, h.mode ?? 0o644);
+            if (h.mtime) utimesSync(target, h.mtime, h.mtime);
+          }
+        } catch {}
+        next();
+      };
+      switch (h.type) {
+        case `directory`:
+          if (!existing?.isDirectory()) mkdirSync(target, {mode: 0o755});
+          stream.resume();
+          return finish();
+        case `symlink`:
+          symlinkSync(h.linkname ?? ``, target);
+          stream.resume();
+          return finish();
+        case `link`: {
+          const l = clean(h.linkname ?? ``);
+          if (l === undefined) throw Object.assign(new Error(`hard link ${h.name} points outside the destination`), {code: `EINVAL`});
+          const src = join(safeParent(req.root, posix.dirname(posix.join(destRel, l))), posix.basename(l));
+          if (lstatSync(src).isSymbolicLink()) throw Object.assign(new Error(`hard link ${h.name} to a symbolic link`), {code: `EINVAL`});
+          linkSync(src, target);
+          stream.resume();
+          return finish();
+        }
+        case `file`:
+          pipeline(stream, createWriteStream(target, {mode: 0o600})).then(finish, fail);
+          return;
+        default:
+          stream.resume();
+          return next();
+      }
+    } catch (err) {
+      fail(err as Error);
+    }
+  });
+  await pipeline(createReadStream(req.tar), extract);
+  if (failed) throw failed;
+  return {entries};
+}

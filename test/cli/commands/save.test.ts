@@ -1,0 +1,131 @@
+// `save` and `load` end to end as the unprivileged test user: both formats, several
+// images in one archive, stdin/stdout, round trips through rmi, and archives that
+// are truncated or malformed (one-line error, store unchanged).
+import test from 'ava';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync, statSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {spawnSync} from 'node:child_process';
+import {tempStore} from '../../_helpers/runCli';
+import type {TempStore} from '../../_helpers/runCli';
+import {REGISTRY, SEEDED} from '../../_helpers/registry';
+import {registriesEnv} from '../../_helpers/imageEnv';
+
+const env = registriesEnv([REGISTRY]);
+const ALPINE = SEEDED.alpine;
+const BUSYBOX = SEEDED.busyboxMusl;
+let s: TempStore;
+let dir: string;
+
+test.before(async () => {
+  s = tempStore();
+  dir = mkdtempSync(join(tmpdir(), `tspod-save-`));
+  for (const img of [ALPINE, BUSYBOX]) {
+    const r = await s.run([`pull`, img], {env});
+    if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
+  }
+});
+test.after.always(async () => {
+  await s?.run([`rm`, `-fa`], {env});
+  s?.cleanup();
+  rmSync(dir, {recursive: true, force: true});
+});
+
+const t = (args: Array<string>, input?: string | Buffer) => s.run(args, {env, ...(input !== undefined ? {input} : {})});
+
+function tarNames(file: string): Array<string> {
+  const r = spawnSync(`tar`, [`-tf`, file], {encoding: `utf8`});
+  if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
+  return r.stdout.trim().split(`\n`);
+}
+
+async function imageIds(): Promise<Array<string>> {
+  return (await s.json([`images`, `--format`, `json`], {env})).map((i: any) => i.Id).sort();
+}
+
+test.serial(`save docker-archive → rmi → load → run`, async tt => {
+  const out = join(dir, `alpine.tar`);
+  const r = await t([`save`, `-o`, out, ALPINE]);
+  tt.is(r.code, 0, r.stderr);
+  const names = tarNames(out);
+  tt.true(names.includes(`manifest.json`));
+  tt.true(names.some(n => n.endsWith(`/layer.tar`)));
+  const manifest = JSON.parse(spawnSync(`tar`, [`-xOf`, out, `manifest.json`], {encoding: `utf8`}).stdout);
+  tt.deepEqual(manifest[0].RepoTags, [ALPINE]);
+  const id = (await s.json([`image`, `inspect`, ALPINE], {env}))[0].Id;
+  tt.is((await t([`rmi`, ALPINE])).code, 0);
+  const l = await t([`load`, `-i`, out]);
+  tt.is(l.code, 0, l.stderr);
+  tt.is(l.stdout.trim(), `Loaded image: ${ALPINE}`);
+  tt.is((await s.json([`image`, `inspect`, ALPINE], {env}))[0].Id, id, `the image id (config digest) survives the round trip`);
+  const run = await t([`run`, `--rm`, ALPINE, `cat`, `/etc/alpine-release`]);
+  tt.is(run.stdout.trim(), `3.20.3`, run.stderr);
+});
+
+test.serial(`save oci-archive to stdout → load from stdin → run`, async tt => {
+  const r = await s.run([`save`, `--format`, `oci-archive`, BUSYBOX], {env});
+  tt.is(r.code, 0, r.stderr);
+  const out = join(dir, `bb.oci.tar`);
+  // stdout was decoded as text by the helper: save again to a file for the bytes.
+  const f = await t([`save`, `--format`, `oci-archive`, `-o`, out, BUSYBOX]);
+  tt.is(f.code, 0, f.stderr);
+  const names = tarNames(out);
+  tt.true(names.includes(`oci-layout`));
+  tt.true(names.includes(`index.json`));
+  const index = JSON.parse(spawnSync(`tar`, [`-xOf`, out, `index.json`], {encoding: `utf8`}).stdout);
+  tt.is(index.manifests[0].annotations[`org.opencontainers.image.ref.name`], BUSYBOX);
+  tt.is((await t([`rmi`, BUSYBOX])).code, 0);
+  const l = await t([`load`], readFileSync(out));
+  tt.is(l.code, 0, l.stderr);
+  tt.is(l.stdout.trim(), `Loaded image: ${BUSYBOX}`);
+  const run = await t([`run`, `--rm`, BUSYBOX, `echo`, `ok`]);
+  tt.is(run.stdout.trim(), `ok`, run.stderr);
+});
+
+test.serial(`save -m puts several images in one archive; without -m it says how`, async tt => {
+  const no = await t([`save`, `-o`, join(dir, `x.tar`), ALPINE, BUSYBOX]);
+  tt.not(no.code, 0);
+  tt.regex(no.stderr, /-m/);
+  const out = join(dir, `both.tar`);
+  const r = await t([`save`, `-m`, `-o`, out, ALPINE, BUSYBOX]);
+  tt.is(r.code, 0, r.stderr);
+  const manifest = JSON.parse(spawnSync(`tar`, [`-xOf`, out, `manifest.json`], {encoding: `utf8`}).stdout);
+  tt.is(manifest.length, 2);
+  tt.is((await t([`rmi`, ALPINE, BUSYBOX])).code, 0);
+  const l = await t([`load`, `-i`, out]);
+  tt.is(l.code, 0, l.stderr);
+  tt.deepEqual(l.stdout.trim().split(`\n`).sort(), [`Loaded image: ${ALPINE}`, `Loaded image: ${BUSYBOX}`].sort());
+  tt.is((await t([`run`, `--rm`, ALPINE, `cat`, `/etc/alpine-release`])).stdout.trim(), `3.20.3`);
+});
+
+test.serial(`a truncated or malformed archive fails with one line and changes nothing`, async tt => {
+  const good = join(dir, `good.tar`);
+  tt.is((await t([`save`, `-o`, good, ALPINE])).code, 0);
+  const before = await imageIds();
+  const blobsBefore = spawnSync(`ls`, [join(s.root, `blobs/sha256`)], {encoding: `utf8`}).stdout;
+  const size = statSync(good).size;
+  const cases: Array<[string, Buffer]> = [
+    [`truncated`, readFileSync(good).subarray(0, Math.floor(size / 2))],
+    [`garbage`, Buffer.from(`this is not a tar archive at all, not even close`.repeat(20))],
+    [`empty`, Buffer.alloc(0)],
+  ];
+  // A well-formed tar whose manifest names a missing layer.
+  const bad = join(dir, `bad`);
+  spawnSync(`mkdir`, [`-p`, bad]);
+  writeFileSync(join(bad, `manifest.json`), JSON.stringify([{Config: `c.json`, RepoTags: [`x:y`], Layers: [`nope/layer.tar`]}]));
+  writeFileSync(join(bad, `c.json`), JSON.stringify({architecture: `amd64`, os: `linux`, rootfs: {type: `layers`, diff_ids: [`sha256:${`0`.repeat(64)}`]}}));
+  spawnSync(`tar`, [`-cf`, join(dir, `bad.tar`), `-C`, bad, `manifest.json`, `c.json`]);
+  cases.push([`missing layer`, readFileSync(join(dir, `bad.tar`))]);
+  for (const [what, bytes] of cases) {
+    const f = join(dir, `case.tar`);
+    writeFileSync(f, bytes);
+    const r = await t([`load`, `-i`, f]);
+    tt.not(r.code, 0, what);
+    // One line saying what is wrong (plus the hint line), no stack trace.
+    tt.true(r.stderr.trim().split(`\n`).length <= 2, `${what}: ${r.stderr}`);
+    tt.notRegex(r.stderr, /\n\s+at /, what);
+    tt.regex(r.stderr, /invalid image archive/, what);
+  }
+  tt.deepEqual(await imageIds(), before);
+  tt.is(spawnSync(`ls`, [join(s.root, `blobs/sha256`)], {encoding: `utf8`}).stdout, blobsBefore);
+});
