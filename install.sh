@@ -34,8 +34,13 @@ BUILD_PKGS=(gcc make libc6-dev)
 # The test suite's real parts: a distribution v2 registry, a client to seed it,
 # htpasswd and openssl for auth/TLS registries, script for pty tests.
 TEST_PKGS=(docker-registry skopeo apache2-utils openssl bsdutils tmux)
+# --- cgroups/systemd work: the test suite's guest VM (test/_harness/vm.mjs) ---------
+# cgroup v2 limits and systemd user units are tested in a small Debian guest built with
+# debootstrap and booted with qemu (test/vm/build-guest.sh, run-in-guest.sh).
+VM_TEST_PKGS=(qemu-system-x86 debootstrap e2fsprogs)
+# --- end of the guest VM block -------------------------------------------------------
 want=("${RUNTIME_PKGS[@]}" "${BUILD_PKGS[@]}")
-[ "$TEST_DEPS" -eq 1 ] && want+=("${TEST_PKGS[@]}")
+[ "$TEST_DEPS" -eq 1 ] && want+=("${TEST_PKGS[@]}" "${VM_TEST_PKGS[@]}")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -9,6 +9,7 @@ import {cpSync, mkdtempSync, mkdirSync, chmodSync, chownSync, existsSync, rmSync
 import {join} from 'node:path';
 import {ensureTestUser, TEST_USER} from './_harness/testUser.mjs';
 import {startSeededRegistry} from './_harness/registry.mjs';
+import {buildGuest, runGuestStage, GUEST_TEST_DIR} from './_harness/vm.mjs';
 
 const projectDir = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const args = process.argv.slice(2);
@@ -22,7 +23,7 @@ if (process.getuid() === 0 && !process.env.TSPOD_TEST_AS_ROOT) {
   const user = ensureTestUser();
   const stage = mkdtempSync('/var/tmp/tspod-test-');
   chmodSync(stage, 0o755);
-  for (const part of ['package.json', 'dist', 'helpers', 'test', 'node_modules'])
+  for (const part of ['package.json', 'dist', 'helpers', 'src', 'test', 'node_modules'])
     cpSync(join(projectDir, part), join(stage, part), {recursive: true, dereference: false, verbatimSymlinks: true});
   // The images the registry is seeded from (shared/ beside the clone).
   const home = mkdtempSync('/var/tmp/tspod-test-home-');
@@ -43,11 +44,42 @@ if (process.getuid() === 0 && !process.env.TSPOD_TEST_AS_ROOT) {
     ...(process.env.CI ? {CI: process.env.CI} : {}),
     ...(process.env.TSPOD_TEST_VERBOSE ? {TSPOD_TEST_VERBOSE: '1'} : {}),
   };
-  const r = spawnSync('setpriv', ['--reuid', String(user.uid), '--regid', String(user.gid), '--init-groups', '--reset-env', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, join(stage, 'test/run.mjs'), ...args], {stdio: 'inherit', cwd: stage});
+  const hostArgs = args.filter(a => !a.includes('test/guest/'));
+  const guestArgs = args.filter(a => a.includes('test/guest/'));
+  const wantVm = process.env.TSPOD_TEST_VM !== '0' && !(hostArgs.length > 0 && guestArgs.length === 0);
+  // The guest image (minutes, once; cached in /var/tmp) builds while the host tests run.
+  const guestBuild = wantVm ? buildGuest(join(projectDir, 'test/vm')).catch(err => err) : null;
+  // The host part prints its own `N passed, N failed, N skipped`; it is held back and
+  // merged with the guest stage's counts into the one closing line.
+  const host = hostArgs.length === 0 && guestArgs.length > 0 ? {status: 0, counts: null} : await new Promise(resolve => {
+    const child = spawn('setpriv', ['--reuid', String(user.uid), '--regid', String(user.gid), '--init-groups', '--reset-env', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, join(stage, 'test/run.mjs'), ...hostArgs], {stdio: ['inherit', 'pipe', 'inherit'], cwd: stage});
+    let counts = null, buf = '';
+    child.stdout.on('data', chunk => {
+      buf += chunk;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl + 1);
+        buf = buf.slice(nl + 1);
+        const m = /^(\d+) passed, (\d+) failed, (\d+) skipped$/.exec(line.trim());
+        if (m) counts = m.slice(1).map(Number);
+        else process.stdout.write(line);
+      }
+    });
+    child.on('close', code => { if (buf) process.stdout.write(buf); resolve({status: code ?? 1, counts}); });
+  });
   // The tester's stores hold files owned by its subordinate ids: only root removes them all.
   rmSync(stage, {recursive: true, force: true});
   rmSync(home, {recursive: true, force: true});
-  process.exit(r.status ?? 1);
+  // ---- VM stage (test/_harness/vm.mjs): the cgroup v2 + systemd test files, in a guest.
+  await guestBuild; // a failed build is reported by runGuestStage
+  const vm = !wantVm
+    ? {passed: 0, failed: 0, skipped: 0}
+    : await runGuestStage({projectDir, files: guestArgs, imagesDir: process.env.TSPOD_SHARED_IMAGES || join(projectDir, '../shared/images')});
+  const [hp, hf, hs] = host.counts ?? [0, host.status === 0 ? 0 : 1, 0];
+  const vmSkipFails = process.env.CI ? vm.skipped : 0;
+  const failed = hf + vm.failed + vmSkipFails;
+  console.log(`${hp + vm.passed} passed, ${failed} failed, ${hs + vm.skipped} skipped`);
+  process.exit(host.status === 0 && failed === 0 && hp + vm.passed > 0 ? 0 : 1);
 }
 
 const registry = await startSeededRegistry({imagesDir: process.env.TSPOD_SHARED_IMAGES || join(projectDir, '../shared/images')});
@@ -62,7 +94,8 @@ process.exit(exitCode);
 async function runAva(files) {
   const env = {...process.env, TSPOD_TEST_REGISTRY: registry.address, TSPOD_TEST_PROJECT: projectDir};
   const ava = join(projectDir, 'node_modules/ava/entrypoints/cli.mjs');
-  const patterns = files.length > 0 ? files : ['dist/test/**/*.test.js'];
+  // dist/test/guest/** runs only in the VM stage (test/_harness/vm.mjs).
+  const patterns = files.length > 0 ? files : ['dist/test/**/*.test.js', `!${GUEST_TEST_DIR}/**`];
   const child = spawn(process.execPath, [ava, '--tap', '--timeout=5m', ...patterns], {cwd: projectDir, env, stdio: ['ignore', 'pipe', 'inherit']});
   let passed = 0, failed = 0, skipped = 0, todo = 0, buf = '';
   child.stdout.on('data', chunk => {

@@ -15,6 +15,10 @@ export interface CgroupInfo {
   limitsAvailable: boolean;
   reason: string;
   fix: string;
+  /** The user's systemd instance (user@UID.service) when it runs and owns a delegated subtree. */
+  userManager?: {cgroup: string, controllers: Array<string>, bus: string} | undefined;
+  /** Controllers of the caller's own cgroup when the caller owns it (cgroupfs, --cgroups split). */
+  ownControllers?: Array<string> | undefined;
 }
 
 const STATFS_CGROUP2 = `cgroup2fs`;
@@ -47,6 +51,33 @@ function writable(path: string): boolean {
   }
 }
 
+function uid(): number {
+  return process.getuid?.() ?? 0;
+}
+
+/**
+ * The user's systemd instance: its cgroup (owned by the user, the subtree systemd
+ * delegates to them) and its private bus, which `systemd-run --user` talks to.
+ */
+export function detectUserManager(mountsRoot = `/sys/fs/cgroup`): {cgroup: string, controllers: Array<string>, bus: string} | undefined {
+  const u = uid();
+  const cgroup = `/user.slice/user-${u}.slice/user@${u}.service`;
+  const dir = join(mountsRoot, cgroup);
+  const bus = `/run/user/${u}/systemd/private`;
+  try {
+    if (statSync(dir).uid !== u) return undefined;
+    statSync(bus);
+  } catch {
+    return undefined;
+  }
+  return {cgroup, bus, controllers: readLines(join(dir, `cgroup.controllers`)).join(` `).split(` `).filter(Boolean)};
+}
+
+/** The v2 cgroup of a process (`0::` line of /proc/PID/cgroup), as a path below the mount. */
+export function cgroupOfPid(pid: number | `self`): string | undefined {
+  return readLines(`/proc/${pid}/cgroup`).find(l => l.startsWith(`0::`))?.slice(3);
+}
+
 export function detectCgroups(mountsRoot = `/sys/fs/cgroup`): CgroupInfo {
   const rootType = fsType(mountsRoot);
   const hasUnifiedChild = fsType(join(mountsRoot, `unified`)) === STATFS_CGROUP2;
@@ -60,13 +91,23 @@ export function detectCgroups(mountsRoot = `/sys/fs/cgroup`): CgroupInfo {
     try {
       owned = statSync(dir).uid === (process.getuid?.() ?? 0) && writable(join(dir, `cgroup.procs`));
     } catch {}
-    const hasSystemdUser = own !== null && /\/user@\d+\.service/.test(own);
-    if (owned && controllers.length > 0) {
-      return {version: `v2`, unifiedMount: mountsRoot, ownCgroup: own, delegatedControllers: controllers,
-        manager: hasSystemdUser ? `systemd` : `cgroupfs`, limitsAvailable: true, reason: ``, fix: ``};
+    const userManager = detectUserManager(mountsRoot);
+    const ownControllers = owned && controllers.length > 0 ? controllers : undefined;
+    if (userManager && userManager.controllers.length > 0) {
+      return {version: `v2`, unifiedMount: mountsRoot, ownCgroup: own, delegatedControllers: userManager.controllers,
+        manager: `systemd`, limitsAvailable: true, reason: ``, fix: ``, userManager, ownControllers};
+    }
+    if (ownControllers) {
+      return {version: `v2`, unifiedMount: mountsRoot, ownCgroup: own, delegatedControllers: ownControllers,
+        manager: `cgroupfs`, limitsAvailable: true, reason: ``, fix: ``, userManager, ownControllers};
+    }
+    if (userManager) {
+      return {version: `v2`, unifiedMount: mountsRoot, ownCgroup: own, delegatedControllers: [], manager: `systemd`, limitsAvailable: false, userManager,
+        reason: `cgroup v2 is mounted but user@${uid()}.service delegates no controllers to this user`,
+        fix: `delegate them: a drop-in /etc/systemd/system/user@.service.d/delegate.conf with "[Service]\nDelegate=cpu cpuset io memory pids", then systemctl daemon-reload and log in again`};
     }
     return {version: `v2`, unifiedMount: mountsRoot, ownCgroup: own, delegatedControllers: [],
-      manager: hasSystemdUser ? `systemd` : `none`, limitsAvailable: false,
+      manager: `none`, limitsAvailable: false,
       reason: `cgroup v2 is mounted but no controllers are delegated to this user (cgroup ${own ?? `unknown`})`,
       fix: `run tspod inside a systemd user session (loginctl enable-linger USER) whose user@.service has "Delegate=cpu cpuset io memory pids" (a drop-in in /etc/systemd/system/user@.service.d/delegate.conf)`};
   }

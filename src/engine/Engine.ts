@@ -46,4 +46,210 @@ export class Engine {
   async info() {
     return (await import("./verbs/info")).info(this.ctx);
   }
+
+  async login(opts: import('../image/login').LoginOptions) {
+    return (await import("../image/login")).login(this.ctx, opts);
+  }
+
+  async logout(opts: import('../image/login').LogoutOptions) {
+    return (await import("../image/login")).logout(this.ctx, opts);
+  }
+
+  async getLogin(opts: {registry: string, authfile?: string}) {
+    return (await import("../image/login")).getLogin(this.ctx, opts);
+  }
+
+  async pull(opts: import('./verbs/pull').PullOptions) {
+    return (await import("./verbs/pull")).pullImage(this.ctx, opts);
+  }
+
+  async listImages(opts: import('./verbs/images').ListImagesOptions) {
+    return (await import("./verbs/images")).listImages(this.ctx, opts);
+  }
+
+  async inspectImages(opts: {images: Array<string>}) {
+    return (await import("./verbs/images")).inspectImages(this.ctx, opts);
+  }
+
+  async imageExists(opts: {image: string}) {
+    return (await import("./verbs/images")).imageExists(this.ctx, opts);
+  }
+
+  async imageHistory(opts: {image: string}) {
+    return (await import("./verbs/images")).imageHistory(this.ctx, opts);
+  }
+
+  async tagImage(opts: {image: string, names: Array<string>}) {
+    return (await import("./verbs/images")).tagImage(this.ctx, opts);
+  }
+
+  async untagImage(opts: {image: string, names: Array<string>}) {
+    return (await import("./verbs/images")).untagImage(this.ctx, opts);
+  }
+
+  async removeImages(opts: import('./verbs/rmi').RemoveImagesOptions) {
+    return (await import("./verbs/rmi")).removeImages(this.ctx, opts);
+  }
+
+  async pruneImages(opts: {all?: boolean}) {
+    return (await import("./verbs/rmi")).pruneImages(this.ctx, opts);
+  }
+
+  async systemCheck(opts: {repair?: boolean, quick?: boolean}) {
+    return (await import("./verbs/system")).systemCheck(this.ctx, opts);
+  }
+
+  async systemReset() {
+    return (await import("./verbs/system")).systemReset(this.ctx);
+  }
+
+  async port(opts: import('./verbs/port').PortOptions) {
+    return (await import("./verbs/port")).portMappings(this.ctx, opts);
+  }
+
+  async run(opts: import('./verbs/run').CreateOptions & {sigProxy?: boolean}) {
+    return (await import("./verbs/run")).runContainerVerb(this.ctx, opts);
+  }
+
+  async createContainer(opts: import('./verbs/run').CreateOptions) {
+    return (await import("./verbs/run")).createContainer(this.ctx, opts);
+  }
+
+  async createVolume(opts: {name?: string | undefined, labels?: Record<string, string>, ignore?: boolean}) {
+    return (await import("./verbs/volume")).createVolume(this.ctx, opts);
+  }
+
+  async listVolumes() {
+    return (await import("./verbs/volume")).listVolumes(this.ctx);
+  }
+
+  async inspectVolumes(opts: {names: Array<string>, all?: boolean}) {
+    return (await import("./verbs/volume")).inspectVolumes(this.ctx, opts);
+  }
+
+  async removeVolumes(opts: {names: Array<string>, force?: boolean}) {
+    return (await import("./verbs/volume")).removeVolumes(this.ctx, opts);
+  }
+
+  async pruneVolumes() {
+    return (await import("./verbs/volume")).pruneVolumes(this.ctx);
+  }
+
+  // Container lifecycle (monitor-backed): src/engine/verbs/{start,stop,rm,ps,logs,wait,inspect,exec,attach,container}.ts
+  async startContainers(opts: import('./verbs/start').StartOptions) {
+    return (await import("./verbs/start")).startContainers(this.ctx, opts);
+  }
+
+  async runDetached(opts: import('./verbs/run').CreateOptions & {restart?: string | undefined, logMax?: number | undefined}) {
+    return (await import("./verbs/start")).runDetached(this.ctx, opts);
+  }
+
+  async restartContainers(opts: {containers: Array<string>, all?: boolean, running?: boolean, timeout?: number | undefined}) {
+    return (await import("./verbs/start")).restartContainers(this.ctx, opts);
+  }
+
+  async stopContainers(opts: import('./verbs/stop').StopOptions) {
+    return (await import("./verbs/stop")).stopContainers(this.ctx, opts);
+  }
+
+  async killContainers(opts: {containers: Array<string>, all?: boolean, signal?: string | undefined}) {
+    return (await import("./verbs/stop")).killContainers(this.ctx, opts);
+  }
+
+  async pauseContainers(opts: {containers: Array<string>, unpause?: boolean}) {
+    return (await import("./verbs/stop")).pauseContainers(this.ctx, opts);
+  }
+
+  async containerStats(opts: import('./verbs/stats').StatsOptions) {
+    return (await import("./verbs/stats")).containerStats(this.ctx, opts);
+  }
+
+  async updateContainer(opts: import('./verbs/update').UpdateOptions) {
+    return (await import("./verbs/update")).updateContainer(this.ctx, opts);
+  }
+
+  async quadlet(opts: import('./quadlet/generate').QuadletOptions) {
+    return (await import("./quadlet/generate")).quadlet(this.ctx, opts);
+  }
+
+  async removeContainers(opts: import('./verbs/rm').RemoveOptions) {
+    return (await import("./verbs/rm")).removeContainers(this.ctx, opts);
+  }
+
+  async pruneContainers() {
+    return (await import("./verbs/rm")).pruneContainers(this.ctx);
+  }
+
+  async cleanupContainer(opts: {container: string}) {
+    return (await import("./verbs/rm")).cleanupContainer(this.ctx, opts);
+  }
+
+  async listContainers(opts: import('./verbs/ps').PsOptions) {
+    return (await import("./verbs/ps")).listContainers(this.ctx, opts);
+  }
+
+  async containerLogs(opts: import('./verbs/logs').LogsOptions) {
+    return (await import("./verbs/logs")).containerLogs(this.ctx, opts);
+  }
+
+  async waitContainers(opts: {containers: Array<string>, conditions?: Array<string>, intervalMs?: number, ignore?: boolean}) {
+    return (await import("./verbs/wait")).waitContainers(this.ctx, opts);
+  }
+
+  async inspectContainers(opts: {containers: Array<string>}) {
+    return (await import("./verbs/inspect")).inspectContainers(this.ctx, opts);
+  }
+
+  async execContainer(opts: import('./verbs/exec').ExecOptions) {
+    return (await import("./verbs/exec")).execInContainer(this.ctx, opts);
+  }
+
+  async attachContainer(opts: {container: string, noStdin?: boolean} & import('./verbs/attach').AttachIO) {
+    return (await import("./verbs/attach")).attachContainer(this.ctx, opts);
+  }
+
+  async renameContainer(opts: {container: string, name: string}) {
+    return (await import("./verbs/container")).renameContainer(this.ctx, opts);
+  }
+
+  async containerExists(opts: {container: string}) {
+    return (await import("./verbs/container")).containerExists(this.ctx, opts);
+  }
+
+  // Archives and new images: src/engine/verbs/{export,import,save,load,commit,push,cp,diff}.ts
+  async exportContainer(opts: import('./verbs/export').ExportOptions) {
+    return (await import("./verbs/export")).exportContainer(this.ctx, opts);
+  }
+
+  async importImage(opts: import('./verbs/import').ImportOptions) {
+    return (await import("./verbs/import")).importImage(this.ctx, opts);
+  }
+
+  async saveImages(opts: import('./verbs/save').SaveOptions) {
+    return (await import("./verbs/save")).saveImages(this.ctx, opts);
+  }
+
+  async loadImages(opts: import('./verbs/load').LoadOptions) {
+    return (await import("./verbs/load")).loadImages(this.ctx, opts);
+  }
+
+  async commitContainer(opts: import('./verbs/commit').CommitOptions) {
+    return (await import("./verbs/commit")).commitContainer(this.ctx, opts);
+  }
+
+  async pushImage(opts: import('./verbs/push').PushOptions) {
+    return (await import("./verbs/push")).pushImage(this.ctx, opts);
+  }
+
+  async copy(opts: import('./verbs/cp').CpOptions) {
+    return (await import("./verbs/cp")).copy(this.ctx, opts);
+  }
+
+  async diffContainer(opts: {container: string}) {
+    return (await import("./verbs/diff")).diffContainer(this.ctx, opts);
+  }
+
+  async topContainer(opts: {container: string, descriptors: Array<string>}) {
+    return (await import("./verbs/container")).topContainer(this.ctx, opts);
+  }
 }

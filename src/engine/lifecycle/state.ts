@@ -64,7 +64,7 @@ export function reconcile(m: LifeMeta, p: Probe): Reconciled {
     if (p.exit.restartCount !== undefined) next.restartCount = p.exit.restartCount;
     if (!p.monitorAlive) forgetMonitor(next);
   } else if (p.monitorAlive) {
-    next.state = `running`;
+    next.state = m.state === `paused` ? `paused` : `running`; // paused: frozen by cgroup.freeze (verbs/pause.ts)
     if (p.restartCount !== undefined) next.restartCount = p.restartCount;
     if (p.ctrPid !== undefined && p.ctrPid !== m.pid) {
       next.pid = p.ctrPid;

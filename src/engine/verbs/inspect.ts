@@ -134,6 +134,7 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
       ShmSize: 65536000,
       Runtime: `oci`,
       Memory: 0, NanoCpus: 0, CpuShares: 0, PidsLimit: 0,
+      ...cg.hostConfig, // the container's limits (cgroups work: engine/run/cgroup.ts)
     },
   };
 }
