@@ -52,11 +52,16 @@ export interface RegistriesConfFiles {
 export function registriesConfFiles(env: Env, paths: Pick<Paths, `userContainersConfig` | `systemContainersConfig`>): RegistriesConfFiles {
   const user = join(paths.userContainersConfig, `registries.conf`);
   const system = join(paths.systemContainersConfig, `registries.conf`);
-  const main = env.CONTAINERS_REGISTRIES_CONF || (existsSync(user) ? user : system);
+  const userDropIns = join(paths.userContainersConfig, `registries.conf.d`);
+  const aliasCache = join(paths.userContainersConfig, `short-name-aliases.conf`);
+  // As containers/image: a per-user registries.conf replaces the system one *and* the
+  // system drop-ins (a system alias must not override the user's own configuration).
+  if (!env.CONTAINERS_REGISTRIES_CONF && existsSync(user))
+    return {main: user, dropInDirs: [userDropIns], aliasCache};
   return {
-    main,
-    dropInDirs: [join(paths.systemContainersConfig, `registries.conf.d`), join(paths.userContainersConfig, `registries.conf.d`)],
-    aliasCache: join(paths.userContainersConfig, `short-name-aliases.conf`),
+    main: env.CONTAINERS_REGISTRIES_CONF || system,
+    dropInDirs: [join(paths.systemContainersConfig, `registries.conf.d`), userDropIns],
+    aliasCache,
   };
 }
 

@@ -23,10 +23,12 @@ function tree() {
 test(`file lookup follows podman: user file if it exists, else /etc; env wins`, t => {
   const tr = tree();
   t.is(registriesConfFiles({}, tr.paths).main, join(tr.paths.systemContainersConfig, `registries.conf`));
+  t.deepEqual(registriesConfFiles({}, tr.paths).dropInDirs, [join(tr.dir, `etc/registries.conf.d`), join(tr.dir, `user/registries.conf.d`)]);
   tr.write(`user/registries.conf`, ``);
   t.is(registriesConfFiles({}, tr.paths).main, join(tr.paths.userContainersConfig, `registries.conf`));
   t.is(registriesConfFiles({CONTAINERS_REGISTRIES_CONF: `/x.conf`}, tr.paths).main, `/x.conf`);
-  t.deepEqual(registriesConfFiles({}, tr.paths).dropInDirs, [join(tr.dir, `etc/registries.conf.d`), join(tr.dir, `user/registries.conf.d`)]);
+  // A per-user file replaces the system drop-ins too (containers/image newConfigWrapperWithHomeDir).
+  t.deepEqual(registriesConfFiles({}, tr.paths).dropInDirs, [join(tr.dir, `user/registries.conf.d`)]);
   t.deepEqual(certsDirs(tr.paths), [join(tr.dir, `user/certs.d`), join(tr.dir, `etc/certs.d`), `/etc/docker/certs.d`]);
   tr.cleanup();
 });
