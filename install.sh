@@ -77,7 +77,10 @@ stage="$(mktemp -d "$PREFIX/lib/.tspod-XXXXXX")"
 mkdir -p "$stage/helpers" "$stage/node_modules"
 cp -a dist package.json "$stage/"
 cp -a helpers/tspod-helper "$stage/helpers/"
+# The bundle inlines every dependency but koffi, whose native module ships in a
+# platform package (@koromix/koffi-<os>-<arch>).
 cp -a node_modules/koffi "$stage/node_modules/"
+[ -d node_modules/@koromix ] && cp -a node_modules/@koromix "$stage/node_modules/"
 chmod -R a+rX "$stage"
 rm -rf "$dest.old"; [ -e "$dest" ] && mv "$dest" "$dest.old"
 mv "$stage" "$dest"; rm -rf "$dest.old"
