@@ -25,6 +25,15 @@ if (process.getuid() === 0 && !process.env.TSPOD_TEST_AS_ROOT) {
   chmodSync(stage, 0o755);
   for (const part of ['package.json', 'dist', 'helpers', 'src', 'test', 'node_modules'])
     cpSync(join(projectDir, part), join(stage, part), {recursive: true, dereference: false, verbatimSymlinks: true});
+  // The images the registry is seeded from: shared/ beside the clone may sit where the
+  // test user cannot enter (a root-only temp dir), so they travel with the stage.
+  const sharedImages = process.env.TSPOD_SHARED_IMAGES || join(projectDir, '../shared/images');
+  if (!existsSync(sharedImages)) {
+    console.error(`test: the shared images are not at ${sharedImages}: set TSPOD_SHARED_IMAGES`);
+    process.exit(2);
+  }
+  cpSync(sharedImages, join(stage, 'shared-images'), {recursive: true, dereference: true});
+  chmodSync(join(stage, 'shared-images'), 0o755);
   // The images the registry is seeded from (shared/ beside the clone).
   const home = mkdtempSync('/var/tmp/tspod-test-home-');
   chownSync(home, user.uid, user.gid);
@@ -40,7 +49,7 @@ if (process.getuid() === 0 && !process.env.TSPOD_TEST_AS_ROOT) {
     LOGNAME: TEST_USER,
     XDG_RUNTIME_DIR: runtimeDir,
     TMPDIR: home,
-    TSPOD_SHARED_IMAGES: process.env.TSPOD_SHARED_IMAGES || join(projectDir, '../shared/images'),
+    TSPOD_SHARED_IMAGES: join(stage, 'shared-images'),
     ...(process.env.CI ? {CI: process.env.CI} : {}),
     ...(process.env.TSPOD_TEST_VERBOSE ? {TSPOD_TEST_VERBOSE: '1'} : {}),
   };
@@ -74,7 +83,7 @@ if (process.getuid() === 0 && !process.env.TSPOD_TEST_AS_ROOT) {
   await guestBuild; // a failed build is reported by runGuestStage
   const vm = !wantVm
     ? {passed: 0, failed: 0, skipped: 0}
-    : await runGuestStage({projectDir, files: guestArgs, imagesDir: process.env.TSPOD_SHARED_IMAGES || join(projectDir, '../shared/images')});
+    : await runGuestStage({projectDir, files: guestArgs, imagesDir: sharedImages});
   const [hp, hf, hs] = host.counts ?? [0, host.status === 0 ? 0 : 1, 0];
   const vmSkipFails = process.env.CI ? vm.skipped : 0;
   const failed = hf + vm.failed + vmSkipFails;
