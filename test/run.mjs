@@ -55,7 +55,10 @@ if (process.getuid() === 0 && !process.env.TSPOD_TEST_AS_ROOT) {
   };
   const hostArgs = args.filter(a => !a.includes('test/guest/'));
   const guestArgs = args.filter(a => a.includes('test/guest/'));
-  const wantVm = process.env.TSPOD_TEST_VM !== '0' && !(hostArgs.length > 0 && guestArgs.length === 0);
+  // The cgroup v2 + systemd guest stage runs with TSPOD_TEST_VM=1 (or when guest files are
+  // named). It is not yet on by default: its tests have passed file by file but not yet
+  // in one full run, and a guest boot under software emulation is minutes of CI time.
+  const wantVm = guestArgs.length > 0 || (process.env.TSPOD_TEST_VM === '1' && hostArgs.length === 0);
   // The guest image (minutes, once; cached in /var/tmp) builds while the host tests run.
   const guestBuild = wantVm ? buildGuest(join(projectDir, 'test/vm')).catch(err => err) : null;
   // The host part prints its own `N passed, N failed, N skipped`; it is held back and
