@@ -94,6 +94,11 @@ function onlyPathsStartingWith(cls: CommandClass<TspodContext>, word: string): C
 
 function usageMessage(err: unknown, argv: Array<string>): string {
   const msg = err instanceof Error ? err.message : String(err);
+  if (msg.includes(`Not enough positional arguments`)) {
+    const words = argv.filter(a => !a.startsWith(`-`));
+    const path = words.slice(0, [`image`, `container`, `volume`, `system`].includes(words[0] ?? ``) ? 2 : 1).join(` `);
+    return `missing argument: "tspod ${path}" needs more arguments\nSee 'tspod ${path} --help'.`;
+  }
   if (msg.startsWith(`Command not found`)) {
     const words = argv.filter(a => !a.startsWith(`-`)).slice(0, 2);
     return `unrecognized command \`tspod ${words.join(` `)}\`\nTry 'tspod --help' for more information.`;

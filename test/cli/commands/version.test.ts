@@ -45,3 +45,10 @@ test(`a bad --log-level is refused with the valid values`, async t => {
   t.regex(r.stderr, /invalid log level "loud"/);
   t.regex(r.stderr, /debug, info, warn, error/);
 });
+
+test(`a missing argument names the command and exits 125`, async t => {
+  const r = await runTspod([`pull`]);
+  t.is(r.code, 125);
+  t.regex(r.stderr, /^Error: missing argument: "tspod pull" needs more arguments/);
+  t.notRegex(r.stderr, /\n\s+at /);
+});
