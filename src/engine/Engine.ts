@@ -196,6 +196,10 @@ export class Engine {
     return (await import("./verbs/wait")).waitContainers(this.ctx, opts);
   }
 
+  async inspectAny(opts: {names: Array<string>, type: import('./verbs/inspectAny').InspectType}) {
+    return (await import("./verbs/inspectAny")).inspectAny(this.ctx, opts);
+  }
+
   async inspectContainers(opts: {containers: Array<string>}) {
     return (await import("./verbs/inspect")).inspectContainers(this.ctx, opts);
   }

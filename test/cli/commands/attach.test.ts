@@ -53,7 +53,7 @@ test(`inspect: podman's fields and Go templates`, async tt => {
   tt.is((await t([`inspect`, `--format`, `{{.State.Running}} {{.Config.Cmd}} {{json .Args}}`, `in1`])).stdout.trim(), `true [sleep 1000] ["1000"]`);
   const pid = Number((await t([`inspect`, `--format`, `{{.State.Pid}}`, `in1`])).stdout);
   tt.true(pid > 0);
-  const two = await t([`inspect`, `--format`, `{{.Name}}`, `in1`, `missing`]);
+  const two = await t([`container`, `inspect`, `--format`, `{{.Name}}`, `in1`, `missing`]);
   tt.is(two.code, 125);
   tt.is(two.stdout.trim(), `in1`);
   tt.regex(two.stderr, /no container with name or ID "missing" found/);

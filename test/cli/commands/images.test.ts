@@ -110,6 +110,26 @@ test(`image inspect: podman's fields; unknown images fail with 125 after the kno
   t.regex(miss.stderr, /^Error: nosuch: image not known/);
 });
 
+test(`inspect: a name that is no container falls back to the image, then the volume; --type narrows`, async t => {
+  const [img] = await s.json([`inspect`, `mybox:v1`], {env});
+  t.is(img.Id, IDS.busyboxGlibc);
+  t.is((await s.run([`inspect`, `--type`, `image`, `--format`, `{{.Id}}`, `mybox:v1`], {env})).stdout, `${IDS.busyboxGlibc}\n`);
+  t.is((await s.run([`volume`, `create`, `inspvol`], {env})).code, 0);
+  const [vol] = await s.json([`inspect`, `inspvol`], {env});
+  t.is(vol.Name, `inspvol`);
+  const wrongType = await s.run([`inspect`, `--type`, `container`, `mybox:v1`], {env});
+  t.is(wrongType.code, 125);
+  t.regex(wrongType.stderr, /^Error: no such container mybox:v1/);
+  const miss = await s.run([`inspect`, `mybox:v1`, `nosuch`], {env});
+  t.is(miss.code, 125);
+  t.is(JSON.parse(miss.stdout).length, 1);
+  t.regex(miss.stderr, /^Error: no such object: "nosuch"/);
+  const badType = await s.run([`inspect`, `--type`, `pod`, `mybox:v1`], {env});
+  t.is(badType.code, 125);
+  t.regex(badType.stderr, /invalid --type "pod"/);
+  await s.run([`volume`, `rm`, `inspvol`], {env});
+});
+
 test(`image exists: 0 when present, 1 when absent`, async t => {
   t.is((await s.run([`image`, `exists`, `mybox:v1`], {env})).code, 0);
   t.is((await s.run([`image`, `exists`, IDS.alpine], {env})).code, 0);

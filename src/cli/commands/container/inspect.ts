@@ -5,7 +5,7 @@ import {reportBatch} from '../../batch';
 import {TspodError} from '../../../engine/errors';
 
 export default class ContainerInspectCommand extends BaseCommand {
-  static override paths = [[`inspect`], [`container`, `inspect`]];
+  static override paths = [[`container`, `inspect`]];
   static override usage = Command.Usage({
     description: `Display the configuration of a container`,
     details: `Prints podman's inspect document (Id, Name, State, Config, HostConfig, Mounts, NetworkSettings, …) as JSON, or one line per container with --format '{{.State.Pid}}'.`,

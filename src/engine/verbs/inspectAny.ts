@@ -1,0 +1,61 @@
+// Top-level `inspect`: podman looks a name up as a container, then an image, then a
+// volume (`--type` narrows it), and prints every object found in one JSON array.
+import type {EngineContext} from '../Engine';
+import {TspodError, isTspodError} from '../errors';
+import {inspectContainers} from './inspect';
+import {inspectImages} from './images';
+import {inspectVolumes} from './volume';
+
+export type InspectType = `all` | `container` | `image` | `volume`;
+
+export const INSPECT_TYPES: ReadonlyArray<InspectType> = [`all`, `container`, `image`, `volume`];
+
+async function asContainer(ctx: EngineContext, name: string): Promise<unknown> {
+  const r = await inspectContainers(ctx, {containers: [name]});
+  if (r.found.length > 0) return r.found[0];
+  const err = r.errors[0];
+  if (isTspodError(err, `NoSuchContainer`)) return undefined;
+  throw err;
+}
+
+async function asImage(ctx: EngineContext, name: string): Promise<unknown> {
+  const r = await inspectImages(ctx, {images: [name]});
+  return r.images[0];
+}
+
+async function asVolume(ctx: EngineContext, name: string): Promise<unknown> {
+  try {
+    return (await inspectVolumes(ctx, {names: [name]}))[0];
+  } catch (err) {
+    if (isTspodError(err, `NoSuchVolume`)) return undefined;
+    throw err;
+  }
+}
+
+const LOOKUPS: Record<Exclude<InspectType, `all`>, (ctx: EngineContext, name: string) => Promise<unknown>> = {container: asContainer, image: asImage, volume: asVolume};
+
+function notFound(type: InspectType, name: string): TspodError {
+  switch (type) {
+    case `container`: return new TspodError(`NoSuchContainer`, `no such container ${name}`);
+    case `image`: return new TspodError(`NoSuchImage`, `${name}: image not known`);
+    case `volume`: return new TspodError(`NoSuchVolume`, `no such volume ${name}`);
+    default: return new TspodError(`NoSuchObject`, `no such object: "${name}"`, {hint: `\`tspod ps -a\`, \`tspod images\` and \`tspod volume ls\` list what exists`});
+  }
+}
+
+export async function inspectAny(ctx: EngineContext, o: {names: Array<string>, type: InspectType}): Promise<{found: Array<Record<string, unknown>>, errors: Array<unknown>}> {
+  const order = o.type === `all` ? ([`container`, `image`, `volume`] as const) : [o.type];
+  const found: Array<Record<string, unknown>> = [], errors: Array<unknown> = [];
+  for (const name of o.names) {
+    let hit: unknown;
+    try {
+      for (const t of order) if ((hit = await LOOKUPS[t](ctx, name)) !== undefined) break;
+    } catch (err) {
+      errors.push(err);
+      continue;
+    }
+    if (hit === undefined) errors.push(notFound(o.type, name));
+    else found.push(hit as Record<string, unknown>);
+  }
+  return {found, errors};
+}
