@@ -266,8 +266,8 @@ export class Store {
   }
 
   /** Finds (and with repair, removes) damage: see check.ts. Takes storage.lock exclusively when repairing. */
-  async check(opts: {repair?: boolean} = {}): Promise<CheckReport> {
-    const run = () => checkStore(this, {repair: opts.repair ?? false});
+  async check(opts: {repair?: boolean, quick?: boolean} = {}): Promise<CheckReport> {
+    const run = () => checkStore(this, {repair: opts.repair ?? false, quick: opts.quick ?? false});
     return opts.repair ? this.storeLock.withWrite(run) : this.storeLock.withRead(run);
   }
 

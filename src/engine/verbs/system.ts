@@ -18,7 +18,7 @@ export interface SystemCheckReport {
 export async function systemCheck(ctx: EngineContext, opts: {repair?: boolean, quick?: boolean}): Promise<SystemCheckReport> {
   const store = await openStore(ctx);
   try {
-    const report = await store.store.check({repair: opts.repair ?? false});
+    const report = await store.store.check({repair: opts.repair ?? false, quick: opts.quick ?? false});
     return {problems: report.problems.map(p => ({kind: p.kind, id: p.id, what: p.detail, repaired: p.repaired ?? false}))};
   } finally {
     await store.close();

@@ -5,7 +5,7 @@ export default class SystemCheckCommand extends BaseCommand {
   static override paths = [[`system`, `check`]];
   static override usage = Command.Usage({
     description: `Check storage consistency`,
-    details: `Looks for incomplete layers and images, missing or corrupt blobs and layers images point to that do not exist. With --repair, removes what is damaged. Exits 125 when problems remain.`,
+    details: `Looks for incomplete layers, layer records without files and files without records, writable layers no container owns, images whose layers or blobs are missing and, unless --quick, image blobs that no longer match their digest. With --repair, removes what is damaged. Exits 125 when problems remain.`,
     examples: [[`Check`, `$0 system check`], [`Check and repair`, `$0 system check --repair`]],
   });
 
