@@ -4,6 +4,7 @@
 import {Builtins, Cli} from 'clipanion';
 import {dirname} from 'node:path';
 import {commandTable} from './commands';
+import {rewriteBooleanAssignment} from './boolFlags';
 import {VersionFlagCommand} from './commands/version';
 import {exitCodeFor, ExitCode, TspodError} from '../engine/errors';
 import {VERSION} from '../version';
@@ -33,12 +34,17 @@ export async function main(argv: Array<string>): Promise<number> {
   };
 
   let command;
-  try {
-    command = cli.process(argv, context);
-  } catch (err) {
-    // Clipanion's parse errors: unknown command or option, missing argument.
-    process.stderr.write(`Error: ${usageMessage(err, argv)}\n`);
-    return ExitCode.engine;
+  for (let line = argv; ;) {
+    try {
+      command = cli.process(line, context);
+      break;
+    } catch (err) {
+      const again = rewriteBooleanAssignment(line, err);
+      if (again) { line = again; continue; }
+      // Clipanion's parse errors: unknown command or option, missing argument.
+      process.stderr.write(`Error: ${usageMessage(err, argv)}\n`);
+      return ExitCode.engine;
+    }
   }
   let code: number;
   try {
