@@ -14,7 +14,7 @@ import type {Descriptor, ImageManifest} from '../../oci/image';
 import {formatReference, parseReference, repositoryName, withDefaultTag} from '../../oci/reference';
 import {mustLookup} from '../../image/lookup';
 import {RegistryClient} from '../../image/registry';
-import {certsDirs} from '../../config/registriesConf';
+import {certsDirs, findRegistry, loadRegistriesConf, registriesConfFiles} from '../../config/registriesConf';
 import {parseCreds} from './pull';
 import {withStore} from './store';
 
@@ -51,7 +51,13 @@ export async function pushImage(ctx: EngineContext, opts: PushOptions): Promise<
       const c = await getCredentials(authFiles(ctx.env, ctx.paths, opts.authfile), repositoryName(ref));
       return c ? {username: c.username, password: c.password} : undefined;
     })();
+    // registries.conf applies to pushes too: insecure (plain http) and blocked, not mirrors.
+    const conf = loadRegistriesConf(registriesConfFiles(ctx.env, ctx.paths));
+    const entry = findRegistry(conf, `${ref.domain}/${ref.path}`);
+    if (entry?.blocked)
+      throw new TspodError(`InvalidArgument`, `registry ${entry.prefix} is blocked in registries.conf: cannot push to ${destInput}`, {hint: `remove blocked = true for it in ${conf.files.join(` or `) || `registries.conf`}`});
     const client = new RegistryClient(ref.domain, {
+      insecure: entry?.insecure ?? false,
       ...(opts.tlsVerify !== undefined ? {tlsVerify: opts.tlsVerify} : {}),
       certsDirs: certsDirs(ctx.paths),
       ...(credentials ? {credentials} : {}),
