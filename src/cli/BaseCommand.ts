@@ -47,6 +47,12 @@ export abstract class BaseCommand extends Command<TspodContext> {
     this.context.failure.error = error;
   }
 
+  /** podman prompts (short names) only when stdin and stdout are both a terminal. */
+  protected canPrompt(): boolean {
+    const stdin = this.context.stdin as NodeJS.ReadStream;
+    return Boolean(stdin.isTTY && (this.context.stdout as NodeJS.WriteStream).isTTY && typeof stdin.setRawMode === `function`);
+  }
+
   protected out(text: string): void {
     this.context.stdout.write(text.endsWith(`\n`) ? text : `${text}\n`);
   }

@@ -20,6 +20,8 @@ export interface Paths {
   userContainersConfig: string;
   /** /etc/containers */
   systemContainersConfig: string;
+  /** $XDG_CACHE_HOME/containers: the short-name alias cache podman writes (short-name-aliases.conf). */
+  userContainersCache: string;
   /** $XDG_RUNTIME_DIR, or a per-user fallback under /tmp when unset. */
   runtimeDir: string;
   /**
@@ -46,6 +48,7 @@ export function resolvePaths(env: Env, overrides: PathOverrides = {}): Paths {
     runRoot: overrides.runroot || join(runtimeDir, `tspod`),
     userContainersConfig: join(configHome, `containers`),
     systemContainersConfig: `/etc/containers`,
+    userContainersCache: join(env.XDG_CACHE_HOME || join(home, `.cache`), `containers`),
     runtimeDir,
     driverProbeCache: join(runtimeDir, `tspod`, `driver-probe.json`),
     home,

@@ -2,7 +2,10 @@
 // from podman's files in podman's order, short-name resolution (aliases, the alias
 // cache, unqualified-search-registries, short-name-mode) and the pull sources of a
 // fully-qualified reference (prefix → location rewriting, mirrors, insecure, blocked).
-import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, readFileSync} from 'node:fs';
+import {dirname} from 'node:path';
+import {stringify as stringifyToml} from 'smol-toml';
+import {writeFileAtomicSync} from '../util/atomicWrite';
 import {join} from 'node:path';
 import {parse as parseToml} from 'smol-toml';
 import {TspodError} from '../engine/errors';
@@ -49,11 +52,12 @@ export interface RegistriesConfFiles {
 }
 
 /** podman's lookup: CONTAINERS_REGISTRIES_CONF, else the user's file if it exists, else /etc; drop-ins from both dirs. */
-export function registriesConfFiles(env: Env, paths: Pick<Paths, `userContainersConfig` | `systemContainersConfig`>): RegistriesConfFiles {
+export function registriesConfFiles(env: Env, paths: Pick<Paths, `userContainersConfig` | `systemContainersConfig` | `userContainersCache`>): RegistriesConfFiles {
   const user = join(paths.userContainersConfig, `registries.conf`);
   const system = join(paths.systemContainersConfig, `registries.conf`);
   const userDropIns = join(paths.userContainersConfig, `registries.conf.d`);
-  const aliasCache = join(paths.userContainersConfig, `short-name-aliases.conf`);
+  // podman's machine-written aliases (a user's pick at the short-name prompt).
+  const aliasCache = join(paths.userContainersCache, `short-name-aliases.conf`);
   // As containers/image: a per-user registries.conf replaces the system one *and* the
   // system drop-ins (a system alias must not override the user's own configuration).
   if (!env.CONTAINERS_REGISTRIES_CONF && existsSync(user))
@@ -267,6 +271,19 @@ function readAliasCache(file: string): Map<string, string> {
   if (t?.aliases && typeof t.aliases === `object`)
     for (const [k, v] of Object.entries(t.aliases as Table)) if (typeof v === `string`) out.set(k, v);
   return out;
+}
+
+/** Records `name` → `value` in the alias cache (podman does after a prompted pick), keeping the other entries. */
+export function recordShortNameAlias(file: string, name: string, value: string): void {
+  let aliases: Record<string, string> = {};
+  try {
+    aliases = Object.fromEntries(readAliasCache(file));
+  } catch {
+    // An unreadable cache is replaced: it only holds past picks.
+  }
+  aliases[name] = value;
+  mkdirSync(dirname(file), {recursive: true, mode: 0o700});
+  writeFileAtomicSync(file, `${stringifyToml({aliases})}\n`);
 }
 
 function qualify(target: string, parts: {tag?: string, digest?: ImageReference[`digest`]}): ImageReference {

@@ -2,13 +2,13 @@ import test from 'ava';
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {certsDirs, findRegistry, isInsecureRegistry, loadRegistriesConf, pullSources, registriesConfFiles, resolveShortName} from '../../src/config/registriesConf';
+import {certsDirs, findRegistry, isInsecureRegistry, loadRegistriesConf, pullSources, recordShortNameAlias, registriesConfFiles, resolveShortName} from '../../src/config/registriesConf';
 import {formatReference, parseReference} from '../../src/oci/reference';
 import {isTspodError} from '../../src/engine/errors';
 
 function tree() {
   const dir = mkdtempSync(join(tmpdir(), `tspod-regconf-`));
-  const paths = {userContainersConfig: join(dir, `user`), systemContainersConfig: join(dir, `etc`)};
+  const paths = {userContainersConfig: join(dir, `user`), systemContainersConfig: join(dir, `etc`), userContainersCache: join(dir, `cache`)};
   mkdirSync(paths.userContainersConfig, {recursive: true});
   mkdirSync(paths.systemContainersConfig, {recursive: true});
   const write = (rel: string, text: string) => {
@@ -122,7 +122,7 @@ short-name-mode = "enforcing"
 "myimg" = "quay.io/me/myimg"
 "cached" = "quay.io/from/conf"
 `);
-  tr.write(`user/short-name-aliases.conf`, `[aliases]\n"cached" = "docker.io/from/cache"\n`);
+  tr.write(`cache/short-name-aliases.conf`, `[aliases]\n"cached" = "docker.io/from/cache"\n`);
   const conf = loadRegistriesConf(registriesConfFiles({}, tr.paths));
   const names = (input: string, tty = false) => resolveShortName(conf, input, {tty}).candidates.map(formatReference);
   t.deepEqual(names(`myimg:2`), [`quay.io/me/myimg:2`]);
@@ -135,6 +135,10 @@ short-name-mode = "enforcing"
   const r = resolveShortName(conf, `alpine`, {tty: true});
   t.true(r.prompt);
   t.deepEqual(r.candidates.map(formatReference), [`docker.io/library/alpine:latest`, `quay.io/alpine:latest`]);
+  // A pick is recorded in the cache (kept beside the other entries) and wins next time.
+  recordShortNameAlias(conf.aliasCacheFile, `alpine`, `quay.io/alpine`);
+  t.deepEqual(names(`alpine:3`), [`quay.io/alpine:3`]);
+  t.deepEqual(names(`cached`), [`docker.io/from/cache:latest`]);
   tr.cleanup();
 });
 

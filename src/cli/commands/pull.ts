@@ -1,6 +1,7 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
 import {ProgressRenderer} from '../progress';
+import {selectPrompt} from '../selectPrompt';
 import {TspodError} from '../../engine/errors';
 
 export default class PullCommand extends BaseCommand {
@@ -32,6 +33,7 @@ export default class PullCommand extends BaseCommand {
       creds: this.creds,
       authfile: this.authfile,
       onProgress: bars?.onEvent,
+      choose: this.canPrompt() ? candidates => selectPrompt(this.context.stdin as NodeJS.ReadStream, this.context.stdout, `Please select an image`, candidates) : undefined,
     });
     bars?.stop();
     for (const image of report.images) this.out(image.id);

@@ -2,8 +2,8 @@
 // credentials and the store.
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
-import {certsDirs, loadRegistriesConf, pullSources, registriesConfFiles, resolveShortName} from '../../config/registriesConf';
-import {repositoryName} from '../../oci/reference';
+import {certsDirs, loadRegistriesConf, pullSources, recordShortNameAlias, registriesConfFiles, resolveShortName} from '../../config/registriesConf';
+import {formatReference, repositoryName, shortNameParts} from '../../oci/reference';
 import {parsePlatformOptions} from '../../image/platform';
 import {pull} from '../../image/pull';
 import type {PullSource} from '../../image/pull';
@@ -26,6 +26,12 @@ export interface PullOptions {
   creds?: string | undefined;
   authfile?: string | undefined;
   onProgress?: PullProgress | undefined;
+  /**
+   * Asks the user to pick one of several candidates for a short name (enforcing mode);
+   * given only when stdin and stdout are a terminal. The pick is remembered in the
+   * short-name alias cache once the pull succeeds, as podman does.
+   */
+  choose?: ((candidates: Array<string>) => Promise<number>) | undefined;
 }
 
 export interface PullReport {
@@ -44,6 +50,7 @@ export async function pullImage(ctx: EngineContext, opts: PullOptions): Promise<
   const certs = certsDirs(ctx.paths);
   const explicit = opts.creds !== undefined ? parseCreds(opts.creds) : undefined;
   const credentialsFor = await credentialLookup(ctx, opts.authfile);
+  let selected: {name: string, value: string} | undefined;
   // The store opens (a fresh one reads the cached driver probe) while the registry is
   // asked for the manifest. Layers are applied in this process (Store.applyHere), so
   // the layer worker (a user namespace and a second Node) is started early only for
@@ -60,7 +67,12 @@ export async function pullImage(ctx: EngineContext, opts: PullOptions): Promise<
       log: ctx.log,
       onProgress: opts.onProgress ?? noProgress,
       resolve: async input => {
-        const res = resolveShortName(conf, input, {tty: ctx.interactive});
+        const res = resolveShortName(conf, input, {tty: opts.choose !== undefined});
+        if (res.prompt && opts.choose) {
+          const pick = res.candidates[await opts.choose(res.candidates.map(formatReference))]!;
+          res.candidates = [pick];
+          selected = {name: shortNameParts(input).name, value: `${pick.domain}/${pick.path}`};
+        }
         const out: Array<PullSource> = [];
         for (const c of res.candidates)
           for (const s of pullSources(conf, c)) out.push({ref: s.ref, insecure: s.insecure});
@@ -80,7 +92,9 @@ export async function pullImage(ctx: EngineContext, opts: PullOptions): Promise<
     // A concurrent rmi may remove a layer or blob this pull found present: pull again.
     for (let attempt = 0; ; attempt++) {
       try {
-        return {images: await run()};
+        const images = await run();
+        if (selected) recordShortNameAlias(conf.aliasCacheFile, selected.name, selected.value);
+        return {images};
       } catch (err) {
         if (attempt >= 2 || !(err instanceof VanishedError || /ENOENT|is missing from the store/.test((err as Error).message))) throw err;
         ctx.log.debug(`pull: retrying after a concurrent removal: ${(err as Error).message}`);
