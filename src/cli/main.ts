@@ -130,11 +130,14 @@ export function reportError(err: unknown, debug: boolean): void {
   else if (e instanceof Error && e.message.startsWith(`Assertion failed`)) process.stderr.write(`(this is a bug in tspod; rerun with --log-level debug for a stack trace)\n`);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(code => {
+/** Runs a command line and sets the process's exit code (src/cli/launcher.cjs calls it). */
+export function runCli(argv: Array<string>): void {
+  main(argv).then(code => {
     process.exitCode = code;
   }, err => {
     reportError(err, false);
     process.exitCode = ExitCode.engine;
   });
 }
+
+if (require.main === module) runCli(process.argv.slice(2));

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+'use strict';
+// tspod's entry point. Startup is most of a tspod command's time, and parsing the
+// bundled CLI (dist/tspod-main.js) was a large share of it: V8's code cache for the
+// bundle (dist/tspod-main.js.cache, written at build time) lets it skip that work.
+// A cache V8 rejects (another Node) only costs the parse it would have done anyway.
+const {readFileSync, renameSync, writeFileSync} = require('node:fs');
+const {join} = require('node:path');
+const Module = require('node:module');
+const vm = require('node:vm');
+
+const file = join(__dirname, 'tspod-main.js');
+const cacheFile = `${file}.cache`;
+let cachedData;
+try {
+  cachedData = readFileSync(cacheFile);
+} catch {}
+const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), {filename: file, cachedData});
+const mod = new Module(file, module);
+mod.filename = file;
+mod.paths = Module._nodeModulePaths(__dirname);
+script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, __dirname);
+
+// `TSPOD_WRITE_CODE_CACHE=1` (scripts/build.mjs): save the cache once the command ran,
+// so it holds the functions a command compiles, not just the top level.
+if (process.env.TSPOD_WRITE_CODE_CACHE === '1')
+  process.on('exit', () => {
+    writeFileSync(`${cacheFile}.tmp`, script.createCachedData());
+    renameSync(`${cacheFile}.tmp`, cacheFile);
+  });
+mod.exports.runCli(process.argv.slice(2));

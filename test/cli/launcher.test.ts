@@ -1,0 +1,14 @@
+// The launcher runs the bundle with V8's code cache: a cache V8 rejects would
+// silently bring back the parse it exists to save.
+import test from 'ava';
+import {readFileSync} from 'node:fs';
+import Module from 'node:module';
+import vm from 'node:vm';
+import {join} from 'node:path';
+import {PROJECT_DIR} from '../_helpers/project';
+
+test(`the build's code cache is accepted by this Node`, t => {
+  const file = join(PROJECT_DIR, `dist/tspod-main.js`);
+  const script = new vm.Script(Module.wrap(readFileSync(file, `utf8`)), {filename: file, cachedData: readFileSync(`${file}.cache`)});
+  t.false(script.cachedDataRejected);
+});
