@@ -5,21 +5,30 @@ import {Builtins, Cli} from 'clipanion';
 import {dirname} from 'node:path';
 import {commandTable} from './commands';
 import {rewriteBooleanAssignment} from './boolFlags';
+import {fastProcess} from './fastParse';
 import {VersionFlagCommand} from './commands/version';
 import {exitCodeFor, ExitCode, TspodError} from '../engine/errors';
 import {VERSION} from '../version';
 import type {CommandClass} from 'clipanion';
 import type {TspodContext} from './BaseCommand';
 
-export async function main(argv: Array<string>): Promise<number> {
+/** The Cli for one command line: the built-ins and only the commands it can mean. */
+export async function cliFor(argv: ReadonlyArray<string>): Promise<{cli: Cli<TspodContext>, classes: Array<CommandClass<TspodContext>>}> {
   const cli = new Cli<TspodContext>({binaryLabel: `tspod`, binaryName: `tspod`, binaryVersion: VERSION, enableCapture: false, enableColors: Boolean(process.stdout.isTTY)});
   cli.register(Builtins.HelpCommand);
   cli.register(VersionFlagCommand);
   const word = commandWord(argv);
+  const classes: Array<CommandClass<TspodContext>> = [];
   for (const entry of selectCommands(argv)) {
     const cls = await entry.load();
-    cli.register(word === undefined ? cls : onlyPathsStartingWith(cls, word));
+    classes.push(word === undefined ? cls : onlyPathsStartingWith(cls, word));
+    cli.register(classes[classes.length - 1]!);
   }
+  return {cli, classes};
+}
+
+export async function main(argv: Array<string>): Promise<number> {
+  const {cli, classes} = await cliFor(argv);
 
   const debug = argv.some((a, i) => (a === `--log-level=debug`) || (a === `--log-level` && argv[i + 1] === `debug`));
   const context: TspodContext = {
@@ -33,8 +42,9 @@ export async function main(argv: Array<string>): Promise<number> {
     failure: {},
   };
 
-  let command;
-  for (let line = argv; ;) {
+  // The direct parse (fastParse.ts) when it is sure; clipanion's machine otherwise.
+  let command = classes.length > 0 ? fastProcess(cli, classes, argv, context) as ReturnType<typeof cli.process> | undefined : undefined;
+  for (let line = argv; command === undefined;) {
     try {
       command = cli.process(line, context);
       break;
