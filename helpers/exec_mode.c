@@ -218,7 +218,7 @@ helper_exec_main (int argc, char **argv)
       if (term[0] >= 0)
         close (term[0]);
       code = child (&plan, status_fd, term[1], &err);
-      helper_error_report (err, status_fd, 1);
+      helper_error_report (err, status_fd, status_fd < 0);
       _exit (code);
     }
   if (term[1] >= 0)
@@ -242,6 +242,6 @@ helper_exec_main (int argc, char **argv)
   return wait_exit_code (c);
 
 fail:
-  helper_error_report (err, status_fd, 1);
+  helper_error_report (err, status_fd, status_fd < 0);
   return 125;
 }

@@ -422,7 +422,7 @@ helper_run_main (int argc, char **argv)
       if (term[0] >= 0)
         close (term[0]);
       code = child_main (&plan, &cfg, sync[0], term[1], &err);
-      helper_error_report (err, cfg.status_fd, 1);
+      helper_error_report (err, cfg.status_fd, cfg.status_fd < 0);
       _exit (code);
     }
   close (sync[0]);
@@ -470,6 +470,6 @@ helper_run_main (int argc, char **argv)
   return wait_exit_code (pid);
 
 fail:
-  helper_error_report (err, cfg.status_fd, 1);
+  helper_error_report (err, cfg.status_fd, cfg.status_fd < 0);
   return 125;
 }

@@ -42,10 +42,12 @@ const STATUS_FD = 4;
 
 export function statusToError(status: HelperStatus, exitCode: number): TspodError {
   const msg = status.error;
+  // The helper says `exec \`cmd\`: ENOENT`; say it as podman does, in words.
+  const cmd = /^exec `(.*)`: [A-Z]+$/.exec(msg)?.[1];
   if (status.stage === `exec` && exitCode === 127)
-    return new TspodError(`CommandNotFound`, msg, {hint: `check the command and the image's PATH`});
+    return new TspodError(`CommandNotFound`, cmd === undefined ? msg : `executable file \`${cmd}\` not found${cmd.includes(`/`) ? `` : ` in $PATH`}: no such file or directory`, {hint: `check the command and the image's PATH`});
   if (status.stage === `exec` && exitCode === 126)
-    return new TspodError(`CannotInvoke`, msg, {hint: `check that the command is an executable file`});
+    return new TspodError(`CannotInvoke`, cmd === undefined ? msg : `\`${cmd}\` cannot be executed: ${status.errno === `EACCES` ? `permission denied (a directory, or a file without the x bit)` : (status.errno ?? `error`).toLowerCase()}`, {hint: `check that the command is an executable file`});
   if (status.stage === `idmap`)
     return new TspodError(`Host`, msg, {hint: /uidmap/.test(msg) ? `install the \`uidmap\` package` : `add a range for your user to /etc/subuid and /etc/subgid (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER)`});
   if (status.errno === `EPERM` || status.errno === `ENOSYS` || status.errno === `EINVAL` && status.stage === `clone`)
