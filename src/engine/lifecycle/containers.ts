@@ -9,7 +9,7 @@ import {ContainerStore} from '../../storage/ContainerStore';
 import type {ContainerRecord} from '../../storage/ContainerStore';
 import {flockWait, unflock} from '../../sys/lock';
 import {isAlive} from './procStat';
-import {LOST_EXIT_CODE, hasMonitor, reconcile} from './state';
+import {LOST_EXIT_CODE, hasMonitor, podmanStatus, reconcile} from './state';
 import type {ExitRecord, LifeMeta} from './state';
 
 /** Files of one container under the run root (gone after a reboot). */
@@ -106,7 +106,11 @@ export async function refresh(ctx: EngineContext, cs: ContainerStore, c: Contain
   };
   if (!hasMonitor(m) && m.state === `running`) {
     // A foreground `run` (no monitor): running while its tspod or helper lives.
-    if (isAlive(m.runnerPid) || isAlive(m.helperPid)) return c;
+    if (isAlive(m.runnerPid) || isAlive(m.helperPid)) {
+      // Its pid is in the pid file the helper wrote (inspect, top, exec need it).
+      const pid = m.pid ?? readPidFile(join(cs.userdataDir(c.id), `pidfile`));
+      return m.pid !== undefined || pid === undefined || !isAlive(pid) ? c : {...c, metadata: {...m, pid}};
+    }
     const meta = {...m, state: `exited`, exitCode: m.exitCode ?? LOST_EXIT_CODE, finishedAt: m.finishedAt ?? new Date().toISOString()};
     return cs.updateRecord(c.id, rec => {
       if ((rec.metadata as LifeMeta).state === `running` && !hasMonitor(rec.metadata as LifeMeta)) rec.metadata = meta;
@@ -128,10 +132,25 @@ export async function refresh(ctx: EngineContext, cs: ContainerStore, c: Contain
   }
 }
 
+/**
+ * A detached `--rm` container left exited with no monitor: the monitor died (kill -9)
+ * before its exit command (`container cleanup`) removed it. Foreground `run --rm`
+ * leftovers (rmPending) are sweepLeftovers' (run/prepare.ts).
+ */
+export function isAutoRemoveLeftover(m: LifeMeta): boolean {
+  return m.autoRemove === true && m.rmPending !== true && podmanStatus(m) === `exited` && !hasMonitor(m);
+}
+
+/** Every record, reconciled; `--rm` leftovers of a dead monitor are removed (as podman does). */
 export async function listFresh(ctx: EngineContext, cs: ContainerStore): Promise<Array<ContainerRecord>> {
   const out: Array<ContainerRecord> = [];
   for (const c of await cs.list()) out.push(await refresh(ctx, cs, c));
-  return out;
+  const leftovers = out.filter(c => isAutoRemoveLeftover(c.metadata as LifeMeta)).map(c => c.id);
+  if (leftovers.length === 0) return out;
+  // rm re-checks each one under its container lock (a concurrent start wins).
+  const {removeContainers} = await import(`../verbs/rm`);
+  const gone = new Set((await removeContainers(ctx, {containers: leftovers, ignore: true, volumes: true})).removed.map(r => r.id));
+  return out.filter(c => !gone.has(c.id));
 }
 
 /** A per-container lock (run root `locks/ID`) held across a lifecycle transition. */
