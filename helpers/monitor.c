@@ -277,6 +277,55 @@ accept_client (int lsock)
   close (fd);
 }
 
+/* After the exit frame: half-close every client, then read (and drop) what it still
+   sends until it closes. Closing at once would make a client that writes after the
+   exit (stdin, close-stdin) get EPIPE, and node then drops the output and exit frames
+   still queued on its side of the socket. Returns when the last client is gone; the
+   bound only matters for a client that neither reads nor closes. */
+static void
+linger_clients (int timeout_ms)
+{
+  struct timespec t0, t;
+  int i;
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  for (i = 0; i < MAX_CLIENTS; i++)
+    if (clients[i].fd >= 0)
+      shutdown (clients[i].fd, SHUT_WR);
+  for (;;)
+    {
+      struct pollfd fds[MAX_CLIENTS];
+      int idx[MAX_CLIENTS], n = 0, left;
+      for (i = 0; i < MAX_CLIENTS; i++)
+        if (clients[i].fd >= 0)
+          {
+            idx[n] = i;
+            fds[n].fd = clients[i].fd;
+            fds[n++].events = POLLIN;
+          }
+      clock_gettime (CLOCK_MONOTONIC, &t);
+      left = timeout_ms - (int) ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+      if (n == 0 || left <= 0 || (poll (fds, n, left) < 0 && errno != EINTR))
+        break;
+      for (i = 0; i < n; i++)
+        if (fds[i].revents)
+          {
+            char junk[4096];
+            ssize_t r = read (fds[i].fd, junk, sizeof junk);
+            if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
+              {
+                close (fds[i].fd);
+                clients[idx[i]].fd = -1;
+              }
+          }
+    }
+  for (i = 0; i < MAX_CLIENTS; i++)
+    if (clients[i].fd >= 0)
+      {
+        close (clients[i].fd);
+        clients[i].fd = -1;
+      }
+}
+
 static void
 write_file_atomic (const char *path, const char *text)
 {
@@ -744,18 +793,17 @@ helper_monitor_main (int argc, char **argv)
         break;
       restarts++;
     }
-  {
-    char c[4] = { (char) (code >> 24), (char) (code >> 16), (char) (code >> 8), (char) code };
-    send_frame (FR_EXIT, c, 4);
-  }
-  for (i = 0; i < MAX_CLIENTS; i++)
-    if (clients[i].fd >= 0)
-      close (clients[i].fd);
+  /* No new clients: the path goes before a new monitor (start) may bind it again. */
   if (lsock >= 0)
     {
       close (lsock);
       unlink (o.sock_path);
     }
+  {
+    char c[4] = { (char) (code >> 24), (char) (code >> 16), (char) (code >> 8), (char) code };
+    send_frame (FR_EXIT, c, 4);
+  }
+  linger_clients (5000);
   if (log_fd >= 0)
     close (log_fd);
   if (o.n_exit > 0)

@@ -139,6 +139,34 @@ it(`attach frames: output out, input in, exit code last`, async t => {
   sock.destroy();
 });
 
+it(`after the exit frame the monitor half-closes: a client still writing gets no EPIPE`, async t => {
+  // `echo hello | tspod attach` sends close-stdin once its stdin ends, often after the
+  // container is gone; a socket closed under it made node drop the queued frames.
+  const m = monitor([`sh`, `-c`, `read x; echo got:$x; exit 5`], [`--stdin`]);
+  await m.status;
+  const sock = connect({path: m.files.sock, allowHalfOpen: true});
+  await new Promise(r => sock.once(`connect`, r));
+  let buf = Buffer.alloc(0);
+  sock.on(`data`, d => { buf = Buffer.concat([buf, d]); });
+  sock.on(`error`, () => undefined); // reported by the write below
+  const ended = new Promise(r => sock.once(`end`, r));
+  const stdin = Buffer.from(`hello\n`);
+  const h = Buffer.alloc(5);
+  h.writeUInt32BE(stdin.length, 1);
+  sock.write(Buffer.concat([h, stdin]));
+  await ended; // the monitor has sent everything and shut down its side
+  const late = await new Promise<Error | null | undefined>(r => sock.write(Buffer.from([4, 0, 0, 0, 0]), r));
+  t.is(late ?? undefined, undefined, `write after the exit frame: ${late?.message}`);
+  const frames: Array<[number, Buffer]> = [];
+  for (let o = 0; o + 5 <= buf.length; o += 5 + buf.readUInt32BE(o + 1)) frames.push([buf[o]!, buf.subarray(o + 5, o + 5 + buf.readUInt32BE(o + 1))]);
+  t.is(Buffer.concat(frames.filter(f => f[0] === 1).map(f => f[1])).toString(), `got:hello\n`);
+  t.deepEqual(frames.slice(-1).map(f => [f[0], f[1].readInt32BE(0)]), [[3, 5]]);
+  sock.destroy();
+  // The client gone, the monitor finishes at once (no waiting out its bound).
+  for (let i = 0; i < 100 && alive(m.pid); i++) await new Promise(r => setTimeout(r, 20));
+  t.false(alive(m.pid));
+});
+
 it(`restart on-failure:2: three runs, the state file counts restarts`, async t => {
   const m = monitor([`sh`, `-c`, `echo run; exit 1`], [`--restart`, `on-failure:2`]);
   await m.status;

@@ -89,6 +89,7 @@ export abstract class ContainerFlags extends BaseCommand {
 
   restart = Option.String(`--restart`, {description: `Restart policy to apply when a container exits: no, on-failure[:max-retries], always, unless-stopped`});
   logOpt = Option.Array(`--log-opt`, [], {description: `Logging driver options: max-size=SIZE (k8s-file log, rotated at SIZE)`});
+  label = Option.Array(`-l,--label`, [], {description: `Set metadata on a container (KEY=VALUE)`});
   image = Option.String({name: `IMAGE`});
   args = Option.Proxy({name: `COMMAND`});
 
@@ -106,7 +107,7 @@ export abstract class ContainerFlags extends BaseCommand {
       pull: this.pull, privileged: this.privileged, ulimits: this.ulimit, securityOpt: this.securityOpt,
       capAdd: this.capAdd, capDrop: this.capDrop, limits, cgroups: this.cgroups, cgroupManager: this.cgroupManager, sdnotify: this.sdnotify, network: this.network, quiet: this.quiet,
       publish: this.publish, publishAll: this.publishAll, dns: this.dns, dnsSearch: this.dnsSearch, dnsOption: this.dnsOption, addHost: this.addHost,
-      restart: this.restart, logMax: parseLogOpts(this.logOpt),
+      restart: this.restart, logMax: parseLogOpts(this.logOpt), labels: this.label,
     };
   }
 }

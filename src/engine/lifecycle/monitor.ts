@@ -84,15 +84,20 @@ export async function startMonitor(ctx: EngineContext, cs: ContainerStore, id: s
     throw new TspodError(`Host`, `spawn \`${helperBin(ctx)}\` failed`, {hint: `build the helper: make -C helpers`});
   const monitorStart = startTimeOf(monitorPid);
   child.on(`error`, () => undefined);
-  await o.onSpawn?.(monitorPid, monitorStart);
-  if (o.waitAttach) o.onSocket?.(f.socket);
-  const text = await new Promise<string>(resolve => {
+  // Listen to the status pipe now, before any await: when the monitor exits (a failed
+  // start), child_process resumes every stdio stream nobody listens to yet, so its
+  // data and `end` would be gone; the promise would then never settle and, with no
+  // handle left, node would exit 0 without a word (`run -d` of a missing command).
+  const status = new Promise<string>(resolve => {
     let s = ``;
     const pipe = child.stdio[3] as NodeJS.ReadableStream;
     pipe.on(`data`, d => { s += d; });
     pipe.on(`end`, () => resolve(s));
     pipe.on(`error`, () => resolve(s));
   });
+  await o.onSpawn?.(monitorPid, monitorStart);
+  if (o.waitAttach) o.onSocket?.(f.socket);
+  const text = await status;
   child.unref();
   const lines = text.split(`\n`).filter(l => l.startsWith(`{`)).map(l => JSON.parse(l) as Record<string, unknown>);
   const ok = lines.find(l => typeof l.pid === `number`);

@@ -9,6 +9,18 @@ function bad(message: string, hint?: string): TspodError {
   return new TspodError(`InvalidArgument`, message, hint === undefined ? {} : {hint});
 }
 
+/** `--label KEY=VALUE` (`KEY` alone: an empty value), as podman; a later one wins. */
+export function parseLabels(specs: ReadonlyArray<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of specs) {
+    const i = s.indexOf(`=`);
+    const key = i < 0 ? s : s.slice(0, i);
+    if (key.trim() === ``) throw bad(`invalid label "${s}": the key is empty`, `use --label KEY=VALUE`);
+    out[key] = i < 0 ? `` : s.slice(i + 1);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- volumes / mounts
 
 export type MountKind = `bind` | `volume` | `tmpfs`;

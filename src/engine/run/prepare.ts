@@ -15,7 +15,7 @@ import {readSubIds, defaultIdMap} from '../../config/idmap';
 import type {IdMapEntry} from '../../config/idmap';
 import {uid as hostUid, userName} from '../../config/paths';
 import {parseImageConfig} from '../../oci/image';
-import type {ImageConfig} from '../../oci/image';
+import type {ImageConfig, ImageRuntimeConfig} from '../../oci/image';
 import type {RuntimeSpec} from '../../oci/runtimeSpec';
 import {CAPABILITIES} from '../../runtime/capabilities';
 import {lookupLocal} from '../../image/lookup';
@@ -25,13 +25,13 @@ import type {ContainerRecord} from '../../storage/ContainerStore';
 import type {MountSpec} from '../../storage/drivers/Driver';
 import {writeFileAtomic} from '../../util/atomicWrite';
 import {
-  checkContainerName, checkHostname, normalizeCap, parseEnv, parseEnvFile, parseMount, parsePullPolicy,
+  checkContainerName, checkHostname, normalizeCap, parseEnv, parseEnvFile, parseLabels, parseMount, parsePullPolicy,
   parseSecurityOpt, parseTmpfs, parseUlimit, parseUserns, parseVolume,
 } from './options';
 import type {MountRequest, PullPolicy, UsernsMode} from './options';
 import {layeredIsDir, layeredReader, parseGroup, resolveUser} from './users';
 import type {ResolvedUser} from './users';
-import {buildSpec, keepIdMap, parseProcLimits} from './spec';
+import {buildSpec, entrypointAndCmd, keepIdMap, parseProcLimits} from './spec';
 import type {ResolvedMount} from './spec';
 import {passwdWith, writeInitLayer} from './initLayer';
 import {VolumeStore} from './volumes';
@@ -88,6 +88,8 @@ export interface CreateOptions {
   /** --restart and --log-opt max-size (kept by the container's monitor; engine/verbs/start.ts). */
   restart?: string | undefined;
   logMax?: number | undefined;
+  /** --label KEY=VALUE: with the image's labels, the container's Config.Labels (inspect, ps --filter label=). */
+  labels?: Array<string>;
 }
 
 export interface Validated {
@@ -102,6 +104,7 @@ export interface Validated {
   noNewPrivileges: boolean;
   network: NetworkRequest;
   cgroup: ContainerCgroup;
+  labels: Record<string, string>;
 }
 
 /** Every check that needs no store: run before anything is created. */
@@ -137,7 +140,8 @@ export function validate(o: CreateOptions): Validated {
   let noNewPrivileges = false;
   for (const s of o.securityOpt ?? []) noNewPrivileges = parseSecurityOpt(s).noNewPrivileges ?? noNewPrivileges;
   for (const u of o.ulimits ?? []) if (u !== `host`) parseUlimit(u);
-  return {name: o.name, pull: parsePullPolicy(o.pull), userns, mounts, envFile, env, capAdd, capDrop, noNewPrivileges, network, cgroup};
+  const labels = parseLabels(o.labels ?? []);
+  return {name: o.name, pull: parsePullPolicy(o.pull), userns, mounts, envFile, env, capAdd, capDrop, noNewPrivileges, network, cgroup, labels};
 }
 
 export interface Prepared {
@@ -247,12 +251,13 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     }
   }
 
+  const labels = {...imgCfg.Labels ?? {}, ...v.labels};
   const record = await store.createContainer({
     ...(v.name ? {names: [v.name]} : {}),
     image: image.id,
     metadata: {
       state: `configured`, imageName: ref, autoRemove: Boolean(o.rm), rmPending: Boolean(o.rm && o.forRun), volumes: [...namedVolumes, ...anonymousVolumes],
-      anonymousVolumes, createdBy: process.pid,
+      anonymousVolumes, createdBy: process.pid, ...(Object.keys(labels).length > 0 ? {labels} : {}),
     },
   });
   try {
@@ -286,7 +291,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     const rootfsMount = rootfsMountOf(mountSpec);
     await writeFileAtomic(join(userdata, `config.json`), `${JSON.stringify(spec, null, 2)}\n`, {fsync: false});
     const rec = await store.containers.updateRecord(record.id, c => {
-      c.metadata = {...c.metadata, state: `created`, rootfsMount, network: net};
+      c.metadata = {...c.metadata, state: `created`, rootfsMount, network: net, commitConfig: commitConfigOf(imgCfg, spec, o)};
     });
     return {record: rec, spec, rootfsMount, anonymousVolumes};
   } catch (err) {
@@ -330,4 +335,15 @@ export async function sweepLeftovers(store: Store): Promise<Array<string>> {
     removed.push(c.id);
   }
   return removed;
+}
+
+/**
+ * What `commit` writes into the new image's config (podman: the container's own
+ * command, entrypoint, env, user and working directory, not just its image's).
+ */
+function commitConfigOf(imgCfg: ImageRuntimeConfig, spec: RuntimeSpec, o: {command: Array<string>, entrypoint?: string | undefined, user?: string | undefined, workdir?: string | undefined}): Record<string, unknown> {
+  const {entrypoint, cmd} = entrypointAndCmd(imgCfg, o.command, o.entrypoint);
+  // tspod's own markers in every container's environment are not the user's settings.
+  const env = (spec.process?.env ?? []).filter(e => !/^(container|HOSTNAME|TERM)=/.test(e) || (imgCfg.Env ?? []).includes(e));
+  return {Entrypoint: entrypoint, Cmd: cmd, Env: env, User: o.user ?? imgCfg.User ?? ``, WorkingDir: o.workdir || imgCfg.WorkingDir || ``};
 }

@@ -97,9 +97,14 @@ function parseEntrypoint(v: string): Array<string> {
 }
 
 /** podman: --entrypoint replaces the image's and resets its Cmd; CMD... replaces Cmd. */
-export function processArgs(image: ImageRuntimeConfig, command: Array<string>, entrypoint: string | undefined): Array<string> {
+export function entrypointAndCmd(image: ImageRuntimeConfig, command: Array<string>, entrypoint: string | undefined): {entrypoint: Array<string>, cmd: Array<string>} {
   const ep = entrypoint !== undefined ? parseEntrypoint(entrypoint) : (image.Entrypoint ?? []);
   const cmd = command.length > 0 ? command : (entrypoint !== undefined ? [] : (image.Cmd ?? []));
+  return {entrypoint: ep, cmd};
+}
+
+export function processArgs(image: ImageRuntimeConfig, command: Array<string>, entrypoint: string | undefined): Array<string> {
+  const {entrypoint: ep, cmd} = entrypointAndCmd(image, command, entrypoint);
   const args = [...ep, ...cmd];
   if (args.length === 0) throw new TspodError(`InvalidArgument`, `no command or entrypoint provided, and no CMD or ENTRYPOINT from image`, {hint: `give a command after the image name`});
   return args;

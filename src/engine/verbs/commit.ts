@@ -9,7 +9,7 @@ import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import type {Digest} from '../../oci/digest';
 import {parseImageConfig, parseManifest} from '../../oci/image';
-import type {ImageConfig} from '../../oci/image';
+import type {ImageConfig, ImageRuntimeConfig} from '../../oci/image';
 import {normalizeName} from '../../image/lookup';
 import {mustLookup} from '../lifecycle/containers';
 import {applyChanges, applyLayerBlobs, historyEntry, writeImage} from './imageWrite';
@@ -28,6 +28,26 @@ export interface CommitOptions {
 
 /** Mount points of the init files: left out of commit and diff when they are empty files. */
 export const INIT_FILES = [`etc/hosts`, `etc/resolv.conf`, `etc/hostname`, `run/.containerenv`];
+
+/**
+ * The container's own settings (recorded at create: engine/run/prepare.ts) for the new
+ * image, as podman commits them: command, entrypoint, env, user, working directory, labels.
+ */
+function runSettings(metadata: Record<string, unknown> | undefined): ImageRuntimeConfig {
+  const rc = metadata?.commitConfig as ImageRuntimeConfig | undefined;
+  const labels = metadata?.labels as Record<string, string> | undefined;
+  const out: ImageRuntimeConfig = {};
+  if (rc) {
+    // An emptied entrypoint (--entrypoint '') clears the image's; undefined drops the key.
+    out.Entrypoint = rc.Entrypoint?.length ? rc.Entrypoint : (undefined as unknown as Array<string>);
+    out.Cmd = rc.Cmd ?? [];
+    if (rc.Env) out.Env = rc.Env;
+    if (rc.User) out.User = rc.User;
+    if (rc.WorkingDir) out.WorkingDir = rc.WorkingDir;
+  }
+  if (labels && Object.keys(labels).length > 0) out.Labels = labels;
+  return out;
+}
 
 /** The container's upper dir as a gzip layer blob in the BlobStore. */
 export async function packUpper(store: OpenedStore, layerId: string): Promise<LayerBlob> {
@@ -63,7 +83,7 @@ export async function commitContainer(ctx: EngineContext, opts: CommitOptions): 
       ...baseConfig,
       created,
       ...(opts.author ? {author: opts.author} : {}),
-      config: applyChanges(baseConfig.config ?? {}, opts.changes ?? []),
+      config: applyChanges({...baseConfig.config ?? {}, ...runSettings(c.metadata)}, opts.changes ?? []),
       rootfs: {type: `layers`, diff_ids: [...baseConfig.rootfs.diff_ids, blob.diffID]},
       history: [...(baseConfig.history ?? []), historyEntry(``, {comment: opts.message, author: opts.author})],
     };

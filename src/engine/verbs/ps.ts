@@ -70,9 +70,10 @@ function matches(c: ContainerRecord, e: PsEntry, filters: Array<[string, string]
         case `status`: return e.State === v || (v === `stopped` && e.State === `exited`);
         case `ancestor`: return e.Image === v || e.Image.startsWith(`${v}:`) || e.Image.split(`/`).pop() === v || e.Image.split(`/`).pop()?.split(`:`)[0] === v || e.ImageID.startsWith(v);
         case `label`: {
-          const [lk, lv] = v.split(`=`, 2);
+          const i = v.indexOf(`=`); // label=KEY or label=KEY=VALUE (the value may hold `=`)
           const labels = e.Labels ?? {};
-          return lk! in labels && (lv === undefined || labels[lk!] === lv);
+          const lk = i < 0 ? v : v.slice(0, i);
+          return Object.hasOwn(labels, lk) && (i < 0 || labels[lk] === v.slice(i + 1));
         }
         case `exited`: return e.Exited && e.ExitCode === Number(v);
         case `restart-policy`: return String((c.metadata as {restartPolicy?: unknown}).restartPolicy ?? `no`).split(`:`)[0] === v; // tspod-restart.service

@@ -70,6 +70,23 @@ test(`commit a stopped container: changes, owners, whiteouts, opaque dirs; no in
   tt.is(run2.stdout.trim(), `only\nnomotd\n4321:8765\n1`, run2.stderr);
 });
 
+test(`commit carries the container's own settings: command, env, user, workdir, labels; --change wins`, async tt => {
+  const c = await t([`run`, `--name`, `c3`, `-e`, `FOO=bar`, `-w`, `/tmp`, `-u`, `nobody`, `--label`, `made=by-run`, ALPINE, `sh`, `-c`, `echo $FOO $(id -un) $(pwd)`]);
+  tt.is(c.code, 0, c.stderr);
+  tt.is((await t([`commit`, `c3`, `settings:v1`])).code, 0);
+  const cfg = (await s.json([`image`, `inspect`, `settings:v1`], {env}))[0].Config;
+  tt.deepEqual(cfg.Cmd, [`sh`, `-c`, `echo $FOO $(id -un) $(pwd)`]);
+  tt.true(cfg.Env.includes(`FOO=bar`), JSON.stringify(cfg.Env));
+  tt.false(cfg.Env.some((e: string) => e.startsWith(`HOSTNAME=`)), JSON.stringify(cfg.Env));
+  tt.is(cfg.User, `nobody`);
+  tt.is(cfg.WorkingDir, `/tmp`);
+  tt.is(cfg.Labels?.made, `by-run`);
+  // Run with no command: the container's command, env, user and directory.
+  tt.is((await t([`run`, `--rm`, `settings:v1`])).stdout.trim(), `bar nobody /tmp`);
+  tt.is((await t([`commit`, `--change`, `CMD ["echo","changed"]`, `--change`, `USER root`, `c3`, `settings:v2`])).code, 0);
+  tt.is((await t([`run`, `--rm`, `settings:v2`])).stdout.trim(), `changed`);
+});
+
 test(`commit a running container; commit without a name; unknown container`, async tt => {
   const c = await t([`run`, `-d`, `--name`, `c2`, ALPINE, `sh`, `-c`, `echo live > /live; sleep 30`]);
   tt.is(c.code, 0, c.stderr);

@@ -40,6 +40,25 @@ test.serial(`ps, ps -a, -q, --no-trunc, --filter, --format json fields`, async t
   await t([`rm`, `-f`, `pa`, `pb`]);
 });
 
+test.serial(`create --label and run -l: inspect Config.Labels, ps --filter label=`, async tt => {
+  tt.is((await t([`create`, `--name`, `la`, `--label`, `tier=web`, `--label`, `url=http://x/?a=b`, `-l`, `flag`, ALPINE, `true`])).code, 0);
+  tt.is((await t([`run`, `-d`, `--name`, `lb`, `-l`, `tier=db`, ALPINE, `sleep`, `1000`])).code, 0);
+  tt.is((await t([`create`, `--name`, `lc`, ALPINE, `true`])).code, 0);
+  tt.deepEqual(JSON.parse((await t([`inspect`, `--format`, `{{json .Config.Labels}}`, `la`])).stdout), {tier: `web`, url: `http://x/?a=b`, flag: ``});
+  tt.is((await t([`container`, `inspect`, `--format`, `{{.Config.Labels.tier}}`, `lb`])).stdout.trim(), `db`);
+  const names = async (f: string) => (await t([`ps`, `-a`, `--filter`, f, `--format`, `{{.Names}}`])).stdout.trim().split(`\n`).filter(Boolean).sort();
+  tt.deepEqual(await names(`label=tier=web`), [`la`]);
+  tt.deepEqual(await names(`label=tier`), [`la`, `lb`]);
+  tt.deepEqual(await names(`label=url=http://x/?a=b`), [`la`]);
+  tt.deepEqual(await names(`label=flag`), [`la`]);
+  tt.deepEqual(await names(`label=tier=nope`), []);
+  tt.deepEqual(JSON.parse((await t([`ps`, `--format`, `json`, `--filter`, `label=tier=db`])).stdout).map((c: any) => c.Labels), [{tier: `db`}]);
+  const bad = await t([`create`, `--label`, `=v`, ALPINE, `true`]);
+  tt.is(bad.code, 125);
+  tt.regex(bad.stderr, /invalid label "=v"/);
+  await t([`rm`, `-f`, `la`, `lb`, `lc`]);
+});
+
 test.serial(`twenty containers started at once, ps while they come and go, stop and rm racing`, async tt => {
   const names = Array.from({length: 20}, (_, i) => `c${i}`);
   const results = await Promise.all(names.map(n => t([`run`, `-d`, `--name`, n, ALPINE, `sleep`, `1000`])));

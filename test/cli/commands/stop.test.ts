@@ -72,7 +72,7 @@ test(`rm refuses a running container without -f; rm -f removes it`, async tt => 
 });
 
 test(`every verb on a missing container: podman's message, exit 125`, async tt => {
-  for (const verb of [[`start`], [`stop`], [`kill`], [`rm`], [`wait`], [`logs`], [`inspect`], [`exec`, `nope`, `true`], [`attach`], [`top`], [`restart`], [`pause`], [`unpause`], [`rename`, `nope`, `x`]]) {
+  for (const verb of [[`start`], [`stop`], [`kill`], [`rm`], [`wait`], [`logs`], [`container`, `inspect`, `nope`], [`exec`, `nope`, `true`], [`attach`], [`top`], [`restart`], [`pause`], [`unpause`], [`rename`, `nope`, `x`]]) {
     const args = verb.length > 1 ? verb : [...verb, `nope`];
     const r = await t(args);
     tt.is(r.code, 125, `${verb[0]}: ${r.stderr}`);
