@@ -15,7 +15,8 @@ let cachedData;
 try {
   cachedData = readFileSync(cacheFile);
 } catch {}
-const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), {filename: file, cachedData});
+// A real `import()` left in the bundle (a Node built-in) must work as it does under require.
+const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), {filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
 const mod = new Module(file, module);
 mod.filename = file;
 mod.paths = Module._nodeModulePaths(__dirname);

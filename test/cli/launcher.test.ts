@@ -9,6 +9,12 @@ import {PROJECT_DIR} from '../_helpers/project';
 
 test(`the build's code cache is accepted by this Node`, t => {
   const file = join(PROJECT_DIR, `dist/tspod-main.js`);
-  const script = new vm.Script(Module.wrap(readFileSync(file, `utf8`)), {filename: file, cachedData: readFileSync(`${file}.cache`)});
+  const script = new vm.Script(Module.wrap(readFileSync(file, `utf8`)), {filename: file, cachedData: readFileSync(`${file}.cache`), importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
   t.false(script.cachedDataRejected);
+});
+
+test(`a real import() in the bundle works under the launcher`, async t => {
+  const file = join(PROJECT_DIR, `dist/tspod-main.js`);
+  const script = new vm.Script(`import('node:path').then(m => typeof m.join)`, {filename: file, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
+  t.is(await script.runInThisContext(), `function`);
 });

@@ -1,3 +1,4 @@
+import {createInterface} from 'node:readline';
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../../BaseCommand';
 
@@ -26,7 +27,6 @@ export default class ImagePruneCommand extends BaseCommand {
 
   private async confirm(question: string): Promise<boolean> {
     this.context.stdout.write(question);
-    const {createInterface} = await import(`node:readline`);
     const rl = createInterface({input: this.context.stdin});
     const answer = await new Promise<string>(resolve => {
       rl.once(`line`, resolve);

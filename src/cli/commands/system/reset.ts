@@ -1,3 +1,4 @@
+import {createInterface} from 'node:readline';
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../../BaseCommand';
 
@@ -14,7 +15,6 @@ export default class SystemResetCommand extends BaseCommand {
   async execute() {
     if (!this.force) {
       this.context.stdout.write(`WARNING! This will remove all images, containers and layers.\nAre you sure you want to continue? [y/N] `);
-      const {createInterface} = await import(`node:readline`);
       const rl = createInterface({input: this.context.stdin});
       const answer = await new Promise<string>(resolve => {
         rl.once(`line`, resolve);
