@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Network throughput through a published port, tspod against podman, per backend and
-// with --network host: one 64 MiB download (median of 3, MB/s) and 300 small requests
-// (one connection each, total ms). Not a test: run it by hand as an unprivileged user
+// with --network host: a 64 MiB download (median of BENCH_RUNS, default 3, after one
+// warm-up download, MB/s) and 300 small requests (one connection each, total ms). The
+// summary compares each engine's backend with podman and with tspod's own --network host
+// (the ceiling for a published port on this machine). Not a test: run it by hand as an unprivileged user
 // with an image both engines already have:
 //   TSPOD_BENCH_IMAGE=busybox:1.37.0-glibc PODMAN_BENCH_IMAGE=busybox:1.37.0-glibc node bench/network.mjs
 // TSPOD_BENCH_ARGS / PODMAN_BENCH_ARGS add global flags (e.g. `--root /x --runroot /y`;
@@ -22,6 +24,7 @@ const ENGINES = {
 };
 const MODES = (process.env.BENCH_MODES ?? 'pasta,slirp4netns,host').split(',');
 const SMALL = Number(process.env.BENCH_SMALL ?? 300);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 const freePort = () => new Promise(res => {
   const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
@@ -61,8 +64,10 @@ async function measure(engine, mode) {
   child.stderr.on('data', d => { child.errText += d; });
   try {
     await waitUp(port, child);
+    // Warm-up: the file was just written (writeback) and new connections start cold.
+    await get(port, '/big');
     const speeds = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < RUNS; i++) {
       const t0 = process.hrtime.bigint();
       const n = await get(port, '/big');
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -73,7 +78,7 @@ async function measure(engine, mode) {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < SMALL; i++) await get(port, '/small');
     const smallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    return {mbps: speeds[1], smallMs};
+    return {mbps: speeds[Math.floor(speeds.length / 2)], smallMs};
   } finally {
     child.stdin.end();
     const done = child.exitCode !== null ? Promise.resolve() : new Promise(res => child.once('exit', res));
@@ -106,4 +111,10 @@ for (const mode of MODES) {
   if (!t || !pk) continue;
   const p = results[pk];
   console.log(`tspod ${mode.padEnd(12)} vs ${pk.padEnd(19)} throughput ${(t.mbps / p.mbps).toFixed(2)}x   small-request time ${(t.smallMs / p.smallMs).toFixed(2)}x (lower is better)`);
+}
+const host = results['tspod/host'];
+for (const key of Object.keys(results)) {
+  if (!host || key.endsWith('/host')) continue;
+  const r = results[key];
+  console.log(`${key.padEnd(24)} vs tspod/host       throughput ${(r.mbps / host.mbps).toFixed(2)}x   small-request time ${(r.smallMs / host.smallMs).toFixed(2)}x`);
 }

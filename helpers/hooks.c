@@ -18,7 +18,10 @@
 #include "hooks.h"
 #include "utils.h"
 
-#define HOOK_READY_TIMEOUT_MS 30000
+/* The cgroup hook waits for systemd to move the container into its scope (up to 60 s,
+   src/cgroups/hook.ts); on a loaded machine or an emulated guest that alone can take
+   more than 30 s, and a deadline shorter than the hook's own fails good starts. */
+#define HOOK_READY_TIMEOUT_MS 120000
 
 int
 hooks_is_parent_directive (const char *kw)
@@ -88,6 +91,35 @@ subst_pid (const char *arg, const char *pid)
   return s;
 }
 
+/* The hook wrote `!` on its fd 3: the rest, up to EOF (it exits), is the one-line reason
+   it failed (e.g. `host port 127.0.0.1:8080/tcp is already in use`), the error as is. */
+static int
+hook_failed (int fd, pid_t hook, helper_error_t *err)
+{
+  struct pollfd pfd = { .fd = fd, .events = POLLIN };
+  char msg[512];
+  size_t len = 0;
+  ssize_t n;
+  int status;
+  while (len < sizeof msg - 1 && poll (&pfd, 1, 5000) > 0)
+    {
+      n = read (fd, msg + len, sizeof msg - 1 - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      len += (size_t) n;
+    }
+  close (fd);
+  while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+    len--;
+  msg[len] = '\0';
+  kill (hook, SIGKILL);
+  while (waitpid (hook, &status, 0) < 0 && errno == EINTR)
+    ;
+  return helper_make_error (err, 0, "network", "%s", len > 0 ? msg : "a network hook failed before it was ready");
+}
+
 static int
 run_hook (const struct directive *d, pid_t pid, helper_error_t *err)
 {
@@ -132,6 +164,8 @@ run_hook (const struct directive *d, pid_t pid, helper_error_t *err)
       do
         r = (int) read (ready[0], &c, 1);
       while (r < 0 && errno == EINTR);
+      if (r == 1 && c == '!')
+        return hook_failed (ready[0], hook, err);
       close (ready[0]);
       if (r == 1)
         return 0;

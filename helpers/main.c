@@ -4,6 +4,7 @@
 #include "exec_mode.h"
 #include "init.h"
 #include "monitor.h"
+#include "portfwd.h"
 #include "run.h"
 #include "userns.h"
 
@@ -12,7 +13,8 @@ usage (void)
 {
   dprintf (2, "usage: tspod-helper userns [--] CMD [ARGS...]\n"
               "       tspod-helper run PLANFILE|-\n"
-              "       tspod-helper init [--] CMD [ARGS...]\n");
+              "       tspod-helper init [--] CMD [ARGS...]\n"
+              "       tspod-helper portfwd PID [ADDR/]HOSTPORT[-END]:CONTAINERPORT[-END]...\n");
 }
 
 int
@@ -33,6 +35,8 @@ main (int argc, char **argv)
     return helper_monitor_main (argc - 2, argv + 2);
   if (strcmp (argv[1], "exec") == 0)
     return helper_exec_main (argc - 2, argv + 2);
+  if (strcmp (argv[1], "portfwd") == 0)
+    return helper_portfwd_main (argc - 2, argv + 2);
   if (strcmp (argv[1], "--version") == 0)
     {
       printf ("tspod-helper 1\n");

@@ -13,7 +13,10 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "caps.h"
 #include "exec.h"
@@ -353,6 +356,92 @@ write_pid_file (const char *path, pid_t pid, helper_error_t *err)
   return 0;
 }
 
+/* Detached (`detach`, under the monitor): this process exits as soon as the container
+   runs, and its children die with it (PR_SET_PDEATHSIG), network backends included. So
+   the hooks are started by a keeper K forked here: K starts them, reports to us
+   ('1', or '!' and the error), closes everything else and waits on a pidfd until the
+   container exits; then K exits and its hooks die. Adopted by the monitor (a subreaper)
+   or, if the monitor was killed, by init, K never outlives the container. */
+static int
+run_hooks_in_keeper (const struct plan *p, pid_t pid, helper_error_t *err)
+{
+  int rep[2], r;
+  pid_t k;
+  char c = 0, msg[512];
+  ssize_t n;
+  size_t len = 0;
+
+  if (plan_find (p, "net-hook") == NULL)
+    return 0;
+  if (pipe2 (rep, O_CLOEXEC) < 0)
+    return helper_make_error (err, errno, "network", "create pipe");
+  k = fork ();
+  if (k < 0)
+    return helper_make_error (err, errno, "network", "fork the network keeper");
+  if (k == 0)
+    {
+      helper_error_t e = NULL;
+      struct pollfd pfd;
+      int pidfd, null = open ("/dev/null", O_RDWR);
+      close (rep[0]);
+      /* Hold nothing of the container's: not its status fd (its reader waits for EOF),
+         not its output pipes (stdio here goes to /dev/null; hooks report on fd 3). */
+      if (null >= 0)
+        {
+          dup2 (null, 0);
+          dup2 (null, 1);
+          dup2 (null, 2);
+        }
+      if (rep[1] != 3 && dup2 (rep[1], 3) < 0)
+        _exit (125);
+      syscall (SYS_close_range, 4U, ~0U, 0U);
+      pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+      if (hooks_run_net_hooks (p, pid, &e) < 0)
+        {
+          dprintf (3, "!%s%s%s", e->msg, e->status ? ": " : "", e->status ? errno_name (e->status) : "");
+          _exit (125);
+        }
+      if (write (3, "1", 1) != 1)
+        _exit (125);
+      close (3);
+      if (pidfd < 0)
+        {
+          while (kill (pid, 0) == 0 || errno != ESRCH)
+            sleep (1);
+          _exit (0);
+        }
+      pfd.fd = pidfd;
+      pfd.events = POLLIN;
+      while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
+        ;
+      _exit (0);
+    }
+  close (rep[1]);
+  do
+    r = (int) read (rep[0], &c, 1);
+  while (r < 0 && errno == EINTR);
+  if (r == 1 && c == '1')
+    {
+      close (rep[0]);
+      return 0;
+    }
+  if (r == 1 && c == '!')
+    while (len < sizeof msg - 1 && (n = read (rep[0], msg + len, sizeof msg - 1 - len)) != 0)
+      {
+        if (n < 0 && errno == EINTR)
+          continue;
+        if (n < 0)
+          break;
+        len += (size_t) n;
+      }
+  msg[len] = '\0';
+  close (rep[0]);
+  kill (k, SIGKILL);
+  while (waitpid (k, NULL, 0) < 0 && errno == EINTR)
+    ;
+  return helper_make_error (err, 0, "network", "%s", len > 0 ? msg : "the network keeper failed before the backends were ready");
+}
+
 /* `detach` (monitor.c): hand the pty master to `console-socket FD` and exit at once. */
 static int
 run_detach (const struct plan *p, const struct run_cfg *cfg, int term_sock)
@@ -440,7 +529,8 @@ helper_run_main (int argc, char **argv)
       wait_exit_code (pid);
       goto fail;
     }
-  if (hooks_run_net_hooks (&plan, pid, &err) < 0 || hooks_sync (&plan, pid, &err) < 0)
+  if ((plan_find (&plan, "detach") ? run_hooks_in_keeper (&plan, pid, &err) : hooks_run_net_hooks (&plan, pid, &err)) < 0
+      || hooks_sync (&plan, pid, &err) < 0)
     {
       close (sync[1]);
       kill (pid, SIGKILL);

@@ -1,13 +1,15 @@
 // --network, -p/-P, DNS files end to end, as the unprivileged test user: busybox httpd
-// answers curl through each backend, UDP echoes, none has only lo, container:NAME
-// shares a netns, clashes fail cleanly, and no network helper outlives its container.
+// answers curl through each backend (TCP through tspod-helper portfwd), megabytes cross
+// a published range intact, UDP echoes, none has only lo, container:NAME shares a netns,
+// clashes fail cleanly (before start and at start), and no network helper outlives its
+// container.
 import test from 'ava';
 import {spawn, spawnSync, execFileSync} from 'node:child_process';
 import type {ChildProcess} from 'node:child_process';
-import {createServer} from 'node:net';
+import {connect, createServer} from 'node:net';
 import {createSocket} from 'node:dgram';
-import {readFileSync, readdirSync} from 'node:fs';
-import {createHash} from 'node:crypto';
+import {existsSync, readFileSync, readdirSync} from 'node:fs';
+import {createHash, randomBytes} from 'node:crypto';
 import {join} from 'node:path';
 import {tempStore} from '../_helpers/runCli';
 import type {TempStore} from '../_helpers/runCli';
@@ -121,21 +123,37 @@ function exited(child: ChildProcess): Promise<number | null> {
   return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise(resolve => child.once(`exit`, code => resolve(code)));
 }
 
-/** Pids of pasta / slirp4netns processes of this user attached to container `pid`. */
-function backendsOf(pid: number): Array<number> {
+/** Pids of pasta / slirp4netns / tspod-helper portfwd processes of this user attached to container `pid`. */
+function backendsOf(pid: number, which: RegExp = /./): Array<number> {
   const out: Array<number> = [];
   for (const d of readdirSync(`/proc`)) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const argv = readFileSync(`/proc/${d}/cmdline`, `utf8`).split(`\0`);
-      if (/(pasta|slirp4netns)$/.test(argv[0] ?? ``) && argv.includes(String(pid))) out.push(Number(d));
+      const backend = /(pasta|slirp4netns)$/.test(argv[0] ?? ``) || (/tspod-helper$/.test(argv[0] ?? ``) && argv[1] === `portfwd`);
+      if (backend && which.test(argv.slice(0, 2).join(` `)) && argv.includes(String(pid))) out.push(Number(d));
     } catch {}
   }
   return out;
 }
 
 function allBackends(): Array<string> {
-  return execFileSync(`ps`, [`-u`, String(process.getuid!()), `-o`, `pid=,args=`], {encoding: `utf8`}).split(`\n`).filter(l => /\b(pasta|slirp4netns)\b/.test(l) && !/\bps\b/.test(l));
+  return execFileSync(`ps`, [`-u`, String(process.getuid!()), `-o`, `pid=,args=`], {encoding: `utf8`}).split(`\n`).filter(l => /\b(pasta|slirp4netns|portfwd)\b/.test(l) && !/\bps\b/.test(l));
+}
+
+/**
+ * Backends started since `before` whose container is gone (others' tests may run as the
+ * same user at the same time: their backends serve live containers). Waits a little
+ * for them to go.
+ */
+async function leftBehind(before: Set<string>): Promise<Array<string>> {
+  const orphans = () => allBackends().filter(l => {
+    if (before.has(l)) return false;
+    const pid = /portfwd (\d+)/.exec(l)?.[1] ?? /(\d+)(?: tap0)?$/.exec(l.trim())?.[1];
+    return pid === undefined || !existsSync(`/proc/${pid}`);
+  });
+  for (let i = 0; i < 30 && orphans().length > 0; i++) await new Promise(res => setTimeout(res, 100));
+  return orphans();
 }
 
 async function containerPid(name: string, tries = 100): Promise<number> {
@@ -170,7 +188,8 @@ for (const [backend, available] of backends) {
       t.is((await curl(`http://127.0.0.1:${port}/`)).trim(), `hello-${backend}`);
       t.is(await udpEcho(HOST_ADDR ?? `127.0.0.1`, uport), `ping\n`);
       pid = await containerPid(name);
-      t.true(backendsOf(pid).length >= 1, `a ${backend} process serves container ${pid}`);
+      t.is(backendsOf(pid, new RegExp(backend)).length, 1, `a ${backend} process serves container ${pid}`);
+      t.is(backendsOf(pid, /portfwd/).length, 1, `tspod-helper portfwd serves container ${pid}'s tcp port`);
       if (HOST_ADDR) {
         const other = spawnSync(`curl`, [`-sf`, `--max-time`, `1`, `http://${HOST_ADDR}:${port}/`]).status;
         t.not(other, 0, `published on 127.0.0.1 only`);
@@ -186,6 +205,90 @@ for (const [backend, available] of backends) {
     }
   });
 }
+
+for (const [backend, available] of backends) {
+  whenAvailable(available && haveCurl, `${backend}, /dev/net/tun and curl`).serial(`${backend}: run -d publishes its port for the container's life; stop, start and rm -f leave no backend`, async t => {
+    const port = await freePort();
+    const name = `detached-${backend}`;
+    const before = new Set(allBackends());
+    const r = await run([`-d`, `--name`, name, `--network`, backend, `-p`, `127.0.0.1:${port}:80`, BUSYBOX,
+      `sh`, `-c`, `mkdir -p /www && echo hello-detached > /www/index.html && exec httpd -f -p 80 -h /www`]);
+    try {
+      t.is(r.code, 0, r.stderr);
+      t.is((await curl(`http://127.0.0.1:${port}/`)).trim(), `hello-detached`);
+      // The port stays up after tspod run has long exited.
+      await new Promise(res => setTimeout(res, 500));
+      t.is((await curl(`http://127.0.0.1:${port}/`)).trim(), `hello-detached`);
+      t.is((await s.run([`stop`, `-t`, `0`, name])).code, 0);
+      t.deepEqual(await leftBehind(before), [], `stopped: no backend left`);
+      t.is((await s.run([`start`, name])).code, 0);
+      t.is((await curl(`http://127.0.0.1:${port}/`)).trim(), `hello-detached`);
+    } finally {
+      t.is((await s.run([`rm`, `-f`, name])).code, 0);
+    }
+    t.deepEqual(await leftBehind(before), [], `removed: no backend left`);
+  });
+}
+
+/** Sends `data` to 127.0.0.1:port, half-closes, returns what comes back until EOF. */
+function roundTrip(port: number, data: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = [];
+    const c = connect({port, host: `127.0.0.1`});
+    c.on(`data`, d => chunks.push(d));
+    c.on(`end`, () => { resolve(Buffer.concat(chunks)); c.destroy(); });
+    c.on(`error`, reject);
+    c.end(data);
+  });
+}
+
+const sha256 = (b: Buffer | string) => createHash(`sha256`).update(b).digest(`hex`);
+
+for (const [backend, available] of backends) {
+  whenAvailable(available && haveCurl, `${backend}, /dev/net/tun and curl`).serial(`${backend}: a published port range carries megabytes intact both ways`, async t => {
+    let port = 0;
+    for (let i = 0; i < 20 && port === 0; i++) {
+      const p = await freePort();
+      const second = createServer();
+      if (await new Promise<boolean>(res => second.once(`error`, () => res(false)).listen(p + 1, `127.0.0.1`, () => second.close(() => res(true))))) port = p;
+    }
+    const name = `bulk-${backend}`;
+    // 80: httpd serves 12 MiB of random bytes and their sha256; 81: nc echoes one connection.
+    const c = background([`--rm`, `--name`, name, `--network`, backend, `-p`, `127.0.0.1:${port}-${port + 1}:80-81`, BUSYBOX, `sh`, `-c`,
+      `mkdir -p /www && head -c 12582912 /dev/urandom > /www/big && sha256sum /www/big | cut -d' ' -f1 > /www/big.sha256 && (nc -l -p 81 -e cat &) && exec httpd -f -p 80 -h /www`]);
+    try {
+      const want = (await curl(`http://127.0.0.1:${port}/big.sha256`)).trim();
+      const r = spawnSync(`curl`, [`-sf`, `--max-time`, `60`, `http://127.0.0.1:${port}/big`], {maxBuffer: 64 << 20});
+      t.is(r.status, 0, String(r.stderr));
+      t.is(r.stdout.length, 12582912);
+      t.is(sha256(r.stdout), want, `12 MiB downloaded intact`);
+      const up = randomBytes(5 << 20);
+      const back = await roundTrip(port + 1, up);
+      t.is(back.length, up.length);
+      t.is(sha256(back), sha256(up), `5 MiB echoed intact, EOF passed both ways`);
+    } finally {
+      await stop(c, name);
+    }
+  });
+}
+
+whenAvailable(backends[0][1], `pasta`).serial(`a host port taken between create and start: portfwd refuses it in one line, exit 125, nothing left running`, async t => {
+  const port = await freePort();
+  const created = await s.run([`create`, `--name`, `clash-start`, `-p`, `127.0.0.1:${port}:80`, BUSYBOX, `sleep`, `60`], {env});
+  t.is(created.code, 0, created.stderr);
+  const srv = createServer().listen(port, `127.0.0.1`);
+  await new Promise(res => srv.once(`listening`, res));
+  try {
+    const before = new Set(allBackends());
+    const r = await s.run([`start`, `clash-start`]);
+    t.is(r.code, 125);
+    t.is(r.stderr.trim(), `Error: host port 127.0.0.1:${port}/tcp is already in use`);
+    t.deepEqual(await leftBehind(before), [], `no network helper left`);
+  } finally {
+    srv.close();
+    await s.run([`rm`, `-f`, `clash-start`]);
+  }
+});
 
 whenAvailable(backends[0][1] && haveCurl, `pasta and curl`).serial(`-P publishes every EXPOSEd port to a random host port; tspod port shows them`, async t => {
   const image = await pushExposed();
@@ -278,7 +381,7 @@ test.serial(`a host port in use fails cleanly: named, exit 125, nothing left run
     const r = await run([`--rm`, `-p`, `127.0.0.1:${port}:80`, BUSYBOX, `true`]);
     t.is(r.code, 125);
     t.regex(r.stderr, new RegExp(`^Error: host port 127\\.0\\.0\\.1:${port}/tcp is already in use$`, `m`), r.stderr);
-    t.deepEqual(allBackends().filter(l => !before.has(l)), [], `no new network helper`);
+    t.deepEqual(await leftBehind(before), [], `no network helper left`);
   } finally {
     srv.close();
   }

@@ -136,7 +136,7 @@ export interface NetworkSetup {
 }
 
 /** The spec's part of the network, fixed at create time (container:NAME resolved now). */
-export async function networkSetup(store: Store, rec: NetworkRecord, req: NetworkRequest, runRoot: string): Promise<NetworkSetup> {
+export async function networkSetup(store: Store, rec: NetworkRecord, req: NetworkRequest, runRoot: string, helper: string): Promise<NetworkSetup> {
   let target: {pid: number, addressing: Addressing} | undefined;
   if (rec.mode.kind === `container`) {
     const t = await networkTarget(store, rec.targetId ?? rec.mode.target);
@@ -144,7 +144,7 @@ export async function networkSetup(store: Store, rec: NetworkRecord, req: Networ
   }
   const dir = socketDir(runRoot);
   mkdirSync(dir, {recursive: true, mode: 0o700});
-  const network: Network = createNetwork(rec.mode, rec.ports, {probe: req.probe, socketDir: dir, node: process.execPath, ...(target ? {target} : {})});
+  const network: Network = createNetwork(rec.mode, rec.ports, {probe: req.probe, socketDir: dir, node: process.execPath, helper, ...(target ? {target} : {})});
   return {namespace: network.namespace(), hooks: network.hooks()};
 }
 
