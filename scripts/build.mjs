@@ -61,6 +61,8 @@ if (!onlyCli) {
 }
 await Promise.all(jobs);
 copyFileSync(join(root, 'src/cli/launcher.cjs'), join(root, 'dist/tspod.js'));
+// The launcher reads the bundle as latin1 (fast): it must be pure ASCII.
+if (readFileSync(join(root, 'dist/tspod-main.js')).some(b => b > 0x7f)) throw new Error('dist/tspod-main.js has non-ASCII bytes: keep esbuild\'s ascii charset');
 chmodSync(join(root, 'dist/tspod.js'), 0o755);
 
 // The code cache, trained on commands that touch no real store: the command-line

@@ -16,7 +16,9 @@ try {
   cachedData = readFileSync(cacheFile);
 } catch {}
 // A real `import()` left in the bundle (a Node built-in) must work as it does under require.
-const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), {filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
+// latin1: the bundle is ASCII (esbuild escapes the rest; scripts/build.mjs checks), and a
+// one-byte read skips UTF-8 decoding.
+const script = new vm.Script(Module.wrap(readFileSync(file, 'latin1')), {filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
 const mod = new Module(file, module);
 mod.filename = file;
 mod.paths = Module._nodeModulePaths(__dirname);

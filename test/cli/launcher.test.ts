@@ -9,7 +9,7 @@ import {PROJECT_DIR} from '../_helpers/project';
 
 test(`the build's code cache is accepted by this Node`, t => {
   const file = join(PROJECT_DIR, `dist/tspod-main.js`);
-  const script = new vm.Script(Module.wrap(readFileSync(file, `utf8`)), {filename: file, cachedData: readFileSync(`${file}.cache`), importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
+  const script = new vm.Script(Module.wrap(readFileSync(file, `latin1`)), {filename: file, cachedData: readFileSync(`${file}.cache`), importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
   t.false(script.cachedDataRejected);
 });
 
