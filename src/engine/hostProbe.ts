@@ -8,6 +8,7 @@ import {readSubIds} from '../config/idmap';
 import {uid, userName} from '../config/paths';
 import {VERSION} from '../version';
 import {detectCgroups} from '../cgroups/detect';
+import {runtimeAvailability} from '../runtime/ociRuntime';
 
 export interface Problem {
   what: string;
@@ -34,6 +35,8 @@ export interface HostReport {
     fuse: {fuseOverlayfs: string | null, devFuse: boolean};
     network: {pasta: string | null, slirp4netns: string | null, devNetTun: boolean, default: string};
     runtimes: Record<string, string | null>;
+    /** runc and crun (`--runtime`): found, usable here, and if not, why. */
+    ociRuntimes: Record<string, {path: string | null, version?: string, usable: boolean, reason?: string, fix?: string}>;
   };
   store: {graphRoot: string, runRoot: string, graphDriverName: string};
   version: {Version: string, NodeVersion: string};
@@ -147,6 +150,10 @@ export async function probeHost(ctx: EngineContext): Promise<HostReport> {
       fuse: {fuseOverlayfs, devFuse},
       network: {pasta, slirp4netns: slirp, devNetTun, default: pasta ? `pasta` : slirp ? `slirp4netns` : `none`},
       runtimes: {builtin: join(ctx.installDir, `helpers/tspod-helper`), runc: which(`runc`, PATH), crun: which(`crun`, PATH)},
+      ociRuntimes: Object.fromEntries([`runc`, `crun`].map(name => {
+        const a = runtimeAvailability(name, PATH);
+        return [name, {path: a.path ?? null, ...(a.version ? {version: a.version} : {}), usable: a.available, ...(a.reason ? {reason: a.reason, fix: a.fix} : {})}];
+      })),
     },
     store: {graphRoot: ctx.paths.graphRoot, runRoot: ctx.paths.runRoot, graphDriverName: ctx.storageDriver ?? `auto`},
     version: {Version: VERSION, NodeVersion: process.version},

@@ -10,6 +10,19 @@ export interface RuntimeSpec {
   mounts?: Array<Mount>;
   linux?: Linux;
   annotations?: Record<string, string>;
+  /** Only in the config.json handed to runc/crun (runtime/ociSpec.ts), never in the saved spec. */
+  hooks?: Hooks;
+}
+
+export interface Hook {
+  path: string;
+  args?: Array<string>;
+  env?: Array<string>;
+  timeout?: number;
+}
+
+export interface Hooks {
+  createRuntime?: Array<Hook>;
 }
 
 export interface Process {

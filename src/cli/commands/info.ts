@@ -49,7 +49,12 @@ function renderInfo(r: HostReport): string {
     `    slirp4netns: ${h.network.slirp4netns ?? `missing`}`,
     `    /dev/net/tun: ${h.network.devNetTun ? `accessible` : `NOT accessible`}`,
     `  runtimes:`,
-    ...Object.entries(h.runtimes).map(([k, v]) => `    ${k}: ${v ?? `missing`}`),
+    ...Object.entries(h.runtimes).map(([k, v]) => {
+      const oci = h.ociRuntimes?.[k];
+      if (!oci) return `    ${k}: ${v ?? `missing`}`;
+      const what = oci.path ? `${oci.path}${oci.version ? ` (${oci.version})` : ``}` : `missing`;
+      return `    ${k}: ${what}${oci.usable ? `` : `, unusable: ${oci.reason}${oci.fix ? ` (fix: ${oci.fix})` : ``}`}`;
+    }),
     `store:`,
     `  graphRoot: ${r.store.graphRoot}`,
     `  runRoot: ${r.store.runRoot}`,

@@ -14,6 +14,9 @@ import {isAlive} from '../lifecycle/procStat';
 import {isRunning} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 import {resolveUser} from '../run/users';
+import {hostTerminal, ociDirs, recordedRuntime} from '../run/runtime';
+import type {OciRuntimeRef} from '../../runtime/runc';
+import type {Process} from '../../oci/runtimeSpec';
 
 export interface ExecOptions {
   container: string;
@@ -61,6 +64,7 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
   if (o.command.length === 0) throw new TspodError(`InvalidArgument`, `must provide a non-empty command to start an exec session`);
   const cs = openContainers(ctx);
   let plan: string;
+  let ociExec: {runtime: OciRuntimeRef, id: string, pid: number, process: Process} | undefined;
   try {
     const c = await refresh(ctx, cs!, await mustLookup(cs, o.container));
     const m = c.metadata as LifeMeta;
@@ -79,6 +83,18 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
     }
     env = mergeEnv(env, o.env ?? [], o.hostEnv);
     const caps = proc.capabilities ?? {};
+    const oci = recordedRuntime(m);
+    if (oci) {
+      // The container runs under runc/crun: `runc exec` (runtime/runc.ts), with the same process settings.
+      if (o.tty && !hostTerminal())
+        throw new TspodError(`Unsupported`, `exec -t in a ${oci.name} container needs a terminal: ${oci.name} relays the command's terminal to tspod's own, and there is none`, {hint: `run tspod exec from a terminal, or drop -t`});
+      const every = [...CAPABILITIES];
+      const ociCaps = o.privileged ? {bounding: every, effective: every, permitted: every, inheritable: every, ...(uid === 0 ? {ambient: every} : {})} : caps;
+      ociExec = {runtime: oci, id: c.id, pid, process: {
+        terminal: Boolean(o.tty), user: {uid, gid, ...(groups.length > 0 ? {additionalGids: groups} : {})}, args: o.command, env,
+        cwd: o.workdir ?? proc.cwd ?? `/`, capabilities: ociCaps, noNewPrivileges: Boolean(proc.noNewPrivileges),
+      }};
+    }
     const all = capabilityMask(CAPABILITIES);
     const ns = [`user`, ...(spec.linux?.namespaces ?? []).map(n => NS_NAMES[n.type]).filter((x): x is string => x !== undefined)];
     plan = [
@@ -103,6 +119,7 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
   }
   const sessionId = randomBytes(32).toString(`hex`);
   const stdin = o.detach ? `ignore` : o.interactive || o.tty ? `inherit` : `ignore`;
+  if (ociExec) return {exitCode: await execWithOci(ctx, ociExec, o, sessionId, stdin), sessionId};
   const child = spawn(helperBin(ctx), [`exec`, `-`], {stdio: [stdin, o.detach ? `ignore` : `inherit`, o.detach ? `ignore` : `inherit`, `pipe`, `pipe`]});
   const handlers: Array<[NodeJS.Signals, () => void]> = [];
   if (!o.detach)
@@ -127,6 +144,29 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
       throw statusToError(st, exitCode);
     }
     return {exitCode, sessionId};
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  }
+}
+
+async function execWithOci(ctx: EngineContext, e: {runtime: OciRuntimeRef, id: string, pid: number, process: Process}, o: ExecOptions, sessionId: string, stdin: `inherit` | `ignore`): Promise<number> {
+  const {execOci} = await import(`../../runtime/runc`);
+  const dirs = ociDirs(ctx.paths.runRoot, e.runtime.name, e.id);
+  let target: number | undefined;
+  const handlers: Array<[NodeJS.Signals, () => void]> = [];
+  if (!o.detach)
+    for (const sig of [`SIGINT`, `SIGTERM`, `SIGHUP`, `SIGQUIT`, `SIGUSR1`, `SIGUSR2`] as const) {
+      const h = () => { if (target !== undefined) try { process.kill(target, sig); } catch {} };
+      handlers.push([sig, h]);
+      process.on(sig, h);
+    }
+  try {
+    return await execOci({
+      runtime: e.runtime, helperPath: helperBin(ctx), id: e.id, stateRoot: dirs.stateRoot, workDir: dirs.execDir(sessionId),
+      containerPid: e.pid, process: e.process, detach: Boolean(o.detach), path: ctx.env.PATH,
+      stdin: o.detach ? `ignore` : stdin, stdout: o.detach ? `ignore` : `inherit`, stderr: process.stderr,
+      onSpawn: pid => { target = pid; },
+    });
   } finally {
     for (const [sig, h] of handlers) process.off(sig, h);
   }

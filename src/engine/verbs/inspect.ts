@@ -60,7 +60,7 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
     HostsPath: join(userdata, `hosts`),
     StaticDir: userdata,
     OCIConfigPath: join(userdata, `config.json`),
-    OCIRuntime: `tspod-helper`,
+    OCIRuntime: (m.runtime as {name?: string} | undefined)?.name ?? `tspod-helper`,
     ConmonPidFile: ``,
     PidFile: f.pidFile,
     Name: nameOf(c),

@@ -9,7 +9,7 @@ import type {ContainerRecord} from '../../storage/ContainerStore';
 import {markStopped, listFresh, mustLookup, nameOf, openContainers, readExit, refresh, runFiles, withContainerLock} from '../lifecycle/containers';
 import {readSpec} from '../lifecycle/monitor';
 import {isAlive} from '../lifecycle/procStat';
-import {isRunning} from '../lifecycle/state';
+import {hasMonitor, isRunning} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 
 export interface StopOptions {
@@ -54,7 +54,9 @@ async function waitExited(ctx: EngineContext, c: ContainerRecord, ms: number): P
   const end = Date.now() + ms;
   let delay = 5;
   for (;;) {
-    if (readExit(f.exit) || !isAlive(m.monitorPid, m.monitorStart)) return true;
+    // A foreground container has no monitor: it is gone when its pid is (runc's is recorded, the helper's read from its pid file).
+    const gone = hasMonitor(m) ? !isAlive(m.monitorPid, m.monitorStart) : !isAlive(m.pid, m.pidStart);
+    if (readExit(f.exit) || gone) return true;
     if (Date.now() >= end) return false;
     await sleep(delay);
     delay = Math.min(delay * 2, 50);
