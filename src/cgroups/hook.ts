@@ -31,7 +31,13 @@ done
 rm -f "$events"
 (
   exec </dev/null >/dev/null 2>&1 3>&-
-  while grep -q '^populated 1' "$base/container/cgroup.events"; do sleep 0.3; done
+  # read and case are built in: this loop lives as long as the container (one fork a round).
+  while :; do
+    pop=0
+    while read -r k v; do case $k in populated) pop=$v;; esac; done < "$base/container/cgroup.events" || :
+    [ "$pop" = 1 ] || break
+    sleep 0.3
+  done
   cat "$base/container/memory.events" > "$events.tmp" 2>/dev/null && mv -f "$events.tmp" "$events"
   if [ $rmbase = 1 ]; then echo $$ > "$base/../supervisor/cgroup.procs"; rmdir "$base/container" "$base/supervisor" "$base"; fi
 ) &
@@ -57,7 +63,9 @@ busctl --user call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freede
   Description s "tspod container" 0 >/dev/null || exit 1
 for p in $$ "$2"; do
   i=0
-  until grep -q "/$unit.scope\$" /proc/$p/cgroup; do
+  while :; do
+    cg=; read -r cg < /proc/$p/cgroup || :
+    case $cg in */"$unit.scope") break;; esac
     i=$((i+1)); [ $i -lt 1200 ] || { echo "tspod: the systemd scope $unit.scope did not take process $p" >&2; exit 1; }
     sleep 0.05
   done

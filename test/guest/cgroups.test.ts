@@ -1,34 +1,19 @@
 // Runs in the guest VM only (test/_harness/vm.mjs): cgroup v2, systemd as PID 1 and a
-// user@1001.service that delegates cpu cpuset io memory pids. The real limits, stats,
-// update and pause, as the unprivileged user.
+// user@1001.service that delegates cpu cpuset io memory pids. The memory and cpu limits,
+// stats, update and pause, as the unprivileged user (pids and io: limits.test.ts).
 import test from 'ava';
-import {readFileSync, readdirSync} from 'node:fs';
-import {tempStore} from '../_helpers/runCli';
-import {REGISTRY, SEEDED} from '../_helpers/registry';
-import {registriesEnv} from '../_helpers/imageEnv';
+import {SEEDED} from '../_helpers/registry';
+import {cgroupDir, LONG, read, sleep, store, waitFor} from './_guest';
 
 const IMG = SEEDED.busyboxGlibc;
-const store = tempStore();
-const LONG = {timeoutMs: 300_000, env: registriesEnv([REGISTRY])};
-test.after.always(() => store.cleanup());
-
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 async function inspect(name: string): Promise<any> {
   return (await store.json([`inspect`, name], LONG))[0];
 }
 
-function cgroupDir(pid: number): string {
-  const rel = readFileSync(`/proc/${pid}/cgroup`, `utf8`).split(`\n`).find(l => l.startsWith(`0::`))!.slice(3);
-  return `/sys/fs/cgroup${rel}`;
-}
-
-const read = (dir: string, f: string) => readFileSync(`${dir}/${f}`, `utf8`).trim();
 const usage = (dir: string) => Number(/usage_usec (\d+)/.exec(read(dir, `cpu.stat`))![1]);
 
 test.serial(`info reports cgroup v2, the systemd manager and the delegated controllers`, async t => {
-  const pull = await store.run([`pull`, `-q`, IMG], LONG);
-  t.is(pull.code, 0, pull.stderr);
   const info = await store.json([`info`, `--format`, `json`], LONG);
   t.is(info.host.cgroupVersion, `v2`);
   t.is(info.host.cgroupManager, `systemd`);
@@ -38,22 +23,16 @@ test.serial(`info reports cgroup v2, the systemd manager and the delegated contr
 test.serial(`--memory 64m: a 200 MB allocation is OOM-killed (137) and inspect says OOMKilled`, async t => {
   const r = await store.run([`run`, `--name`, `oom`, `--network`, `none`, `--memory`, `64m`, IMG, `sh`, `-c`, `head -c 200m /dev/zero | tail >/dev/null`], LONG);
   t.is(r.code, 137, r.stderr);
-  await sleep(1500); // the hook's watcher saves memory.events once the cgroup is empty
-  const i = await inspect(`oom`);
+  // The hook's watcher saves memory.events once the cgroup is empty (polled every 0.3 s).
+  const i = await waitFor(async () => {
+    const c = await inspect(`oom`);
+    return c.State.OOMKilled ? c : undefined;
+  }, 20_000) ?? await inspect(`oom`);
   t.true(i.State.OOMKilled, JSON.stringify(i.State));
   t.is(i.HostConfig.Memory, 64 * 1024 * 1024);
   const ok = await store.run([`run`, `--rm`, `--network`, `none`, `--memory`, `64m`, IMG, `sh`, `-c`, `head -c 20m /dev/zero | tail | wc -c`], LONG);
   t.is(ok.code, 0, ok.stderr);
   t.is(ok.stdout.trim(), String(20 * 1024 * 1024));
-});
-
-test.serial(`--pids-limit 10: the 11th process cannot be forked`, async t => {
-  const r = await store.run([`run`, `--rm`, `--network`, `none`, `--pids-limit`, `10`, IMG, `sh`, `-c`,
-    `i=1; while [ $i -lt 15 ]; do sleep 60 & i=$((i+1)); echo $i; done`], LONG);
-  t.not(r.code, 0);
-  const last = r.stdout.trim().split(`\n`).pop();
-  t.is(last, `10`, `processes running when the fork failed (sh + sleeps): ${r.stdout} ${r.stderr}`);
-  t.regex(r.stderr, /fork/i);
 });
 
 test.serial(`--cpus 0.5 holds a busy loop near 50% (cpu.stat); stats, update and pause work on it`, async t => {
@@ -66,11 +45,17 @@ test.serial(`--cpus 0.5 holds a busy loop near 50% (cpu.stat); stats, update and
     t.regex(dir, /tspod-[0-9a-f]{12}-\d+\.scope\/container$/);
     t.is(read(dir, `cpu.max`), `50000 100000`);
     t.is(read(dir, `memory.max`), String(96 * 1024 * 1024));
-    const u0 = usage(dir), w0 = Date.now();
+    const stat0 = read(dir, `cpu.stat`), u0 = usage(dir), w0 = Date.now();
     await sleep(6000);
+    const stat1 = read(dir, `cpu.stat`);
     const share = (usage(dir) - u0) / ((Date.now() - w0) * 1000);
-    t.log(`cpu share over 6 s: ${share.toFixed(3)}`);
+    const field = (text: string, k: string) => Number(new RegExp(`${k} (\\d+)`).exec(text)![1]);
+    const periods = field(stat1, `nr_periods`) - field(stat0, `nr_periods`);
+    const throttled = field(stat1, `nr_throttled`) - field(stat0, `nr_throttled`);
+    t.log(`cpu share over 6 s: ${share.toFixed(3)}; throttled in ${throttled} of ${periods} periods`);
     t.true(share > 0.3 && share < 0.6, `cpu share ${share}`);
+    // The loop wants a whole CPU: the quota, not a lack of CPU, is what holds it back.
+    t.true(periods >= 30 && throttled >= periods / 2, `throttled in ${throttled} of ${periods} periods`);
 
     const stats = await store.json([`stats`, `--no-stream`, `--format`, `json`, `busy`], LONG);
     t.is(stats.length, 1);
@@ -87,32 +72,24 @@ test.serial(`--cpus 0.5 holds a busy loop near 50% (cpu.stat); stats, update and
     t.is(up.code, 0, up.stderr);
     t.is(read(dir, `memory.max`), String(128 * 1024 * 1024));
     t.is(read(dir, `cpu.max`), `25000 100000`);
-    t.is((await inspect(`busy`)).HostConfig.Memory, 128 * 1024 * 1024);
 
     const p = await store.run([`pause`, `busy`], LONG);
     t.is(p.code, 0, p.stderr);
     t.regex(read(dir, `cgroup.events`), /frozen 1/);
-    t.is((await inspect(`busy`)).State.Status, `paused`);
+    const paused = await inspect(`busy`);
+    t.is(paused.State.Status, `paused`);
+    t.is(paused.HostConfig.Memory, 128 * 1024 * 1024, `update is recorded`);
+    t.is(paused.HostConfig.NanoCpus, 250_000_000);
     const f0 = usage(dir);
-    await sleep(2000);
+    await sleep(1500);
     t.true(usage(dir) - f0 < 20000, `a frozen container used ${usage(dir) - f0} us of CPU`);
     const u = await store.run([`unpause`, `busy`], LONG);
     t.is(u.code, 0, u.stderr);
     t.regex(read(dir, `cgroup.events`), /frozen 0/);
     const g0 = usage(dir);
-    await sleep(2000);
+    await sleep(1500);
     t.true(usage(dir) - g0 > 100000, `the thawed container did not run`);
   } finally {
     await store.run([`rm`, `-f`, `-t`, `0`, `busy`], LONG);
   }
-});
-
-test.serial(`a container's scope is gone once it exits: nothing left behind`, async t => {
-  const r = await store.run([`run`, `--rm`, `--network`, `none`, `--pids-limit`, `20`, IMG, `sh`, `-c`, `cat /proc/self/cgroup`], LONG);
-  t.is(r.code, 0, r.stderr);
-  await sleep(2000);
-  const uid = process.getuid!();
-  const app = `/sys/fs/cgroup/user.slice/user-${uid}.slice/user@${uid}.service/app.slice`;
-  const left = readdirSync(app).filter(n => n.startsWith(`tspod-`));
-  t.deepEqual(left, [], `scopes left: ${left}`);
 });

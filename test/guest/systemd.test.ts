@@ -4,31 +4,38 @@
 // the container in the unit's cgroup, systemctl --user stop, and tspod-restart.service.
 import test from 'ava';
 import {spawnSync} from 'node:child_process';
-import {mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync} from 'node:fs';
-import {homedir} from 'node:os';
+import {get} from 'node:http';
+import {existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {runTspod} from '../_helpers/runCli';
-import {REGISTRY, SEEDED} from '../_helpers/registry';
-import {PROJECT_DIR, TSPOD_BIN} from '../_helpers/project';
+import {SEEDED} from '../_helpers/registry';
+import {PROJECT_DIR} from '../_helpers/project';
+import {LONG, TSPOD, configureRegistry, home, journal, systemctl, unitState, userUnits, waitFor} from './_guest';
 
-const LONG = {timeoutMs: 300_000};
-const home = homedir();
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-const systemctl = (...a: Array<string>) => spawnSync(`systemctl`, [`--user`, ...a], {encoding: `utf8`, timeout: 300_000});
+const PORT = 18080;
 
-test.before(() => {
-  // The units use the default store and ~/.config: mark the test registry insecure there.
-  mkdirSync(join(home, `.config/containers/systemd`), {recursive: true});
-  writeFileSync(join(home, `.config/containers/registries.conf`), `[[registry]]\nlocation = "${REGISTRY}"\ninsecure = true\n`);
-});
+function httpGet(url: string): Promise<{status: number, body: string}> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, {timeout: 20_000}, res => {
+      let body = ``;
+      res.setEncoding(`utf8`);
+      res.on(`data`, d => { body += d; });
+      res.on(`end`, () => resolve({status: res.statusCode ?? 0, body}));
+    });
+    req.on(`timeout`, () => req.destroy(new Error(`timed out`)));
+    req.on(`error`, reject);
+  });
+}
 
-test.serial(`the user generator turns a .container into a service; Type=notify starts it in the unit's cgroup; stop stops it`, async t => {
+test.before(() => configureRegistry());
+
+test(`a Quadlet .container runs busybox httpd as a Type=notify user service in the unit's cgroup; stop stops and removes it`, async t => {
   t.true(existsSync(`/etc/systemd/user-generators/tspod-user-generator`), `the generator is installed`);
   writeFileSync(join(home, `.config/containers/systemd/web.container`), [
     `[Unit]`, `Description=tspod quadlet test`, ``,
-    `[Container]`, `Image=${SEEDED.busyboxGlibc}`, `ContainerName=qweb`, `Network=none`, `Environment=GREETING=hi`,
-    `Exec=sh -c 'trap "exit 0" TERM; echo started $GREETING; while :; do sleep 1; done'`, ``,
-    `[Service]`, `TimeoutStartSec=600`, ``, `[Install]`, `WantedBy=default.target`, ``,
+    `[Container]`, `Image=${SEEDED.busyboxGlibc}`, `ContainerName=qweb`, `PublishPort=127.0.0.1:${PORT}:8080`, `Environment=GREETING=hello-from-quadlet`,
+    `Exec=sh -c 'trap "exit 0" TERM; mkdir -p /www; printenv GREETING > /www/index.html; httpd -f -p 8080 -h /www & wait'`, ``,
+    `[Service]`, `TimeoutStartSec=600`, `TimeoutStopSec=60`, ``, `[Install]`, `WantedBy=default.target`, ``,
   ].join(`\n`));
   const dry = await runTspod([`quadlet`, `--dryrun`], LONG);
   t.is(dry.code, 0, dry.stderr);
@@ -40,49 +47,57 @@ test.serial(`the user generator turns a .container into a service; Type=notify s
   t.is(cat.status, 0, cat.stderr);
   t.regex(cat.stdout, /generator/);
   const start = systemctl(`start`, `web.service`); // returns once READY=1 arrived
-  t.is(start.status, 0, `${start.stderr}\n${spawnSync(`journalctl`, [`--user`, `-u`, `web.service`, `--no-pager`], {encoding: `utf8`}).stdout}`);
-  t.is(systemctl(`is-active`, `web.service`).stdout.trim(), `active`);
-  const i = JSON.parse((await runTspod([`inspect`, `qweb`], LONG)).stdout)[0];
-  t.is(i.State.Status, `running`);
+  t.is(start.status, 0, `${start.stderr}\n${journal(`web.service`)}`);
+  t.is(unitState(`web.service`), `active`);
   // The container's processes live in the unit's own cgroup (--cgroups split), not in a scope.
   const uid = process.getuid!();
   const unit = `/sys/fs/cgroup/user.slice/user-${uid}.slice/user@${uid}.service/app.slice/web.service`;
   const sub = readdirSync(unit).find(n => /^tspod-[0-9a-f]{12}$/.test(n));
   t.truthy(sub, `container cgroup under ${unit}: ${readdirSync(unit)}`);
-  const pid = Number(readFileSync(`${unit}/${sub}/container/cgroup.procs`, `utf8`).split(`\n`)[0]);
-  t.true(pid > 0);
-  t.regex(readFileSync(`/proc/${pid}/cmdline`, `utf8`), /sh/);
+  // READY=1 came once the container process existed: httpd may still be starting.
+  let last: unknown;
+  const res = await waitFor(() => httpGet(`http://127.0.0.1:${PORT}/`).catch(err => { last = err; }).then(r => r?.status === 200 ? r : undefined), 60_000, 500);
+  t.is(res?.body.trim(), `hello-from-quadlet`, `the published port serves httpd's page (${last})\n${journal(`web.service`)}`);
+  const pids = readFileSync(`${unit}/${sub}/container/cgroup.procs`, `utf8`).split(`\n`).filter(Boolean).map(Number);
+  t.true(pids.some(p => /httpd/.test(readFileSync(`/proc/${p}/cmdline`, `utf8`))), `httpd runs in the unit's container cgroup: ${pids}`);
   const stop = systemctl(`stop`, `web.service`);
   t.is(stop.status, 0, stop.stderr);
-  t.not(systemctl(`is-active`, `web.service`).stdout.trim(), `active`);
-  await sleep(1000);
-  t.false(existsSync(`/proc/${pid}`), `the container process is gone`);
-  const ps = await runTspod([`ps`, `-a`, `--format`, `json`], LONG);
-  t.false(ps.stdout.includes(`qweb`), `--rm removed it: ${ps.stdout}`);
+  t.is(unitState(`web.service`), `inactive`);
+  for (const p of pids) t.false(existsSync(`/proc/${p}`), `container process ${p} is gone`);
+  const ps = await runTspod([`ps`, `-a`, `--format`, `{{.Names}}`], LONG);
+  t.is(ps.code, 0, ps.stderr);
+  t.false(ps.stdout.split(`\n`).includes(`qweb`), `--rm removed it: ${ps.stdout}`);
 });
 
-test.serial(`tspod-restart.service brings --restart always containers back after a simulated reboot`, async t => {
-  const run = await runTspod([`run`, `-d`, `--name`, `keeper`, `--network`, `none`, `--restart`, `always`, SEEDED.busyboxGlibc, `sleep`, `1000`], LONG);
+test(`tspod-restart.service brings --restart always containers back after a simulated reboot`, async t => {
+  // A store of its own: the "reboot" below empties its run-time folder, which must not
+  // pull the rug from under the other guest tests (they run at the same time).
+  const root = join(home, `restart-store`);
+  const runroot = join(process.env.XDG_RUNTIME_DIR!, `tspod-restart-test`);
+  const store = [`--root`, root, `--runroot`, runroot];
+  const tspod = (args: Array<string>) => runTspod([...store, ...args], LONG);
+  const run = await tspod([`run`, `-d`, `--name`, `keeper`, `--network`, `none`, `--restart`, `always`, SEEDED.busyboxGlibc, `sleep`, `1000`]);
   t.is(run.code, 0, run.stderr);
-  const other = await runTspod([`run`, `-d`, `--name`, `once`, `--network`, `none`, SEEDED.busyboxGlibc, `sleep`, `1000`], LONG);
+  const other = await tspod([`run`, `-d`, `--name`, `once`, `--network`, `none`, SEEDED.busyboxGlibc, `sleep`, `1000`]);
   t.is(other.code, 0, other.stderr);
-  const before = JSON.parse((await runTspod([`inspect`, `keeper`, `once`], LONG)).stdout);
+  const before = JSON.parse((await tspod([`inspect`, `keeper`, `once`])).stdout);
   // "Reboot": every process of the containers dies at once and the run-time state is lost.
   for (const c of before) for (const p of [c.State.ConmonPid, c.State.Pid]) try { process.kill(p, `SIGKILL`); } catch {}
-  await sleep(500);
-  const runroot = join(process.env.XDG_RUNTIME_DIR!, `tspod`);
+  t.true(await waitFor(() => before.every((c: any) => !existsSync(`/proc/${c.State.Pid}`)), 10_000, 100), `the containers died`);
   spawnSync(join(PROJECT_DIR, `helpers/tspod-helper`), [`userns`, `--`, `rm`, `-rf`, runroot]);
-  const tspod = `${process.execPath} ${TSPOD_BIN}`;
-  mkdirSync(join(home, `.config/systemd/user`), {recursive: true});
-  writeFileSync(join(home, `.config/systemd/user/tspod-restart.service`),
-    readFileSync(join(PROJECT_DIR, `contrib/systemd/user/tspod-restart.service.in`), `utf8`).replaceAll(`@TSPOD@`, tspod));
+  t.false(existsSync(runroot));
+  mkdirSync(userUnits, {recursive: true});
+  writeFileSync(join(userUnits, `tspod-restart.service`),
+    readFileSync(join(PROJECT_DIR, `contrib/systemd/user/tspod-restart.service.in`), `utf8`).replaceAll(`@TSPOD@`, `${TSPOD} ${store.join(` `)}`));
   t.is(systemctl(`daemon-reload`).status, 0);
   t.is(systemctl(`enable`, `tspod-restart.service`).status, 0);
+  t.true(existsSync(join(userUnits, `default.target.wants/tspod-restart.service`)), `enabled for every boot`);
   const st = systemctl(`start`, `tspod-restart.service`); // what default.target does at boot
-  t.is(st.status, 0, `${st.stderr}\n${spawnSync(`journalctl`, [`--user`, `-u`, `tspod-restart.service`, `--no-pager`], {encoding: `utf8`}).stdout}`);
-  const after = JSON.parse((await runTspod([`inspect`, `keeper`, `once`], LONG)).stdout);
+  t.is(st.status, 0, `${st.stderr}\n${journal(`tspod-restart.service`)}`);
+  const after = JSON.parse((await tspod([`inspect`, `keeper`, `once`])).stdout);
   t.is(after[0].State.Status, `running`, JSON.stringify(after[0].State));
   t.not(after[0].State.Pid, before[0].State.Pid);
+  t.true(existsSync(`/proc/${after[0].State.Pid}`), `keeper's new process runs`);
   t.not(after[1].State.Status, `running`, `only restart-policy=always comes back`);
-  await runTspod([`rm`, `-f`, `-t`, `0`, `keeper`, `once`], LONG);
+  await tspod([`rm`, `-f`, `-t`, `0`, `keeper`, `once`]);
 });

@@ -287,7 +287,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
       network: await networkSetup(store, net, v.network, ctx.paths.runRoot, join(ctx.installDir, `helpers/tspod-helper`)),
     });
     applyCgroup(spec, v.cgroup, record.id, join(userdata, `memory.events`));
-    applySdNotify(spec, parseSdNotify(o.sdnotify), o.hostEnv.NOTIFY_SOCKET);
+    applySdNotify(spec, parseSdNotify(o.sdnotify), o.hostEnv.NOTIFY_SOCKET, userdata);
     const rootfsMount = rootfsMountOf(mountSpec);
     await writeFileAtomic(join(userdata, `config.json`), `${JSON.stringify(spec, null, 2)}\n`, {fsync: false});
     const rec = await store.containers.updateRecord(record.id, c => {

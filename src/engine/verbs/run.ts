@@ -7,6 +7,9 @@ import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {specToPlan} from '../../runtime/specToPlan';
 import {runContainer} from '../../runtime/helper';
+import {runOci} from '../../runtime/runc';
+import {startTimeOf} from '../lifecycle/procStat';
+import {checkOciRun, chooseRuntime, ociDirs} from '../run/runtime';
 import type {Store} from '../../storage/Store';
 import type {Image} from '../../storage/ImageStore';
 import {uid as hostUid} from '../../config/paths';
@@ -14,7 +17,8 @@ import {findImage, prepareContainer, removeContainer, sweepLeftovers, validate} 
 import type {CreateOptions, Validated} from '../run/prepare';
 import {openStore} from './store';
 import {checkNetworkPorts} from '../run/network';
-import {notifyWhenStarted, parseSdNotify} from '../quadlet/sdnotify';
+import {notifyWhenStarted, openRelay, parseSdNotify} from '../quadlet/sdnotify';
+import type {NotifyRelay} from '../quadlet/sdnotify';
 import type {NetworkRecord} from '../run/network';
 
 export type {CreateOptions} from '../run/prepare';
@@ -46,6 +50,8 @@ async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Pro
 
 export async function createContainer(ctx: EngineContext, o: CreateOptions): Promise<{id: string}> {
   const v = validate(o);
+  const runtime = chooseRuntime(ctx);
+  if (runtime.kind === `oci`) checkOciRun(runtime, o, o.forRun === false ? `run` : `create`);
   (await import(`./start`)).checkRestartFlags(o);
   const {store, image} = await imageFor(ctx, o, v);
   try {
@@ -59,9 +65,9 @@ export async function createContainer(ctx: EngineContext, o: CreateOptions): Pro
 
 export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {sigProxy?: boolean}): Promise<RunReport> {
   const v = validate(o);
+  const runtime = chooseRuntime(ctx);
+  if (runtime.kind === `oci`) checkOciRun(runtime, o, `run`);
   if (o.detach) return (await import(`./start`)).runDetached(ctx, o); // lifecycle: under a monitor
-  if (ctx.runtime !== undefined && ctx.runtime !== `tspod` && ctx.runtime !== `helper`)
-    throw new TspodError(`Unsupported`, `--runtime ${ctx.runtime} is not supported by run yet`, {hint: `drop --runtime to use the built-in runtime`});
   // `--log-level debug` prints when each phase ends, in ms since the process started (bench/run.mjs reads them).
   const phase = (what: string) => {
     if (ctx.log.level === `debug`) ctx.log.debug(`timing: ${what} ${performance.now().toFixed(1)} ms`); // only then load perf_hooks
@@ -78,13 +84,11 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
     anonymous = p.anonymousVolumes;
     const cid = id;
     await checkNetworkPorts((p.record.metadata as {network?: NetworkRecord}).network);
+    const oci = runtime.kind === `oci` ? {name: runtime.name, path: runtime.path} : undefined;
     await store.containers.updateRecord(cid, c => {
-      c.metadata = {...c.metadata, state: `running`, runnerPid: process.pid, startedAt: new Date().toISOString()};
+      c.metadata = {...c.metadata, state: `running`, runnerPid: process.pid, startedAt: new Date().toISOString(), ...(oci ? {runtime: oci} : {})};
     });
-    const plan = specToPlan(p.spec, {
-      rootfsMount: p.rootfsMount, hostUid: hostUid(), hostGid: process.getgid ? process.getgid() : 0,
-      pidFile: join(store.containers.userdataDir(cid), `pidfile`),
-    });
+    const pidFile = join(store.containers.userdataDir(cid), `pidfile`);
     let helperPid: number | undefined;
     const handlers: Array<[NodeJS.Signals, () => void]> = [];
     // Every signal tspod gets goes to the helper, which passes it to the container.
@@ -98,26 +102,52 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
       handlers.push([sig, h]);
       process.on(sig, h);
     }
-    // --sdnotify conmon under a Type=notify unit: READY=1 once the container process exists.
+    // Under a Type=notify unit: --sdnotify conmon says READY=1 once the container process
+    // exists; --sdnotify container relays what the container sends (quadlet/sdnotify.ts).
     const notify = {done: false};
-    if (o.hostEnv.NOTIFY_SOCKET && parseSdNotify(o.sdnotify) === `conmon`)
-      void notifyWhenStarted(o.hostEnv.NOTIFY_SOCKET, join(store.containers.userdataDir(cid), `pidfile`), notify).catch(err => ctx.log.warn(`sd_notify: ${err instanceof Error ? err.message : String(err)}`));
+    const sdMode = parseSdNotify(o.sdnotify);
+    const warnNotify = (err: unknown) => ctx.log.warn(`sd_notify: ${err instanceof Error ? err.message : String(err)}`);
+    if (o.hostEnv.NOTIFY_SOCKET && sdMode === `conmon`)
+      void notifyWhenStarted(o.hostEnv.NOTIFY_SOCKET, pidFile, notify).catch(warnNotify);
+    let relay: NotifyRelay | undefined;
+    if (o.hostEnv.NOTIFY_SOCKET && sdMode === `container`) {
+      relay = await openRelay(o.hostEnv.NOTIFY_SOCKET, store.containers.userdataDir(cid), warnNotify);
+      relay.start();
+    }
+    const onSpawn = (pid: number) => {
+      helperPid = pid;
+      void store.containers.updateRecord(cid, c => {
+        c.metadata = {...c.metadata, helperPid: pid};
+      }).catch(() => undefined);
+    };
     let exitCode: number;
     try {
-      const r = await runContainer(join(ctx.installDir, `helpers/tspod-helper`), plan, {
-        stdio: [o.interactive ? `inherit` : `ignore`, `inherit`, `inherit`] as never,
-        foreground: false,
-        onSpawn: pid => {
-          helperPid = pid;
-          void store.containers.updateRecord(cid, c => {
-            c.metadata = {...c.metadata, helperPid: pid};
-          }).catch(() => undefined);
-        },
-      });
-      exitCode = r.exitCode;
+      if (oci) {
+        const dirs = ociDirs(ctx.paths.runRoot, oci.name, cid);
+        ({exitCode} = await runOci(p.spec, {
+          runtime: oci, helperPath: join(ctx.installDir, `helpers/tspod-helper`), id: cid, stateRoot: dirs.stateRoot, bundleDir: dirs.bundleDir,
+          pidFile, rootfsMount: p.rootfsMount, path: ctx.env.PATH, stdin: o.interactive ? `inherit` : `ignore`, stdout: `inherit`, stderr: process.stderr,
+          onSpawn,
+          // exec, stop and kill find the container by its pid (a foreground run has no monitor).
+          onPid: async pid => {
+            await store.containers.updateRecord(cid, c => {
+              c.metadata = {...c.metadata, pid, pidStart: startTimeOf(pid)};
+            });
+          },
+        }));
+      } else {
+        const plan = specToPlan(p.spec, {rootfsMount: p.rootfsMount, hostUid: hostUid(), hostGid: process.getgid ? process.getgid() : 0, pidFile});
+        const r = await runContainer(join(ctx.installDir, `helpers/tspod-helper`), plan, {
+          stdio: [o.interactive ? `inherit` : `ignore`, `inherit`, `inherit`] as never,
+          foreground: false,
+          onSpawn,
+        });
+        exitCode = r.exitCode;
+      }
       phase(`container`);
     } finally {
       notify.done = true;
+      relay?.close();
       for (const [sig, h] of handlers) process.off(sig, h);
     }
     if (!o.rm)

@@ -10,6 +10,8 @@ import {readSpec, startMonitor} from '../lifecycle/monitor';
 import {isRunning, parseRestartPolicy} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 import type {CreateOptions} from './run';
+import type {NotifyRelay} from '../quadlet/sdnotify';
+import {recordedRuntime} from '../run/runtime';
 
 export interface StartOptions {
   containers: Array<string>;
@@ -44,6 +46,9 @@ export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: stri
     if (isRunning(m)) throw new TspodError(`CtrStateInvalid`, `container ${nameOf(c)} is already running: container state improper`, {hint: `stop it first, or use tspod restart`});
     if (m.state === `removing` || m.state === `configured`)
       throw new TspodError(`CtrStateInvalid`, `container ${nameOf(c)} is in state ${m.state} and cannot be started: container state improper`, {hint: `remove it with tspod rm -f ${nameOf(c)}`});
+    const oci = recordedRuntime(m);
+    if (oci)
+      throw new TspodError(`Unsupported`, `container ${nameOf(c)} runs with ${oci.name}, which tspod runs in the foreground only: it cannot be started again (detached containers need tspod's monitor)`, {hint: `remove it and use tspod run --runtime ${oci.name}, or create it without --runtime`});
     const spec = readSpec(cs, c.id);
     const rootfsMount = m.rootfsMount as {type: string, source: string, options: Array<string>} | undefined;
     try {
@@ -126,9 +131,27 @@ export async function runDetached(ctx: EngineContext, o: CreateOptions & {restar
   const {id} = await createContainer(ctx, {...o, forRun: false});
   const cs = openContainers(ctx);
   if (!cs) throw new Error(`Assertion failed: no container store after create`);
+  // Under a Type=notify unit (quadlet/sdnotify.ts): the monitor becomes the main process.
+  const notifySocket = o.hostEnv.NOTIFY_SOCKET;
+  const sd = notifySocket ? await import(`../quadlet/sdnotify`) : undefined;
+  const sdMode = sd?.parseSdNotify(o.sdnotify);
+  const warnNotify = (err: unknown) => ctx.log.warn(`sd_notify: ${err instanceof Error ? err.message : String(err)}`);
+  let relay: NotifyRelay | undefined;
   try {
     await applyCreateExtras(cs, id, o);
+    if (sd && notifySocket && sdMode === `container`) relay = await sd.openRelay(notifySocket, cs.userdataDir(id), warnNotify);
     await startOne(ctx, cs, id);
+    if (sd && notifySocket && sdMode) {
+      const m = (await cs.get(id))?.metadata as LifeMeta | undefined;
+      const alive = () => {
+        try {
+          return m?.pid !== undefined && process.kill(m.pid, 0);
+        } catch {
+          return false;
+        }
+      };
+      if (m?.monitorPid !== undefined) await sd.notifyDetached(notifySocket, sdMode, m.monitorPid, relay, alive).catch(warnNotify);
+    }
   } catch (err) {
     if (o.rm) {
       const {removeContainers} = await import(`./rm`);
@@ -136,6 +159,7 @@ export async function runDetached(ctx: EngineContext, o: CreateOptions & {restar
     }
     throw err;
   } finally {
+    relay?.close();
     cs.close();
   }
   return {id, exitCode: 0};
