@@ -15,6 +15,7 @@ import {TspodError} from '../../engine/errors';
 import {Digester, digestHex, isDigest} from '../../oci/digest';
 import type {Digest} from '../../oci/digest';
 import {isIndexMediaType, parseImageConfig, parseIndex, parseManifest, sniffMediaType} from '../../oci/image';
+import {parseReference} from '../../oci/reference';
 
 export interface LoadedLayer {
   /** An unpacked file: a tar, gzip'd or not. */
@@ -186,8 +187,21 @@ async function readOci(dir: string, arch: string): Promise<Array<LoadedImage>> {
     const layers: Array<LoadedLayer> = [];
     for (const l of manifest.layers) layers.push({path: await verifiedBlob(dir, l.digest, `layer`), digest: l.digest, mediaType: l.mediaType});
     const ref = desc.annotations?.[`org.opencontainers.image.ref.name`];
-    out.push({configBody, names: ref ? [ref] : [], layers, manifest: {body, mediaType: mt}});
+    out.push({configBody, names: ref ? [ociArchiveName(ref)] : [], layers, manifest: {body, mediaType: mt}});
   }
   if (out.length === 0) throw badArchive(`index.json lists no images`);
   return out;
+}
+
+/**
+ * podman names an oci-archive image whose ref.name has no registry `localhost/NAME`
+ * (`busybox:1.37.0-glibc` → `localhost/busybox:1.37.0-glibc`); a docker-archive's
+ * RepoTags go to docker.io as usual.
+ */
+function ociArchiveName(ref: string): string {
+  try {
+    return parseReference(ref).short ? `localhost/${ref}` : ref;
+  } catch {
+    return ref;
+  }
 }

@@ -10,6 +10,7 @@ import {tempStore} from '../../_helpers/runCli';
 import type {TempStore} from '../../_helpers/runCli';
 import {REGISTRY, SEEDED} from '../../_helpers/registry';
 import {registriesEnv} from '../../_helpers/imageEnv';
+import {SHARED_IMAGES} from '../../_helpers/project';
 
 const env = registriesEnv([REGISTRY]);
 const ALPINE = SEEDED.alpine;
@@ -96,6 +97,17 @@ test.serial(`save -m puts several images in one archive; without -m it says how`
   tt.is(l.code, 0, l.stderr);
   tt.deepEqual(l.stdout.trim().split(`\n`).sort(), [`Loaded image: ${ALPINE}`, `Loaded image: ${BUSYBOX}`].sort());
   tt.is((await t([`run`, `--rm`, ALPINE, `cat`, `/etc/alpine-release`])).stdout.trim(), `3.20.3`);
+});
+
+test.serial(`an oci-archive whose ref.name has no registry loads as localhost/NAME, as podman`, async tt => {
+  const tarFile = join(dir, `layout.tar`);
+  const r = spawnSync(`tar`, [`-C`, join(SHARED_IMAGES, `busybox-1.37.0-musl-amd64.oci`), `-cf`, tarFile, `.`]);
+  tt.is(r.status, 0, String(r.stderr));
+  const l = await t([`load`, `-i`, tarFile]);
+  tt.is(l.code, 0, l.stderr);
+  tt.is(l.stdout.trim(), `Loaded image: localhost/busybox:1.37.0-musl`);
+  tt.is((await t([`run`, `--rm`, `--network`, `none`, `localhost/busybox:1.37.0-musl`, `echo`, `loaded`])).stdout, `loaded\n`);
+  tt.is((await t([`rmi`, `localhost/busybox:1.37.0-musl`])).code, 0);
 });
 
 test.serial(`a truncated or malformed archive fails with one line and changes nothing`, async tt => {
