@@ -11,6 +11,7 @@ import type {Server, Socket} from 'node:net';
 import {createHash, randomBytes} from 'node:crypto';
 import {existsSync, readFileSync} from 'node:fs';
 import {HELPER_BIN} from '../_helpers/project';
+import {whenAvailable} from '../_helpers/features';
 
 const sha = (b: Buffer) => createHash(`sha256`).update(b).digest(`hex`);
 const haveIpv6 = existsSync(`/proc/net/if_inet6`) && readFileSync(`/proc/net/if_inet6`, `utf8`).includes(`00000000000000000000000000000001`);
@@ -166,7 +167,7 @@ test(`many connections at once, each its own bytes`, async t => {
   }
 });
 
-(haveIpv6 ? test : test.skip)(`an empty address binds 0.0.0.0 and [::]`, async t => {
+whenAvailable(haveIpv6, `IPv6 loopback (::1) on the host`)(`an empty address binds 0.0.0.0 and [::]`, async t => {
   const inner = await freeRange(1), outer = await freeRange(1);
   const echo = echoServer();
   await listen(echo, inner);
