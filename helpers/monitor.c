@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "ctrlog.h"
 #include "monitor.h"
 #include "plan.h"
 #include "pty.h"
@@ -60,8 +61,6 @@ struct client
 };
 
 static struct opts o;
-static int log_fd = -1;
-static unsigned long long log_size;
 static struct client clients[MAX_CLIENTS];
 static int stdin_fd = -1; /* write end of the container's stdin pipe, or the pty master */
 
@@ -87,61 +86,6 @@ monitor_send_fd (int sock, int fd)
   cm->cmsg_len = CMSG_LEN (sizeof (int));
   memcpy (CMSG_DATA (cm), &fd, sizeof (int));
   return sendmsg (sock, &msg, 0) < 0 ? -1 : 0;
-}
-
-static void
-timestamp (char *out, size_t n)
-{
-  struct timespec ts;
-  struct tm tm;
-  int off;
-  char base[40];
-  clock_gettime (CLOCK_REALTIME, &ts);
-  localtime_r (&ts.tv_sec, &tm);
-  strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-  off = (int) (tm.tm_gmtoff / 60) % (24 * 60);
-  snprintf (out, n, "%.20s.%09d%c%02d:%02d", base, (int) (ts.tv_nsec % 1000000000), off < 0 ? '-' : '+', abs (off) / 60 % 100, abs (off) % 60);
-}
-
-static void
-open_log (void)
-{
-  struct stat st;
-  if (o.log == NULL)
-    return;
-  log_fd = open (o.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  log_size = log_fd >= 0 && fstat (log_fd, &st) == 0 ? (unsigned long long) st.st_size : 0;
-}
-
-/* One k8s-file record: "<time> <stream> <F|P> <text>\n". Rotates to LOG.1 at --log-max. */
-static void
-log_record (const char *stream, int partial, const char *data, size_t len)
-{
-  char ts[64], head[96];
-  struct iovec iov[3];
-  int hl;
-  if (log_fd < 0)
-    return;
-  timestamp (ts, sizeof ts);
-  hl = snprintf (head, sizeof head, "%s %s %c ", ts, stream, partial ? 'P' : 'F');
-  if (o.log_max > 0 && log_size > 0 && log_size + hl + len + 1 > o.log_max)
-    {
-      char old[4096];
-      snprintf (old, sizeof old, "%s.1", o.log);
-      rename (o.log, old);
-      close (log_fd);
-      open_log ();
-      if (log_fd < 0)
-        return;
-    }
-  iov[0].iov_base = head;
-  iov[0].iov_len = hl;
-  iov[1].iov_base = (void *) data;
-  iov[1].iov_len = len;
-  iov[2].iov_base = "\n";
-  iov[2].iov_len = 1;
-  if (writev (log_fd, iov, 3) > 0)
-    log_size += hl + len + 1;
 }
 
 static void
@@ -174,13 +118,13 @@ stream_flush (struct stream *s, int final)
   size_t left = s->len;
   while ((nl = memchr (start, '\n', left)))
     {
-      log_record (s->name, 0, start, nl - start);
+      ctrlog_record (s->name, 0, start, nl - start);
       left -= nl - start + 1;
       start = nl + 1;
     }
   if (left && (final || left == sizeof s->buf))
     {
-      log_record (s->name, 1, start, left);
+      ctrlog_record (s->name, 1, start, left);
       left = 0;
     }
   memmove (s->buf, start, left);
@@ -349,7 +293,7 @@ static void
 write_exit_file (int code, int restarts)
 {
   char ts[64], buf[256];
-  timestamp (ts, sizeof ts);
+  ctrlog_timestamp (ts, sizeof ts);
   snprintf (buf, sizeof buf, "{\"exitCode\":%d,\"finishedAt\":\"%s\",\"restartCount\":%d}\n", code, ts, restarts);
   write_file_atomic (o.exit_file, buf);
 }
@@ -738,7 +682,7 @@ helper_monitor_main (int argc, char **argv)
   sfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   for (i = 0; i < MAX_CLIENTS; i++)
     clients[i].fd = -1;
-  open_log ();
+  ctrlog_open (o.log, o.log_max);
   lsock = listen_socket ();
   if (o.wait_attach && lsock >= 0)
     {
@@ -804,8 +748,7 @@ helper_monitor_main (int argc, char **argv)
     send_frame (FR_EXIT, c, 4);
   }
   linger_clients (5000);
-  if (log_fd >= 0)
-    close (log_fd);
+  ctrlog_close ();
   if (o.n_exit > 0)
     {
       pid_t p = fork ();
