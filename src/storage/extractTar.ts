@@ -7,6 +7,7 @@ import {createReadStream, createWriteStream, lstatSync, mkdirSync, symlinkSync, 
 import {join, posix} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import tar from 'tar-stream';
+import {mkdirNoFollow} from '../util/mkdirNoFollow';
 
 export interface ExtractRequest {
   tar: string;
@@ -24,24 +25,6 @@ function clean(name: string): string | undefined {
   const n = posix.normalize(`/${name}`).slice(1).replace(/\/$/, ``);
   if (name.split(`/`).includes(`..`)) return undefined;
   return n;
-}
-
-/** Checks each existing component under root is a real directory (no symlinks), creating missing ones. */
-function safeParent(root: string, rel: string): string {
-  let cur = root;
-  for (const part of rel.split(`/`).filter(Boolean)) {
-    cur = join(cur, part);
-    let st;
-    try {
-      st = lstatSync(cur);
-    } catch {
-      mkdirSync(cur, {mode: 0o755});
-      continue;
-    }
-    if (st.isSymbolicLink()) throw Object.assign(new Error(`${rel}: a symbolic link is in the way`), {code: `ELOOP`});
-    if (!st.isDirectory()) throw Object.assign(new Error(`${rel}: not a directory`), {code: `ENOTDIR`});
-  }
-  return cur;
 }
 
 /** Every entry name (and hard-link target) stays inside: checked before anything is written. */
@@ -92,7 +75,7 @@ export async function extractTar(req: ExtractRequest): Promise<{entries: number}
       }
       const rel = posix.join(destRel, name);
       const parentRel = posix.dirname(rel);
-      const parent = safeParent(req.root, parentRel === `.` ? `` : parentRel);
+      const parent = mkdirNoFollow(req.root, parentRel === `.` ? `` : parentRel);
       const target = join(parent, posix.basename(rel));
       const existing = (() => { try { return lstatSync(target); } catch { return undefined; } })();
       if (existing && !(existing.isDirectory() && h.type === `directory`)) rmSync(target, {recursive: true, force: true});
@@ -120,7 +103,7 @@ export async function extractTar(req: ExtractRequest): Promise<{entries: number}
         case `link`: {
           const l = clean(h.linkname ?? ``);
           if (l === undefined) throw Object.assign(new Error(`hard link ${h.name} points outside the destination`), {code: `EINVAL`});
-          const src = join(safeParent(req.root, posix.dirname(posix.join(destRel, l))), posix.basename(l));
+          const src = join(mkdirNoFollow(req.root, posix.dirname(posix.join(destRel, l))), posix.basename(l));
           if (lstatSync(src).isSymbolicLink()) throw Object.assign(new Error(`hard link ${h.name} to a symbolic link`), {code: `EINVAL`});
           linkSync(src, target);
           stream.resume();

@@ -7,7 +7,7 @@ import {applyCgroup} from './cgroup';
 import {applySdNotify, parseSdNotify} from '../quadlet/sdnotify';
 import {planContainerCgroup} from '../../cgroups';
 import type {ContainerCgroup} from '../../cgroups';
-import {lstatSync, mkdirSync, readFileSync, readdirSync, statSync} from 'node:fs';
+import {lstatSync, readFileSync, readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
@@ -24,6 +24,7 @@ import type {Image} from '../../storage/ImageStore';
 import type {ContainerRecord} from '../../storage/ContainerStore';
 import type {MountSpec} from '../../storage/drivers/Driver';
 import {writeFileAtomic} from '../../util/atomicWrite';
+import {mkdirNoFollow} from '../../util/mkdirNoFollow';
 import {
   checkContainerName, checkHostname, normalizeCap, parseEnv, parseEnvFile, parseLabels, parseMount, parsePullPolicy,
   parseSecurityOpt, parseTmpfs, parseUlimit, parseUserns, parseVolume,
@@ -163,21 +164,16 @@ function hostDevices(): Array<string> {
   return out;
 }
 
-/** mkdir -p of `rel` under `root`, refusing to pass through a symlink (it could point at the host). */
-function mkdirNoFollow(root: string, rel: string): void {
-  let cur = root;
-  for (const part of rel.split(`/`).filter(p => p !== `` && p !== `.`)) {
-    if (part === `..`) throw new TspodError(`InvalidArgument`, `invalid working directory "${rel}"`);
-    cur = join(cur, part);
-    let st;
-    try {
-      st = lstatSync(cur);
-    } catch {
-      mkdirSync(cur, {mode: 0o755});
-      continue;
-    }
-    if (!st.isDirectory())
+/** The working directory in the container's own layer, never through a symlink (it could point at the host). */
+function mkdirWorkdir(root: string, rel: string): void {
+  if (rel.split(`/`).includes(`..`)) throw new TspodError(`InvalidArgument`, `invalid working directory "${rel}"`);
+  try {
+    mkdirNoFollow(root, rel);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === `ELOOP` || code === `ENOTDIR`)
       throw new TspodError(`InvalidArgument`, `cannot create working directory "${rel}": a part of it is not a directory in the image`);
+    throw err;
   }
 }
 
@@ -274,7 +270,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     // podman creates a missing working directory; it goes into the container's own layer.
     const workdir = o.workdir || imgCfg.WorkingDir;
     if (workdir && workdir !== `/` && !layeredIsDir(dirs, workdir)) {
-      mkdirNoFollow(store.driver.diffDir(record.layer), workdir);
+      mkdirWorkdir(store.driver.diffDir(record.layer), workdir);
     }
     const mountSpec = await store.mountSpec(record.id);
     const spec = buildSpec({
