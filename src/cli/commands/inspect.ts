@@ -1,6 +1,6 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
-import {renderTemplate} from '../goTemplate';
+import {renderInspect} from '../inspectFormat';
 import {reportBatch} from '../batch';
 import {TspodError} from '../../engine/errors';
 import {INSPECT_TYPES} from '../../engine/verbs/inspectAny';
@@ -35,14 +35,7 @@ export default class InspectCommand extends BaseCommand {
     if (this.format === undefined || this.format === `json` || this.format === `{{json .}}`) {
       this.json(r.found);
     } else {
-      const lines: Array<string> = [];
-      for (const o of r.found) {
-        try {
-          lines.push(renderTemplate(this.format, o));
-        } catch (err) {
-          throw new TspodError(`InvalidArgument`, `template: inspect: ${(err as Error).message}`, {hint: `field names are podman's: .Id, .State.Pid, .Config.Cmd, …`});
-        }
-      }
+      const lines = renderInspect(this.format, r.found, `field names are podman's: .Id, .State.Pid, .Config.Cmd, …`);
       if (lines.length) this.out(lines.join(`\n`));
     }
     reportBatch(this.context.stderr, r.errors);

@@ -1,6 +1,6 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../../BaseCommand';
-import {renderTemplate} from '../../goTemplate';
+import {renderInspect} from '../../inspectFormat';
 import {reportBatch} from '../../batch';
 import {TspodError} from '../../../engine/errors';
 
@@ -28,14 +28,7 @@ export default class ContainerInspectCommand extends BaseCommand {
     if (this.format === undefined || this.format === `json`) {
       this.json(r.found);
     } else {
-      const lines: Array<string> = [];
-      for (const c of r.found) {
-        try {
-          lines.push(renderTemplate(this.format, c));
-        } catch (err) {
-          throw new TspodError(`InvalidArgument`, `template: inspect: ${(err as Error).message}`, {hint: `field names are podman's: .State.Pid, .Name, .Config.Env, …`});
-        }
-      }
+      const lines = renderInspect(this.format, r.found, `field names are podman's: .State.Pid, .Name, .Config.Env, …`);
       if (lines.length) this.out(lines.join(`\n`));
     }
     reportBatch(this.context.stderr, r.errors);

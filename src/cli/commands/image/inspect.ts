@@ -1,7 +1,6 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../../BaseCommand';
-import {renderTemplate} from '../../goTemplate';
-import {TspodError} from '../../../engine/errors';
+import {renderInspect} from '../../inspectFormat';
 
 export default class ImageInspectCommand extends BaseCommand {
   static override paths = [[`image`, `inspect`]];
@@ -19,15 +18,8 @@ export default class ImageInspectCommand extends BaseCommand {
     if (this.format === undefined || this.format === `json` || this.format === `{{json .}}`) {
       this.json(report.images);
     } else {
-      const lines = report.images.map(img => {
-        try {
-          return renderTemplate(this.format!, img as unknown as Record<string, unknown>);
-        } catch (err) {
-          throw new TspodError(`InvalidArgument`, `template: inspect: ${(err as Error).message}`, {hint: `field names are podman's: .Id, .RepoTags, .Config.Cmd, …`});
-        }
-      });
-      if (lines.length > 0) this.out(lines.join(`
-`));
+      const lines = renderInspect(this.format, report.images, `field names are podman's: .Id, .RepoTags, .Config.Cmd, …`);
+      if (lines.length > 0) this.out(lines.join(`\n`));
     }
     for (const e of report.errors) this.context.stderr.write(`Error: ${e.message}\n`);
     return report.errors.length > 0 ? 125 : 0;
