@@ -1,5 +1,30 @@
 // Shared by the benchmarks: time a command over repeated runs, report the median.
-import {spawnSync} from 'node:child_process';
+import {execFileSync, spawnSync} from 'node:child_process';
+import {chmodSync, mkdtempSync, rmSync} from 'node:fs';
+import {join} from 'node:path';
+
+const project = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+
+/**
+ * As root: runs `script` again as the unprivileged test user (created if needed) with a
+ * fresh home and its runtime dir, and exits with its status. Otherwise returns.
+ */
+export async function asTestUser(script, args = []) {
+  if (process.getuid() !== 0) return;
+  const {ensureTestUser} = await import(join(project, 'test/_harness/testUser.mjs'));
+  const user = ensureTestUser();
+  const home = mkdtempSync('/var/tmp/tspod-bench-home-');
+  execFileSync('chown', [`${user.uid}:${user.gid}`, home]);
+  const runtimeDir = `/run/user/${user.uid}`;
+  execFileSync('mkdir', ['-p', runtimeDir]);
+  execFileSync('chown', [`${user.uid}:${user.gid}`, runtimeDir]);
+  chmodSync(runtimeDir, 0o700);
+  const r = spawnSync('setpriv', ['--reuid', String(user.uid), '--regid', String(user.gid), '--init-groups', '--reset-env', 'env',
+    `PATH=${process.env.PATH}`, `HOME=${home}`, `XDG_RUNTIME_DIR=${runtimeDir}`, `USER=${user.name ?? 'tspod-tester'}`, `TMPDIR=${home}`,
+    process.execPath, script, ...args], {stdio: 'inherit', cwd: home});
+  rmSync(home, {recursive: true, force: true});
+  process.exit(r.status ?? 1);
+}
 
 export function timeCommand(argv, {runs = 30, warmup = 3, env} = {}) {
   const samples = [];

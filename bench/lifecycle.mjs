@@ -4,29 +4,15 @@
 // the resident memory of one container monitor (tspod-helper monitor vs conmon).
 // Not a test: `node bench/lifecycle.mjs [runs]` (as root it re-runs itself as tspod-tester).
 import {spawnSync, execFileSync} from 'node:child_process';
-import {mkdtempSync, rmSync, chmodSync, readFileSync} from 'node:fs';
+import {mkdtempSync, rmSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {timeCommand, report} from './common.mjs';
+import {asTestUser, timeCommand, report} from './common.mjs';
 
 const project = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const runs = Number(process.argv[2] ?? 15);
 
-if (process.getuid() === 0) {
-  const {ensureTestUser} = await import(join(project, 'test/_harness/testUser.mjs'));
-  const user = ensureTestUser();
-  const home = mkdtempSync('/var/tmp/tspod-bench-home-');
-  execFileSync('chown', [`${user.uid}:${user.gid}`, home]);
-  const runtimeDir = `/run/user/${user.uid}`;
-  execFileSync('mkdir', ['-p', runtimeDir]);
-  execFileSync('chown', [`${user.uid}:${user.gid}`, runtimeDir]);
-  chmodSync(runtimeDir, 0o700);
-  const r = spawnSync('setpriv', ['--reuid', String(user.uid), '--regid', String(user.gid), '--init-groups', '--reset-env', 'env',
-    `PATH=${process.env.PATH}`, `HOME=${home}`, `XDG_RUNTIME_DIR=${runtimeDir}`, `USER=${user.name ?? 'tspod-tester'}`, `TMPDIR=${home}`,
-    process.execPath, join(project, 'bench/lifecycle.mjs'), String(runs)], {stdio: 'inherit', cwd: home});
-  rmSync(home, {recursive: true, force: true});
-  process.exit(r.status ?? 1);
-}
+await asTestUser(join(project, 'bench/lifecycle.mjs'), [String(runs)]);
 
 const {startSeededRegistry} = await import(join(project, 'test/_harness/registry.mjs'));
 const registry = await startSeededRegistry({imagesDir: process.env.TSPOD_SHARED_IMAGES || join(project, '../shared/images')});

@@ -9,29 +9,16 @@
 // waited for) is printed next to wall time because it is far less sensitive to a
 // busy machine. Goal (the issue): tspod ≤ 0.35 × podman.
 import {spawnSync, execFileSync} from 'node:child_process';
-import {mkdtempSync, rmSync, chmodSync, existsSync, readFileSync} from 'node:fs';
+import {mkdtempSync, rmSync, existsSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {asTestUser} from './common.mjs';
 
 const project = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const runs = Number(process.argv[2] ?? 15);
 const GOAL = 0.35;
 
-if (process.getuid() === 0) {
-  const {ensureTestUser} = await import(join(project, 'test/_harness/testUser.mjs'));
-  const user = ensureTestUser();
-  const home = mkdtempSync('/var/tmp/tspod-bench-home-');
-  execFileSync('chown', [`${user.uid}:${user.gid}`, home]);
-  const runtimeDir = `/run/user/${user.uid}`;
-  execFileSync('mkdir', ['-p', runtimeDir]);
-  execFileSync('chown', [`${user.uid}:${user.gid}`, runtimeDir]);
-  chmodSync(runtimeDir, 0o700);
-  const r = spawnSync('setpriv', ['--reuid', String(user.uid), '--regid', String(user.gid), '--init-groups', '--reset-env', 'env',
-    `PATH=${process.env.PATH}`, `HOME=${home}`, `XDG_RUNTIME_DIR=${runtimeDir}`, `USER=${user.name ?? 'tspod-tester'}`, `TMPDIR=${home}`,
-    process.execPath, join(project, 'bench/run.mjs'), String(runs)], {stdio: 'inherit', cwd: home});
-  rmSync(home, {recursive: true, force: true});
-  process.exit(r.status ?? 1);
-}
+await asTestUser(join(project, 'bench/run.mjs'), [String(runs)]);
 
 /** CPU time (ms) of the children this process has waited for: /proc/self/stat cutime + cstime. */
 const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).stdout.trim() || 100);
