@@ -153,6 +153,17 @@ export class LayerStore {
     });
   }
 
+  /**
+   * Flags a layer incomplete (owned by this process) before a removal that spans two
+   * indexes: killed half-way, the next store open deletes it (cleanupIncomplete).
+   */
+  async markIncomplete(id: string): Promise<void> {
+    await this.index.update(records => {
+      const l = records.find(x => x.id === id);
+      if (l) l.flags = {incomplete: true, owner: process.pid};
+    });
+  }
+
   /** Deletes a layer; refuses while another layer has it as parent. */
   async delete(id: string): Promise<void> {
     await this.index.update(async records => {

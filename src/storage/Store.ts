@@ -229,9 +229,12 @@ export class Store {
     return this.driver.mountSpec(c.layer, target ?? join(this.driver.home, c.layer, `merged`));
   }
 
+  /** The record, then its writable layer; the layer is flagged first, so a kill in between leaves nothing a store open does not clean. */
   async deleteContainer(id: string): Promise<void> {
-    const c = await this.containers.delete(id);
-    if (await this.layers.get(c.layer)) await this.layers.delete(c.layer);
+    const c = await this.containers.get(id);
+    if (c && await this.layers.get(c.layer)) await this.layers.markIncomplete(c.layer);
+    const gone = await this.containers.delete(id);
+    if (await this.layers.get(gone.layer)) await this.layers.delete(gone.layer);
   }
 
   /** Removes an image record, then layers no image or container needs, then unreferenced blobs of it. */

@@ -148,6 +148,23 @@ test(`loaders delete layers a dead process left incomplete`, async t => {
   t.false(await s2.driver.exists(`feed`));
 });
 
+test(`a container removal killed between its record and its layer leaves nothing the next open keeps`, async t => {
+  const graphRoot = join(base, `rmkill`);
+  const s = await open(graphRoot);
+  const {image} = await putImage(s, `localhost/rmkill:latest`);
+  const c = await s.createContainer({image: image.id});
+  // deleteContainer's first two steps, then the process "dies" (owner: a pid that cannot exist).
+  await s.layers.markIncomplete(c.layer);
+  await s.containers.delete(c.id);
+  await s.layers.mutate(records => {
+    records.find(r => r.id === c.layer)!.flags = {incomplete: true, owner: 2 ** 22 + 1};
+  });
+  const s2 = await open(graphRoot);
+  t.is(await s2.layers.get(c.layer), undefined);
+  t.false(await s2.driver.exists(c.layer));
+  t.deepEqual((await s2.check()).problems, []);
+});
+
 test(`a second writer of the same layer waits for the first, then reuses it`, async t => {
   const graphRoot = join(base, `wait`);
   const s1 = await open(graphRoot);
