@@ -6,6 +6,7 @@ import {readdirSync, readFileSync, statSync, rmSync, mkdirSync, chmodSync, copyF
 import {spawnSync} from 'node:child_process';
 import {tmpdir} from 'node:os';
 import {join, relative} from 'node:path';
+import {clipanionPatches} from './clipanionPatches.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const external = ['koffi'];
@@ -36,6 +37,7 @@ mkdirSync(join(root, 'dist'), {recursive: true});
 
 const jobs = [build({
   ...common,
+  plugins: [clipanionPatches(root)],
   // dist/tspod.js is src/cli/launcher.cjs: it runs this bundle with V8's code cache.
   entryPoints: [join(root, 'src/cli/main.ts')],
   outfile: join(root, 'dist/tspod-main.js'),

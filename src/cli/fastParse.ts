@@ -109,7 +109,11 @@ export function fastProcess<C extends BaseContext>(cli: Cli<C>, classes: Readonl
   if (leading < b.arity.leading.length) return undefined;
 
   const command = new matched.cls() as unknown as Record<string, unknown>;
-  command.context = {...(Cli as unknown as {defaultContext: object}).defaultContext, ...context};
+  // Merged keeping getters (context.stdin is one: reading it creates the stream).
+  command.context = Object.defineProperties({}, {
+    ...Object.getOwnPropertyDescriptors((Cli as unknown as {defaultContext: object}).defaultContext),
+    ...Object.getOwnPropertyDescriptors(context),
+  });
   command.path = state.path;
   try {
     for (const [key, {transformer}] of matched.reg.specs) command[key] = transformer(b, key, state, command.context as BaseContext);

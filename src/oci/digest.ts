@@ -1,7 +1,13 @@
 // Content digests: a branded string so a bare string is never taken for a
 // verified digest. Only sha256 is produced; sha512 is accepted when parsing.
-import {createHash} from 'node:crypto';
 import type {Hash} from 'node:crypto';
+
+// node:crypto is loaded on first use: it costs ~6 ms, and most commands that parse
+// a digest (run, ps, inspect) never hash anything.
+function createHash(algorithm: string): Hash {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(`node:crypto`) as typeof import('node:crypto')).createHash(algorithm);
+}
 
 export type Digest = string & {readonly __brand: `Digest`};
 

@@ -6,7 +6,7 @@
 import {createReadStream, createWriteStream} from 'node:fs';
 import type {ReadStream} from 'node:fs';
 import {mkdir, readdir, readFile, rename, stat, unlink} from 'node:fs/promises';
-import {randomBytes} from 'node:crypto';
+import {randomBytes} from '../util/randomBytes';
 import {join} from 'node:path';
 import {Readable, Transform} from 'node:stream';
 import {pipeline} from 'node:stream/promises';

@@ -3,7 +3,7 @@
 // container's writable layer is a LayerStore record; Store ties the two together.
 import {join} from 'node:path';
 import {mkdir, rm} from 'node:fs/promises';
-import {randomBytes} from 'node:crypto';
+import {randomBytes} from '../util/randomBytes';
 import {TspodError} from '../engine/errors';
 import {JsonIndex} from './JsonIndex';
 

@@ -4,7 +4,7 @@
 // changing the index, and a reader that cached the index re-reads it only when the
 // token differs from the one it saw (cheap cross-process cache invalidation).
 import {closeSync, constants, openSync, readSync, writeSync, mkdirSync} from 'node:fs';
-import {randomBytes} from 'node:crypto';
+import {randomBytes} from '../util/randomBytes';
 import {dirname} from 'node:path';
 import {flockWait, unflock} from '../sys/lock';
 import type {LockMode} from '../sys/lock';

@@ -3,7 +3,7 @@
 // old file or the new one, plus at worst a `.tmp-*` file that cleanup removes.
 import {open, rename, unlink} from 'node:fs/promises';
 import {closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync} from 'node:fs';
-import {randomBytes} from 'node:crypto';
+import {randomBytes} from './randomBytes';
 import {basename, dirname, join} from 'node:path';
 
 /** `<dir>/.tmp-<pid>-<rand>-<base>`: in the target's directory so the rename is atomic. */

@@ -1,11 +1,13 @@
 // The launcher runs the bundle with V8's code cache: a cache V8 rejects would
 // silently bring back the parse it exists to save.
 import test from 'ava';
-import {readFileSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import Module from 'node:module';
 import vm from 'node:vm';
 import {join} from 'node:path';
-import {PROJECT_DIR} from '../_helpers/project';
+import {PROJECT_DIR, TSPOD_BIN} from '../_helpers/project';
 
 test(`the build's code cache is accepted by this Node`, t => {
   const file = join(PROJECT_DIR, `dist/tspod-main.js`);
@@ -17,4 +19,23 @@ test(`a real import() in the bundle works under the launcher`, async t => {
   const file = join(PROJECT_DIR, `dist/tspod-main.js`);
   const script = new vm.Script(`import('node:path').then(m => typeof m.join)`, {filename: file, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
   t.is(await script.runInThisContext(), `function`);
+});
+
+// Startup is most of a command's time: these built-ins cost 6 to 8 ms each to load, and
+// a command that reads no stdin, hashes nothing and spawns no terminal needs none of them
+// (scripts/clipanionPatches.mjs, util/randomBytes.ts, oci/digest.ts, sys/libc.ts).
+test(`images loads neither node:tty, node:crypto, koffi's loader nor the stdin stream`, t => {
+  const dir = mkdtempSync(join(tmpdir(), `tspod-startup-`));
+  t.teardown(() => rmSync(dir, {recursive: true, force: true}));
+  const preload = join(dir, `modules.cjs`);
+  writeFileSync(preload, `process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...process.moduleLoadList, ...Object.keys(require.cache), ...require('fs').readFileSync('/proc/self/maps', 'utf8').split('\\n').map(l => l.split(' ').pop())]) + '\\n'));\n`);
+  const r = spawnSync(process.execPath, [`-r`, preload, TSPOD_BIN, `--root`, join(dir, `root`), `--runroot`, join(dir, `run`), `images`], {encoding: `utf8`, stdio: [`ignore`, `pipe`, `pipe`]});
+  t.is(r.status, 0, r.stderr);
+  const line = r.stderr.split(`\n`).find(l => l.startsWith(`MODULES `));
+  t.truthy(line, r.stderr);
+  const loaded = JSON.parse(line!.slice(`MODULES `.length)) as Array<string>;
+  for (const m of [`NativeModule tty`, `NativeModule crypto`, `NativeModule internal/fs/streams`]) t.false(loaded.includes(m), `${m} was loaded`);
+  // images takes the store's lock: koffi is loaded, directly (one dlopen), not through its index.
+  t.false(loaded.some(k => k.includes(`koffi/src/koffi/index.cjs`)), `koffi's index.cjs was loaded`);
+  t.true(loaded.some(k => k.endsWith(`/koffi.node`)), `koffi's native module is mapped`);
 });

@@ -3,7 +3,7 @@
 // temp name and renamed into place, so two tspods creating the same volume agree.
 import {mkdir, readFile, readdir, rename, rm, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {randomBytes} from 'node:crypto';
+import {randomBytes} from '../../util/randomBytes';
 import {TspodError} from '../errors';
 import {checkVolumeName} from './options';
 

@@ -3,7 +3,7 @@
 // is the command's; 125/126/127 as podman.
 import {spawn} from 'node:child_process';
 import {readFileSync} from 'node:fs';
-import {randomBytes} from 'node:crypto';
+import {randomBytes} from '../../util/randomBytes';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {CAPABILITIES, capabilityMask} from '../../runtime/capabilities';

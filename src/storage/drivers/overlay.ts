@@ -7,7 +7,7 @@
 //   overlay/<id>/merged  (writable layers) the mount point
 //   overlay/l/<short> -> ../<id>/diff   so a long lowerdir list fits in one page
 import {mkdir, readFile, readdir, rm, symlink, writeFile, stat, readlink} from 'node:fs/promises';
-import {randomBytes} from 'node:crypto';
+import {randomBytes} from '../../util/randomBytes';
 import {join} from 'node:path';
 import {TspodError} from '../../engine/errors';
 import type {Driver, DriverName, LayerPrep, MountSpec, WorkerOp} from './Driver';

@@ -1,0 +1,45 @@
+// esbuild plugins that keep clipanion from paying for what tspod never uses at startup.
+// - its platform module (lib/platform/node.js) loads node:tty for a default colour depth
+//   main.ts overrides: replaced by src/cli/clipanionPlatform.ts (8 ms per command).
+// - its default context reads process.stdin, and each run spreads the context (which
+//   reads every getter): creating the stdin stream costs ~8 ms for commands that never
+//   read it. stdin becomes a getter and the contexts are merged keeping getters.
+// Each patch must apply exactly as counted, or the build fails: a new clipanion
+// release is then looked at, not silently left unpatched.
+import {readFile} from 'node:fs/promises';
+import {join} from 'node:path';
+
+const MERGE = `
+function mergeContexts(...contexts) {
+  const out = {};
+  for (const c of contexts) if (c) Object.defineProperties(out, Object.getOwnPropertyDescriptors(c));
+  return out;
+}
+`;
+
+function patch(text, file, edits) {
+  for (const [pattern, replacement, count] of edits) {
+    const found = text.match(new RegExp(pattern.source, 'g'))?.length ?? 0;
+    if (found !== count) throw new Error(`clipanion patch: ${pattern} matched ${found} times in ${file}, expected ${count}`);
+    text = text.replace(new RegExp(pattern.source, 'g'), replacement);
+  }
+  return text;
+}
+
+export function clipanionPatches(root) {
+  return {
+    name: 'clipanion-patches',
+    setup(b) {
+      b.onResolve({filter: /^\.\.\/platform$/}, args => args.importer.includes('/node_modules/clipanion/')
+        ? {path: join(root, 'src/cli/clipanionPlatform.ts')} : undefined);
+      b.onLoad({filter: /node_modules\/clipanion\/lib\/advanced\/Cli\.js$/}, async args => {
+        const text = patch(await readFile(args.path, 'utf8'), args.path, [
+          [/stdin: process\.stdin,/, 'get stdin() { return process.stdin; },', 1],
+          [/\{\s*\.\.\.Cli\.defaultContext,\s*\.\.\.userContext,\s*\}/, 'mergeContexts(Cli.defaultContext, userContext)', 2],
+          [/\{ \.\.\.context, \.\.\.subContext \}/, 'mergeContexts(context, subContext)', 2],
+        ]);
+        return {contents: text + MERGE, loader: 'js'};
+      });
+    },
+  };
+}
