@@ -1,5 +1,7 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
+import {ProgressRenderer} from '../progress';
+import {selectPrompt} from '../selectPrompt';
 import {TspodError} from '../../engine/errors';
 import type {CreateOptions} from '../../engine/verbs/run';
 
@@ -108,6 +110,11 @@ export abstract class ContainerFlags extends BaseCommand {
       capAdd: this.capAdd, capDrop: this.capDrop, limits, cgroups: this.cgroups, cgroupManager: this.cgroupManager, sdnotify: this.sdnotify, network: this.network, quiet: this.quiet,
       publish: this.publish, publishAll: this.publishAll, dns: this.dns, dnsSearch: this.dnsSearch, dnsOption: this.dnsOption, addHost: this.addHost,
       restart: this.restart, logMax: parseLogOpts(this.logOpt), labels: this.label,
+      // A missing image is pulled with `pull`'s progress bars and short-name menu.
+      pullUi: () => ({
+        onProgress: !this.quiet && this.context.isTTY ? new ProgressRenderer(this.context.stderr).onEvent : undefined,
+        choose: this.canPrompt() ? candidates => selectPrompt(this.context.stdin as NodeJS.ReadStream, this.context.stdout, `Please select an image`, candidates) : undefined,
+      }),
     };
   }
 }

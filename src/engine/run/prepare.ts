@@ -3,6 +3,7 @@
 // found or pulled, the container and its layer created, the init layer written and
 // the OCI spec saved as `userdata/config.json`. A failure after creation removes
 // what was made.
+import type {PullOptions} from '../verbs/pull';
 import {applyCgroup} from './cgroup';
 import {applySdNotify, parseSdNotify} from '../quadlet/sdnotify';
 import {planContainerCgroup} from '../../cgroups';
@@ -84,6 +85,12 @@ export interface CreateOptions {
   dnsOption?: Array<string>;
   addHost?: Array<string>;
   quiet?: boolean;
+  /**
+   * A missing image is pulled as `tspod pull` would: its progress, and the short-name
+   * choice on a terminal. A function, called only when a pull is needed: asking
+   * whether stdin is a terminal creates the stdin stream, which most runs never read.
+   */
+  pullUi?: () => Pick<PullOptions, `onProgress` | `choose`>;
   /** Set by run: a --rm container is then swept if its tspod dies. */
   forRun?: boolean;
   /** --restart and --log-opt max-size (kept by the container's monitor; engine/verbs/start.ts). */

@@ -39,7 +39,7 @@ async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Pro
   if (!image) {
     await store.close();
     const {pullImage} = await import(`./pull`);
-    const report = await pullImage(ctx, {reference: o.image});
+    const report = await pullImage(ctx, {reference: o.image, ...o.pullUi?.()});
     store = (await openStore(ctx)).store;
     const id = report.images[0]?.id;
     image = id ? (await store.images.get(id)) : await findImage(store, o.image);

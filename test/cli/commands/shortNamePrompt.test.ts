@@ -74,3 +74,19 @@ test(`enforcing: a menu on a terminal, the pick is pulled and remembered; no ter
   t.is(quit.code, 125, quit.screen);
   t.regex(quit.screen, /short-name resolution: no image selected/);
 });
+
+test(`enforcing: run of a missing short name shows the same menu, pulls the pick and runs it`, async t => {
+  const env = enforcingEnv();
+  t.teardown(() => rmSync(join(env.XDG_CONFIG_HOME!, `..`), {recursive: true, force: true}));
+  const s = tempStore();
+  t.teardown(() => s.cleanup());
+  const refused = await s.run([`run`, `--rm`, `library/alpine:3.20.3`, `true`], {env});
+  t.is(refused.code, 125);
+  t.regex(refused.stderr, /^Error: short-name resolution enforced but cannot prompt without a TTY/);
+
+  const ran = await onTerminal([`--root`, s.root, `--runroot`, s.runroot, `run`, `--rm`, `--network`, `none`, `library/alpine:3.20.3`, `cat`, `/etc/alpine-release`], env, `Please select an image`, `\x1b[B\r`);
+  t.is(ran.code, 0, ran.screen);
+  t.regex(ran.screen, /\b3\.20\.3\b/);
+  const cache = readFileSync(join(env.XDG_CACHE_HOME!, `containers/short-name-aliases.conf`), `utf8`);
+  t.regex(cache, new RegExp(`"library/alpine" = "${REGISTRY}/library/alpine"`));
+});
