@@ -6,8 +6,8 @@
 // resolved *within* the root (as under chroot, like docker's chrootarchive), and
 // files are created with O_EXCL so no final symlink is ever followed.
 import {
-  closeSync, createReadStream, createWriteStream, linkSync, lstatSync, lchownSync, chmodSync,
-  lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, rmSync, symlinkSync, utimesSync,
+  closeSync, createReadStream, linkSync, lstatSync, lchownSync, chmodSync,
+  lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, rmSync, symlinkSync, utimesSync, writeSync,
   readFileSync,
 } from 'node:fs';
 import type {Stats} from 'node:fs';
@@ -190,6 +190,8 @@ class ApplyState {
   private readonly opts: ApplyOptions;
   /** Paths (relative) this layer created: vfs opaque dirs keep them. */
   private readonly created = new Set<string>();
+  /** Parent directories already resolved and made (place()), by their name in the layer. */
+  private readonly dirs = new Map<string, string>();
   private readonly dirTimes: Array<[string, Date]> = [];
   private devicesSkipped = 0;
   private firstDevice = ``;
@@ -252,9 +254,44 @@ class ApplyState {
   private place(rel: string): {dir: string, path: string, base: string} {
     const dirRel = posix.dirname(rel);
     const base = posix.basename(rel);
-    const dir = dirRel === `.` ? this.root : this.resolve(dirRel, true);
-    this.mkdirs(dir);
+    // Resolving costs an lstat per component, for every entry: directories already
+    // resolved and made are remembered until something in the layer is removed (the
+    // only way a directory on the way can become a symlink or vanish).
+    let dir = dirRel === `.` ? this.root : this.dirs.get(dirRel);
+    if (dir === undefined) {
+      dir = this.resolve(dirRel, true);
+      this.mkdirs(dir);
+      this.dirs.set(dirRel, dir);
+    }
     return {dir, path: `${dir}/${base}`, base};
+  }
+
+  /** Something is at `path`: keeps a directory a directory entry meets, else removes it. True when kept. */
+  private clearWay(path: string, type: string): boolean {
+    const existing = lstatOrUndefined(path);
+    if (existing?.isDirectory() && type === `directory`) return true;
+    if (existing) this.removed(path);
+    return false;
+  }
+
+  private removed(path: string): void {
+    rmSync(path, {recursive: true, force: true});
+    this.forget(path);
+    this.dirs.clear();
+  }
+
+  /**
+   * Creates with `make`, which must fail with EEXIST rather than follow or reuse what is
+   * there; only then is the path looked at and cleared. Most paths of a layer are new:
+   * one syscall each, not an lstat first.
+   */
+  private createAt<T>(path: string, type: string, make: () => T): T | undefined {
+    try {
+      return make();
+    } catch (err) {
+      if (errCode(err) !== `EEXIST`) throw err;
+    }
+    return this.clearWay(path, type) ? undefined : make();
   }
 
   private mkdirs(abs: string): void {
@@ -282,22 +319,17 @@ class ApplyState {
       return;
     }
 
-    const existing = lstatOrUndefined(path);
-    if (existing && !(existing.isDirectory() && type === `directory`)) {
-      rmSync(path, {recursive: true, force: true});
-      this.forget(path);
-    }
-
     switch (type) {
       case `directory`:
-        if (!existing?.isDirectory()) mkdirSync(path, 0o700);
+        this.createAt(path, type, () => mkdirSync(path, 0o700));
         break;
       case `file`:
       case `contiguous-file`:
-        await writeFile(path, data);
+        // O_EXCL: never follows or reuses whatever is at path.
+        await writeFile(this.createAt(path, type, () => openSync(path, `wx`, 0o600))!, data);
         break;
       case `symlink`:
-        symlinkSync(h.linkname ?? ``, path);
+        this.createAt(path, type, () => symlinkSync(h.linkname ?? ``, path));
         break;
       case `link`: {
         const targetRel = cleanName(h.linkname ?? ``);
@@ -306,7 +338,7 @@ class ApplyState {
         const ts = lstatOrUndefined(target);
         if (!ts) throw new LayerError(`hard link \`${h.name}\`: target \`${h.linkname}\` is not in the layer`);
         if (ts.isDirectory()) throw new LayerError(`hard link \`${h.name}\` to a directory`);
-        linkSync(target, path);
+        this.createAt(path, type, () => linkSync(target, path));
         this.created.add(relPath);
         // Same inode: its pending owner must survive a later removal of `target`.
         if (this.unprivileged && this.fixOwners.has(target)) {
@@ -316,10 +348,12 @@ class ApplyState {
         return; // a hard link shares the target's metadata
       }
       case `fifo`:
+        this.clearWay(path, type);
         mkfifo(path, h.mode ?? 0o644);
         break;
       case `character-device`:
       case `block-device`:
+        this.clearWay(path, type);
         if (type === `character-device` && !h.devmajor && !h.devminor && this.opts.whiteouts === `overlay`) {
           this.makeWhiteout(path);
           this.created.add(relPath);
@@ -355,7 +389,7 @@ class ApplyState {
       } else {
         for (const name of readdirSync(dir)) {
           const childRel = dirRel === `` ? name : `${dirRel}/${name}`;
-          if (!this.created.has(childRel)) rmSync(`${dir}/${name}`, {recursive: true, force: true});
+          if (!this.created.has(childRel)) this.removed(`${dir}/${name}`);
         }
       }
       return;
@@ -364,8 +398,7 @@ class ApplyState {
     if (name === `` || name === `.` || name === `..` || name.includes(`/`))
       throw new LayerError(`bad whiteout \`${base}\``);
     const victim = `${dir}/${name}`;
-    rmSync(victim, {recursive: true, force: true});
-    this.forget(victim);
+    this.removed(victim);
     if (this.opts.whiteouts !== `overlay`) return;
     this.makeWhiteout(victim);
   }
@@ -524,9 +557,14 @@ export function subRange(map: string): {start: number, count: number} | undefine
   return undefined;
 }
 
-async function writeFile(path: string, data: Readable): Promise<void> {
-  // `wx` = O_CREAT|O_EXCL: never follows or reuses whatever is at path.
-  await pipeline(data, createWriteStream(path, {flags: `wx`, mode: 0o600}));
+/** Writes the entry's data to `fd` and closes it. Plain writes, not a stream per file: most files of a layer are small. */
+async function writeFile(fd: number, data: Readable): Promise<void> {
+  try {
+    for await (const chunk of data as AsyncIterable<Buffer>)
+      for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function lstatOrUndefined(p: string): Stats | undefined {

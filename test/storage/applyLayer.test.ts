@@ -234,6 +234,22 @@ test.serial(`hostile: a directory replaced by a symlink, then written through, s
   t.is(readFileSync(join(target, out, `pwned`), `utf8`), `x`);
 });
 
+test.serial(`hostile: a nested directory seen before is resolved again once its parent is swapped for a symlink`, async t => {
+  // The applier remembers resolved directories (one lstat per component is costly): a
+  // removal anywhere must forget them, or d/e/pwned would go to the old d/e.
+  const out = outsideDir(`nestedswap`);
+  const {target} = await apply([
+    {name: `d/e/a`, data: `a`},
+    {name: `.wh.d`, data: ``},
+    {name: `d/e/b`, data: `b`},
+    {name: `d`, type: `symlink`, linkname: out},
+    {name: `d/e/pwned`, data: `x`},
+  ], {whiteouts: `vfs`});
+  t.deepEqual(readdirSync(out), []);
+  t.true(lstatSync(join(target, `d`)).isSymbolicLink());
+  t.is(readFileSync(join(target, out, `e/pwned`), `utf8`), `x`);
+});
+
 test.serial(`one worker process serves every request; copy and remove ops`, async t => {
   const pid1 = (await worker.maps()).uidMap;
   t.regex(pid1, /^\s*0\s+\d+\s+1\n\s*1\s+\d+\s+\d+/m, `runs in a mapped user namespace`);
