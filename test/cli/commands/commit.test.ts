@@ -3,33 +3,14 @@
 // become one new layer, the init files (/etc/hosts, resolv.conf, hostname) do not,
 // --change/-m/-a land in the config, and the new image runs with the changes.
 import test from 'ava';
-import {mkdtempSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {spawnSync} from 'node:child_process';
-import {tempStore} from '../../_helpers/runCli';
-import type {TempStore} from '../../_helpers/runCli';
-import {REGISTRY, SEEDED} from '../../_helpers/registry';
-import {registriesEnv} from '../../_helpers/imageEnv';
+import {pulledStore} from '../../_helpers/pulledStore';
+import {SEEDED} from '../../_helpers/registry';
 
-const env = registriesEnv([REGISTRY]);
 const ALPINE = SEEDED.alpine;
-let s: TempStore;
-let dir: string;
-
-test.before(async () => {
-  s = tempStore();
-  dir = mkdtempSync(join(tmpdir(), `tspod-commit-`));
-  const r = await s.run([`pull`, ALPINE], {env});
-  if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
-});
-test.after.always(async () => {
-  await s?.run([`rm`, `-fa`], {env});
-  s?.cleanup();
-  rmSync(dir, {recursive: true, force: true});
-});
-
-const t = (args: Array<string>) => s.run(args, {env});
+const fx = pulledStore(ALPINE);
+const t = fx.t;
 
 /** Entries of the top layer of `image` (via save), with numeric owners. */
 function topLayer(image: string, archive: string): Promise<Array<string>> {
@@ -50,18 +31,18 @@ test(`commit a stopped container: changes, owners, whiteouts, opaque dirs; no in
   const r = await t([`commit`, `-m`, `my message`, `-a`, `Ann Author`, `--change`, `CMD ["cat","/root/f"]`, `--change`, `ENV=X=1`, `c1`, `committed:v1`]);
   tt.is(r.code, 0, r.stderr);
   tt.regex(r.stdout.trim(), /^[0-9a-f]{64}$/);
-  const entries = await topLayer(`committed:v1`, join(dir, `c.tar`));
+  const entries = await topLayer(`committed:v1`, join(fx.dir, `c.tar`));
   const has = (suffix: string) => entries.find(e => e.endsWith(` ${suffix}`));
   tt.regex(has(`root/f`) ?? ``, /4321\/8765/, entries.join(`\n`));
   tt.truthy(has(`etc/.wh.motd`), `deleted file → whiteout`);
   tt.truthy(has(`etc/apk/.wh..wh..opq`), `replaced dir → opaque`);
   tt.truthy(has(`etc/apk/only`));
   for (const f of [`etc/hosts`, `etc/resolv.conf`, `etc/hostname`, `run/.containerenv`]) tt.falsy(has(f), `${f} is not committed`);
-  const insp = (await s.json([`image`, `inspect`, `committed:v1`], {env}))[0];
+  const insp = (await fx.s.json([`image`, `inspect`, `committed:v1`], {env: fx.env}))[0];
   tt.is(insp.Author, `Ann Author`);
   tt.true(insp.Config.Env.includes(`X=1`));
   tt.is(insp.RootFS.Layers.length, 2);
-  const hist = (await s.json([`history`, `--format`, `json`, `committed:v1`], {env}));
+  const hist = (await fx.s.json([`history`, `--format`, `json`, `committed:v1`], {env: fx.env}));
   tt.truthy(JSON.stringify(hist).includes(`my message`));
   // The new image runs with the changes (and /etc/apk holds only the new file).
   const run = await t([`run`, `--rm`, `committed:v1`]);
@@ -74,7 +55,7 @@ test(`commit carries the container's own settings: command, env, user, workdir, 
   const c = await t([`run`, `--name`, `c3`, `-e`, `FOO=bar`, `-w`, `/tmp`, `-u`, `nobody`, `--label`, `made=by-run`, ALPINE, `sh`, `-c`, `echo $FOO $(id -un) $(pwd)`]);
   tt.is(c.code, 0, c.stderr);
   tt.is((await t([`commit`, `c3`, `settings:v1`])).code, 0);
-  const cfg = (await s.json([`image`, `inspect`, `settings:v1`], {env}))[0].Config;
+  const cfg = (await fx.s.json([`image`, `inspect`, `settings:v1`], {env: fx.env}))[0].Config;
   tt.deepEqual(cfg.Cmd, [`sh`, `-c`, `echo $FOO $(id -un) $(pwd)`]);
   tt.true(cfg.Env.includes(`FOO=bar`), JSON.stringify(cfg.Env));
   tt.false(cfg.Env.some((e: string) => e.startsWith(`HOSTNAME=`)), JSON.stringify(cfg.Env));
@@ -101,7 +82,7 @@ test(`commit a running container; commit without a name; unknown container`, asy
   tt.is((await t([`run`, `--rm`, `live:1`, `cat`, `/live`])).stdout.trim(), `live`);
   const anon = await t([`commit`, `c2`]);
   tt.is(anon.code, 0, anon.stderr);
-  const img = (await s.json([`image`, `inspect`, anon.stdout.trim()], {env}))[0];
+  const img = (await fx.s.json([`image`, `inspect`, anon.stdout.trim()], {env: fx.env}))[0];
   tt.deepEqual(img.RepoTags ?? [], []);
   const bad = await t([`commit`, `nope`, `x`]);
   tt.not(bad.code, 0);

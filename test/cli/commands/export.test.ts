@@ -2,35 +2,17 @@
 // minirootfs imported and run, a container's root file system exported with the
 // container's owners, and the export → import round trip.
 import test from 'ava';
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {spawnSync} from 'node:child_process';
-import {tempStore} from '../../_helpers/runCli';
-import type {TempStore} from '../../_helpers/runCli';
-import {REGISTRY, SEEDED} from '../../_helpers/registry';
+import {pulledStore} from '../../_helpers/pulledStore';
+import {SEEDED} from '../../_helpers/registry';
 import {SHARED_IMAGES} from '../../_helpers/project';
-import {registriesEnv} from '../../_helpers/imageEnv';
 
-const env = registriesEnv([REGISTRY]);
 const ALPINE = SEEDED.alpine;
 const MINIROOTFS = join(SHARED_IMAGES, `alpine-minirootfs-3.20.3-x86_64.tar.gz`);
-let s: TempStore;
-let dir: string;
-
-test.before(async () => {
-  s = tempStore();
-  dir = mkdtempSync(join(tmpdir(), `tspod-export-`));
-  const r = await s.run([`pull`, ALPINE], {env});
-  if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
-});
-test.after.always(async () => {
-  await s?.run([`rm`, `-fa`], {env});
-  s?.cleanup();
-  rmSync(dir, {recursive: true, force: true});
-});
-
-const t = (args: Array<string>, input?: string | Buffer) => s.run(args, {env, ...(input !== undefined ? {input} : {})});
+const fx = pulledStore(ALPINE);
+const t = fx.t;
 
 function tarList(file: string): Array<string> {
   const r = spawnSync(`tar`, [`-tvf`, file, `--numeric-owner`], {encoding: `utf8`, maxBuffer: 64 << 20});
@@ -47,7 +29,7 @@ test(`import the alpine minirootfs with --change, then run it`, async tt => {
   tt.is(run.stdout.trim(), `3.20.3`);
   const pwd = await t([`run`, `--rm`, `localhost/mini:v1`, `sh`, `-c`, `echo $FOO; pwd`]);
   tt.is(pwd.stdout.trim(), `bar\n/tmp`);
-  const insp = await s.json([`image`, `inspect`, `mini:v1`], {env});
+  const insp = await fx.s.json([`image`, `inspect`, `mini:v1`], {env: fx.env});
   tt.deepEqual(insp[0].Config.Labels, {a: `b`});
   tt.is(insp[0].RootFS.Layers.length, 1);
 });
@@ -57,7 +39,7 @@ test(`import from stdin; a file that is not a tar is refused with one line`, asy
   tt.is(r.code, 0, r.stderr);
   const run = await t([`run`, `--rm`, `fromstdin`, `cat`, `/etc/alpine-release`]);
   tt.is(run.stdout.trim(), `3.20.3`);
-  const bad = join(dir, `bad.tar`);
+  const bad = join(fx.dir, `bad.tar`);
   writeFileSync(bad, Buffer.from([0x1f, 0x8b, 1, 2, 3, 4, 5]));
   const b = await t([`import`, bad, `bad`]);
   tt.not(b.code, 0);
@@ -68,7 +50,7 @@ test(`import from stdin; a file that is not a tar is refused with one line`, asy
 test(`export shows the container's changes, owners and deletions; re-import runs`, async tt => {
   const c = await t([`run`, `--name`, `ex1`, ALPINE, `sh`, `-c`, `echo hi > /root/new.txt && chown 1234:5678 /root/new.txt && rm /etc/motd && mkdir -p /srv/d && touch /srv/d/f`]);
   tt.is(c.code, 0, c.stderr);
-  const out = join(dir, `ex1.tar`);
+  const out = join(fx.dir, `ex1.tar`);
   const e = await t([`export`, `-o`, out, `ex1`]);
   tt.is(e.code, 0, e.stderr);
   const list = tarList(out);
@@ -92,7 +74,7 @@ test(`export shows the container's changes, owners and deletions; re-import runs
 });
 
 test(`export of an unknown container fails with one line`, async tt => {
-  const r = await t([`export`, `-o`, join(dir, `x.tar`), `nope`]);
+  const r = await t([`export`, `-o`, join(fx.dir, `x.tar`), `nope`]);
   tt.not(r.code, 0);
   tt.regex(r.stderr, /no container with name or ID "nope"/);
 });

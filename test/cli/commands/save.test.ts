@@ -2,37 +2,17 @@
 // images in one archive, stdin/stdout, round trips through rmi, and archives that
 // are truncated or malformed (one-line error, store unchanged).
 import test from 'ava';
-import {mkdtempSync, readFileSync, rmSync, writeFileSync, statSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {readFileSync, writeFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {spawnSync} from 'node:child_process';
-import {tempStore} from '../../_helpers/runCli';
-import type {TempStore} from '../../_helpers/runCli';
-import {REGISTRY, SEEDED} from '../../_helpers/registry';
-import {registriesEnv} from '../../_helpers/imageEnv';
+import {pulledStore} from '../../_helpers/pulledStore';
+import {SEEDED} from '../../_helpers/registry';
 import {SHARED_IMAGES} from '../../_helpers/project';
 
-const env = registriesEnv([REGISTRY]);
 const ALPINE = SEEDED.alpine;
 const BUSYBOX = SEEDED.busyboxMusl;
-let s: TempStore;
-let dir: string;
-
-test.before(async () => {
-  s = tempStore();
-  dir = mkdtempSync(join(tmpdir(), `tspod-save-`));
-  for (const img of [ALPINE, BUSYBOX]) {
-    const r = await s.run([`pull`, img], {env});
-    if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
-  }
-});
-test.after.always(async () => {
-  await s?.run([`rm`, `-fa`], {env});
-  s?.cleanup();
-  rmSync(dir, {recursive: true, force: true});
-});
-
-const t = (args: Array<string>, input?: string | Buffer) => s.run(args, {env, ...(input !== undefined ? {input} : {})});
+const fx = pulledStore([ALPINE, BUSYBOX]);
+const t = fx.t;
 
 function tarNames(file: string): Array<string> {
   const r = spawnSync(`tar`, [`-tf`, file], {encoding: `utf8`});
@@ -41,11 +21,11 @@ function tarNames(file: string): Array<string> {
 }
 
 async function imageIds(): Promise<Array<string>> {
-  return (await s.json([`images`, `--format`, `json`], {env})).map((i: any) => i.Id).sort();
+  return (await fx.s.json([`images`, `--format`, `json`], {env: fx.env})).map((i: any) => i.Id).sort();
 }
 
 test.serial(`save docker-archive → rmi → load → run`, async tt => {
-  const out = join(dir, `alpine.tar`);
+  const out = join(fx.dir, `alpine.tar`);
   const r = await t([`save`, `-o`, out, ALPINE]);
   tt.is(r.code, 0, r.stderr);
   const names = tarNames(out);
@@ -53,20 +33,20 @@ test.serial(`save docker-archive → rmi → load → run`, async tt => {
   tt.true(names.some(n => n.endsWith(`/layer.tar`)));
   const manifest = JSON.parse(spawnSync(`tar`, [`-xOf`, out, `manifest.json`], {encoding: `utf8`}).stdout);
   tt.deepEqual(manifest[0].RepoTags, [ALPINE]);
-  const id = (await s.json([`image`, `inspect`, ALPINE], {env}))[0].Id;
+  const id = (await fx.s.json([`image`, `inspect`, ALPINE], {env: fx.env}))[0].Id;
   tt.is((await t([`rmi`, ALPINE])).code, 0);
   const l = await t([`load`, `-i`, out]);
   tt.is(l.code, 0, l.stderr);
   tt.is(l.stdout.trim(), `Loaded image: ${ALPINE}`);
-  tt.is((await s.json([`image`, `inspect`, ALPINE], {env}))[0].Id, id, `the image id (config digest) survives the round trip`);
+  tt.is((await fx.s.json([`image`, `inspect`, ALPINE], {env: fx.env}))[0].Id, id, `the image id (config digest) survives the round trip`);
   const run = await t([`run`, `--rm`, ALPINE, `cat`, `/etc/alpine-release`]);
   tt.is(run.stdout.trim(), `3.20.3`, run.stderr);
 });
 
 test.serial(`save oci-archive to stdout → load from stdin → run`, async tt => {
-  const r = await s.run([`save`, `--format`, `oci-archive`, BUSYBOX], {env});
+  const r = await fx.s.run([`save`, `--format`, `oci-archive`, BUSYBOX], {env: fx.env});
   tt.is(r.code, 0, r.stderr);
-  const out = join(dir, `bb.oci.tar`);
+  const out = join(fx.dir, `bb.oci.tar`);
   // stdout was decoded as text by the helper: save again to a file for the bytes.
   const f = await t([`save`, `--format`, `oci-archive`, `-o`, out, BUSYBOX]);
   tt.is(f.code, 0, f.stderr);
@@ -84,10 +64,10 @@ test.serial(`save oci-archive to stdout → load from stdin → run`, async tt =
 });
 
 test.serial(`save -m puts several images in one archive; without -m it says how`, async tt => {
-  const no = await t([`save`, `-o`, join(dir, `x.tar`), ALPINE, BUSYBOX]);
+  const no = await t([`save`, `-o`, join(fx.dir, `x.tar`), ALPINE, BUSYBOX]);
   tt.not(no.code, 0);
   tt.regex(no.stderr, /-m/);
-  const out = join(dir, `both.tar`);
+  const out = join(fx.dir, `both.tar`);
   const r = await t([`save`, `-m`, `-o`, out, ALPINE, BUSYBOX]);
   tt.is(r.code, 0, r.stderr);
   const manifest = JSON.parse(spawnSync(`tar`, [`-xOf`, out, `manifest.json`], {encoding: `utf8`}).stdout);
@@ -100,7 +80,7 @@ test.serial(`save -m puts several images in one archive; without -m it says how`
 });
 
 test.serial(`an oci-archive whose ref.name has no registry loads as localhost/NAME, as podman`, async tt => {
-  const tarFile = join(dir, `layout.tar`);
+  const tarFile = join(fx.dir, `layout.tar`);
   const r = spawnSync(`tar`, [`-C`, join(SHARED_IMAGES, `busybox-1.37.0-musl-amd64.oci`), `-cf`, tarFile, `.`]);
   tt.is(r.status, 0, String(r.stderr));
   const l = await t([`load`, `-i`, tarFile]);
@@ -111,10 +91,10 @@ test.serial(`an oci-archive whose ref.name has no registry loads as localhost/NA
 });
 
 test.serial(`a truncated or malformed archive fails with one line and changes nothing`, async tt => {
-  const good = join(dir, `good.tar`);
+  const good = join(fx.dir, `good.tar`);
   tt.is((await t([`save`, `-o`, good, ALPINE])).code, 0);
   const before = await imageIds();
-  const blobsBefore = spawnSync(`ls`, [join(s.root, `blobs/sha256`)], {encoding: `utf8`}).stdout;
+  const blobsBefore = spawnSync(`ls`, [join(fx.s.root, `blobs/sha256`)], {encoding: `utf8`}).stdout;
   const size = statSync(good).size;
   const cases: Array<[string, Buffer]> = [
     [`truncated`, readFileSync(good).subarray(0, Math.floor(size / 2))],
@@ -122,14 +102,14 @@ test.serial(`a truncated or malformed archive fails with one line and changes no
     [`empty`, Buffer.alloc(0)],
   ];
   // A well-formed tar whose manifest names a missing layer.
-  const bad = join(dir, `bad`);
+  const bad = join(fx.dir, `bad`);
   spawnSync(`mkdir`, [`-p`, bad]);
   writeFileSync(join(bad, `manifest.json`), JSON.stringify([{Config: `c.json`, RepoTags: [`x:y`], Layers: [`nope/layer.tar`]}]));
   writeFileSync(join(bad, `c.json`), JSON.stringify({architecture: `amd64`, os: `linux`, rootfs: {type: `layers`, diff_ids: [`sha256:${`0`.repeat(64)}`]}}));
-  spawnSync(`tar`, [`-cf`, join(dir, `bad.tar`), `-C`, bad, `manifest.json`, `c.json`]);
-  cases.push([`missing layer`, readFileSync(join(dir, `bad.tar`))]);
+  spawnSync(`tar`, [`-cf`, join(fx.dir, `bad.tar`), `-C`, bad, `manifest.json`, `c.json`]);
+  cases.push([`missing layer`, readFileSync(join(fx.dir, `bad.tar`))]);
   for (const [what, bytes] of cases) {
-    const f = join(dir, `case.tar`);
+    const f = join(fx.dir, `case.tar`);
     writeFileSync(f, bytes);
     const r = await t([`load`, `-i`, f]);
     tt.not(r.code, 0, what);
@@ -139,5 +119,5 @@ test.serial(`a truncated or malformed archive fails with one line and changes no
     tt.regex(r.stderr, /invalid image archive/, what);
   }
   tt.deepEqual(await imageIds(), before);
-  tt.is(spawnSync(`ls`, [join(s.root, `blobs/sha256`)], {encoding: `utf8`}).stdout, blobsBefore);
+  tt.is(spawnSync(`ls`, [join(fx.s.root, `blobs/sha256`)], {encoding: `utf8`}).stdout, blobsBefore);
 });
