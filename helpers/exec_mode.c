@@ -170,7 +170,7 @@ helper_exec_main (int argc, char **argv)
   struct plan plan;
   const struct directive *d;
   unsigned long long pid = 0, sfd;
-  int status_fd = -1, plan_fd, term[2] = { -1, -1 }, terminal, detach;
+  int status_fd = -1, term[2] = { -1, -1 }, terminal, detach;
   pid_t c;
 
   if (argc != 1)
@@ -178,15 +178,8 @@ helper_exec_main (int argc, char **argv)
       dprintf (2, "tspod-helper: usage: tspod-helper exec PLANFILE|-\n");
       return 125;
     }
-  plan_fd = strcmp (argv[0], "-") == 0 ? 3 : open (argv[0], O_RDONLY | O_CLOEXEC);
-  if (plan_fd < 0)
-    {
-      helper_make_error (&err, errno, "plan", "open plan `%s`", argv[0]);
-      goto fail;
-    }
-  if (plan_read (plan_fd, &plan, &err) < 0)
+  if (plan_load (argv[0], &plan, &err) < 0)
     goto fail;
-  close (plan_fd);
   if ((d = plan_find (&plan, "status-fd")) && num (d, 0, &sfd, &err) == 0)
     {
       status_fd = (int) sfd;

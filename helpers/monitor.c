@@ -64,30 +64,6 @@ static struct opts o;
 static struct client clients[MAX_CLIENTS];
 static int stdin_fd = -1; /* write end of the container's stdin pipe, or the pty master */
 
-int
-monitor_send_fd (int sock, int fd)
-{
-  struct msghdr msg;
-  struct iovec iov;
-  char byte = 'm';
-  union { char buf[CMSG_SPACE (sizeof (int))]; struct cmsghdr align; } u;
-  struct cmsghdr *cm;
-  memset (&msg, 0, sizeof msg);
-  memset (&u, 0, sizeof u);
-  iov.iov_base = &byte;
-  iov.iov_len = 1;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof u.buf;
-  cm = CMSG_FIRSTHDR (&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cm), &fd, sizeof (int));
-  return sendmsg (sock, &msg, 0) < 0 ? -1 : 0;
-}
-
 static void
 send_frame (int type, const char *data, size_t len)
 {

@@ -5,6 +5,5 @@
 int helper_monitor_main (int argc, char **argv);
 /* Send FD over the unix socket SOCK (SCM_RIGHTS); -1 with errno on failure. Used by
    `run`'s `detach` directive to hand a pty master to the monitor. */
-int monitor_send_fd (int sock, int fd);
 
 #endif

@@ -1,6 +1,8 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "plan.h"
 #include "utils.h"
 
@@ -63,5 +65,17 @@ plan_find (const struct plan *p, const char *kw)
   for (i = 0; i < p->n; i++)
     if (strcmp (p->d[i].kw, kw) == 0)
       r = &p->d[i];
+  return r;
+}
+
+int
+plan_load (const char *arg, struct plan *p, helper_error_t *err)
+{
+  int fd = strcmp (arg, "-") == 0 ? 3 : open (arg, O_RDONLY | O_CLOEXEC);
+  int r;
+  if (fd < 0)
+    return helper_make_error (err, errno, "plan", "open plan `%s`", arg);
+  r = plan_read (fd, p, err);
+  close (fd);
   return r;
 }

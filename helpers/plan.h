@@ -20,6 +20,8 @@ struct plan
 };
 
 int plan_read (int fd, struct plan *p, helper_error_t *err);
+/* The plan named on a mode's command line: a file, or `-` for fd 3. */
+int plan_load (const char *arg, struct plan *p, helper_error_t *err);
 /* Last directive named KW, or NULL. */
 const struct directive *plan_find (const struct plan *p, const char *kw);
 /* Parse a decimal (or 0x hex) unsigned number; -1 on garbage. */

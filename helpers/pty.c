@@ -18,11 +18,6 @@ pty_setup_child (int sock, helper_error_t *err)
   cleanup_close int master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   char name[64];
   int slave, unlock = 0;
-  struct msghdr msg;
-  struct iovec iov;
-  char byte = 'm';
-  union { char buf[CMSG_SPACE (sizeof (int))]; struct cmsghdr align; } u;
-  struct cmsghdr *cm;
 
   if (master < 0)
     return helper_make_error (err, errno, "terminal", "open `/dev/ptmx`");
@@ -37,19 +32,7 @@ pty_setup_child (int sock, helper_error_t *err)
     return helper_make_error (err, errno, "terminal", "open `%s`", name);
   if (ioctl (slave, TIOCSCTTY, 0) < 0)
     return helper_make_error (err, errno, "terminal", "set controlling terminal `%s`", name);
-  memset (&msg, 0, sizeof msg);
-  iov.iov_base = &byte;
-  iov.iov_len = 1;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof u.buf;
-  cm = CMSG_FIRSTHDR (&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cm), &master, sizeof (int));
-  if (sendmsg (sock, &msg, 0) < 0)
+  if (fd_send (sock, master) < 0)
     return helper_make_error (err, errno, "terminal", "send pty master");
   if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)
     return helper_make_error (err, errno, "terminal", "dup2 pty slave");
@@ -61,30 +44,14 @@ pty_setup_child (int sock, helper_error_t *err)
 int
 pty_receive_master (int sock, helper_error_t *err)
 {
-  struct msghdr msg;
-  struct iovec iov;
-  char byte;
-  union { char buf[CMSG_SPACE (sizeof (int))]; struct cmsghdr align; } u;
-  struct cmsghdr *cm;
-  ssize_t n;
-  int fd;
-  memset (&msg, 0, sizeof msg);
-  iov.iov_base = &byte;
-  iov.iov_len = 1;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof u.buf;
-  do
-    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n <= 0)
-    return n < 0 ? helper_make_error (err, errno, "terminal", "receive pty master") : -1;
-  cm = CMSG_FIRSTHDR (&msg);
-  if (cm == NULL || cm->cmsg_type != SCM_RIGHTS)
+  int fd = fd_receive (sock);
+  if (fd >= 0)
+    return fd;
+  if (errno == 0)
+    return -1; /* the peer closed first: its own error says why */
+  if (errno == EBADMSG)
     return helper_make_error (err, 0, "terminal", "receive pty master: no fd in the message");
-  memcpy (&fd, CMSG_DATA (cm), sizeof (int));
-  return fd;
+  return helper_make_error (err, errno, "terminal", "receive pty master");
 }
 
 static volatile sig_atomic_t winch = 1;

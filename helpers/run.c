@@ -452,7 +452,7 @@ run_detach (const struct plan *p, const struct run_cfg *cfg, int term_sock)
       helper_error_t e = NULL;
       int master = pty_receive_master (term_sock, &e);
       if (master >= 0)
-        monitor_send_fd (atoi (cs->argv[0]), master);
+        fd_send (atoi (cs->argv[0]), master);
       helper_error_release (&e);
     }
   return 0;
@@ -465,7 +465,7 @@ helper_run_main (int argc, char **argv)
   helper_error_t err = NULL;
   struct plan plan;
   struct run_cfg cfg;
-  int sync[2], term[2] = { -1, -1 }, plan_fd, joined_user = 0;
+  int sync[2], term[2] = { -1, -1 }, joined_user = 0;
   pid_t pid;
   char ok = '0';
 
@@ -475,15 +475,8 @@ helper_run_main (int argc, char **argv)
       dprintf (2, "tspod-helper: usage: tspod-helper run PLANFILE|-\n");
       return 125;
     }
-  plan_fd = strcmp (argv[0], "-") == 0 ? 3 : open (argv[0], O_RDONLY | O_CLOEXEC);
-  if (plan_fd < 0)
-    {
-      helper_make_error (&err, errno, "plan", "open plan `%s`", argv[0]);
-      goto fail;
-    }
-  if (plan_read (plan_fd, &plan, &err) < 0)
+  if (plan_load (argv[0], &plan, &err) < 0)
     goto fail;
-  close (plan_fd);
   if (parent_config (&plan, &cfg, &err) < 0)
     goto fail;
   if (hooks_join_namespaces (&plan, &cfg.ns_flags, &joined_user, &err) < 0)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -158,4 +159,71 @@ find_program (const char *prog)
     return full;
   free (full);
   return NULL;
+}
+
+/* The message shape both ends of fd passing use: one payload byte, room for one fd. */
+union fd_cmsg
+{
+  char buf[CMSG_SPACE (sizeof (int))];
+  struct cmsghdr align;
+};
+
+static void
+fd_msg_init (struct msghdr *msg, struct iovec *iov, char *byte, union fd_cmsg *u)
+{
+  memset (msg, 0, sizeof *msg);
+  memset (u, 0, sizeof *u);
+  iov->iov_base = byte;
+  iov->iov_len = 1;
+  msg->msg_iov = iov;
+  msg->msg_iovlen = 1;
+  msg->msg_control = u->buf;
+  msg->msg_controllen = sizeof u->buf;
+}
+
+int
+fd_send (int sock, int fd)
+{
+  struct msghdr msg;
+  struct iovec iov;
+  char byte = 'm';
+  union fd_cmsg u;
+  struct cmsghdr *cm;
+  fd_msg_init (&msg, &iov, &byte, &u);
+  cm = CMSG_FIRSTHDR (&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (cm), &fd, sizeof (int));
+  return sendmsg (sock, &msg, 0) < 0 ? -1 : 0;
+}
+
+int
+fd_receive (int sock)
+{
+  struct msghdr msg;
+  struct iovec iov;
+  char byte;
+  union fd_cmsg u;
+  struct cmsghdr *cm;
+  ssize_t n;
+  int fd;
+  fd_msg_init (&msg, &iov, &byte, &u);
+  do
+    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    {
+      if (n == 0)
+        errno = 0;
+      return -1;
+    }
+  cm = CMSG_FIRSTHDR (&msg);
+  if (cm == NULL || cm->cmsg_type != SCM_RIGHTS)
+    {
+      errno = EBADMSG;
+      return -1;
+    }
+  memcpy (&fd, CMSG_DATA (cm), sizeof (int));
+  return fd;
 }

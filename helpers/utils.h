@@ -23,5 +23,10 @@ ssize_t read_all (int fd, char **out);
 int run_capture (const char *prog, char *const argv[], char **errout);
 /* Find PROG on PATH, falling back to /usr/bin/PROG; returns malloc'd path or NULL. */
 char *find_program (const char *prog);
+/* Pass FD over the unix socket SOCK (SCM_RIGHTS, one byte of payload); -1 with errno on failure. */
+int fd_send (int sock, int fd);
+/* Receive one fd sent by fd_send (close-on-exec). -1 with errno on failure: 0 when the peer
+   closed without sending, EBADMSG for a message without an fd. */
+int fd_receive (int sock);
 
 #endif
