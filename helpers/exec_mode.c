@@ -220,19 +220,7 @@ helper_exec_main (int argc, char **argv)
     close (status_fd);
   if (detach)
     return 0;
-  forward_signals_to (c);
-  if (terminal)
-    {
-      int master = pty_receive_master (term[0], &err);
-      close (term[0]);
-      if (master >= 0)
-        {
-          pty_relay (master, c);
-          close (master);
-        }
-      helper_error_release (&err);
-    }
-  return wait_exit_code (c);
+  return pty_attend (c, terminal, term[0]);
 
 fail:
   helper_error_report (err, status_fd, status_fd < 0);

@@ -10,6 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 #include "pty.h"
+#include "userns.h"
 #include "utils.h"
 
 int
@@ -148,4 +149,23 @@ pty_relay (int master, pid_t child)
     }
   restore_terminal ();
   restore_tio = 0;
+}
+
+int
+pty_attend (pid_t child, int terminal, int term_sock)
+{
+  forward_signals_to (child);
+  if (terminal)
+    {
+      helper_error_t err = NULL;
+      int master = pty_receive_master (term_sock, &err);
+      close (term_sock);
+      if (master >= 0)
+        {
+          pty_relay (master, child);
+          close (master);
+        }
+      helper_error_release (&err);
+    }
+  return wait_exit_code (child);
 }

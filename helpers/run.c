@@ -538,19 +538,7 @@ helper_run_main (int argc, char **argv)
   close (sync[1]);
   if (plan_find (&plan, "detach"))
     return run_detach (&plan, &cfg, term[0]); /* the monitor (our parent, a subreaper) adopts the container */
-  forward_signals_to (pid);
-  if (cfg.terminal)
-    {
-      int master = pty_receive_master (term[0], &err);
-      close (term[0]);
-      if (master >= 0)
-        {
-          pty_relay (master, pid);
-          close (master);
-        }
-      helper_error_release (&err);
-    }
-  return wait_exit_code (pid);
+  return pty_attend (pid, cfg.terminal, term[0]);
 
 fail:
   helper_error_report (err, cfg.status_fd, cfg.status_fd < 0);
