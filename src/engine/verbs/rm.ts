@@ -7,7 +7,8 @@ import {TspodError} from '../errors';
 import {isAlive} from '../lifecycle/procStat';
 import {isRunning} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
-import {markStopped, listFresh, mustLookup, nameOf, openContainers, readExit, refresh, removeRunFiles, runFiles, withContainerLock} from '../lifecycle/containers';
+import {eachContainer, withFreshContainer} from '../lifecycle/batch';
+import {markStopped, listFresh, nameOf, openContainers, readExit, refresh, removeRunFiles, runFiles} from '../lifecycle/containers';
 import type {ContainerStore} from '../../storage/ContainerStore';
 
 export interface RemoveOptions {
@@ -36,11 +37,7 @@ async function killAndWait(ctx: EngineContext, id: string, m: LifeMeta): Promise
 }
 
 async function removeOne(ctx: EngineContext, cs: ContainerStore, ref: string, o: RemoveOptions, store: () => Promise<import('../../storage/Store').Store>): Promise<string> {
-  const first = await mustLookup(cs, ref);
-  return withContainerLock(ctx, first.id, async () => {
-    const cur = await cs.get(first.id);
-    if (!cur) throw new TspodError(`NoSuchContainer`, `no container with name or ID "${ref}" found: no such container`);
-    const c = await refresh(ctx, cs, cur);
+  return withFreshContainer(ctx, cs, ref, async c => {
     const m = c.metadata as LifeMeta;
     if (isRunning(m)) {
       if (!o.force)
@@ -63,14 +60,9 @@ export async function removeContainers(ctx: EngineContext, o: RemoveOptions): Pr
   const store = async () => (opened ??= await (await import(`./store`)).openStore(ctx)).store;
   try {
     const refs = o.all ? (cs ? (await cs.list()).map(c => c.id) : []) : o.containers;
-    for (const ref of refs) {
-      try {
-        report.removed.push({id: await removeOne(ctx, cs!, ref, o, store), ref});
-      } catch (err) {
-        if (o.ignore && (err as TspodError).code === `NoSuchContainer`) continue;
-        report.errors.push(err);
-      }
-    }
+    const r = await eachContainer(refs, async ref => ({id: await removeOne(ctx, cs!, ref, o, store), ref}), {ignoreMissing: o.ignore === true});
+    report.removed = r.done;
+    report.errors = r.errors;
   } finally {
     cs?.close();
     await opened?.close();

@@ -5,7 +5,8 @@ import {join} from 'node:path';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import type {ContainerStore} from '../../storage/ContainerStore';
-import {listFresh, mustLookup, nameOf, openContainers, refresh, withContainerLock} from '../lifecycle/containers';
+import {eachContainer, targetRefs, withFreshContainer} from '../lifecycle/batch';
+import {nameOf, openContainers} from '../lifecycle/containers';
 import {readSpec, startMonitor} from '../lifecycle/monitor';
 import {isRunning, parseRestartPolicy} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
@@ -37,11 +38,7 @@ function exitCommand(ctx: EngineContext, id: string): Array<string> {
 }
 
 export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: string, o: {attach?: boolean, interactive?: boolean, onSocket?: (path: string) => void} = {}): Promise<{id: string, name: string}> {
-  const first = await mustLookup(cs, ref);
-  return withContainerLock(ctx, first.id, async () => {
-    const cur = await cs.get(first.id);
-    if (!cur) throw new TspodError(`NoSuchContainer`, `no container with name or ID "${ref}" found: no such container`);
-    const c = await refresh(ctx, cs, cur);
+  return withFreshContainer(ctx, cs, ref, async c => {
     const m = c.metadata as LifeMeta;
     if (isRunning(m)) throw new TspodError(`CtrStateInvalid`, `container ${nameOf(c)} is already running: container state improper`, {hint: `stop it first, or use tspod restart`});
     if (m.state === `removing` || m.state === `configured`)
@@ -87,18 +84,12 @@ export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: stri
 
 export async function startContainers(ctx: EngineContext, o: StartOptions): Promise<StartReport> {
   const cs = openContainers(ctx);
-  const refs = o.all ? (cs ? (await listFresh(ctx, cs)).filter(c => !isRunning(c.metadata as LifeMeta)).map(c => c.id) : []) : o.containers;
+  const refs = await targetRefs(ctx, cs, o, c => !isRunning(c.metadata as LifeMeta));
   const report: StartReport = {started: [], errors: []};
   try {
-    for (const ref of refs) {
-      try {
-        const r = await startOne(ctx, cs!, ref, {attach: o.attach, interactive: o.interactive, onSocket: o.onSocket});
-        report.started.push({...r, ref});
-      } catch (err) {
-        if (refs.length === 1) throw err;
-        report.errors.push(err);
-      }
-    }
+    const r = await eachContainer(refs, async ref => ({...await startOne(ctx, cs!, ref, {attach: o.attach, interactive: o.interactive, onSocket: o.onSocket}), ref}), {throwSingle: true});
+    report.started = r.done;
+    report.errors = r.errors;
   } finally {
     cs?.close();
   }
@@ -170,17 +161,13 @@ export async function restartContainers(ctx: EngineContext, o: {containers: Arra
   const cs = openContainers(ctx);
   const report: StartReport = {started: [], errors: []};
   try {
-    const refs = o.all || o.running ? (cs ? (await listFresh(ctx, cs)).filter(c => !o.running || isRunning(c.metadata as LifeMeta)).map(c => c.id) : []) : o.containers;
-    for (const ref of refs) {
-      try {
-        await stopOne(ctx, cs, ref, {timeout: o.timeout});
-        const r = await startOne(ctx, cs!, ref);
-        report.started.push({...r, ref});
-      } catch (err) {
-        if (refs.length === 1) throw err;
-        report.errors.push(err);
-      }
-    }
+    const refs = await targetRefs(ctx, cs, {all: o.all || o.running, containers: o.containers}, c => !o.running || isRunning(c.metadata as LifeMeta));
+    const r = await eachContainer(refs, async ref => {
+      await stopOne(ctx, cs, ref, {timeout: o.timeout});
+      return {...await startOne(ctx, cs!, ref), ref};
+    }, {throwSingle: true});
+    report.started = r.done;
+    report.errors = r.errors;
   } finally {
     cs?.close();
   }

@@ -6,7 +6,8 @@ import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import type {ContainerStore} from '../../storage/ContainerStore';
 import type {ContainerRecord} from '../../storage/ContainerStore';
-import {markStopped, listFresh, mustLookup, nameOf, openContainers, readExit, refresh, runFiles, withContainerLock} from '../lifecycle/containers';
+import {eachContainer, targetRefs, withFreshContainer} from '../lifecycle/batch';
+import {markStopped, mustLookup, nameOf, noSuchContainer, openContainers, readExit, refresh, runFiles} from '../lifecycle/containers';
 import {readSpec} from '../lifecycle/monitor';
 import {isAlive} from '../lifecycle/procStat';
 import {hasMonitor, isRunning} from '../lifecycle/state';
@@ -74,11 +75,8 @@ export function stopSignalOf(cs: ContainerStore, id: string): number {
 
 /** Stops one container; a no-op when it is not running. */
 export async function stopOne(ctx: EngineContext, cs: ContainerStore | undefined, ref: string, o: {timeout?: number | undefined} = {}): Promise<string> {
-  const first = await mustLookup(cs, ref);
-  return withContainerLock(ctx, first.id, async () => {
-    const cur = await cs!.get(first.id);
-    if (!cur) return first.id;
-    const c = await refresh(ctx, cs!, cur);
+  if (!cs) throw noSuchContainer(ref);
+  return withFreshContainer(ctx, cs, ref, async c => {
     const m = c.metadata as LifeMeta;
     if (!isRunning(m)) return c.id;
     markStopped(ctx, c.id);
@@ -97,73 +95,54 @@ export async function stopOne(ctx: EngineContext, cs: ContainerStore | undefined
     }
     await refresh(ctx, cs!, c);
     return c.id;
-  });
+  }, id => id);
 }
 
 export async function stopContainers(ctx: EngineContext, o: StopOptions): Promise<BatchReport> {
   const cs = openContainers(ctx);
-  const report: BatchReport = {done: [], errors: []};
   try {
-    const refs = o.all ? (cs ? (await listFresh(ctx, cs)).filter(c => isRunning(c.metadata as LifeMeta)).map(c => c.id) : []) : o.containers;
-    await Promise.all(refs.map(async ref => {
-      try {
-        await stopOne(ctx, cs, ref, {timeout: o.timeout});
-        report.done.push({id: ref, ref});
-      } catch (err) {
-        if (o.ignore && (err as TspodError).code === `NoSuchContainer`) return;
-        report.errors.push(err);
-      }
-    }));
+    const refs = await targetRefs(ctx, cs, o, c => isRunning(c.metadata as LifeMeta));
+    return await eachContainer(refs, async ref => {
+      await stopOne(ctx, cs, ref, {timeout: o.timeout});
+      return {id: ref, ref};
+    }, {parallel: true, ignoreMissing: o.ignore === true});
   } finally {
     cs?.close();
   }
-  return report;
 }
 
 export async function killContainers(ctx: EngineContext, o: {containers: Array<string>, all?: boolean, signal?: string | undefined}): Promise<BatchReport> {
   const sig = parseSignal(o.signal ?? `KILL`);
   const cs = openContainers(ctx);
-  const report: BatchReport = {done: [], errors: []};
   try {
-    const refs = o.all ? (cs ? (await listFresh(ctx, cs)).filter(c => isRunning(c.metadata as LifeMeta)).map(c => c.id) : []) : o.containers;
-    for (const ref of refs) {
-      try {
-        const c = await refresh(ctx, cs!, await mustLookup(cs, ref));
-        const m = c.metadata as LifeMeta;
-        if (!isRunning(m))
-          throw new TspodError(`CtrStateInvalid`, `can only kill running containers. ${c.id} is in state ${m.state === `stopped` ? `exited` : m.state}: container state improper`);
-        markStopped(ctx, c.id);
-        signalCtr(m, sig);
-        report.done.push({id: c.id, ref});
-      } catch (err) {
-        report.errors.push(err);
-      }
-    }
+    const refs = await targetRefs(ctx, cs, o, c => isRunning(c.metadata as LifeMeta));
+    return await eachContainer(refs, async ref => {
+      const c = await refresh(ctx, cs!, await mustLookup(cs, ref));
+      const m = c.metadata as LifeMeta;
+      if (!isRunning(m))
+        throw new TspodError(`CtrStateInvalid`, `can only kill running containers. ${c.id} is in state ${m.state === `stopped` ? `exited` : m.state}: container state improper`);
+      markStopped(ctx, c.id);
+      signalCtr(m, sig);
+      return {id: c.id, ref};
+    });
   } finally {
     cs?.close();
   }
-  return report;
 }
 
 export async function pauseContainers(ctx: EngineContext, o: {containers: Array<string>, unpause?: boolean}): Promise<BatchReport> {
   const cs = openContainers(ctx);
-  const report: BatchReport = {done: [], errors: []};
   try {
-    for (const ref of o.containers) {
-      try {
-        const c = await refresh(ctx, cs!, await mustLookup(cs, ref));
-        const st = (c.metadata as LifeMeta).state;
-        if (!isRunning(c.metadata as LifeMeta) && !o.unpause)
-          throw new TspodError(`CtrStateInvalid`, `"${st === `stopped` ? `exited` : st}" is not running, can't pause: container state improper`);
-        // The cgroup v2 freezer (verbs/pause.ts); without a cgroup, podman's own refusal.
-        await (await import(`./pause`)).setPaused(ctx, cs!, c, !o.unpause);
-        report.done.push({id: c.id, ref});
-      } catch (err) {
-        report.errors.push(err);
-      }
-    }
+    return await eachContainer(o.containers, async ref => {
+      const c = await refresh(ctx, cs!, await mustLookup(cs, ref));
+      const st = (c.metadata as LifeMeta).state;
+      if (!isRunning(c.metadata as LifeMeta) && !o.unpause)
+        throw new TspodError(`CtrStateInvalid`, `"${st === `stopped` ? `exited` : st}" is not running, can't pause: container state improper`);
+      // The cgroup v2 freezer (verbs/pause.ts); without a cgroup, podman's own refusal.
+      await (await import(`./pause`)).setPaused(ctx, cs!, c, !o.unpause);
+      return {id: c.id, ref};
+    });
   } finally {
     cs?.close();
   }
-  return report;
 }
