@@ -12,7 +12,9 @@ import {basename, join} from 'node:path';
 import {TspodError} from '../engine/errors';
 import {mkfifo} from '../sys/fs';
 
-export const HOOK_READY_TIMEOUT_MS = 30_000;
+// As the helper's own keeper (helpers/hooks.c): the cgroup hook alone may wait up to
+// 60 s for systemd on a loaded machine, and a shorter deadline fails good starts.
+export const HOOK_READY_TIMEOUT_MS = 120_000;
 
 export interface RunningHooks {
   /** SIGKILL to every hook still running, as PR_SET_PDEATHSIG does for the helper's (idempotent). */
