@@ -21,6 +21,8 @@ export abstract class BaseCommand extends Command<TspodContext> {
   storageDriver = Option.String(`--storage-driver`, {description: `Select which storage driver is used to manage storage of images and containers (overlay, fuse-overlayfs, vfs)`});
   logLevel = Option.String(`--log-level`, `warn`, {description: `Log messages at and above specified level: debug, info, warn, error, fatal or panic`});
   runtimeName = Option.String(`--runtime`, {description: `Path or name of the OCI runtime: the built-in helper (default), runc or crun`});
+  // A global flag in podman (`podman --cgroup-manager cgroupfs run …`); used by run and create.
+  cgroupManager = Option.String(`--cgroup-manager`, {description: `Cgroup manager to use: systemd or cgroupfs (default: systemd when a user instance runs)`});
 
   private engineInstance?: Engine;
 

@@ -71,7 +71,7 @@ export async function main(argv: Array<string>): Promise<number> {
 }
 
 // Options every command takes, with a value: skipped to find the command's first word.
-const GLOBAL_WITH_VALUE = new Set([`--root`, `--runroot`, `--storage-driver`, `--log-level`, `--runtime`]);
+const GLOBAL_WITH_VALUE = new Set([`--root`, `--runroot`, `--storage-driver`, `--log-level`, `--runtime`, `--cgroup-manager`]);
 
 /** The command line's first word that is not an option (nor a global option's value). */
 export function commandWord(argv: ReadonlyArray<string>): string | undefined {

@@ -4,6 +4,7 @@
 import test from 'ava';
 import {readdirSync} from 'node:fs';
 import {tempStore} from '../_helpers/runCli';
+import {whenAvailable} from '../_helpers/features';
 import {detectCgroups} from '../../src/cgroups/detect';
 
 const store = tempStore();
@@ -18,7 +19,7 @@ const FLAGS: Array<[string, string]> = [
 
 const info = detectCgroups();
 
-(info.limitsAvailable ? test.skip : test)(`every limit flag is refused with exit 125, what is missing and the fix`, async t => {
+whenAvailable(!info.limitsAvailable, `a host without delegated cgroup v2 controllers`)(`every limit flag is refused with exit 125, what is missing and the fix`, async t => {
   for (const [flag, value] of FLAGS) {
     const extra = flag === `--memory-swap` ? [`--memory`, `64m`] : [];
     const r = await store.run([`run`, `--rm`, ...extra, flag, value, `busybox`, `true`]);
@@ -31,6 +32,12 @@ const info = detectCgroups();
     const r = await store.run(cmd);
     t.is(r.code, 125, `${cmd.join(` `)}: ${r.stderr}`);
     t.regex(r.stderr, /fix: \S/);
+  }
+  // --cgroup-manager is a global flag, as in podman: before the command or after it.
+  for (const cmd of [[`--cgroup-manager`, `bogus`, `run`, `--rm`, `busybox`, `true`], [`run`, `--cgroup-manager=bogus`, `--rm`, `busybox`, `true`]]) {
+    const r = await store.run(cmd);
+    t.is(r.code, 125, `${cmd.join(` `)}: ${r.stderr}`);
+    t.regex(r.stderr, /^Error: invalid --cgroup-manager "bogus"/, cmd.join(` `));
   }
   // Nothing left behind: no container record, no image pulled, no container directories.
   const ps = await store.json([`ps`, `-a`, `--format`, `json`]);

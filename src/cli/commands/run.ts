@@ -73,7 +73,6 @@ export abstract class ContainerFlags extends BaseCommand {
   limitCpuWeight = Option.String(`--cpu-weight`, {description: `CPU weight 1-10000 (cgroup v2 cpu.weight)`});
   cgroups = Option.String(`--cgroups`, {description: `Control container cgroup configuration: enabled, disabled, no-conmon, split`});
   sdnotify = Option.String(`--sdnotify`, {description: `Control sd-notify behavior: conmon (tspod says READY once the container runs), container, ignore`});
-  cgroupManager = Option.String(`--cgroup-manager`, {description: `Cgroup manager to use: systemd or cgroupfs (default: systemd when a user instance runs)`});
   limitCpuQuota = Option.String(`--cpu-quota`, {description: `Resource limit (needs cgroup v2 delegation)`});
   limitCpuPeriod = Option.String(`--cpu-period`, {description: `Resource limit (needs cgroup v2 delegation)`});
   limitCpuRtPeriod = Option.String(`--cpu-rt-period`, {description: `Resource limit (needs cgroup v2 delegation)`});
