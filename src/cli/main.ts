@@ -73,15 +73,20 @@ export async function main(argv: Array<string>): Promise<number> {
 // Options every command takes, with a value: skipped to find the command's first word.
 const GLOBAL_WITH_VALUE = new Set([`--root`, `--runroot`, `--storage-driver`, `--log-level`, `--runtime`, `--cgroup-manager`]);
 
-/** The command line's first word that is not an option (nor a global option's value). */
-export function commandWord(argv: ReadonlyArray<string>): string | undefined {
+/** The command line's words that are not options (nor a global option's value). */
+export function commandWords(argv: ReadonlyArray<string>): Array<string> {
+  const out: Array<string> = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (GLOBAL_WITH_VALUE.has(a)) { i++; continue; }
-    if (a.startsWith(`-`)) continue;
-    return a;
+    if (!a.startsWith(`-`)) out.push(a);
   }
-  return undefined;
+  return out;
+}
+
+/** The command line's first word that is not an option (nor a global option's value). */
+export function commandWord(argv: ReadonlyArray<string>): string | undefined {
+  return commandWords(argv)[0];
 }
 
 /** The table entries the command line can mean; all of them for help or a typo. */
@@ -109,16 +114,30 @@ function onlyPathsStartingWith(cls: CommandClass<TspodContext>, word: string): C
   } as unknown as CommandClass<TspodContext>;
 }
 
+/** `run`, or `image ls` for the group commands: what `tspod … --help` needs. */
+function commandPath(argv: ReadonlyArray<string>): string {
+  const words = commandWords(argv);
+  return words.slice(0, [`image`, `container`, `volume`, `system`].includes(words[0] ?? ``) ? 2 : 1).join(` `);
+}
+
 function usageMessage(err: unknown, argv: Array<string>): string {
   const msg = err instanceof Error ? err.message : String(err);
   if (msg.includes(`Not enough positional arguments`)) {
-    const words = argv.filter(a => !a.startsWith(`-`));
-    const path = words.slice(0, [`image`, `container`, `volume`, `system`].includes(words[0] ?? ``) ? 2 : 1).join(` `);
+    const path = commandPath(argv);
     return `missing argument: "tspod ${path}" needs more arguments\nSee 'tspod ${path} --help'.`;
   }
-  if (msg.startsWith(`Command not found`)) {
-    const words = argv.filter(a => !a.startsWith(`-`)).slice(0, 2);
+  const first = commandWord(argv);
+  const known = first !== undefined && commandTable.some(e => e.paths.some(p => p[0] === first));
+  // A first word no command has: clipanion then trips on whatever option it meets first.
+  if (msg.startsWith(`Command not found`) || (first !== undefined && !known)) {
+    const words = commandWords(argv).slice(0, 2);
     return `unrecognized command \`tspod ${words.join(` `)}\`\nTry 'tspod --help' for more information.`;
+  }
+  // podman (cobra): `unknown flag: --x` and the command's own help.
+  const flag = /Unsupported option name \("([^"]+)"\)/.exec(msg)?.[1];
+  if (flag !== undefined) {
+    const path = commandPath(argv);
+    return `unknown flag: ${flag}\nSee 'tspod ${path} --help'.`;
   }
   const firstLine = msg.split(`\n`).find(l => l.trim() !== ``) ?? msg;
   return `${firstLine.replace(/^(Unknown Syntax Error|Error): ?/, ``).trim()}\nSee 'tspod --help'.`;

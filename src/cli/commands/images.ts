@@ -1,6 +1,7 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
 import {humanSize, table, timeAgo} from '../humanize';
+import {formatRows} from '../templateRows';
 import type {ImageSummary} from '../../engine/verbs/images';
 
 export default class ImagesCommand extends BaseCommand {
@@ -16,7 +17,7 @@ export default class ImagesCommand extends BaseCommand {
   filter = Option.Array(`-f,--filter`, [], {description: `Filter output based on conditions provided`});
   noTrunc = Option.Boolean(`--no-trunc`, false, {description: `Do not truncate output`});
   quiet = Option.Boolean(`-q,--quiet`, false, {description: `Display only image IDs`});
-  format = Option.String(`--format`, {description: `Change the output format to JSON`});
+  format = Option.String(`--format`, {description: `Pretty-print images to JSON or using a Go template`});
   noheading = Option.Boolean(`-n,--noheading`, false, {description: `Do not print column headings`});
 
   async execute() {
@@ -33,6 +34,14 @@ export default class ImagesCommand extends BaseCommand {
         seen.add(s.Id);
         this.out(id(s));
       }
+      return 0;
+    }
+    if (this.format !== undefined) {
+      const rows = images.flatMap(s => rowNames(s).map(([repo, tag]) => ({
+        ...s, Repository: repo, Tag: tag, ID: id(s), Id: s.Id, Created: timeAgo(s.Created), CreatedAt: s.Created,
+        CreatedSince: timeAgo(s.Created), Size: humanSize(s.Size), VirtualSize: humanSize(s.Size),
+      })));
+      if (rows.length > 0 || this.format.startsWith(`table`)) this.out(formatRows(this.format, rows, IMAGE_HEADERS));
       return 0;
     }
     const header = this.digests
@@ -52,6 +61,9 @@ export default class ImagesCommand extends BaseCommand {
     return 0;
   }
 }
+
+// podman's column names for `--format "table {{.Field}}…"`.
+const IMAGE_HEADERS: Record<string, string> = {ID: `IMAGE ID`, Id: `IMAGE ID`, CreatedSince: `CREATED`, CreatedAt: `CREATED AT`, VirtualSize: `SIZE`};
 
 /** podman: a row per tag; an image named only by digest shows its repository with tag <none>. */
 function rowNames(s: ImageSummary): Array<[string, string]> {

@@ -1,7 +1,7 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
 import {humanSize, table, timeAgo} from '../humanize';
-import {renderTemplate} from '../goTemplate';
+import {formatRows} from '../templateRows';
 import type {PsEntry} from '../../engine/verbs/ps';
 
 export default class PsCommand extends BaseCommand {
@@ -40,11 +40,11 @@ export default class PsCommand extends BaseCommand {
       return this.noTrunc || s.length <= 20 ? s : `${s.slice(0, 17)}...`;
     };
     if (this.format !== undefined) {
-      const rows = list.map(e => renderTemplate(this.format!, {
+      const rows = list.map(e => ({
         ...e, ID: id(e), Names: e.Names.join(`,`), Command: cmd(e), CreatedAt: timeAgo(e.Created, now), Created: timeAgo(e.Created, now),
         RunningFor: timeAgo(e.Created, now), Ports: ``, Size: e.Size ? humanSize(e.Size.rwSize) : ``, Labels: e.Labels ?? {},
       }));
-      if (rows.length) this.out(rows.join(`\n`));
+      if (rows.length > 0 || this.format.startsWith(`table`)) this.out(formatRows(this.format, rows, PS_HEADERS));
       return 0;
     }
     const header = [`CONTAINER ID`, `IMAGE`, `COMMAND`, `CREATED`, `STATUS`, `PORTS`, `NAMES`];
@@ -58,3 +58,6 @@ export default class PsCommand extends BaseCommand {
     return 0;
   }
 }
+
+// podman's column names for `--format "table {{.Field}}…"`.
+const PS_HEADERS: Record<string, string> = {ID: `CONTAINER ID`, Names: `NAMES`, CreatedAt: `CREATED`, RunningFor: `CREATED`};

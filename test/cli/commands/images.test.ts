@@ -81,6 +81,22 @@ test(`filters: reference, dangling, before, since, label, id`, async t => {
   t.regex(bad.stderr, /^Error: invalid image filter "colour"/);
 });
 
+test(`--format: a Go template per name; \`table\` adds podman's headers and aligns tab-separated columns`, async t => {
+  const plain = await s.run([`images`, `--format`, `{{.Repository}}:{{.Tag}} {{.ID}}`]);
+  t.is(plain.code, 0, plain.stderr);
+  const lines = plain.stdout.trim().split(`\n`).sort();
+  t.true(lines.includes(`localhost/mybox:v1 ${IDS.busyboxGlibc.slice(0, 12)}`), plain.stdout);
+  t.true(lines.includes(`${REGISTRY}/library/alpine:3.20.3 ${IDS.alpine.slice(0, 12)}`), plain.stdout);
+  const tbl = await s.run([`images`, `--format`, `table {{.Repository}}\t{{.Tag}}\t{{.ID}}`]);
+  t.is(tbl.code, 0, tbl.stderr);
+  const rows = tbl.stdout.trim().split(`\n`);
+  t.regex(rows[0]!, /^REPOSITORY\s+TAG\s+IMAGE ID$/);
+  const alpine = rows.find(r => r.startsWith(`${REGISTRY}/library/alpine`))!;
+  t.is(alpine.indexOf(`3.20.3`), rows[0]!.indexOf(`TAG`), `columns line up`);
+  const bad = await s.run([`images`, `--format`, `{{.NoSuchField}}`]);
+  t.is(bad.code, 125);
+});
+
 test(`image ls and image list are images`, async t => {
   const a = await s.run([`images`], {env});
   t.is((await s.run([`image`, `ls`], {env})).stdout, a.stdout);
