@@ -65,6 +65,9 @@ await Promise.all(jobs);
 copyFileSync(join(root, 'src/cli/launcher.cjs'), join(root, 'dist/tspod.js'));
 // The launcher reads the bundle as latin1 (fast): it must be pure ASCII.
 if (readFileSync(join(root, 'dist/tspod-main.js')).some(b => b > 0x7f)) throw new Error('dist/tspod-main.js has non-ASCII bytes: keep esbuild\'s ascii charset');
+// A real import() left in the bundle (of a built-in) fails in a function V8 restores from
+// the code cache: "A dynamic import callback was not specified". Built-ins use require.
+if (/[^\w$.]import\(/.test(readFileSync(join(root, 'dist/tspod-main.js'), 'latin1'))) throw new Error('dist/tspod-main.js has a dynamic import(): require built-ins instead (see src/cli/BaseCommand.ts confirm)');
 chmodSync(join(root, 'dist/tspod.js'), 0o755);
 
 // The code cache, trained on commands that touch no real store: the command-line

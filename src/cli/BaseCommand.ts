@@ -49,6 +49,22 @@ export abstract class BaseCommand extends Command<TspodContext> {
     this.context.failure.error = error;
   }
 
+  /** A yes/no question on stdout, answered on stdin; anything but y/yes (or no answer at all) is no. */
+  protected async confirm(question: string): Promise<boolean> {
+    this.context.stdout.write(question);
+    // require, not import(): a dynamic import() in a function restored from the launcher's
+    // code cache has no import callback ("A dynamic import callback was not specified").
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const {createInterface} = require(`node:readline`) as typeof import('node:readline');
+    const rl = createInterface({input: this.context.stdin});
+    const answer = await new Promise<string>(resolve => {
+      rl.once(`line`, resolve);
+      rl.once(`close`, () => resolve(``));
+    });
+    rl.close();
+    return /^y(es)?$/i.test(answer.trim());
+  }
+
   /** podman prompts (short names) only when stdin and stdout are both a terminal. */
   protected canPrompt(): boolean {
     const stdin = this.context.stdin as NodeJS.ReadStream;

@@ -99,6 +99,10 @@ export class Engine {
     return (await import("./verbs/system")).systemCheck(this.ctx, opts);
   }
 
+  async systemDf() {
+    return (await import("./verbs/systemDf")).systemDf(this.ctx);
+  }
+
   async systemReset() {
     return (await import("./verbs/system")).systemReset(this.ctx);
   }

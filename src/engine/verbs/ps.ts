@@ -1,6 +1,6 @@
 // `ps`: every container with its reconciled state, podman's JSON fields.
-import {readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
+import {dirSize} from '../../util/dirSize';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import type {ContainerRecord} from '../../storage/ContainerStore';
@@ -46,18 +46,6 @@ export interface PsEntry {
 
 const ZERO_UNIX = -62135596800;
 const unix = (s: unknown) => typeof s === `string` ? Math.floor(Date.parse(s) / 1000) : ZERO_UNIX;
-
-function dirSize(p: string): number {
-  let total = 0;
-  try {
-    for (const e of readdirSync(p, {withFileTypes: true})) {
-      const f = join(p, e.name);
-      if (e.isDirectory()) total += dirSize(f);
-      else try { total += statSync(f).size; } catch {}
-    }
-  } catch {}
-  return total;
-}
 
 function matches(c: ContainerRecord, e: PsEntry, filters: Array<[string, string]>): boolean {
   const by = new Map<string, Array<string>>();

@@ -1,6 +1,7 @@
 // `tspod volume create|ls|inspect|rm|prune`: named volumes under `<graphRoot>/volumes`.
 // A volume a container uses cannot be removed; prune removes every unused one.
 import type {EngineContext} from '../Engine';
+import {dirSize} from '../../util/dirSize';
 import {TspodError} from '../errors';
 import {VolumeStore} from '../run/volumes';
 import type {VolumeRecord} from '../run/volumes';
@@ -30,6 +31,14 @@ async function users(s: OpenedStore): Promise<Map<string, Array<string>>> {
 
 export async function createVolume(ctx: EngineContext, o: {name?: string | undefined, labels?: Record<string, string>, ignore?: boolean}): Promise<VolumeRecord> {
   return withStore(ctx, async (_s, v) => (await v.create(o.name, {...(o.labels ? {labels: o.labels} : {}), existOk: o.ignore ?? false})).volume);
+}
+
+/** Each volume, how many containers use it, and its size (system df). */
+export async function volumeUsage(ctx: EngineContext): Promise<Array<{volume: VolumeRecord, users: number, size: number}>> {
+  return withStore(ctx, async (s, v) => {
+    const inUse = await users(s);
+    return (await v.list()).map(volume => ({volume, users: inUse.get(volume.Name)?.length ?? 0, size: dirSize(volume.Mountpoint)}));
+  });
 }
 
 export async function listVolumes(ctx: EngineContext): Promise<Array<VolumeRecord>> {

@@ -1,4 +1,3 @@
-import {createInterface} from 'node:readline';
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../../BaseCommand';
 
@@ -23,16 +22,5 @@ export default class ImagePruneCommand extends BaseCommand {
     const report = await this.engine.pruneImages({all: this.all});
     for (const id of report.deleted) this.out(id);
     return 0;
-  }
-
-  private async confirm(question: string): Promise<boolean> {
-    this.context.stdout.write(question);
-    const rl = createInterface({input: this.context.stdin});
-    const answer = await new Promise<string>(resolve => {
-      rl.once(`line`, resolve);
-      rl.once(`close`, () => resolve(``));
-    });
-    rl.close();
-    return /^y(es)?$/i.test(answer.trim());
   }
 }

@@ -1,4 +1,3 @@
-import {createInterface} from 'node:readline';
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../../BaseCommand';
 
@@ -14,14 +13,7 @@ export default class SystemResetCommand extends BaseCommand {
 
   async execute() {
     if (!this.force) {
-      this.context.stdout.write(`WARNING! This will remove all images, containers and layers.\nAre you sure you want to continue? [y/N] `);
-      const rl = createInterface({input: this.context.stdin});
-      const answer = await new Promise<string>(resolve => {
-        rl.once(`line`, resolve);
-        rl.once(`close`, () => resolve(``));
-      });
-      rl.close();
-      if (!/^y(es)?$/i.test(answer.trim())) return 0;
+      if (!await this.confirm(`WARNING! This will remove all images, containers and layers.\nAre you sure you want to continue? [y/N] `)) return 0;
     }
     await this.engine.systemReset();
     return 0;

@@ -1,0 +1,50 @@
+// `system df` counts images, containers (their writable layers) and volumes, active and
+// reclaimable; `system prune` removes what is unused (asking first), volumes with --volumes.
+import test from 'ava';
+import {pulledStore} from '../../../_helpers/pulledStore';
+import {SEEDED} from '../../../_helpers/registry';
+
+const ALPINE = SEEDED.alpine;
+const fx = pulledStore(ALPINE);
+const t = fx.t;
+
+interface DfRow {Type: string, Total: number, Active: number, RawSize: number, RawReclaimable: number}
+const df = async () => Object.fromEntries((await fx.s.json([`system`, `df`, `--format`, `json`], {env: fx.env}) as Array<DfRow>).map(r => [r.Type, r]));
+
+test.serial(`df: one image, a stopped container with a 50 kB layer, a used volume; prune asks, then removes them`, async tt => {
+  tt.is((await t([`volume`, `create`, `data`])).code, 0);
+  const run = await t([`run`, `--name`, `stopped`, `-v`, `data:/data`, `--network`, `none`, ALPINE, `sh`, `-c`, `head -c 100000 /dev/zero > /data/z; head -c 50000 /dev/zero > /big`]);
+  tt.is(run.code, 0, run.stderr);
+  let rows = await df();
+  tt.like(rows[`Images`], {Total: 1, Active: 1, RawReclaimable: 0});
+  tt.true(rows[`Images`]!.RawSize > 1_000_000);
+  tt.like(rows[`Containers`], {Total: 1, Active: 0});
+  tt.true(rows[`Containers`]!.RawSize >= 50_000 && rows[`Containers`]!.RawSize < 200_000, String(rows[`Containers`]!.RawSize));
+  tt.is(rows[`Containers`]!.RawReclaimable, rows[`Containers`]!.RawSize);
+  tt.like(rows[`Local Volumes`], {Total: 1, Active: 1, RawReclaimable: 0});
+  tt.true(rows[`Local Volumes`]!.RawSize >= 100_000);
+  const text = await t([`system`, `df`]);
+  tt.regex(text.stdout, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE\nImages\s+1\s+1\s/);
+
+  // No answer (stdin at EOF) is no.
+  const asked = await t([`system`, `prune`], ``);
+  tt.is(asked.code, 0, asked.stderr);
+  tt.regex(asked.stdout, /WARNING! This command removes:\n\t- all stopped containers\n/);
+  tt.is((await fx.s.json([`ps`, `-a`, `--format`, `json`], {env: fx.env})).length, 1);
+
+  const pruned = await t([`system`, `prune`], `y\n`);
+  tt.is(pruned.code, 0, pruned.stderr);
+  tt.regex(pruned.stdout, /Deleted Containers\n[0-9a-f]{64}\n/);
+  tt.notRegex(pruned.stdout, /Deleted Volumes/);
+  rows = await df();
+  tt.like(rows[`Containers`], {Total: 0});
+  tt.like(rows[`Local Volumes`], {Total: 1, Active: 0});
+  tt.like(rows[`Images`], {Total: 1, Active: 0}, `the named image is not dangling: kept without -a`);
+
+  const all = await t([`system`, `prune`, `-a`, `--volumes`, `-f`]);
+  tt.is(all.code, 0, all.stderr);
+  tt.regex(all.stdout, /Deleted Volumes\ndata\n/);
+  tt.regex(all.stdout, /Deleted Images\n[0-9a-f]{64}/);
+  rows = await df();
+  for (const type of [`Images`, `Containers`, `Local Volumes`]) tt.like(rows[type], {Total: 0, RawSize: 0}, type);
+});
