@@ -15,10 +15,10 @@ test(`the build's code cache is accepted by this Node`, t => {
   t.false(script.cachedDataRejected);
 });
 
-test(`a real import() in the bundle works under the launcher`, async t => {
+test(`the bundle holds no real import(): in a function restored from the code cache it has no callback`, t => {
+  // scripts/build.mjs refuses such a bundle too; this says why when someone loosens that.
   const file = join(PROJECT_DIR, `dist/tspod-main.js`);
-  const script = new vm.Script(`import('node:path').then(m => typeof m.join)`, {filename: file, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
-  t.is(await script.runInThisContext(), `function`);
+  t.notRegex(readFileSync(file, `latin1`), /[^\w$.]import\(/);
 });
 
 // Startup is most of a command's time: these built-ins cost 6 to 8 ms each to load, and
