@@ -1,16 +1,18 @@
-/* `portfwd`: tspod's TCP forwarder for published ports (README.md, "portfwd"), the
-   role of podman's rootlessport. A network hook of `run`: it binds every published host
-   address:port in the host network namespace first (a port in use fails here, before
-   the container runs), then joins the container's user and network namespaces (the
-   listeners stay in the host's), writes its ready byte to fd 3 and serves until the
-   keeper dies (PR_SET_PDEATHSIG, set by hooks.c).
+/* `portfwd`: tspod's forwarder for published TCP and UDP ports (README.md, "portfwd"),
+   the role of podman's rootlessport. A network hook of `run`: it binds every published
+   host address:port in the host network namespace first (a port in use fails here,
+   before the container runs), then joins the container's user and network namespaces
+   (the listeners stay in the host's), writes its ready byte to fd 3 and serves until the
+   keeper dies (PR_SET_PDEATHSIG, set by hooks.c). This file has the TCP side and the
+   loop; UDP flows are portfwd_udp.c's.
 
    Each accepted connection gets a socket made inside the container's netns, connected
    to 127.0.0.1:containerPort (rootlesskit's builtin driver does the same), and two
    pipes: bytes move with splice(2) socket -> pipe -> socket, never through user space.
-   One thread, one edge-triggered epoll set; no fork or thread per connection. EOF on
-   one side becomes shutdown(SHUT_WR) on the other once the pipe is flushed; a reset or
-   an error on either side closes both, the other with a reset (SO_LINGER 0). */
+   One thread, one epoll set (edge-triggered for connections); no fork or thread per
+   connection or flow. EOF on one side becomes shutdown(SHUT_WR) on the other once the
+   pipe is flushed; a reset or an error on either side closes both, the other with a
+   reset (SO_LINGER 0). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "portfwd.h"
+#include "portfwd_udp.h"
 #include "utils.h"
 
 /* Per direction, a pipe starts at the default 64 KiB; once a read fills it (the sender had
@@ -41,15 +44,6 @@
 #define PIPE_POOL 8
 #define MAX_EVENTS 64
 #define READY_FD 3
-
-enum { EP_LISTENER, EP_CONN };
-
-struct endpoint
-{
-  int kind;
-  int side;    /* EP_CONN: 0 = the client (host side), 1 = the container side */
-  void *owner; /* struct listener or struct conn */
-};
 
 struct listener
 {
@@ -114,6 +108,7 @@ struct mapping
 {
   char addr[INET6_ADDRSTRLEN];
   int host, container, count;
+  int type; /* SOCK_STREAM (tcp, the default) or SOCK_DGRAM (udp) */
 };
 
 static int
@@ -137,14 +132,22 @@ parse_range (const char *s, int *start, int *count)
   return 0;
 }
 
-/* `[ADDR/]HOST[-END]:CONTAINER[-END]` (pasta's -t syntax). */
+/* `[ADDR/]HOST[-END]:CONTAINER[-END][/tcp|/udp]` (pasta's -t syntax, and the
+   protocol as -p writes it; tcp when none is given). */
 static int
 parse_mapping (const char *arg, struct mapping *m)
 {
   cleanup_free char *s = xstrdup (arg);
-  char *ports = s, *colon, *slash = strchr (s, '/');
+  char *ports = s, *colon, *slash = strrchr (s, '/');
   int n;
   m->addr[0] = '\0';
+  m->type = SOCK_STREAM;
+  if (slash && (strcmp (slash, "/tcp") == 0 || strcmp (slash, "/udp") == 0))
+    {
+      m->type = slash[1] == 'u' ? SOCK_DGRAM : SOCK_STREAM;
+      *slash = '\0';
+    }
+  slash = strchr (s, '/');
   if (slash)
     {
       *slash = '\0';
@@ -165,21 +168,22 @@ parse_mapping (const char *arg, struct mapping *m)
 /* ---------------------------------------------------------------- listeners */
 
 static const char *
-where (const char *addr, int family, char *buf, size_t len, int port)
+where (const char *addr, int family, int type, char *buf, size_t len, int port)
 {
+  const char *proto = type == SOCK_DGRAM ? "udp" : "tcp";
   if (addr[0] == '\0')
-    snprintf (buf, len, family == AF_INET6 ? "[::]:%d/tcp" : "0.0.0.0:%d/tcp", port);
+    snprintf (buf, len, family == AF_INET6 ? "[::]:%d/%s" : "0.0.0.0:%d/%s", port, proto);
   else if (strchr (addr, ':'))
-    snprintf (buf, len, "[%s]:%d/tcp", addr, port);
+    snprintf (buf, len, "[%s]:%d/%s", addr, port, proto);
   else
-    snprintf (buf, len, "%s:%d/tcp", addr, port);
+    snprintf (buf, len, "%s:%d/%s", addr, port, proto);
   return buf;
 }
 
-/* Returns the listening fd, -2 to skip (OPTIONAL and no IPv6 on this host), or -1 after
-   the one error line (fail). */
+/* Returns the bound (for TCP: listening) fd of TYPE, -2 to skip (OPTIONAL and no IPv6 on
+   this host), or -1 after the one error line (fail). */
 static int
-bind_one (const char *addr, int family, int port, int optional)
+bind_one (const char *addr, int family, int type, int port, int optional)
 {
   struct sockaddr_storage ss;
   socklen_t len;
@@ -207,21 +211,24 @@ bind_one (const char *addr, int family, int port, int optional)
         goto bad_addr;
       len = sizeof *a;
     }
-  fd = socket (family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  fd = socket (family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0 && optional && (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT))
     return -2;
   if (fd < 0)
-    return fail ("cannot publish on %s: socket: %s", where (addr, family, w, sizeof w, port), strerror (errno));
-  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    return fail ("cannot publish on %s: socket: %s", where (addr, family, type, w, sizeof w, port), strerror (errno));
+  /* TCP: rebind past TIME_WAIT. Not UDP, where SO_REUSEADDR lets two sockets share a
+     port: a clash with another such socket would pass unnoticed. */
+  if (type == SOCK_STREAM)
+    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (family == AF_INET6)
     setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  if (bind (fd, (struct sockaddr *) &ss, len) == 0 && listen (fd, SOMAXCONN) == 0)
+  if (bind (fd, (struct sockaddr *) &ss, len) == 0 && (type == SOCK_DGRAM || listen (fd, SOMAXCONN) == 0))
     return fd;
   e = errno;
   close (fd);
   if (optional && (e == EADDRNOTAVAIL || e == EAFNOSUPPORT))
     return -2;
-  where (addr, family, w, sizeof w, port);
+  where (addr, family, type, w, sizeof w, port);
   if (e == EADDRINUSE)
     return fail ("host port %s is already in use", w);
   if (e == EADDRNOTAVAIL)
@@ -234,11 +241,14 @@ bad_addr:
 }
 
 static int
-add_listener (int fd, int container_port)
+add_listener (int fd, int type, int container_port)
 {
   int r;
-  struct listener *l = xmalloc (sizeof *l);
+  struct listener *l;
   struct epoll_event ev;
+  if (type == SOCK_DGRAM)
+    return udp_add_host (epfd, fd, container_port) < 0 ? fail ("portfwd: epoll_ctl: %s", strerror (errno)) : 0;
+  l = xmalloc (sizeof *l);
   l->ep.kind = EP_LISTENER;
   l->ep.side = 0;
   l->ep.owner = l;
@@ -547,7 +557,7 @@ accept_all (struct listener *l)
 static void
 usage (void)
 {
-  dprintf (2, "tspod-helper: usage: tspod-helper portfwd PID [ADDR/]HOSTPORT[-END]:CONTAINERPORT[-END]...\n");
+  dprintf (2, "tspod-helper: usage: tspod-helper portfwd PID [ADDR/]HOSTPORT[-END]:CONTAINERPORT[-END][/tcp|/udp]...\n");
 }
 
 int
@@ -584,20 +594,20 @@ helper_portfwd_main (int argc, char **argv)
       struct mapping m;
       if (parse_mapping (argv[i], &m) < 0)
         {
-          fail ("portfwd: invalid port mapping `%s`: want [ADDR/]HOSTPORT[-END]:CONTAINERPORT[-END]", argv[i]);
+          fail ("portfwd: invalid port mapping `%s`: want [ADDR/]HOSTPORT[-END]:CONTAINERPORT[-END][/tcp|/udp]", argv[i]);
           return 125;
         }
       for (p = 0; p < m.count; p++)
         {
           int wildcard = m.addr[0] == '\0', v6 = strchr (m.addr, ':') != NULL;
-          fd = bind_one (m.addr, v6 ? AF_INET6 : AF_INET, m.host + p, 0);
-          if (fd < 0 || add_listener (fd, m.container + p) < 0)
+          fd = bind_one (m.addr, v6 ? AF_INET6 : AF_INET, m.type, m.host + p, 0);
+          if (fd < 0 || add_listener (fd, m.type, m.container + p) < 0)
             return 125;
           if (wildcard)
             {
               /* [::] too, v6-only, where the host has IPv6 (pasta does the same). */
-              fd = bind_one (m.addr, AF_INET6, m.host + p, 1);
-              if (fd == -1 || (fd >= 0 && add_listener (fd, m.container + p) < 0))
+              fd = bind_one (m.addr, AF_INET6, m.type, m.host + p, 1);
+              if (fd == -1 || (fd >= 0 && add_listener (fd, m.type, m.container + p) < 0))
                 return 125;
             }
         }
@@ -620,7 +630,8 @@ helper_portfwd_main (int argc, char **argv)
     }
   for (;;)
     {
-      n = epoll_wait (epfd, events, MAX_EVENTS, -1);
+      /* Wakes for the oldest UDP flow's idle deadline too. */
+      n = epoll_wait (epfd, events, MAX_EVENTS, udp_timeout_ms ());
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
@@ -633,9 +644,12 @@ helper_portfwd_main (int argc, char **argv)
           struct endpoint *ep = events[i].data.ptr;
           if (ep->kind == EP_LISTENER)
             accept_all (ep->owner);
-          else
+          else if (ep->kind == EP_CONN)
             conn_event (ep->owner, ep->side, events[i].events);
+          else
+            udp_event (ep, events[i].events);
         }
+      udp_after_batch ();
       while (dead_list)
         {
           struct conn *d = dead_list;

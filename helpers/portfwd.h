@@ -1,6 +1,20 @@
-/* `portfwd`: the TCP forwarder for published ports, a `net-hook` of `run` (README.md). */
+/* `portfwd`: the TCP and UDP forwarder for published ports, a `net-hook` of `run`
+   (README.md). */
 #ifndef HELPER_PORTFWD_H
 #define HELPER_PORTFWD_H
+
+#include <stdint.h>
+
+/* What an epoll event's data.ptr points at: the first member of every watched object,
+   so one loop dispatches TCP (portfwd.c) and UDP (portfwd_udp.c) events. */
+enum { EP_LISTENER, EP_CONN, EP_UDP_HOST, EP_UDP_FLOW };
+
+struct endpoint
+{
+  int kind;
+  int side;    /* EP_CONN: 0 = the client (host side), 1 = the container side */
+  void *owner; /* struct listener, struct conn, struct udp_host or struct udp_flow */
+};
 
 int helper_portfwd_main (int argc, char **argv);
 

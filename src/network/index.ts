@@ -36,7 +36,7 @@ export function parseSlirpOptions(text: string): SlirpOptions {
       case `enable_ipv6`: o.enableIpv6 = bool(key, v); break;
       case `port_handler`:
         if (v !== `slirp4netns` && v !== `rootlesskit`) throw bad(`invalid port_handler "${v}"`, `use port_handler=slirp4netns`);
-        if (v === `rootlesskit`) throw new TspodError(`Unsupported`, `port_handler=rootlesskit is not supported: tspod forwards published ports itself (tcp through tspod-helper portfwd, udp through slirp4netns)`, {hint: `use --network slirp4netns:port_handler=slirp4netns (the default)`});
+        if (v === `rootlesskit`) throw new TspodError(`Unsupported`, `port_handler=rootlesskit is not supported: tspod forwards published ports itself (tcp and udp, through tspod-helper portfwd)`, {hint: `use --network slirp4netns:port_handler=slirp4netns (the default)`});
         o.portHandler = v;
         break;
       case `mtu`: {
@@ -87,11 +87,7 @@ export function canPublish(mode: NetworkMode): boolean {
 
 export interface NetworkEnv {
   probe: NetworkProbe;
-  /** Directory for backends' API sockets (short path). */
-  socketDir: string;
-  /** The node binary (slirp4netns port forwarding hook). */
-  node: string;
-  /** tspod-helper, whose `portfwd` mode forwards published TCP ports (absent: only addressing is asked). */
+  /** tspod-helper, whose `portfwd` mode forwards published ports (absent: only addressing is asked). */
   helper?: string | undefined;
   /** container:NAME: the target's pid and addressing, resolved by the engine. */
   target?: {pid: number, addressing: Addressing};
@@ -103,7 +99,7 @@ export function createNetwork(mode: NetworkMode, ports: ReadonlyArray<PortMappin
     case `none`: return new NoneNetwork();
     case `host`: return new HostNetwork();
     case `pasta`: return new PastaNetwork(requireBackend(`pasta`, env.probe), ports, mode.args, env.helper);
-    case `slirp4netns`: return new Slirp4netnsNetwork(requireBackend(`slirp4netns`, env.probe), ports, mode.options, {socketDir: env.socketDir, node: env.node, helper: env.helper});
+    case `slirp4netns`: return new Slirp4netnsNetwork(requireBackend(`slirp4netns`, env.probe), ports, mode.options, {helper: env.helper});
     case `container`:
       if (!env.target) throw new Error(`Assertion failed: container network without a resolved target`);
       return new ContainerNetwork(env.target.pid, env.target.addressing);

@@ -1,26 +1,16 @@
-// --network pasta: passt's pasta joins the container's namespaces (by its pid), copies
-// the host's addresses and routes into them (--config-net) and forwards published UDP
-// ports, bound to the requested host address only. Published TCP ports go through
-// tspod-helper portfwd (portfwd.ts), started first, so pasta gets `-t none`. It runs in
-// the foreground as a child of the container's keeper and writes its pid to fd 3 once
-// configured.
+// --network pasta: passt's pasta joins the container's namespaces (by its pid) and
+// copies the host's addresses and routes into them (--config-net). Published ports, TCP
+// and UDP, go through tspod-helper portfwd (portfwd.ts), started first, so pasta forwards
+// none (`-t none -u none`; its own UDP forwarding of early 2023 loses replies over
+// 127.0.0.1). It runs in the foreground as a child of the container's keeper and writes
+// its pid to fd 3 once configured.
 import type {Addressing, NamespaceChoice, Network} from './Network';
 import type {PortMapping} from './ports';
 import {hostDefaultRoute} from './probe';
-import {portRange, portfwdHook} from './portfwd';
+import {portfwdHook} from './portfwd';
 
 /** The address pasta maps to the host's first resolver (podman 5 uses the same). */
 export const PASTA_DNS = `169.254.1.1`;
-
-/** `-t none` (portfwd has the TCP ports) and `-u` values: `[ip/]host[-end]:ctr[-end]`. */
-export function pastaPortArgs(ports: ReadonlyArray<PortMapping>): Array<string> {
-  const out: Array<string> = [`-t`, `none`];
-  const udp = ports.filter(p => p.protocol === `udp`);
-  if (udp.length === 0) out.push(`-u`, `none`);
-  for (const p of udp)
-    out.push(`-u`, `${p.hostIp === `` ? `` : `${p.hostIp}/`}${portRange(p.hostPort, p.range)}:${portRange(p.containerPort, p.range)}`);
-  return out;
-}
 
 export class PastaNetwork implements Network {
   readonly kind = `pasta` as const;
@@ -32,7 +22,7 @@ export class PastaNetwork implements Network {
   hooks(): Array<Array<string>> {
     return [...portfwdHook(this.helper, this.ports), [
       this.bin, `--config-net`, `--foreground`, `--quiet`, `--stderr`, `--pid`, `/proc/self/fd/3`,
-      ...pastaPortArgs(this.ports), `-T`, `none`, `-U`, `none`, `--dns-forward`, PASTA_DNS,
+      `-t`, `none`, `-u`, `none`, `-T`, `none`, `-U`, `none`, `--dns-forward`, PASTA_DNS,
       ...this.extraArgs, `@PID@`,
     ]];
   }

@@ -1,6 +1,5 @@
 import test from 'ava';
 import {createNetwork, parseNetworkMode} from '../../src/network/index';
-import {pastaPortArgs} from '../../src/network/pasta';
 import {portfwdSpecs} from '../../src/network/portfwd';
 import {cidrHost} from '../../src/network/slirp4netns';
 import {requireBackend} from '../../src/network/probe';
@@ -8,7 +7,7 @@ import type {NetworkProbe} from '../../src/network/probe';
 import {TspodError} from '../../src/engine/errors';
 
 const probe: NetworkProbe = {pasta: `/usr/bin/pasta`, slirp4netns: `/usr/bin/slirp4netns`, devNetTun: true, default: `pasta`};
-const env = {probe, socketDir: `/run/x`, node: `/usr/bin/node`, helper: `/opt/tspod/helpers/tspod-helper`};
+const env = {probe, helper: `/opt/tspod/helpers/tspod-helper`};
 
 test(`--network values`, t => {
   t.deepEqual(parseNetworkMode(undefined, `pasta`), {kind: `pasta`, args: []});
@@ -42,44 +41,45 @@ test(`missing backend or /dev/net/tun: the exact fix`, t => {
   t.regex(e!.hint!, /mknod -m 666 \/dev\/net\/tun c 10 200/);
 });
 
-test(`pasta: udp ports on its command line, tcp through portfwd (first, so a clash fails before pasta); hooks end with the pid`, t => {
-  t.deepEqual(pastaPortArgs([]), [`-t`, `none`, `-u`, `none`]);
+test(`pasta: tcp and udp through portfwd (first, so a clash fails before pasta), pasta forwards none; hooks end with the pid`, t => {
   const ports = [
     {hostIp: `127.0.0.1`, hostPort: 8080, containerPort: 80, protocol: `tcp`, range: 1},
     {hostIp: ``, hostPort: 5000, containerPort: 53, protocol: `udp`, range: 3},
     {hostIp: `::1`, hostPort: 9000, containerPort: 90, protocol: `tcp`, range: 2},
+    {hostIp: `127.0.0.1`, hostPort: 5353, containerPort: 53, protocol: `udp`, range: 1},
   ] as const;
-  t.deepEqual(pastaPortArgs(ports), [`-t`, `none`, `-u`, `5000-5002:53-55`]);
-  t.deepEqual(portfwdSpecs(ports), [`127.0.0.1/8080:80`, `::1/9000-9001:90-91`]);
+  t.deepEqual(portfwdSpecs(ports), [`127.0.0.1/8080:80`, `5000-5002:53-55/udp`, `::1/9000-9001:90-91`, `127.0.0.1/5353:53/udp`]);
   const n = createNetwork({kind: `pasta`, args: []}, [], env);
   t.deepEqual(n.namespace(), {kind: `new`});
   const [hook, ...more] = n.hooks();
-  t.is(more.length, 0, `no portfwd without tcp ports`);
+  t.is(more.length, 0, `no portfwd without published ports`);
   t.is(hook![0], `/usr/bin/pasta`);
   t.is(hook!.at(-1), `@PID@`);
   t.true(hook!.includes(`--config-net`) && hook!.includes(`--foreground`));
+  for (const list of [[], ports]) {
+    const pasta = createNetwork({kind: `pasta`, args: []}, list, env).hooks().at(-1)!;
+    for (const opt of [`-t`, `-u`, `-T`, `-U`])
+      t.deepEqual(pasta.flatMap((a, i) => a === opt ? [pasta[i + 1]] : []), [`none`], `pasta ${opt} none, with ${list.length} ports`);
+  }
   const [fwd, pasta] = createNetwork({kind: `pasta`, args: []}, ports, env).hooks();
-  t.deepEqual(fwd, [`/opt/tspod/helpers/tspod-helper`, `portfwd`, `@PID@`, `127.0.0.1/8080:80`, `::1/9000-9001:90-91`]);
+  t.deepEqual(fwd, [`/opt/tspod/helpers/tspod-helper`, `portfwd`, `@PID@`, `127.0.0.1/8080:80`, `5000-5002:53-55/udp`, `::1/9000-9001:90-91`, `127.0.0.1/5353:53/udp`]);
   t.is(pasta![0], `/usr/bin/pasta`);
-  t.is(pasta![pasta!.indexOf(`-t`) + 1], `none`);
-  t.is(pasta![pasta!.indexOf(`-u`) + 1], `5000-5002:53-55`);
+  const udpOnly = createNetwork({kind: `pasta`, args: []}, [ports[3]], env).hooks();
+  t.deepEqual(udpOnly[0], [`/opt/tspod/helpers/tspod-helper`, `portfwd`, `@PID@`, `127.0.0.1/5353:53/udp`], `udp alone starts portfwd too`);
 });
 
-test(`slirp4netns: addresses from the cidr; tcp through portfwd, udp through an API hook`, t => {
+test(`slirp4netns: addresses from the cidr; tcp and udp through portfwd, no API socket`, t => {
   t.is(cidrHost(`10.0.2.0/24`, 100), `10.0.2.100`);
   t.is(cidrHost(`10.0.3.0/24`, 3), `10.0.3.3`);
   const mode = parseNetworkMode(`slirp4netns:cidr=10.0.3.0/24`, undefined);
   t.is(createNetwork(mode, [], env).hooks().length, 1);
-  const tcpOnly = createNetwork(mode, [{hostIp: ``, hostPort: 8080, containerPort: 80, protocol: `tcp`, range: 1}], env).hooks();
-  t.is(tcpOnly.length, 2);
-  t.deepEqual(tcpOnly[0], [`/opt/tspod/helpers/tspod-helper`, `portfwd`, `@PID@`, `8080:80`]);
-  t.false(tcpOnly[1]!.some(a => a.startsWith(`--api-socket`)), `no API socket without udp ports`);
   const n = createNetwork(mode, [{hostIp: ``, hostPort: 8080, containerPort: 80, protocol: `tcp`, range: 1}, {hostIp: `127.0.0.1`, hostPort: 5353, containerPort: 53, protocol: `udp`, range: 1}], env);
   const hooks = n.hooks();
-  t.is(hooks.length, 3);
-  t.is(hooks[0]![1], `portfwd`);
-  t.true(hooks[1]!.includes(`--api-socket=/run/x/slirp4netns-@PID@.sock`));
-  t.deepEqual(JSON.parse(hooks[2]!.at(-1)!), [{execute: `add_hostfwd`, arguments: {proto: `udp`, host_addr: `127.0.0.1`, host_port: 5353, guest_addr: `10.0.3.100`, guest_port: 53}}]);
+  t.is(hooks.length, 2, `portfwd, then slirp4netns; no API hook`);
+  t.deepEqual(hooks[0], [`/opt/tspod/helpers/tspod-helper`, `portfwd`, `@PID@`, `8080:80`, `127.0.0.1/5353:53/udp`]);
+  t.is(hooks[1]![0], `/usr/bin/slirp4netns`);
+  t.is(hooks[1]!.at(-1), `tap0`);
+  t.false(hooks[1]!.some(a => a.startsWith(`--api-socket`)), `no API socket: slirp4netns forwards no port`);
   t.like(n.addressing(), {forwarder: `10.0.3.3`, containerIp: `10.0.3.100`, hostGatewayIp: `10.0.3.2`});
 });
 

@@ -2,8 +2,8 @@
 // container's network settled at create time (random host ports, -P, the target of
 // container:NAME) and recorded in its metadata, its /etc/hosts and resolv.conf, and
 // at start the keeper's hooks plus the work done before the container is released.
-import {readFileSync, mkdirSync} from 'node:fs';
-import {hostname as osHostname, tmpdir} from 'node:os';
+import {readFileSync} from 'node:fs';
+import {hostname as osHostname} from 'node:os';
 import {join} from 'node:path';
 import {TspodError} from '../errors';
 import {canPublish, createNetwork, parseNetworkMode} from '../../network/index';
@@ -99,7 +99,7 @@ export async function settleNetwork(store: Store, req: NetworkRequest, exposed: 
     const addressing = t.record?.addressing ?? {ipv6: false, hostFiles: false};
     return {mode: req.mode, ports, addressing, targetId: t.id};
   }
-  const addressing = createNetwork(req.mode, ports, {probe: req.probe, socketDir: tmpdir(), node: process.execPath}).addressing();
+  const addressing = createNetwork(req.mode, ports, {probe: req.probe}).addressing();
   return {mode: req.mode, ports, addressing};
 }
 
@@ -121,11 +121,6 @@ export function defaultHostname(rec: NetworkRecord | NetworkRequest): string | u
   return rec.mode.kind === `host` ? osHostname() : undefined;
 }
 
-function socketDir(runRoot: string): string {
-  const dir = join(runRoot, `net`);
-  return dir.length < 60 ? dir : join(tmpdir(), `tspod-net-${process.getuid ? process.getuid() : 0}`);
-}
-
 /** The spec annotation holding the keeper's network hooks (JSON argv lists; runtime/specToPlan reads it). */
 export const HOOKS_ANNOTATION = NETWORK_HOOKS_ANNOTATION;
 
@@ -136,15 +131,13 @@ export interface NetworkSetup {
 }
 
 /** The spec's part of the network, fixed at create time (container:NAME resolved now). */
-export async function networkSetup(store: Store, rec: NetworkRecord, req: NetworkRequest, runRoot: string, helper: string): Promise<NetworkSetup> {
+export async function networkSetup(store: Store, rec: NetworkRecord, req: NetworkRequest, helper: string): Promise<NetworkSetup> {
   let target: {pid: number, addressing: Addressing} | undefined;
   if (rec.mode.kind === `container`) {
     const t = await networkTarget(store, rec.targetId ?? rec.mode.target);
     target = {pid: t.pid, addressing: rec.addressing};
   }
-  const dir = socketDir(runRoot);
-  mkdirSync(dir, {recursive: true, mode: 0o700});
-  const network: Network = createNetwork(rec.mode, rec.ports, {probe: req.probe, socketDir: dir, node: process.execPath, helper, ...(target ? {target} : {})});
+  const network: Network = createNetwork(rec.mode, rec.ports, {probe: req.probe, helper, ...(target ? {target} : {})});
   return {namespace: network.namespace(), hooks: network.hooks()};
 }
 

@@ -287,7 +287,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
       noNewPrivileges: v.noNewPrivileges, ulimits, mounts: resolved, initFiles, rootfs: mountSpec.target,
       uidMap: maps.uidMap, gidMap: maps.gidMap,
       host: {...limits, devices: o.privileged ? hostDevices() : []},
-      network: await networkSetup(store, net, v.network, ctx.paths.runRoot, join(ctx.installDir, `helpers/tspod-helper`)),
+      network: await networkSetup(store, net, v.network, join(ctx.installDir, `helpers/tspod-helper`)),
     });
     applyCgroup(spec, v.cgroup, record.id, join(userdata, `memory.events`));
     applySdNotify(spec, parseSdNotify(o.sdnotify), o.hostEnv.NOTIFY_SOCKET, userdata);
