@@ -8,6 +8,7 @@
 // the next command's cleanup removes.
 import {TspodError, isTspodError} from '../engine/errors';
 import {chainId, digestAlgorithm, digestHex} from '../oci/digest';
+import {GrowingFile} from '../storage/GrowingFile';
 import type {Digest} from '../oci/digest';
 import {isIndexMediaType, parseImageConfig, parseIndex, parseManifest} from '../oci/image';
 import type {Descriptor, ImageConfig, ImageManifest} from '../oci/image';
@@ -26,8 +27,10 @@ import {networkError} from './http';
 /** A layer to unpack: the blob, where to unpack it, and the diffID it must hash to. */
 export interface ApplyJob {
   layerId: string;
-  /** The layer blob, already in the BlobStore. */
+  /** The layer blob: in the BlobStore, or (with `source`) once its download is done. */
   blobDigest: Digest;
+  /** The blob while it downloads: the layer may be applied from it as it arrives. */
+  source?: GrowingFile;
   mediaType: string;
   expectedDiffId: Digest;
   /** The layer below it (undefined for the base layer), which may be in the store already. */
@@ -203,24 +206,33 @@ async function fetchConfig(env: ReadyEnv, client: RegistryClient, repo: string, 
  * connection that breaks is resumed with a Range request where it broke, the hash
  * state kept (RegistryClient.fetchBlob).
  */
-async function download(env: ReadyEnv, client: RegistryClient, repo: string, desc: Descriptor): Promise<void> {
+async function download(env: ReadyEnv, client: RegistryClient, repo: string, desc: Descriptor, growing?: GrowingFile): Promise<void> {
   const blobs = env.store.blobs;
-  const tmp = await blobs.tempPath(digestAlgorithm(desc.digest));
   try {
-    await client.fetchBlob(repo, desc.digest, tmp, {
-      expectedSize: desc.size,
-      onProgress: done => env.onProgress({kind: `bytes`, digest: desc.digest, done, size: desc.size}),
-    });
+    const tmp = await blobs.tempPath(digestAlgorithm(desc.digest));
+    growing?.started(tmp);
+    try {
+      await client.fetchBlob(repo, desc.digest, tmp, {
+        expectedSize: desc.size,
+        onProgress: done => env.onProgress({kind: `bytes`, digest: desc.digest, done, size: desc.size}),
+        ...(growing ? {onWritten: (n: number) => growing.grew(n)} : {}),
+      });
+    } catch (err) {
+      throw err instanceof TspodError ? err : networkError(client.name, err);
+    }
+    await blobs.commitHashed(tmp, desc.digest);
   } catch (err) {
-    throw err instanceof TspodError ? err : networkError(client.name, err);
+    growing?.end({error: err});
+    throw err;
   }
-  await blobs.commitHashed(tmp, desc.digest);
+  growing?.end({finalPath: blobs.path(desc.digest)});
   env.onProgress({kind: `blobDone`, digest: desc.digest});
 }
 
 /**
- * Downloads the missing blobs, up to PARALLEL at once, and hands each layer to the
- * applier as soon as it and every layer below it are ready.
+ * Downloads the missing blobs, up to PARALLEL at once, and hands the layers to the
+ * applier in order, each with its blob as it downloads (GrowingFile): a layer is
+ * applied while its blob arrives, and committed only once the blob is verified.
  */
 async function fetchAndApply(env: ReadyEnv, client: RegistryClient, repo: string, manifest: ImageManifest, diffIds: Array<Digest>, layerIds: Array<string>): Promise<void> {
   const {blobs, layers} = env.store;
@@ -231,34 +243,33 @@ async function fetchAndApply(env: ReadyEnv, client: RegistryClient, repo: string
     manifest.layers.forEach(l => env.onProgress({kind: `blob`, digest: l.digest, size: l.size, role: `layer`, state: `skipped`}));
     return;
   }
-  const ready: Array<Promise<void>> = [];
-  const queue: Array<() => Promise<void>> = [];
+  const sources: Array<GrowingFile | undefined> = [];
+  const queue: Array<{desc: Descriptor, growing: GrowingFile}> = [];
   for (let i = 0; i < manifest.layers.length; i++) {
     const desc = manifest.layers[i]!;
     if (i < firstMissing || present[i]) {
       env.onProgress({kind: `blob`, digest: desc.digest, size: desc.size, role: `layer`, state: `skipped`});
-      ready.push(Promise.resolve());
+      sources.push(undefined);
       continue;
     }
     const have = await blobs.has(desc.digest);
     env.onProgress({kind: `blob`, digest: desc.digest, size: desc.size, role: `layer`, state: have ? `exists` : `queued`});
-    if (have) {
-      ready.push(Promise.resolve());
-      continue;
-    }
-    let resolve!: () => void, reject!: (e: unknown) => void;
-    const p = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-    p.catch(() => undefined);
-    ready.push(p);
-    queue.push(() => download(env, client, repo, desc).then(resolve, err => { reject(err); throw err; }));
+    const growing = have ? undefined : new GrowingFile();
+    sources.push(growing);
+    if (growing) queue.push({desc, growing});
   }
 
-  // Downloads: a small pool; the first failure stops starting new ones.
+  // Downloads: a small pool; after the first failure (or a failed apply) the ones not
+  // started yet are ended with it, so an applier waiting on one of them stops too.
   let failed: unknown;
   const workers = Array.from({length: Math.min(PARALLEL, queue.length)}, async () => {
-    for (let job = queue.shift(); job && failed === undefined; job = queue.shift()) {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      if (failed !== undefined) {
+        item.growing.end({error: failed});
+        continue;
+      }
       try {
-        await job();
+        await download(env, client, repo, item.desc, item.growing);
       } catch (err) {
         failed ??= err;
       }
@@ -268,9 +279,9 @@ async function fetchAndApply(env: ReadyEnv, client: RegistryClient, repo: string
 
   async function* jobs(): AsyncGenerator<ApplyJob> {
     for (let i = firstMissing; i < manifest.layers.length; i++) {
-      await ready[i];
       const desc = manifest.layers[i]!;
-      yield {layerId: layerIds[i]!, blobDigest: desc.digest, mediaType: desc.mediaType, expectedDiffId: diffIds[i]!, ...(i > 0 ? {parentLayerId: layerIds[i - 1]!} : {})};
+      const source = sources[i];
+      yield {layerId: layerIds[i]!, blobDigest: desc.digest, mediaType: desc.mediaType, expectedDiffId: diffIds[i]!, ...(source ? {source} : {}), ...(i > 0 ? {parentLayerId: layerIds[i - 1]!} : {})};
     }
   }
   const missingCount = layerIds.length - firstMissing;

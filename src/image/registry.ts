@@ -50,6 +50,8 @@ export interface BlobStream {
 
 export interface FetchBlobOptions {
   onProgress?: (done: number, total?: number) => void;
+  /** How many bytes are on disk in destPath now (0 again when the download starts over). */
+  onWritten?: (bytes: number) => void;
   expectedSize?: number;
 }
 
@@ -179,7 +181,7 @@ export class RegistryClient {
       batch = [];
       written += len;
       batchBytes = 0;
-      writing = writeAll(fh, bufs, at, len).catch(err => {
+      writing = writeAll(fh, bufs, at, len).then(() => opts.onWritten?.(at + len), err => {
         throw Object.assign(err as Error, {localWrite: true});
       });
       writing.catch(() => undefined);
@@ -195,6 +197,7 @@ export class RegistryClient {
             await flush();
             await writing;
             await fh.truncate(0);
+            opts.onWritten?.(0);
             digester = new Digester(digestAlgorithm(digest));
             done = 0;
             written = 0;

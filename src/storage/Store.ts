@@ -5,6 +5,7 @@ import {execFile} from 'node:child_process';
 import {mkdir, readFile, readdir, rm, stat} from 'node:fs/promises';
 import {join} from 'node:path';
 import {LAYOUT_VERSION, uid} from '../config/paths';
+import type {GrowingFile} from './GrowingFile';
 import type {Digest} from '../oci/digest';
 import {TspodError} from '../engine/errors';
 import {writeJsonAtomic} from '../util/atomicWrite';
@@ -47,8 +48,10 @@ export interface PutLayerOptions {
   /** Chain ID hex (c/image layerID) of the layer. */
   id: string;
   parent?: string;
-  /** The layer blob, already in the BlobStore. */
+  /** The layer blob: in the BlobStore, or (with `source`) once its download is done. */
   blob: Digest;
+  /** The blob while it downloads: applied from as it arrives where this process applies it. */
+  source?: GrowingFile;
   /** From the image config's rootfs.diff_ids; a mismatch fails and drops the layer. */
   expectedDiffID?: Digest;
 }
@@ -156,7 +159,12 @@ export class Store {
         whiteouts: this.driver.whiteouts,
         ...(o.expectedDiffID ? {expectedDiffID: o.expectedDiffID} : {}),
       };
-      const r = (begun.prep.before.length === 0 ? await this.applyHere(req) : undefined) ?? await this.worker().apply(req);
+      let r = begun.prep.before.length === 0 ? await this.applyHere(req, o.source) : undefined;
+      // The worker reads the blob's file: only once the download is done.
+      if (!r) await o.source?.finished();
+      r ??= await this.worker().apply(req);
+      // Nothing applied from a download is kept unless the blob proved to be the one asked for.
+      await o.source?.finished();
       const layer = await this.layers.commit(o.id, {
         diffDigest: r.diffID,
         diffSize: r.size,
@@ -178,20 +186,22 @@ export class Store {
    * in the namespace throughout, e.g. a privileged xattr): the directory is emptied
    * again and the caller applies in the worker.
    */
-  private async applyHere(req: ApplyRequest): Promise<ApplyResult | undefined> {
+  private async applyHere(req: ApplyRequest, source?: GrowingFile): Promise<ApplyResult | undefined> {
     // Already root (tests, or a caller in the namespace): the worker path is the right one.
     if (this.opts.direct || this.opts.prefix || uid() === 0) return undefined;
     const {applyLayer, LayerError} = await import(`./applyLayer`);
     const {fixupPathsSafe, runFixups} = await import(`./applyFixups`);
     const mode = (await stat(req.target)).mode & 0o7777;
     try {
-      const r = await applyLayer({...req, unprivileged: true, ...(this.opts.user ? {user: this.opts.user} : {})});
+      const r = await applyLayer({...req, unprivileged: true, ...(this.opts.user ? {user: this.opts.user} : {}), ...(source ? {source} : {})});
       if (r.fixups) {
         if (!fixupPathsSafe(req.target, r.fixups)) throw new Error(`a fixup path is not inside the layer`);
         await runFixups(r.fixups, this.opts);
       }
       return {diffID: r.diffID, size: r.size, warnings: r.warnings};
     } catch (err) {
+      // A failed download fails the pull with its own error (a digest mismatch, a network error).
+      if (source?.failed) throw source.error;
       // A bad layer is bad in the worker too; say it the way the worker does.
       if (err instanceof LayerError) throw new TspodError(`Storage`, `cannot apply layer: ${err.message}`);
       await this.removeTree(req.target);

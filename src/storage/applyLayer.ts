@@ -17,6 +17,7 @@ import type {Readable} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
 import {createGunzip} from 'node:zlib';
 import tar from 'tar-stream';
+import type {GrowingFile} from './GrowingFile';
 import {Decompress} from 'fzstd';
 import {Digester} from '../oci/digest';
 import type {Digest} from '../oci/digest';
@@ -46,6 +47,8 @@ interface TarHeader {
 export interface ApplyOptions {
   /** The blob (compressed or not; the format is sniffed from its first bytes). */
   blob: string;
+  /** Read the blob from here instead, as it downloads (same bytes as `blob` will hold). */
+  source?: GrowingFile;
   /** Layer directory; it must exist. */
   target: string;
   whiteouts: WhiteoutFormat;
@@ -114,9 +117,10 @@ export async function applyLayer(opts: ApplyOptions): Promise<ApplyResult> {
   const extract = tar.extract();
   // Large chunks: each read and each gunzip step is a trip through libuv's thread pool,
   // and at the default 64 KiB / 16 KiB those trips, not the work, were most of an apply.
+  const magic = opts.source ? await opts.source.head(4) : readMagic(opts.blob);
   const feeding = pipeline(
-    createReadStream(opts.blob, {highWaterMark: CHUNK}),
-    decompressorFor(opts.blob),
+    opts.source ? opts.source.stream() : createReadStream(opts.blob, {highWaterMark: CHUNK}),
+    decompressorFor(magic),
     new Transform({transform(chunk: Buffer, _e, cb) {
       hasher.update(chunk);
       cb(null, chunk);
@@ -143,16 +147,19 @@ export async function applyLayer(opts: ApplyOptions): Promise<ApplyResult> {
 
 const CHUNK = 1 << 20;
 
-function decompressorFor(blob: string): Transform {
+function readMagic(blob: string): Buffer {
   const fd = openSync(blob, `r`);
   const magic = Buffer.alloc(4);
   try {
-    readSync(fd, magic, 0, 4, 0);
+    return magic.subarray(0, readSync(fd, magic, 0, 4, 0));
   } finally {
     closeSync(fd);
   }
+}
+
+function decompressorFor(magic: Buffer): Transform {
   if (magic[0] === 0x1f && magic[1] === 0x8b) return createGunzip({chunkSize: CHUNK});
-  if (magic.readUInt32LE(0) === 0xfd2fb528) return zstdTransform();
+  if (magic.length === 4 && magic.readUInt32LE(0) === 0xfd2fb528) return zstdTransform();
   return new PassThrough();
 }
 

@@ -134,11 +134,17 @@ export interface ProxyOptions {
   fail503?: number;
   /** Answer blob GETs with a 307 to this base URL (another host name). */
   redirectBlobsTo?: string;
+  /** Hold the body of blobs larger than `minSize` after `bytes`, until release(). */
+  stallBlobs?: {minSize: number, bytes: number};
 }
 
 export interface Proxy {
   address: string;
   requests: Array<{method: string, url: string, headers: http.IncomingHttpHeaders}>;
+  /** With stallBlobs: resolves once a blob is held. */
+  stalled: Promise<void>;
+  /** Lets held blobs go on. */
+  release(): void;
   stop(): Promise<void>;
 }
 
@@ -148,6 +154,10 @@ export async function startProxy(target: string, opts: ProxyOptions = {}): Promi
   let cut = opts.cutBlobAfter;
   let fail = opts.fail503 ?? 0;
   const [thost, tport] = target.split(`:`);
+  let onStall!: () => void;
+  const stalled = new Promise<void>(r => { onStall = r; });
+  let released = false;
+  const waiting: Array<() => void> = [];
   const server = http.createServer((req, res) => {
     requests.push({method: req.method ?? ``, url: req.url ?? ``, headers: req.headers});
     const isBlob = /\/blobs\/sha256:/.test(req.url ?? ``) && req.method === `GET`;
@@ -181,6 +191,28 @@ export async function startProxy(target: string, opts: ProxyOptions = {}): Promi
         });
         return;
       }
+      const stall = opts.stallBlobs;
+      if (isBlob && stall && Number(upRes.headers[`content-length`]) > stall.minSize) {
+        let sent = 0;
+        upRes.on(`data`, (chunk: Buffer) => {
+          if (released || sent + chunk.length <= stall.bytes) {
+            sent += chunk.length;
+            res.write(chunk);
+            return;
+          }
+          upRes.pause();
+          const head = chunk.subarray(0, Math.max(0, stall.bytes - sent));
+          res.write(head);
+          sent += head.length;
+          onStall();
+          waiting.push(() => {
+            res.write(chunk.subarray(head.length));
+            upRes.resume();
+          });
+        });
+        upRes.on(`end`, () => res.end());
+        return;
+      }
       upRes.pipe(res);
     });
     up.on(`error`, () => res.destroy());
@@ -190,6 +222,11 @@ export async function startProxy(target: string, opts: ProxyOptions = {}): Promi
   return {
     address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    stalled,
+    release: () => {
+      released = true;
+      for (const go of waiting.splice(0)) go();
+    },
     stop: () => new Promise(r => {
       server.closeAllConnections();
       server.close(() => r());

@@ -103,6 +103,7 @@ function wrap(store: Store, driverName: string): OpenedStore {
           id: job.layerId,
           ...(parent !== undefined ? {parent} : {}),
           blob: job.blobDigest,
+          ...(job.source ? {source: job.source} : {}),
           expectedDiffID: job.expectedDiffId,
         });
         parent = job.layerId;

@@ -1,7 +1,7 @@
 // `tspod pull` end to end against the seeded registry (and private ones), as the
 // unprivileged test user.
 import test from 'ava';
-import {spawn, execFileSync} from 'node:child_process';
+import {spawn, spawnSync, execFileSync} from 'node:child_process';
 import {readdirSync, readFileSync, writeFileSync, mkdtempSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -281,6 +281,33 @@ test(`usage errors: a bad platform and a bad --creds exit 125 with one line`, as
   const creds = await runTspod([`pull`, `--creds`, `nobody`, SEEDED.alpine], {env});
   t.is(creds.code, 125);
   t.regex(creds.stderr, /^Error: invalid --creds/);
+});
+
+test(`a layer is applied while its blob downloads, and kept only once the blob is whole and verified`, async t => {
+  // alpine's one layer is 3.4 MB: the proxy holds it after 2 MB.
+  const proxy = await startProxy(REGISTRY, {stallBlobs: {minSize: 1_000_000, bytes: 2_000_000}});
+  t.teardown(() => proxy.stop());
+  const s = tempStore();
+  t.teardown(() => s.cleanup());
+  const pulling = s.run([`pull`, ...noTls, `${proxy.address}/library/alpine:3.20.3`], {env: registriesEnv([proxy.address])});
+  await proxy.stalled;
+  // Files of the layer appear while the rest of its blob has not arrived...
+  const layerFiles = () => {
+    const r = spawnSync(`sh`, [`-c`, `ls "$1"/overlay/*/diff/bin 2>/dev/null | wc -l`, `sh`, s.root], {encoding: `utf8`});
+    return Number(r.stdout.trim());
+  };
+  const deadline = Date.now() + 20_000;
+  while (layerFiles() === 0 && Date.now() < deadline) await new Promise(r => setTimeout(r, 50));
+  t.true(layerFiles() > 0, `files applied before the blob is complete`);
+  // ...but nothing is an image, and the layer is not complete.
+  t.deepEqual(JSON.parse((await s.run([`images`, `--format`, `json`])).stdout), []);
+  t.true(layerRecords(s.root).every(l => (l as {flags?: {incomplete?: boolean}}).flags?.incomplete === true));
+  proxy.release();
+  const r = await pulling;
+  t.is(r.code, 0, r.stderr);
+  t.is(lastLine(r.stdout), IDS.alpine);
+  const check = await s.run([`system`, `check`]);
+  t.regex(check.stdout, /No problems found/, check.stdout + check.stderr);
 });
 
 test(`a connection cut mid-blob is resumed with a Range request, not downloaded again`, async t => {
