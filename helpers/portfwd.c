@@ -245,18 +245,13 @@ add_listener (int fd, int type, int container_port)
 {
   int r;
   struct listener *l;
-  struct epoll_event ev;
   if (type == SOCK_DGRAM)
     return udp_add_host (epfd, fd, container_port) < 0 ? fail ("portfwd: epoll_ctl: %s", strerror (errno)) : 0;
   l = xmalloc (sizeof *l);
-  l->ep.kind = EP_LISTENER;
-  l->ep.side = 0;
-  l->ep.owner = l;
+  memset (l, 0, sizeof *l);
   l->fd = fd;
   l->container_port = container_port;
-  ev.events = EPOLLIN;
-  ev.data.ptr = &l->ep;
-  r = epoll_ctl (epfd, EPOLL_CTL_ADD, fd, &ev);
+  r = endpoint_watch (epfd, fd, &l->ep, EP_LISTENER, l, EPOLLIN);
   return r < 0 ? fail ("portfwd: epoll_ctl: %s", strerror (errno)) : 0;
 }
 
@@ -413,6 +408,17 @@ pump (struct conn *c, int i)
         return -1;
     }
   return 0;
+}
+
+int
+endpoint_watch (int epfd_, int fd, struct endpoint *ep, int kind, void *owner, uint32_t events)
+{
+  struct epoll_event ev;
+  ep->kind = kind;
+  ep->owner = owner;
+  ev.events = events;
+  ev.data.ptr = ep;
+  return epoll_ctl (epfd_, EPOLL_CTL_ADD, fd, &ev);
 }
 
 static int

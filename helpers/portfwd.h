@@ -16,6 +16,9 @@ struct endpoint
   void *owner; /* struct listener, struct conn, struct udp_host or struct udp_flow */
 };
 
+/* Sets EP up as KIND of OWNER and adds FD to EPFD with EVENTS, EP as its data; epoll_ctl's result. */
+int endpoint_watch (int epfd, int fd, struct endpoint *ep, int kind, void *owner, uint32_t events);
+
 int helper_portfwd_main (int argc, char **argv);
 
 #endif

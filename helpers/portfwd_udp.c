@@ -221,7 +221,6 @@ container_socket (int port)
 static struct udp_flow *
 flow_open (struct udp_host *h, const struct sockaddr_storage *ss, socklen_t len, unsigned hash)
 {
-  struct epoll_event ev;
   struct udp_flow *f;
   int fd;
 
@@ -238,16 +237,12 @@ flow_open (struct udp_host *h, const struct sockaddr_storage *ss, socklen_t len,
     return NULL;
   f = xmalloc (sizeof *f);
   memset (f, 0, sizeof *f);
-  f->ep.kind = EP_UDP_FLOW;
-  f->ep.owner = f;
   f->host = h;
   f->fd = fd;
   memcpy (&f->peer, ss, len);
   f->peer_len = len;
   f->hash = hash;
-  ev.events = EPOLLIN;
-  ev.data.ptr = &f->ep;
-  if (epoll_ctl (udp_epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+  if (endpoint_watch (udp_epfd, fd, &f->ep, EP_UDP_FLOW, f, EPOLLIN) < 0)
     {
       close (fd);
       free (f);
@@ -335,16 +330,11 @@ int
 udp_add_host (int epfd, int fd, int container_port)
 {
   struct udp_host *h = xmalloc (sizeof *h);
-  struct epoll_event ev;
+  memset (h, 0, sizeof *h);
   udp_epfd = epfd;
-  h->ep.kind = EP_UDP_HOST;
-  h->ep.side = 0;
-  h->ep.owner = h;
   h->fd = fd;
   h->container_port = container_port;
-  ev.events = EPOLLIN;
-  ev.data.ptr = &h->ep;
-  return epoll_ctl (epfd, EPOLL_CTL_ADD, fd, &ev);
+  return endpoint_watch (epfd, fd, &h->ep, EP_UDP_HOST, h, EPOLLIN);
 }
 
 void
