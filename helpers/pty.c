@@ -33,6 +33,14 @@ pty_setup_child (int sock, helper_error_t *err)
     return helper_make_error (err, errno, "terminal", "open `%s`", name);
   if (ioctl (slave, TIOCSCTTY, 0) < 0)
     return helper_make_error (err, errno, "terminal", "set controlling terminal `%s`", name);
+  /* The size of the terminal we were started from (run -it, exec -it: the user's), set
+     before the command runs. The parent's relay sets it as well, but only once it has the
+     master, and a first command (stty size, a full-screen program) would see 0x0 until then. */
+  {
+    struct winsize ws;
+    if (ioctl (0, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+      (void) ioctl (slave, TIOCSWINSZ, &ws);
+  }
   if (fd_send (sock, master) < 0)
     return helper_make_error (err, errno, "terminal", "send pty master");
   if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)

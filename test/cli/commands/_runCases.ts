@@ -407,7 +407,10 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
   });
 
   it(`-it through a real pty: raw input, a terminal inside, window size, exit status`, async t => {
-    const cmd = `stty cols 100 rows 30; ${process.execPath} ${TSPOD_BIN} --root ${s.root} --runroot ${s.runroot} ${globals.join(` `)} run -it --rm ${ALPINE} sh -c 'tty; stty size; read line; echo got:$line; exit 3'`;
+    // runc run sizes its pty only after the container's process has started (its forward()
+    // loop), so a first command can see no size yet: with runc, wait for it (up to 5 s).
+    const waitSize = runtime === `runc` ? `i=0; while ! stty size >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; ` : ``;
+    const cmd = `stty cols 100 rows 30; ${process.execPath} ${TSPOD_BIN} --root ${s.root} --runroot ${s.runroot} ${globals.join(` `)} run -it --rm ${ALPINE} sh -c '${waitSize}tty; stty size; read line; echo got:$line; exit 3'`;
     // Not spawnSync: the other cases of this file run meanwhile (a blocked event loop would stall their signals and reads).
     const r = await new Promise<{status: number | null, stdout: string, stderr: string}>(resolve => {
       const child = spawn(`script`, [`-qec`, cmd, `/dev/null`], {env: {...process.env, ...env}, stdio: [`pipe`, `pipe`, `pipe`]});
