@@ -39,9 +39,13 @@ function evalExpr(expr: string, data: unknown): unknown {
   }
 }
 
+/** The template as it renders: without a leading `table`, `\\t` and `\\n` made tab and newline. */
+export function templateBody(tpl: string): string {
+  return tpl.replace(/^table\s+/, ``).replace(/\\t/g, `\t`).replace(/\\n/g, `\n`);
+}
+
 export function renderTemplate(tpl: string, data: unknown): string {
-  const src = tpl.replace(/^table\s+/, ``).replace(/\\t/g, `\t`).replace(/\\n/g, `\n`);
-  return render(src, data);
+  return render(templateBody(tpl), data);
 }
 
 function render(src: string, data: unknown): string {

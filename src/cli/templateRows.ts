@@ -1,13 +1,13 @@
 // `--format` for list commands (ps, images): a Go template per row; with a leading
 // `table`, podman prints a header made from the template's fields and lines up the
 // columns the template separates with tabs.
-import {renderTemplate} from './goTemplate';
+import {renderTemplate, templateBody} from './goTemplate';
 import {table} from './humanize';
 
 /** The lines for `items` (JSON formats are the caller's business). */
 export function formatRows(format: string, items: ReadonlyArray<unknown>, headers: Readonly<Record<string, string>>): string {
   const isTable = /^table(\s|$)/.test(format);
-  const tpl = format.replace(/^table\s*/, ``).replace(/\\t/g, `\t`).replace(/\\n/g, `\n`);
+  const tpl = templateBody(format === `table` ? `` : format);
   const rendered = items.map(item => renderTemplate(tpl, item));
   if (!isTable) return rendered.join(`\n`);
   const header = renderHeader(tpl, headers);

@@ -6,6 +6,7 @@
 // Ctrl-C reaches both the helper (which forwards it to the container) and Node. The
 // caller must not die of it: pass `foreground: true` (ignore SIGINT/SIGQUIT, forward
 // SIGTERM/SIGHUP/SIGUSR1/SIGUSR2 to the helper) for the duration of the run.
+import {forwardSignals, killQuietly, RELAYED_SIGNALS} from '../util/forwardSignals';
 import {spawn} from 'node:child_process';
 import {constants as osConstants} from 'node:os';
 import type {IOType} from 'node:child_process';
@@ -75,12 +76,10 @@ export async function runContainer(helperPath: string, plan: Plan, opts: RunOpti
   } catch (err) {
     throw new TspodError(`Host`, `spawn \`${helperPath}\`: ${(err as NodeJS.ErrnoException).code}`, {hint: `build the helper: make -C helpers`});
   }
-  const handlers: Array<[NodeJS.Signals, () => void]> = [];
-  if (opts.foreground) {
-    for (const sig of [`SIGINT`, `SIGQUIT`] as const) handlers.push([sig, () => {}]);
-    for (const sig of [`SIGTERM`, `SIGHUP`, `SIGUSR1`, `SIGUSR2`] as const) handlers.push([sig, () => child.kill(sig)]);
-    for (const [sig, h] of handlers) process.on(sig, h);
-  }
+  // In the foreground the terminal's SIGINT/SIGQUIT reach the helper directly: only kept from killing us.
+  const stopForwarding = opts.foreground
+    ? forwardSignals(RELAYED_SIGNALS, sig => { if (sig !== `SIGINT` && sig !== `SIGQUIT`) killQuietly(child.pid, sig); })
+    : () => {};
   try {
     const planPipe = child.stdio[3] as NodeJS.WritableStream;
     const statusPipe = child.stdio[4] as NodeJS.ReadableStream;
@@ -99,6 +98,6 @@ export async function runContainer(helperPath: string, plan: Plan, opts: RunOpti
     if (st) throw statusToError(st, exitCode);
     return {exitCode, ...(child.stdout ? {stdout: out} : {}), ...(child.stderr ? {stderr: errText} : {})};
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    stopForwarding();
   }
 }

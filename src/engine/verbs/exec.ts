@@ -1,6 +1,7 @@
 // `exec`: runs a command in a running container through `tspod-helper exec`, which
 // joins every namespace of the container's process (setns) and execs. The exit code
 // is the command's; 125/126/127 as podman.
+import {forwardSignals, killQuietly, RELAYED_SIGNALS} from '../../util/forwardSignals';
 import {spawn} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {randomBytes} from '../../util/randomBytes';
@@ -121,13 +122,7 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
   const stdin = o.detach ? `ignore` : o.interactive || o.tty ? `inherit` : `ignore`;
   if (ociExec) return {exitCode: await execWithOci(ctx, ociExec, o, sessionId, stdin), sessionId};
   const child = spawn(helperBin(ctx), [`exec`, `-`], {stdio: [stdin, o.detach ? `ignore` : `inherit`, o.detach ? `ignore` : `inherit`, `pipe`, `pipe`]});
-  const handlers: Array<[NodeJS.Signals, () => void]> = [];
-  if (!o.detach)
-    for (const sig of [`SIGINT`, `SIGTERM`, `SIGHUP`, `SIGQUIT`, `SIGUSR1`, `SIGUSR2`] as const) {
-      const h = () => { try { child.kill(sig); } catch {} };
-      handlers.push([sig, h]);
-      process.on(sig, h);
-    }
+  const stopForwarding = forwardSignals(o.detach ? [] : RELAYED_SIGNALS, sig => killQuietly(child.pid, sig));
   try {
     let status = ``;
     (child.stdio[4] as NodeJS.ReadableStream).on(`data`, d => { status += d; });
@@ -145,7 +140,7 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
     }
     return {exitCode, sessionId};
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    stopForwarding();
   }
 }
 
@@ -153,13 +148,7 @@ async function execWithOci(ctx: EngineContext, e: {runtime: OciRuntimeRef, id: s
   const {execOci} = await import(`../../runtime/runc`);
   const dirs = ociDirs(ctx.paths.runRoot, e.runtime.name, e.id);
   let target: number | undefined;
-  const handlers: Array<[NodeJS.Signals, () => void]> = [];
-  if (!o.detach)
-    for (const sig of [`SIGINT`, `SIGTERM`, `SIGHUP`, `SIGQUIT`, `SIGUSR1`, `SIGUSR2`] as const) {
-      const h = () => { if (target !== undefined) try { process.kill(target, sig); } catch {} };
-      handlers.push([sig, h]);
-      process.on(sig, h);
-    }
+  const stopForwarding = forwardSignals(o.detach ? [] : RELAYED_SIGNALS, sig => killQuietly(target, sig));
   try {
     return await execOci({
       runtime: e.runtime, helperPath: helperBin(ctx), id: e.id, stateRoot: dirs.stateRoot, workDir: dirs.execDir(sessionId),
@@ -168,6 +157,6 @@ async function execWithOci(ctx: EngineContext, e: {runtime: OciRuntimeRef, id: s
       onSpawn: pid => { target = pid; },
     });
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    stopForwarding();
   }
 }

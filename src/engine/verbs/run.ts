@@ -2,6 +2,7 @@
 // (runtime/helper.ts). The container's exit status is returned; 125/126/127 come
 // as TspodErrors. With --rm the container goes in every case: here when tspod lives,
 // by sweepLeftovers on the next command when tspod was killed.
+import {forwardSignals, killQuietly, RELAYED_SIGNALS} from '../../util/forwardSignals';
 import {join} from 'node:path';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
@@ -27,8 +28,6 @@ export interface RunReport {
   id: string;
   exitCode: number;
 }
-
-const FORWARDED: Array<NodeJS.Signals> = [`SIGINT`, `SIGTERM`, `SIGHUP`, `SIGQUIT`, `SIGUSR1`, `SIGUSR2`, `SIGWINCH`];
 
 async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Promise<{store: Store, image: Image}> {
   let store = (await openStore(ctx)).store;
@@ -90,18 +89,8 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
     });
     const pidFile = join(store.containers.userdataDir(cid), `pidfile`);
     let helperPid: number | undefined;
-    const handlers: Array<[NodeJS.Signals, () => void]> = [];
     // Every signal tspod gets goes to the helper, which passes it to the container.
-    for (const sig of FORWARDED) {
-      if (sig === `SIGWINCH`) continue;
-      const h = () => {
-        if (o.sigProxy !== false && helperPid !== undefined) {
-          try { process.kill(helperPid, sig); } catch {}
-        }
-      };
-      handlers.push([sig, h]);
-      process.on(sig, h);
-    }
+    const stopForwarding = forwardSignals(RELAYED_SIGNALS, sig => { if (o.sigProxy !== false) killQuietly(helperPid, sig); });
     // Under a Type=notify unit: --sdnotify conmon says READY=1 once the container process
     // exists; --sdnotify container relays what the container sends (quadlet/sdnotify.ts).
     const notify = {done: false};
@@ -148,7 +137,7 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
     } finally {
       notify.done = true;
       relay?.close();
-      for (const [sig, h] of handlers) process.off(sig, h);
+      stopForwarding();
     }
     if (!o.rm)
       await store.containers.updateRecord(cid, c => {
