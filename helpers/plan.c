@@ -18,43 +18,48 @@ parse_u64 (const char *s, unsigned long long *out)
 }
 
 int
-plan_read (int fd, struct plan *p, helper_error_t *err)
+plan_parse (struct plan *p, char *buf, size_t len, helper_error_t *err)
 {
-  ssize_t len = read_all (fd, &p->buf);
-  size_t cap = 32, pos = 0;
-  if (len < 0)
-    return helper_make_error (err, errno, "plan", "read plan");
-  p->n = 0;
-  p->d = xmalloc (cap * sizeof (*p->d));
-  while (pos < (size_t) len)
+  size_t pos = 0;
+  while (pos < len)
     {
       struct directive *d;
-      char *kw = p->buf + pos, *count;
+      char *kw = buf + pos, *count;
       unsigned long long n;
       size_t i;
       pos += strlen (kw) + 1;
-      if (pos >= (size_t) len)
+      if (pos >= len)
         return helper_make_error (err, 0, "plan", "parse plan: directive `%s` has no argument count", kw);
-      count = p->buf + pos;
+      count = buf + pos;
       pos += strlen (count) + 1;
       if (parse_u64 (count, &n) < 0 || n > 100000)
         return helper_make_error (err, 0, "plan", "parse plan: bad argument count `%s` for `%s`", count, kw);
-      if (p->n == cap)
-        p->d = xrealloc (p->d, (cap *= 2) * sizeof (*p->d));
+      p->d = xrealloc (p->d, (p->n + 1) * sizeof (*p->d)); /* plans hold tens of directives */
       d = &p->d[p->n++];
       d->kw = kw;
       d->argc = (int) n;
       d->argv = xmalloc ((n + 1) * sizeof (char *));
       for (i = 0; i < n; i++)
         {
-          if (pos >= (size_t) len)
+          if (pos >= len)
             return helper_make_error (err, 0, "plan", "parse plan: `%s` wants %llu arguments, the plan ends", kw, n);
-          d->argv[i] = p->buf + pos;
-          pos += strlen (p->buf + pos) + 1;
+          d->argv[i] = buf + pos;
+          pos += strlen (buf + pos) + 1;
         }
       d->argv[n] = NULL;
     }
   return 0;
+}
+
+int
+plan_read (int fd, struct plan *p, helper_error_t *err)
+{
+  ssize_t len = read_all (fd, &p->buf);
+  if (len < 0)
+    return helper_make_error (err, errno, "plan", "read plan");
+  p->n = 0;
+  p->d = NULL;
+  return plan_parse (p, p->buf, (size_t) len, err);
 }
 
 const struct directive *

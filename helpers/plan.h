@@ -20,6 +20,8 @@ struct plan
 };
 
 int plan_read (int fd, struct plan *p, helper_error_t *err);
+/* Appends the directives in BUF (LEN bytes, kept: the directives point into it) to P. */
+int plan_parse (struct plan *p, char *buf, size_t len, helper_error_t *err);
 /* The plan named on a mode's command line: a file, or `-` for fd 3. */
 int plan_load (const char *arg, struct plan *p, helper_error_t *err);
 /* Last directive named KW, or NULL. */

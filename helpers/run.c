@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,12 +136,42 @@ parent_config (const struct plan *p, struct run_cfg *cfg, helper_error_t *err)
       cfg->maps.gidmap = join_args (g);
     }
   cfg->terminal = plan_find (p, "terminal") != NULL;
-  if ((d = plan_find (p, "pid-file")))
-    {
-      if (want (d, 1, err) < 0)
-        return -1;
-      cfg->pid_file = d->argv[0];
-    }
+  return 0;
+}
+
+/* `plan-rest FD`: Node sent only the plan's first part (namespaces, maps) and prepared
+   the container while the maps were written; the rest follows on FD. Appends it to P and
+   returns it (REST, LEN) for C. EOF before any byte: Node gave up (it reports why), 1. */
+static int
+read_plan_rest (struct plan *p, char **rest, ssize_t *len, helper_error_t *err)
+{
+  const struct directive *d = plan_find (p, "plan-rest");
+  unsigned long long fd;
+  *rest = NULL;
+  *len = 0;
+  if (d == NULL)
+    return 0;
+  if (want (d, 1, err) < 0 || num (d, 0, &fd, err) < 0)
+    return -1;
+  *len = read_all ((int) fd, rest);
+  close ((int) fd);
+  if (*len < 0)
+    return helper_make_error (err, errno, "plan", "read the rest of the plan");
+  if (*len == 0)
+    return 1;
+  return plan_parse (p, *rest, (size_t) *len, err);
+}
+
+static int
+pid_file_of (const struct plan *p, const char **path, helper_error_t *err)
+{
+  const struct directive *d = plan_find (p, "pid-file");
+  *path = NULL;
+  if (d == NULL)
+    return 0;
+  if (want (d, 1, err) < 0)
+    return -1;
+  *path = d->argv[0];
   return 0;
 }
 
@@ -164,7 +195,7 @@ lo_up (helper_error_t *err)
 /* C: everything between the release and the exec. Returns the exit code to use
    on failure (125 setup, 126/127 exec). */
 static int
-child_main (const struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_sock, helper_error_t *err)
+child_main (struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_sock, helper_error_t *err)
 {
   struct mount_ctx m;
   struct creds cr;
@@ -182,6 +213,25 @@ child_main (const struct plan *p, const struct run_cfg *cfg, int sync_fd, int te
   while (n < 0 && errno == EINTR);
   if (n != 1 || c != '0')
     _exit (125); /* P failed and reports it */
+  /* After the release byte, its length and the rest of the plan (empty when P got it whole).
+     A length, not EOF: a hook keeper P forked may hold the pipe open. */
+  {
+    uint64_t len;
+    char *rest;
+    if (read_exact (sync_fd, &len, sizeof len) < 0)
+      {
+        helper_make_error (err, errno, "plan", "read the rest of the plan");
+        return 125;
+      }
+    rest = xmalloc (len + 1);
+    if (len > 0 && read_exact (sync_fd, rest, len) < 0)
+      {
+        helper_make_error (err, errno, "plan", "read the rest of the plan");
+        return 125;
+      }
+    if (len > 0 && plan_parse (p, rest, len, err) < 0)
+      return 125;
+  }
   close (sync_fd);
   if (become_root (err) < 0)
     return 125;
@@ -202,7 +252,7 @@ child_main (const struct plan *p, const struct run_cfg *cfg, int sync_fd, int te
       int ret = 0;
       if (strcmp (kw, "uidmap") == 0 || strcmp (kw, "gidmap") == 0 || strcmp (kw, "single-map") == 0
           || strcmp (kw, "namespaces") == 0 || strcmp (kw, "status-fd") == 0 || strcmp (kw, "pid-file") == 0
-          || strcmp (kw, "terminal") == 0 || hooks_is_parent_directive (kw)
+          || strcmp (kw, "terminal") == 0 || strcmp (kw, "plan-rest") == 0 || hooks_is_parent_directive (kw)
           || strcmp (kw, "detach") == 0 || strcmp (kw, "console-socket") == 0)
         continue;
       if (strcmp (kw, "rootfs") == 0)
@@ -465,9 +515,11 @@ helper_run_main (int argc, char **argv)
   helper_error_t err = NULL;
   struct plan plan;
   struct run_cfg cfg;
-  int sync[2], term[2] = { -1, -1 }, joined_user = 0;
+  int sync[2], term[2] = { -1, -1 }, joined_user = 0, r;
   pid_t pid;
-  char ok = '0';
+  char ok = '0', *rest;
+  ssize_t rest_len;
+  uint64_t rest_size;
 
   cfg.status_fd = -1;
   if (argc != 1)
@@ -516,6 +568,15 @@ helper_run_main (int argc, char **argv)
       wait_exit_code (pid);
       goto fail;
     }
+  if ((r = read_plan_rest (&plan, &rest, &rest_len, &err)) != 0 || pid_file_of (&plan, &cfg.pid_file, &err) < 0)
+    {
+      close (sync[1]);
+      kill (pid, SIGKILL);
+      wait_exit_code (pid);
+      if (r == 1)
+        return 125; /* abandoned: nothing to report */
+      goto fail;
+    }
   if (cfg.pid_file && write_pid_file (cfg.pid_file, pid, &err) < 0)
     {
       close (sync[1]);
@@ -530,7 +591,9 @@ helper_run_main (int argc, char **argv)
       wait_exit_code (pid);
       goto fail;
     }
-  if (write_all (sync[1], &ok, 1) < 0)
+  rest_size = (uint64_t) rest_len;
+  if (write_all (sync[1], &ok, 1) < 0 || write_all (sync[1], &rest_size, sizeof rest_size) < 0
+      || (rest_len > 0 && write_all (sync[1], rest, rest_len) < 0))
     {
       helper_make_error (&err, errno, "run", "release the container process");
       goto fail;

@@ -131,6 +131,28 @@ run_capture (const char *prog, char *const argv[], char **errout)
   return status;
 }
 
+/* Exactly LEN bytes, or -1 (EOF first: errno EPIPE). */
+int
+read_exact (int fd, void *buf, size_t len)
+{
+  char *p = buf;
+  while (len > 0)
+    {
+      ssize_t n = read (fd, p, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          if (n == 0)
+            errno = EPIPE;
+          return -1;
+        }
+      p += n;
+      len -= n;
+    }
+  return 0;
+}
+
 char *
 find_program (const char *prog)
 {

@@ -17,6 +17,7 @@ void *xrealloc (void *p, size_t n);
 char *xstrdup (const char *s);
 
 int write_all (int fd, const void *buf, size_t len);
+int read_exact (int fd, void *buf, size_t len);
 /* Read the whole fd into a malloc'd buffer (NUL-terminated); -1 on error. */
 ssize_t read_all (int fd, char **out);
 /* Run PROG ARGV, capturing its stderr into *errout (malloc'd); returns its wait status or -1. */

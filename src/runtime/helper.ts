@@ -1,4 +1,4 @@
-// Spawn tspod-helper `run` with a plan on fd 3 and its status on fd 4; map a setup
+// Spawn tspod-helper `run` (sys/spawn.ts) with a plan on fd 3 and its status on fd 4; map a setup
 // failure reported on the status fd to a TspodError. The container's own exit code
 // (0..255, 128+signal when killed) is returned, never thrown.
 //
@@ -7,15 +7,15 @@
 // caller must not die of it: pass `foreground: true` (ignore SIGINT/SIGQUIT, forward
 // SIGTERM/SIGHUP/SIGUSR1/SIGUSR2 to the helper) for the duration of the run.
 import {forwardSignals, killQuietly, RELAYED_SIGNALS} from '../util/forwardSignals';
-import {spawn} from 'node:child_process';
-import {constants as osConstants} from 'node:os';
-import type {IOType} from 'node:child_process';
-import type {Stream} from 'node:stream';
-
-type StdioElement = IOType | `ipc` | Stream | number | null | undefined;
+import {closeSync, read, readSync, writeSync} from 'node:fs';
+import {makePipe, spawnProgram} from '../sys/spawn';
+import type {SpawnedProgram} from '../sys/spawn';
 import {TspodError} from '../engine/errors';
 import type {Plan} from './plan';
 import {encodePlan} from './plan';
+
+/** `pipe`: collected into RunResult (tests). */
+type StdioElement = `inherit` | `ignore` | `pipe`;
 
 export interface HelperStatus {
   error: string;
@@ -67,36 +67,130 @@ export function parseStatus(text: string): HelperStatus | undefined {
   }
 }
 
+const REST_FD = 5;
+
+/** A helper spawned with a plan's head only: it maps the ids while the caller prepares the rest. */
+export interface StartedHelper {
+  pid: number;
+  /** Sends the rest of the plan (the helper then runs the container) and waits for the exit code. */
+  finish(rest: Plan): Promise<RunResult>;
+  /** The container will not run: the helper ends without a word (the caller reports why). */
+  abandon(): Promise<void>;
+}
+
+export function startHelper(helperPath: string, head: Plan, opts: RunOptions = {}): StartedHelper {
+  const rest = makePipe();
+  let h;
+  try {
+    h = spawnHelper(helperPath, [...head, {kind: `plan-rest`, fd: REST_FD}], opts, rest.read);
+  } catch (err) {
+    closeSync(rest.write);
+    throw err;
+  } finally {
+    closeSync(rest.read);
+  }
+  let sent = false;
+  const send = (bytes: Buffer | undefined) => {
+    if (sent) return;
+    sent = true;
+    if (bytes) writeQuietly(rest.write, bytes);
+    closeSync(rest.write);
+  };
+  return {
+    pid: h.pid,
+    finish: plan => {
+      send(encodePlan(plan));
+      return h.result;
+    },
+    abandon: async () => {
+      send(undefined);
+      await h.result.catch(() => undefined);
+    },
+  };
+}
+
 export async function runContainer(helperPath: string, plan: Plan, opts: RunOptions = {}): Promise<RunResult> {
+  const h = spawnHelper(helperPath, plan, opts);
+  opts.onSpawn?.(h.pid);
+  return h.result;
+}
+
+/** A pipe's reader gone (the helper failed early) is not our error: its status says why. */
+function writeQuietly(fd: number, bytes: Buffer): void {
+  try {
+    for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== `EPIPE`) throw err;
+  }
+}
+
+/** Everything until EOF, read off the event loop's thread (a `pipe` stdio in tests). */
+function collect(fd: number): Promise<string> {
+  const chunks: Array<Buffer> = [];
+  return new Promise(resolve => {
+    const next = () => read(fd, Buffer.alloc(65536), 0, 65536, null, (err, n, buf) => {
+      if (err || n === 0) {
+        closeSync(fd);
+        resolve(Buffer.concat(chunks).toString());
+        return;
+      }
+      chunks.push(buf.subarray(0, n));
+      next();
+    });
+    next();
+  });
+}
+
+/** What is in a non-blocking pipe now: the helper has exited, its status is written. */
+function drain(fd: number): string {
+  const chunks: Array<Buffer> = [];
+  const buf = Buffer.alloc(4096);
+  try {
+    for (let n; (n = readSync(fd, buf)) > 0;) chunks.push(Buffer.from(buf.subarray(0, n)));
+  } catch {} // EAGAIN: a process the helper forked still holds the pipe; what was written is read
+  closeSync(fd);
+  return Buffer.concat(chunks).toString();
+}
+
+function spawnHelper(helperPath: string, plan: Plan, opts: RunOptions, restFd?: number): {pid: number, result: Promise<RunResult>} {
   const full: Plan = plan.some(d => d.kind === `status-fd`) ? plan : [{kind: `status-fd`, fd: STATUS_FD}, ...plan];
-  const stdio = opts.stdio ?? [`inherit`, `inherit`, `inherit`];
+  const planPipe = makePipe();
+  const statusPipe = makePipe({nonBlocking: true});
+  const outputs: Array<Promise<string> | undefined> = [];
+  const childEnds: Array<number> = [planPipe.read, statusPipe.write];
+  const stdio = (opts.stdio ?? [`inherit`, `inherit`, `inherit`]).map((s, i) => {
+    if (s !== `pipe`) return s;
+    const p = makePipe();
+    outputs[i] = collect(p.read);
+    childEnds.push(p.write);
+    return p.write;
+  });
   let child;
   try {
-    child = spawn(helperPath, [`run`, `-`], {stdio: [...stdio, `pipe`, `pipe`] as any, env: opts.env ?? process.env});
+    child = spawnProgram(helperPath, [helperPath, `run`, `-`], [...stdio, planPipe.read, statusPipe.write, ...(restFd === undefined ? [] : [restFd])], opts.env ?? process.env);
   } catch (err) {
+    for (const fd of [planPipe.write, statusPipe.read]) closeSync(fd);
     throw new TspodError(`Host`, `spawn \`${helperPath}\`: ${(err as NodeJS.ErrnoException).code}`, {hint: `build the helper: make -C helpers`});
+  } finally {
+    for (const fd of childEnds) closeSync(fd);
   }
+  writeQuietly(planPipe.write, encodePlan(full));
+  closeSync(planPipe.write);
+  return {pid: child.pid, result: waitHelper(child, statusPipe.read, outputs, opts)};
+}
+
+async function waitHelper(child: SpawnedProgram, statusFd: number, outputs: Array<Promise<string> | undefined>, opts: RunOptions): Promise<RunResult> {
   // In the foreground the terminal's SIGINT/SIGQUIT reach the helper directly: only kept from killing us.
   const stopForwarding = opts.foreground
     ? forwardSignals(RELAYED_SIGNALS, sig => { if (sig !== `SIGINT` && sig !== `SIGQUIT`) killQuietly(child.pid, sig); })
     : () => {};
   try {
-    const planPipe = child.stdio[3] as NodeJS.WritableStream;
-    const statusPipe = child.stdio[4] as NodeJS.ReadableStream;
-    let status = ``, out = ``, errText = ``;
-    statusPipe.on(`data`, c => status += c);
-    child.stdout?.on(`data`, c => out += c);
-    child.stderr?.on(`data`, c => errText += c);
-    (planPipe as any).on(`error`, () => {});
-    planPipe.end(encodePlan(full));
-    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
-    const exitCode = await new Promise<number>((resolve, reject) => {
-      child.on(`error`, err => reject(new TspodError(`Host`, `spawn \`${helperPath}\`: ${(err as NodeJS.ErrnoException).code}`, {hint: `build the helper: make -C helpers`})));
-      child.on(`close`, (code, signal) => resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0)));
-    });
-    const st = parseStatus(status);
+    const exit = await child.exited;
+    const [, out, errText] = await Promise.all(outputs);
+    const exitCode = exit.code ?? 128 + (exit.signal ?? 0);
+    const st = parseStatus(drain(statusFd));
     if (st) throw statusToError(st, exitCode);
-    return {exitCode, ...(child.stdout ? {stdout: out} : {}), ...(child.stderr ? {stderr: errText} : {})};
+    return {exitCode, ...(out !== undefined ? {stdout: out} : {}), ...(errText !== undefined ? {stderr: errText} : {})};
   } finally {
     stopForwarding();
   }

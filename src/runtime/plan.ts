@@ -28,6 +28,8 @@ export type Directive =
   | {kind: `terminal`}
   | {kind: `status-fd`, fd: number}
   | {kind: `pid-file`, path: string}
+  // The rest of the plan comes on this fd once P has mapped the ids (an early start).
+  | {kind: `plan-rest`, fd: number}
   // Network directives (helpers/hooks.c): P joins namespaces by path before the clone,
   // starts each hook (`@PID@` = the container's pid) and waits for a byte on its fd 3,
   // then writes the pid to NOTIFY and waits for '0' on GO.
@@ -69,6 +71,7 @@ function args(d: Directive): Array<string> {
     case `args`: return d.argv;
     case `status-fd`: return [String(d.fd)];
     case `pid-file`: return [d.path];
+    case `plan-rest`: return [String(d.fd)];
     case `join-ns`: return [d.type, d.path];
     case `net-hook`: return d.argv;
     case `sync-fds`: return [String(d.notify), String(d.go)];

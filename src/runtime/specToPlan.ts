@@ -81,31 +81,67 @@ function isSingle(map: Array<LinuxIDMapping>, hostId: number | undefined): boole
   return map.length === 1 && map[0].size === 1 && map[0].containerID === 0 && (hostId === undefined || map[0].hostID === hostId);
 }
 
-export function specToPlan(spec: RuntimeSpec, opts: SpecToPlanOptions = {}): Plan {
-  const plan: Plan = [];
-  const uidMap = opts.uidMap ?? spec.linux?.uidMappings ?? [];
-  const gidMap = opts.gidMap ?? spec.linux?.gidMappings ?? [];
+/** What the helper's parent needs before it clones: the maps, the namespaces, whether there is a terminal. */
+export interface PlanFrame {
+  uidMappings: Array<LinuxIDMapping>;
+  gidMappings: Array<LinuxIDMapping>;
+  namespaces: NonNullable<NonNullable<RuntimeSpec[`linux`]>[`namespaces`]>;
+  terminal: boolean;
+}
+
+export function frameOf(spec: RuntimeSpec, opts: SpecToPlanOptions = {}): PlanFrame {
+  return {
+    uidMappings: opts.uidMap ?? spec.linux?.uidMappings ?? [], gidMappings: opts.gidMap ?? spec.linux?.gidMappings ?? [],
+    namespaces: spec.linux?.namespaces ?? [], terminal: Boolean(spec.process.terminal),
+  };
+}
+
+/**
+ * The plan's head: the directives the helper's parent reads before its clone. A run may
+ * send it first, from a frame predicted from the options, and the body once the container
+ * is prepared (`plan-rest`, engine/run/earlyStart.ts).
+ */
+export function planHead(frame: PlanFrame, opts: Pick<SpecToPlanOptions, `hostUid` | `hostGid` | `statusFd`> = {}): {head: Plan, single: boolean, ns: Set<string>} {
+  const head: Plan = [];
+  const uidMap = frame.uidMappings, gidMap = frame.gidMappings;
   if (uidMap.length === 0 || gidMap.length === 0)
     throw new Error(`Assertion failed: specToPlan needs uid and gid mappings`);
   const single = isSingle(uidMap, opts.hostUid) && isSingle(gidMap, opts.hostGid);
-  if (opts.statusFd !== undefined) plan.push({kind: `status-fd`, fd: opts.statusFd});
-  if (opts.pidFile !== undefined) plan.push({kind: `pid-file`, path: opts.pidFile});
+  if (opts.statusFd !== undefined) head.push({kind: `status-fd`, fd: opts.statusFd});
   if (single) {
-    plan.push({kind: `single-map`, uid: uidMap[0].hostID, gid: gidMap[0].hostID});
+    head.push({kind: `single-map`, uid: uidMap[0].hostID, gid: gidMap[0].hostID});
   } else {
-    plan.push({kind: `uidmap`, triples: uidMap.map(m => [m.containerID, m.hostID, m.size])});
-    plan.push({kind: `gidmap`, triples: gidMap.map(m => [m.containerID, m.hostID, m.size])});
+    head.push({kind: `uidmap`, triples: uidMap.map(m => [m.containerID, m.hostID, m.size])});
+    head.push({kind: `gidmap`, triples: gidMap.map(m => [m.containerID, m.hostID, m.size])});
   }
   // A namespace with a path is joined (user and network: --network container:NAME), not made.
-  const joined = (spec.linux?.namespaces ?? []).filter(n => n.path !== undefined && n.path !== ``);
+  const joined = frame.namespaces.filter(n => n.path !== undefined && n.path !== ``);
   for (const n of joined) {
     if (n.type !== `user` && n.type !== `network`) throw new Error(`joining a \`${n.type}\` namespace is not supported`);
-    plan.push({kind: `join-ns`, type: n.type === `network` ? `net` : `user`, path: n.path!});
+    head.push({kind: `join-ns`, type: n.type === `network` ? `net` : `user`, path: n.path!});
   }
-  const ns = new Set((spec.linux?.namespaces ?? []).filter(n => !joined.includes(n)).map(n => n.type === `network` ? `net` : n.type));
+  const ns = new Set(frame.namespaces.filter(n => !joined.includes(n)).map(n => n.type === `network` ? `net` : n.type));
   if (!joined.some(n => n.type === `user`)) ns.add(`user`);
   ns.add(`mount`);
-  plan.push({kind: `namespaces`, names: [...ns] as Array<any>});
+  head.push({kind: `namespaces`, names: [...ns] as Array<any>});
+  if (frame.terminal) head.push({kind: `terminal`});
+  return {head, single, ns};
+}
+
+export function specToPlan(spec: RuntimeSpec, opts: SpecToPlanOptions = {}): Plan {
+  const {head, body} = splitPlan(spec, opts);
+  return [...head, ...body];
+}
+
+export function splitPlan(spec: RuntimeSpec, opts: SpecToPlanOptions = {}): {head: Plan, body: Plan} {
+  const {head, single, ns} = planHead(frameOf(spec, opts), opts);
+  return {head, body: planBody(spec, opts, single, ns)};
+}
+
+/** Everything after the head: the pid file, network hooks, mounts, the process. */
+export function planBody(spec: RuntimeSpec, opts: SpecToPlanOptions, single: boolean, ns: ReadonlySet<string>): Plan {
+  const plan: Plan = [];
+  if (opts.pidFile !== undefined) plan.push({kind: `pid-file`, path: opts.pidFile});
   const hooks = spec.annotations?.[NETWORK_HOOKS_ANNOTATION];
   if (hooks) for (const argv of JSON.parse(hooks) as Array<Array<string>>) plan.push({kind: `net-hook`, argv});
 
@@ -165,7 +201,6 @@ export function specToPlan(spec: RuntimeSpec, opts: SpecToPlanOptions = {}): Pla
   });
   if (proc.noNewPrivileges) plan.push({kind: `no-new-privs`});
   if (proc.env && proc.env.length > 0) plan.push({kind: `env`, vars: proc.env});
-  if (proc.terminal) plan.push({kind: `terminal`});
   plan.push({kind: `args`, argv: proc.args});
   return plan as Array<Directive>;
 }

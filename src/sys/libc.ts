@@ -12,6 +12,18 @@ export interface Libc {
   lgetxattr(path: string, name: string, value: Buffer | null, size: number): number;
   llistxattr(path: string, list: Buffer | null, size: number): number;
   renameat2(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): number;
+  pipe2(fds: Array<number>, flags: number): number;
+  fcntl(fd: number, cmd: number, argType: `int`, arg: number): number;
+  waitpid(pid: number, status: Array<number>, options: number): number;
+  posix_spawn(pid: Array<number>, path: string, fileActions: Buffer, attr: Buffer, argv: Array<string | null>, envp: Array<string | null>): number;
+  posix_spawn_file_actions_init(fa: Buffer): number;
+  posix_spawn_file_actions_destroy(fa: Buffer): number;
+  posix_spawn_file_actions_adddup2(fa: Buffer, fd: number, newfd: number): number;
+  posix_spawnattr_init(attr: Buffer): number;
+  posix_spawnattr_destroy(attr: Buffer): number;
+  posix_spawnattr_setflags(attr: Buffer, flags: number): number;
+  posix_spawnattr_setsigmask(attr: Buffer, set: Buffer): number;
+  posix_spawnattr_setsigdefault(attr: Buffer, set: Buffer): number;
 }
 
 let cached: Libc | undefined;
@@ -51,6 +63,18 @@ export function libc(): Libc {
     lgetxattr: lib.func(`intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)`),
     llistxattr: lib.func(`intptr_t llistxattr(const char *path, _Out_ void *list, size_t size)`),
     renameat2: lib.func(`int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)`),
+    pipe2: lib.func(`int pipe2(_Out_ int *fds, int flags)`),
+    fcntl: lib.func(`int fcntl(int fd, int cmd, ...)`),
+    waitpid: lib.func(`int waitpid(int pid, _Out_ int *status, int options)`),
+    posix_spawn: lib.func(`int posix_spawn(_Out_ int *pid, const char *path, void *fa, void *attr, const char **argv, const char **envp)`),
+    posix_spawn_file_actions_init: lib.func(`int posix_spawn_file_actions_init(void *fa)`),
+    posix_spawn_file_actions_destroy: lib.func(`int posix_spawn_file_actions_destroy(void *fa)`),
+    posix_spawn_file_actions_adddup2: lib.func(`int posix_spawn_file_actions_adddup2(void *fa, int fd, int newfd)`),
+    posix_spawnattr_init: lib.func(`int posix_spawnattr_init(void *attr)`),
+    posix_spawnattr_destroy: lib.func(`int posix_spawnattr_destroy(void *attr)`),
+    posix_spawnattr_setflags: lib.func(`int posix_spawnattr_setflags(void *attr, short flags)`),
+    posix_spawnattr_setsigmask: lib.func(`int posix_spawnattr_setsigmask(void *attr, const void *set)`),
+    posix_spawnattr_setsigdefault: lib.func(`int posix_spawnattr_setsigdefault(void *attr, const void *set)`),
   };
   return cached;
 }

@@ -1,6 +1,6 @@
 // `tspod-helper run`: a container from a flat plan, driven through runtime/helper.ts.
 import {spawn, spawnSync} from 'node:child_process';
-import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {userInfo} from 'node:os';
 import test from 'ava';
@@ -8,9 +8,10 @@ import {HELPER_BIN} from '../_helpers/project';
 import {whenAvailable} from '../_helpers/features';
 import type {RuntimeSpec} from '../../src/oci/runtimeSpec';
 import {resolveCapabilities} from '../../src/runtime/capabilities';
-import {runContainer} from '../../src/runtime/helper';
+import {runContainer, startHelper} from '../../src/runtime/helper';
 import {encodePlan} from '../../src/runtime/plan';
-import {DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, defaultMounts, specToPlan} from '../../src/runtime/specToPlan';
+import {DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, defaultMounts, frameOf, specToPlan, splitPlan} from '../../src/runtime/specToPlan';
+import {runPlanned, startEarly} from '../../src/engine/run/earlyStart';
 import {canUserns, inUserns, removeTree, subordinateRange, tempDir, unpackAlpine} from './_support';
 
 const it = whenAvailable(canUserns, `an unprivileged user with /etc/subuid ranges and newuidmap`);
@@ -185,4 +186,37 @@ it(`the plan file form, and a bad plan is a clean 125 with a status line`, t => 
   const r = spawnSync(HELPER_BIN, [`run`, planFile], {encoding: `utf8`});
   t.is(r.status, 125);
   t.regex(r.stderr, /tspod-helper: parse plan/);
+});
+
+it(`a plan in two parts: the head first (the ids are mapped), the rest later on plan-rest's fd`, async t => {
+  const s = spec([`sh`, `-c`, `echo "$FOO"; cat /proc/self/uid_map | wc -l; exit 7`]);
+  const {head, body} = splitPlan(s, {rootfsMount: {type: `bind`, source: rootfs}});
+  t.false(head.some(d => d.kind === `args` || d.kind === `rootfs`), `the head holds only what the parent reads before its clone`);
+  const h = startHelper(HELPER_BIN, head, {stdio: [`ignore`, `pipe`, `pipe`]});
+  await new Promise(resolve => setTimeout(resolve, 200)); // the body arrives well after the maps
+  const r = await h.finish(body);
+  t.is(r.exitCode, 7, r.stderr);
+  t.deepEqual(r.stdout!.trim().split(`\n`).map(l => l.trim()), [`bar baz`, `2`]);
+});
+
+it(`a two-part plan whose rest never comes ends quietly and leaves no process`, async t => {
+  const {head} = splitPlan(spec([`sleep`, `1000`]), {rootfsMount: {type: `bind`, source: rootfs}});
+  const h = startHelper(HELPER_BIN, head, {stdio: [`ignore`, `pipe`, `pipe`]});
+  const pid = h.pid!;
+  await new Promise(resolve => setTimeout(resolve, 100));
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, `utf8`).trim();
+  t.not(children, ``, `the container process waits for its release`);
+  await h.abandon();
+  t.false(existsSync(`/proc/${pid}`));
+  for (const c of children.split(/\s+/)) t.false(existsSync(`/proc/${c}`), `container process ${c} is gone`);
+});
+
+it(`an early start whose predicted head is not the plan's is abandoned and the container runs on a new helper`, async t => {
+  const s = spec([`sh`, `-c`, `echo ran`]);
+  const wrong = {...frameOf(s), namespaces: s.linux!.namespaces!.filter(n => n.type !== `network`)};
+  const early = startEarly(HELPER_BIN, wrong, {}, {stdio: [`ignore`, `pipe`, `pipe`]});
+  const r = await runPlanned(HELPER_BIN, early, s, {rootfsMount: {type: `bind`, source: rootfs}}, {stdio: [`ignore`, `pipe`, `pipe`]});
+  t.is(r.exitCode, 0, r.stderr);
+  t.is(r.stdout!.trim(), `ran`);
+  t.false(existsSync(`/proc/${early.helper.pid}`), `the early helper is gone`);
 });

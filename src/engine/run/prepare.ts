@@ -221,7 +221,8 @@ export async function findImage(store: Store, ref: string): Promise<Image | unde
 }
 
 /** Creates the container in `store` (already opened; the image already local). */
-export async function prepareContainer(ctx: EngineContext, store: Store, image: Image, ref: string, o: CreateOptions, v: Validated): Promise<Prepared> {
+/** `startMeta`: metadata of a run that starts at once, written with the prepared state (one write less). */
+export async function prepareContainer(ctx: EngineContext, store: Store, image: Image, ref: string, o: CreateOptions, v: Validated, startMeta?: Record<string, unknown>): Promise<Prepared> {
   const config: ImageConfig = parseImageConfig(await store.blobs.get(image.configDigest));
   const imgCfg = config.config ?? {};
   // /etc/passwd and /etc/group of the image, read from its layers (top first).
@@ -294,7 +295,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     const rootfsMount = rootfsMountOf(mountSpec);
     await writeFileAtomic(join(userdata, `config.json`), `${JSON.stringify(spec, null, 2)}\n`, {fsync: false});
     const rec = await store.containers.updateRecord(record.id, c => {
-      c.metadata = {...c.metadata, state: `created`, rootfsMount, network: net, commitConfig: commitConfigOf(imgCfg, spec, o)};
+      c.metadata = {...c.metadata, state: `created`, rootfsMount, network: net, commitConfig: commitConfigOf(imgCfg, spec, o), ...startMeta};
     });
     return {record: rec, spec, rootfsMount, anonymousVolumes};
   } catch (err) {

@@ -150,7 +150,7 @@ function rlimits(input: SpecInput): Array<{type: string, hard: number, soft: num
   return [...out.values()];
 }
 
-function mapping(map: Array<IdMapEntry>): Array<SpecIdMapping> {
+export function mapping(map: Array<IdMapEntry>): Array<SpecIdMapping> {
   return map.map(e => ({containerID: e.containerId, hostID: e.hostId, size: e.size}));
 }
 
@@ -185,7 +185,7 @@ function userMount(m: ResolvedMount): SpecMount {
 type SpecNamespace = NonNullable<NonNullable<RuntimeSpec[`linux`]>[`namespaces`]>[number];
 
 /** --network host: no network namespace; container:NAME: its network and user namespaces joined. */
-function namespaces(net: NamespaceChoice | undefined): Array<SpecNamespace> {
+export function namespaces(net: NamespaceChoice | undefined): Array<SpecNamespace> {
   const kind = net?.kind ?? `new`;
   const out: Array<SpecNamespace> = [{type: `pid`}];
   if (net?.kind === `join`) out.push({type: `network`, path: net.netns});

@@ -6,8 +6,7 @@ import {forwardSignals, killQuietly, RELAYED_SIGNALS} from '../../util/forwardSi
 import {join} from 'node:path';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
-import {specToPlan} from '../../runtime/specToPlan';
-import {runContainer} from '../../runtime/helper';
+import {predictFrame, runPlanned, startEarly} from '../run/earlyStart';
 import {runOci} from '../../runtime/runc';
 import {startTimeOf} from '../lifecycle/procStat';
 import {checkOciRun, chooseRuntime, ociDirs} from '../run/runtime';
@@ -72,23 +71,33 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
     if (ctx.log.level === `debug`) ctx.log.debug(`timing: ${what} ${performance.now().toFixed(1)} ms`); // only then load perf_hooks
   };
   phase(`cli`);
-  const {store, image} = await imageFor(ctx, o, v);
+  const helperPath = join(ctx.installDir, `helpers/tspod-helper`);
+  const stdio = [o.interactive ? `inherit` : `ignore`, `inherit`, `inherit`] as never;
+  const ids = {hostUid: hostUid(), hostGid: process.getgid ? process.getgid() : 0};
+  const frame = runtime.kind === `oci` ? undefined : predictFrame(o, v);
+  let early = frame ? startEarly(helperPath, frame, ids, {stdio, foreground: false}) : undefined;
+  let store: Store, image: Image;
+  try {
+    ({store, image} = await imageFor(ctx, o, v));
+  } catch (err) {
+    await early?.helper.abandon();
+    throw err;
+  }
   phase(`store`);
   let id: string | undefined;
   let anonymous: Array<string> = [];
   try {
-    const p = await prepareContainer(ctx, store, image, o.image, {...o, forRun: true}, v);
+    const oci = runtime.kind === `oci` ? {name: runtime.name, path: runtime.path} : undefined;
+    let helperPid = early?.helper.pid;
+    const p = await prepareContainer(ctx, store, image, o.image, {...o, forRun: true}, v, {
+      state: `running`, runnerPid: process.pid, startedAt: new Date().toISOString(), ...(oci ? {runtime: oci} : {}), ...(helperPid ? {helperPid} : {}),
+    });
     phase(`prepare`);
     id = p.record.id;
     anonymous = p.anonymousVolumes;
     const cid = id;
     await checkNetworkPorts((p.record.metadata as {network?: NetworkRecord}).network);
-    const oci = runtime.kind === `oci` ? {name: runtime.name, path: runtime.path} : undefined;
-    await store.containers.updateRecord(cid, c => {
-      c.metadata = {...c.metadata, state: `running`, runnerPid: process.pid, startedAt: new Date().toISOString(), ...(oci ? {runtime: oci} : {})};
-    });
     const pidFile = join(store.containers.userdataDir(cid), `pidfile`);
-    let helperPid: number | undefined;
     // Every signal tspod gets goes to the helper, which passes it to the container.
     const stopForwarding = forwardSignals(RELAYED_SIGNALS, sig => { if (o.sigProxy !== false) killQuietly(helperPid, sig); });
     // Under a Type=notify unit: --sdnotify conmon says READY=1 once the container process
@@ -125,12 +134,9 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
           },
         }));
       } else {
-        const plan = specToPlan(p.spec, {rootfsMount: p.rootfsMount, hostUid: hostUid(), hostGid: process.getgid ? process.getgid() : 0, pidFile});
-        const r = await runContainer(join(ctx.installDir, `helpers/tspod-helper`), plan, {
-          stdio: [o.interactive ? `inherit` : `ignore`, `inherit`, `inherit`] as never,
-          foreground: false,
-          onSpawn,
-        });
+        const started = early;
+        early = undefined; // finished or abandoned by runPlanned
+        const r = await runPlanned(helperPath, started, p.spec, {rootfsMount: p.rootfsMount, ...ids, pidFile}, {stdio, foreground: false, onSpawn});
         exitCode = r.exitCode;
       }
       phase(`container`);
@@ -145,6 +151,7 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
       }).catch(() => undefined);
     return {id: cid, exitCode};
   } catch (err) {
+    await early?.helper.abandon();
     if (id && !o.rm)
       await store.containers.updateRecord(id, c => {
         c.metadata = {...c.metadata, state: `exited`, startError: err instanceof Error ? err.message : String(err)};
