@@ -2,10 +2,13 @@
    fork so the pid namespace applies, set credentials and exec. The parent forwards
    signals (or relays the pty) and exits with the command's status; with `detach` it
    exits once the command has been exec'd. Plan directives: pid, namespaces, user,
-   groups, cwd, caps, no-new-privs, env, args, terminal, detach, status-fd. */
+   groups, cwd, caps, no-new-privs, env, args, terminal, detach, status-fd, on-error.
+   tspod may execve this mode in its own place: then there is no status fd and the
+   helper tells the user of a failure itself (report.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 #include "exec_mode.h"
 #include "plan.h"
 #include "pty.h"
+#include "report.h"
 #include "userns.h"
 #include "utils.h"
 
@@ -162,6 +166,48 @@ child (const struct plan *p, int status_fd, int term_sock, helper_error_t *err)
   return code;
 }
 
+/* A fresh process's signal state, whoever started us: tspod's execve passes on node's
+   ignored SIGPIPE and SIGXFSZ (what libuv resets in the children it spawns). The relayed
+   signals stay blocked until the command exists: one that comes during the setup is
+   then forwarded to it instead of killing us and leaving the command without a parent. */
+static void
+reset_signals (void)
+{
+  static const int relayed[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+  struct sigaction sa;
+  sigset_t block;
+  size_t i;
+  int s;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  sigemptyset (&sa.sa_mask);
+  for (s = 1; s < NSIG; s++)
+    if (s != SIGKILL && s != SIGSTOP)
+      (void) sigaction (s, &sa, NULL); /* EINVAL for libc's own: fine */
+  sigemptyset (&block);
+  for (i = 0; i < sizeof relayed / sizeof relayed[0]; i++)
+    sigaddset (&block, relayed[i]);
+  sigprocmask (SIG_SETMASK, &block, NULL);
+}
+
+static void
+unblock_signals (void)
+{
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+}
+
+/* To the status fd when tspod reads one, else in the plan's words on FD. */
+static void
+report (const struct plan *p, helper_error_t err, int code, int status_fd, int fd)
+{
+  if (status_fd >= 0)
+    helper_error_report (err, status_fd, 0);
+  else
+    report_failure (p, err, code, fd);
+}
+
 /* tspod-helper exec PLANFILE|- */
 int
 helper_exec_main (int argc, char **argv)
@@ -170,9 +216,11 @@ helper_exec_main (int argc, char **argv)
   struct plan plan;
   const struct directive *d;
   unsigned long long pid = 0, sfd;
-  int status_fd = -1, term[2] = { -1, -1 }, terminal, detach;
+  int status_fd = -1, term[2] = { -1, -1 }, told[2] = { -1, -1 }, terminal, detach, code;
   pid_t c;
 
+  memset (&plan, 0, sizeof plan);
+  reset_signals ();
   if (argc != 1)
     {
       dprintf (2, "tspod-helper: usage: tspod-helper exec PLANFILE|-\n");
@@ -199,6 +247,14 @@ helper_exec_main (int argc, char **argv)
       helper_make_error (&err, errno, "terminal", "socketpair");
       goto fail;
     }
+  /* With no status fd the user hears of a failure on stderr. Under `terminal` the child's
+     is the pty: its failure comes to us over a pipe instead, printed once the relay is
+     over and the user's terminal is out of raw mode. */
+  if (terminal && !detach && status_fd < 0 && pipe2 (told, O_CLOEXEC) < 0)
+    {
+      helper_make_error (&err, errno, "terminal", "pipe");
+      goto fail;
+    }
   c = fork ();
   if (c < 0)
     {
@@ -207,22 +263,40 @@ helper_exec_main (int argc, char **argv)
     }
   if (c == 0)
     {
-      int code;
+      unblock_signals ();
       if (term[0] >= 0)
         close (term[0]);
-      code = child (&plan, status_fd, term[1], &err);
-      helper_error_report (err, status_fd, status_fd < 0);
+      if (told[0] >= 0)
+        {
+          close (told[0]);
+          fcntl (told[1], F_SETFL, O_NONBLOCK); /* never wait for the reader: it waits for us */
+        }
+      code = child (&plan, status_fd >= 0 ? status_fd : told[1], term[1], &err);
+      report (&plan, err, code, status_fd, told[1] >= 0 ? told[1] : 2);
       _exit (code);
     }
   if (term[1] >= 0)
     close (term[1]);
+  if (told[1] >= 0)
+    close (told[1]);
   if (status_fd >= 0)
     close (status_fd);
   if (detach)
     return 0;
-  return pty_attend (c, terminal, term[0]);
+  forward_signals_to (c);
+  unblock_signals ();
+  code = pty_attend (c, terminal, term[0]);
+  if (told[0] >= 0)
+    {
+      char *text = NULL;
+      ssize_t n = read_all (told[0], &text);
+      if (n > 0)
+        write_all (2, text, n);
+      free (text);
+    }
+  return code;
 
 fail:
-  helper_error_report (err, status_fd, status_fd < 0);
+  report (&plan, err, 125, status_fd, 2);
   return 125;
 }

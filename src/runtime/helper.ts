@@ -11,6 +11,7 @@ import {closeSync, read, readSync, writeSync} from 'node:fs';
 import {makePipe, spawnProgram} from '../sys/spawn';
 import type {SpawnedProgram} from '../sys/spawn';
 import {TspodError} from '../engine/errors';
+import {cannotInvoke, commandNotFound, kernelRefused} from './helperErrors';
 import type {Plan} from './plan';
 import {encodePlan} from './plan';
 
@@ -46,13 +47,13 @@ export function statusToError(status: HelperStatus, exitCode: number): TspodErro
   // The helper says `exec \`cmd\`: ENOENT`; say it as podman does, in words.
   const cmd = /^exec `(.*)`: [A-Z]+$/.exec(msg)?.[1];
   if (status.stage === `exec` && exitCode === 127)
-    return new TspodError(`CommandNotFound`, cmd === undefined ? msg : `executable file \`${cmd}\` not found${cmd.includes(`/`) ? `` : ` in $PATH`}: no such file or directory`, {hint: `check the command and the image's PATH`});
+    return cmd === undefined ? new TspodError(`CommandNotFound`, msg) : commandNotFound(cmd);
   if (status.stage === `exec` && exitCode === 126)
-    return new TspodError(`CannotInvoke`, cmd === undefined ? msg : `\`${cmd}\` cannot be executed: ${status.errno === `EACCES` ? `permission denied (a directory, or a file without the x bit)` : (status.errno ?? `error`).toLowerCase()}`, {hint: `check that the command is an executable file`});
+    return cmd === undefined ? new TspodError(`CannotInvoke`, msg) : cannotInvoke(cmd, status.errno);
   if (status.stage === `idmap`)
     return new TspodError(`Host`, msg, {hint: /uidmap/.test(msg) ? `install the \`uidmap\` package` : `add a range for your user to /etc/subuid and /etc/subgid (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER)`});
   if (status.errno === `EPERM` || status.errno === `ENOSYS` || status.errno === `EINVAL` && status.stage === `clone`)
-    return new TspodError(`Host`, msg, {hint: `the kernel refused an unprivileged container operation; check user namespaces (sysctl kernel.unprivileged_userns_clone, user.max_user_namespaces)`});
+    return kernelRefused(msg);
   return new TspodError(`Internal`, msg);
 }
 

@@ -13,7 +13,10 @@ export interface Libc {
   llistxattr(path: string, list: Buffer | null, size: number): number;
   renameat2(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): number;
   pipe2(fds: Array<number>, flags: number): number;
-  fcntl(fd: number, cmd: number, argType: `int`, arg: number): number;
+  fcntl(fd: number, cmd: number, ...rest: Array<unknown>): number;
+  dup2(from: number, to: number): number;
+  memfd_create(name: string, flags: number): number;
+  execve(path: string, argv: Array<string | null>, envp: Array<string | null>): number;
   waitpid(pid: number, status: Array<number>, options: number): number;
   posix_spawn(pid: Array<number>, path: string, fileActions: Buffer, attr: Buffer, argv: Array<string | null>, envp: Array<string | null>): number;
   posix_spawn_file_actions_init(fa: Buffer): number;
@@ -65,6 +68,9 @@ export function libc(): Libc {
     renameat2: lib.func(`int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags)`),
     pipe2: lib.func(`int pipe2(_Out_ int *fds, int flags)`),
     fcntl: lib.func(`int fcntl(int fd, int cmd, ...)`),
+    dup2: lib.func(`int dup2(int oldfd, int newfd)`),
+    memfd_create: lib.func(`int memfd_create(const char *name, unsigned int flags)`),
+    execve: lib.func(`int execve(const char *path, const char **argv, const char **envp)`),
     waitpid: lib.func(`int waitpid(int pid, _Out_ int *status, int options)`),
     posix_spawn: lib.func(`int posix_spawn(_Out_ int *pid, const char *path, void *fa, void *attr, const char **argv, const char **envp)`),
     posix_spawn_file_actions_init: lib.func(`int posix_spawn_file_actions_init(void *fa)`),

@@ -1,5 +1,6 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
+import {errorText} from '../errorText';
 
 export default class ExecCommand extends BaseCommand {
   static override paths = [[`exec`], [`container`, `exec`]];
@@ -24,6 +25,8 @@ export default class ExecCommand extends BaseCommand {
     const r = await this.engine.execContainer({
       container: this.container, command: this.command, interactive: this.interactive, tty: this.tty, detach: this.detach,
       env: this.env, user: this.user, workdir: this.workdir, privileged: this.privileged, hostEnv: this.context.env,
+      // Nothing is left to do after the command: tspod may become the helper (execve).
+      inPlace: {errorText},
     });
     if (this.detach) {
       this.out(r.sessionId);

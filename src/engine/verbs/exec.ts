@@ -1,14 +1,18 @@
 // `exec`: runs a command in a running container through `tspod-helper exec`, which
 // joins every namespace of the container's process (setns) and execs. The exit code
-// is the command's; 125/126/127 as podman.
+// is the command's; 125/126/127 as podman. From the CLI (`inPlace`) tspod becomes the
+// helper (execve) and the helper reports failures itself; -d, the runc path and a host
+// without koffi keep spawning it.
 import {forwardSignals, killQuietly, RELAYED_SIGNALS} from '../../util/forwardSignals';
 import {spawn} from 'node:child_process';
-import {readFileSync} from 'node:fs';
+import {closeSync, readFileSync} from 'node:fs';
 import {randomBytes} from '../../util/randomBytes';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {CAPABILITIES, capabilityMask} from '../../runtime/capabilities';
 import {parseStatus, statusToError} from '../../runtime/helper';
+import {execFailureRules, workdirFailed} from '../../runtime/helperErrors';
+import {canExecve, execve, inheritableMemfd} from '../../sys/execve';
 import {mustLookup, openContainers, refresh} from '../lifecycle/containers';
 import {helperBin, readSpec} from '../lifecycle/monitor';
 import {isAlive} from '../lifecycle/procStat';
@@ -30,6 +34,12 @@ export interface ExecOptions {
   detach?: boolean;
   privileged?: boolean;
   hostEnv: Readonly<Record<string, string | undefined>>;
+  /**
+   * The caller has nothing left to do once the command ends: this process may become the
+   * helper (execve), and execInContainer then never returns. `errorText` is how the caller
+   * prints an error; the helper prints its failures with it.
+   */
+  inPlace?: {errorText: (err: TspodError) => string};
 }
 
 const NS_NAMES: Record<string, string> = {user: `user`, mount: `mnt`, pid: `pid`, uts: `uts`, ipc: `ipc`, network: `net`, net: `net`, cgroup: `cgroup`};
@@ -99,7 +109,6 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
     const all = capabilityMask(CAPABILITIES);
     const ns = [`user`, ...(spec.linux?.namespaces ?? []).map(n => NS_NAMES[n.type]).filter((x): x is string => x !== undefined)];
     plan = [
-      tokens(`status-fd`, [`4`]),
       tokens(`pid`, [String(pid)]),
       tokens(`namespaces`, [...new Set(ns)]),
       tokens(`user`, [String(uid), String(gid)]),
@@ -118,8 +127,16 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
   } finally {
     cs?.close();
   }
-  const sessionId = randomBytes(32).toString(`hex`);
   const stdin = o.detach ? `ignore` : o.interactive || o.tty ? `inherit` : `ignore`;
+  if (o.inPlace && !ociExec && !o.detach && canExecve()) {
+    try {
+      execInPlace(ctx, plan, o, o.inPlace.errorText);
+    } catch (err) {
+      // Nothing is lost: spawning says what is wrong (a missing helper) in the usual words.
+      ctx.log.debug(`exec in place: ${(err as Error).message}; spawning the helper`);
+    }
+  }
+  const sessionId = randomBytes(32).toString(`hex`);
   if (ociExec) return {exitCode: await execWithOci(ctx, ociExec, o, sessionId, stdin), sessionId};
   const child = spawn(helperBin(ctx), [`exec`, `-`], {stdio: [stdin, o.detach ? `ignore` : `inherit`, o.detach ? `ignore` : `inherit`, `pipe`, `pipe`]});
   const stopForwarding = forwardSignals(o.detach ? [] : RELAYED_SIGNALS, sig => killQuietly(child.pid, sig));
@@ -128,19 +145,35 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
     (child.stdio[4] as NodeJS.ReadableStream).on(`data`, d => { status += d; });
     const planPipe = child.stdio[3] as NodeJS.WritableStream & {on: (e: string, f: () => void) => void};
     planPipe.on(`error`, () => {});
-    planPipe.end(plan);
+    planPipe.end(tokens(`status-fd`, [`4`]) + plan);
     const exitCode = await new Promise<number>((resolve, reject) => {
       child.on(`error`, err => reject(new TspodError(`Host`, `spawn \`${helperBin(ctx)}\`: ${(err as NodeJS.ErrnoException).code}`, {hint: `build the helper: make -C helpers`})));
       child.on(`close`, (code, signal) => resolve(code ?? 128 + (signal === `SIGKILL` ? 9 : 15)));
     });
     const st = parseStatus(status);
     if (st) {
-      if (st.stage === `cwd`) throw new TspodError(`CannotInvoke`, `${st.error}`, {hint: `check the -w/--workdir directory exists in the container`});
+      if (st.stage === `cwd`) throw workdirFailed(st.error);
       throw statusToError(st, exitCode);
     }
     return {exitCode, sessionId};
   } finally {
     stopForwarding();
+  }
+}
+
+/**
+ * Becomes the helper: the plan (without a status fd, with the words for each failure)
+ * in a memfd the helper reads, stdio passed on. The helper then relays signals and the
+ * terminal and exits with the command's status, as a spawned one does. Returns only by
+ * throwing, and spawning still works then (stdin may be /dev/null already: spawn's too).
+ */
+function execInPlace(ctx: EngineContext, plan: string, o: ExecOptions, errorText: (err: TspodError) => string): never {
+  const rules = execFailureRules(o.command[0]!, errorText).map(r => tokens(`on-error`, r)).join(``);
+  const fd = inheritableMemfd(`tspod-exec-plan`, Buffer.from(rules + plan));
+  try {
+    execve(helperBin(ctx), [`tspod-helper`, `exec`, `/proc/self/fd/${fd}`], ctx.env, {stdinNull: !(o.interactive || o.tty)});
+  } finally {
+    closeSync(fd); // not close-on-exec: a spawned helper would inherit it
   }
 }
 
