@@ -2,8 +2,7 @@
 // + layers.lock pattern). The parsed array is cached and re-read only when the
 // lock file's last-writer token changed. Updates run under the exclusive lock:
 // re-read, mutate, write atomically, record the write.
-import {readFile} from 'node:fs/promises';
-import {mkdirSync} from 'node:fs';
+import {mkdirSync, readFileSync} from 'node:fs';
 import {LockFile} from './lockfile';
 import type {LockFileOptions} from './lockfile';
 import {writeJsonAtomic} from '../util/atomicWrite';
@@ -27,7 +26,7 @@ export class JsonIndex<T> {
     const token = this.lock.currentToken();
     let records: Array<T>;
     try {
-      const parsed: unknown = JSON.parse(await readFile(this.file, `utf8`));
+      const parsed: unknown = JSON.parse(readFileSync(this.file, `utf8`)); // small: a thread-pool round trip costs more
       if (!Array.isArray(parsed)) throw new Error(`not an array`);
       records = parsed as Array<T>;
     } catch (err) {

@@ -1,7 +1,6 @@
 // Writes that other processes can see are atomic (STYLE rule 6): a temp file in
 // the same directory, fsync, then rename over the target. A crash leaves either the
 // old file or the new one, plus at worst a `.tmp-*` file that cleanup removes.
-import {open, rename, unlink} from 'node:fs/promises';
 import {closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync} from 'node:fs';
 import {randomBytes} from './randomBytes';
 import {basename, dirname, join} from 'node:path';
@@ -22,35 +21,27 @@ export interface AtomicWriteOptions {
   fsync?: boolean;
 }
 
+/**
+ * Synchronous underneath: the store's files are small, and each step through libuv's
+ * thread pool (open, write, fsync, close, rename) cost more than the step itself,
+ * most on a busy machine. Async so callers need not care.
+ */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
-  const tmp = tempPathFor(target);
-  const fh = await open(tmp, `wx`, opts.mode ?? 0o644);
-  try {
-    try {
-      await fh.writeFile(data);
-      if (opts.fsync !== false) await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, target);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+  writeFileAtomicSync(target, data, opts);
 }
 
 export async function writeJsonAtomic(target: string, value: unknown, opts: AtomicWriteOptions = {}): Promise<void> {
   await writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`, {mode: 0o600, ...opts});
 }
 
-/** Synchronous variant for the few places that cannot await (exit handlers, the worker). */
+/** For the places that cannot await (exit handlers, the worker). */
 export function writeFileAtomicSync(target: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
   const tmp = tempPathFor(target);
   const fd = openSync(tmp, `wx`, opts.mode ?? 0o644);
   try {
     try {
-      if (typeof data === `string`) writeSync(fd, data);
-      else writeSync(fd, data);
+      const bytes = typeof data === `string` ? Buffer.from(data) : data;
+      for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off);
       if (opts.fsync !== false) fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -1,8 +1,8 @@
 // The one place that turns a driver name into a Driver, and that probes which
 // drivers this host can use (native overlay needs a user namespace to try in).
 import {execFile} from 'node:child_process';
-import {existsSync} from 'node:fs';
-import {mkdir, mkdtemp, readFile, rm, statfs} from 'node:fs/promises';
+import {existsSync, mkdirSync, readFileSync, statfsSync} from 'node:fs';
+import {mkdir, mkdtemp, rm} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 import {promisify} from 'node:util';
 import {TspodError} from '../../engine/errors';
@@ -68,13 +68,19 @@ export interface ProbeOptions {
  * graph root's file-system type: a fresh store does not pay for the probe again.
  */
 export async function probeDrivers(graphRoot: string, launcher: UsernsLauncher, opts: ProbeOptions = {}): Promise<ProbeResult> {
-  const [kernel, boot] = await Promise.all([`osrelease`, `random/boot_id`].map(f => readFile(`/proc/sys/kernel/${f}`, `utf8`).then(s => s.trim(), () => ``)));
-  await mkdir(graphRoot, {recursive: true, mode: 0o700});
-  const fsType = await statfs(graphRoot).then(s => s.type.toString(16), () => `unknown`);
+  // Synchronous: every command that opens the store comes here first, and on a busy
+  // machine each round trip through libuv's thread pool costs more than these reads.
+  const read = (f: string) => { try { return readFileSync(f, `utf8`).trim(); } catch { return ``; } };
+  const kernel = read(`/proc/sys/kernel/osrelease`), boot = read(`/proc/sys/kernel/random/boot_id`);
+  mkdirSync(graphRoot, {recursive: true, mode: 0o700});
+  let fsType = `unknown`;
+  try {
+    fsType = statfsSync(graphRoot).type.toString(16);
+  } catch {}
   let cache: ProbeCache | undefined;
   if (opts.cacheFile !== undefined) {
     try {
-      const c = JSON.parse(await readFile(opts.cacheFile, `utf8`)) as ProbeCache;
+      const c = JSON.parse(readFileSync(opts.cacheFile, `utf8`)) as ProbeCache;
       if (c.kernel === kernel && c.boot === boot && typeof c.byFs === `object` && c.byFs !== null) cache = c;
     } catch {}
     const hit = cache?.byFs[fsType];
