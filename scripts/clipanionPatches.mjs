@@ -1,9 +1,11 @@
 // esbuild plugins that keep clipanion from paying for what tspod never uses at startup.
 // - its platform module (lib/platform/node.js) loads node:tty for a default colour depth
 //   main.ts overrides: replaced by src/cli/clipanionPlatform.ts (8 ms per command).
-// - its default context reads process.stdin, and each run spreads the context (which
-//   reads every getter): creating the stdin stream costs ~8 ms for commands that never
-//   read it. stdin becomes a getter and the contexts are merged keeping getters.
+// - its default context reads process.stdin, stdout and stderr at load, and each run
+//   spreads the context (which reads every getter): creating those streams costs 5 to
+//   8 ms each, and tspod's commands write through src/cli/stdio.ts instead. They (and the
+//   colour depth, which asks whether stdout is a terminal) become getters, and the
+//   contexts are merged keeping getters.
 // Each patch must apply exactly as counted, or the build fails: a new clipanion
 // release is then looked at, not silently left unpatched.
 import {readFile} from 'node:fs/promises';
@@ -35,6 +37,9 @@ export function clipanionPatches(root) {
       b.onLoad({filter: /node_modules\/clipanion\/lib\/advanced\/Cli\.js$/}, async args => {
         const text = patch(await readFile(args.path, 'utf8'), args.path, [
           [/stdin: process\.stdin,/, 'get stdin() { return process.stdin; },', 1],
+          [/stdout: process\.stdout,/, 'get stdout() { return process.stdout; },', 1],
+          [/stderr: process\.stderr,/, 'get stderr() { return process.stderr; },', 1],
+          [/colorDepth: platform\.getDefaultColorDepth\(\),/, 'get colorDepth() { return platform.getDefaultColorDepth(); },', 1],
           [/\{\s*\.\.\.Cli\.defaultContext,\s*\.\.\.userContext,\s*\}/, 'mergeContexts(Cli.defaultContext, userContext)', 2],
           [/\{ \.\.\.context, \.\.\.subContext \}/, 'mergeContexts(context, subContext)', 2],
         ]);

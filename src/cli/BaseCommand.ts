@@ -1,13 +1,21 @@
 // Every command inherits podman's global options and gets its engine from here.
 import {Command, Option} from 'clipanion';
 import type {BaseContext} from 'clipanion';
+import type {Writable} from 'node:stream';
 import {Engine} from '../engine/Engine';
 import type {Env} from '../config/paths';
 import {TspodError} from '../engine/errors';
 import {createLogger, isLogLevel} from '../util/log';
 import type {LogLevel} from '../util/log';
+import type {FdWriter} from '../util/fdWriter';
 
 export interface TspodContext extends BaseContext {
+  /**
+   * src/cli/stdio.ts's writers, typed as the Writable clipanion declares (it only calls
+   * write()): write() and isTTY; what needs a Node stream (pipeline, readline) takes `.stream`.
+   */
+  stdout: Writable & FdWriter;
+  stderr: Writable & FdWriter;
   env: Env;
   installDir: string;
   isTTY: boolean;
@@ -68,7 +76,7 @@ export abstract class BaseCommand extends Command<TspodContext> {
   /** podman prompts (short names) only when stdin and stdout are both a terminal. */
   protected canPrompt(): boolean {
     const stdin = this.context.stdin as NodeJS.ReadStream;
-    return Boolean(stdin.isTTY && (this.context.stdout as NodeJS.WriteStream).isTTY && typeof stdin.setRawMode === `function`);
+    return Boolean(stdin.isTTY && this.context.stdout.isTTY && typeof stdin.setRawMode === `function`);
   }
 
   protected out(text: string): void {

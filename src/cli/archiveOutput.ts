@@ -6,10 +6,10 @@ import {finished} from 'node:stream/promises';
 import {tempPathFor} from '../util/atomicWrite';
 import {TspodError} from '../engine/errors';
 
-export async function withArchiveOutput(file: string | undefined, stdout: NodeJS.WritableStream & {isTTY?: boolean}, fn: (out: NodeJS.WritableStream) => Promise<void>): Promise<void> {
+export async function withArchiveOutput(file: string | undefined, stdout: {readonly isTTY: boolean, readonly stream: NodeJS.WritableStream}, fn: (out: NodeJS.WritableStream) => Promise<void>): Promise<void> {
   if (file === undefined || file === `-`) {
     if (stdout.isTTY) throw new TspodError(`InvalidArgument`, `refusing to write an archive to a terminal`, {hint: `use -o FILE or redirect stdout`});
-    await fn(stdout);
+    await fn(stdout.stream);
     return;
   }
   const tmp = tempPathFor(file);

@@ -7,6 +7,7 @@ import {commandTable} from './commands';
 import {rewriteBooleanAssignment} from './boolFlags';
 import {fastProcess} from './fastParse';
 import {VersionFlagCommand} from './commands/version';
+import {stderr, stdout} from './stdio';
 import {exitCodeFor, ExitCode, TspodError} from '../engine/errors';
 import {VERSION} from '../version';
 import type {CommandClass} from 'clipanion';
@@ -14,7 +15,7 @@ import type {TspodContext} from './BaseCommand';
 
 /** The Cli for one command line: the built-ins and only the commands it can mean. */
 export async function cliFor(argv: ReadonlyArray<string>): Promise<{cli: Cli<TspodContext>, classes: Array<CommandClass<TspodContext>>}> {
-  const cli = new Cli<TspodContext>({binaryLabel: `tspod`, binaryName: `tspod`, binaryVersion: VERSION, enableCapture: false, enableColors: Boolean(process.stdout.isTTY)});
+  const cli = new Cli<TspodContext>({binaryLabel: `tspod`, binaryName: `tspod`, binaryVersion: VERSION, enableCapture: false, enableColors: stdout.isTTY});
   cli.register(Builtins.HelpCommand);
   cli.register(VersionFlagCommand);
   const word = commandWord(argv);
@@ -34,11 +35,12 @@ export async function main(argv: Array<string>): Promise<number> {
   const context: TspodContext = {
     // A getter: creating the stdin stream costs ~8 ms, and most commands never read it.
     get stdin() { return process.stdin; },
-    stdout: process.stdout,
-    stderr: process.stderr,
+    // Not process.stdout: see stdio.ts.
+    stdout: stdout as TspodContext[`stdout`],
+    stderr: stderr as TspodContext[`stderr`],
     env: process.env,
     installDir: dirname(dirname(__filename)),
-    isTTY: Boolean(process.stdout.isTTY && process.stderr.isTTY),
+    get isTTY() { return stdout.isTTY && stderr.isTTY; },
     colorDepth: 1,
     failure: {},
   };
@@ -53,7 +55,7 @@ export async function main(argv: Array<string>): Promise<number> {
       const again = rewriteBooleanAssignment(line, err);
       if (again) { line = again; continue; }
       // Clipanion's parse errors: unknown command or option, missing argument.
-      process.stderr.write(`Error: ${usageMessage(err, argv)}\n`);
+      stderr.write(`Error: ${usageMessage(err, argv)}\n`);
       return ExitCode.engine;
     }
   }
@@ -145,19 +147,19 @@ function usageMessage(err: unknown, argv: Array<string>): string {
 
 export function reportError(err: unknown, debug: boolean): void {
   if (err instanceof TspodError) {
-    process.stderr.write(`Error: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  fix: ${err.hint}\n`);
-    if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+    stderr.write(`Error: ${err.message}\n`);
+    if (err.hint) stderr.write(`  fix: ${err.hint}\n`);
+    if (debug && err.stack) stderr.write(`${err.stack}\n`);
     return;
   }
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e === `object` && typeof e.code === `string` && typeof e.message === `string` && !debug) {
-    process.stderr.write(`Error: ${e.message}\n`);
+    stderr.write(`Error: ${e.message}\n`);
     return;
   }
-  process.stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
-  if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-  else if (e instanceof Error && e.message.startsWith(`Assertion failed`)) process.stderr.write(`(this is a bug in tspod; rerun with --log-level debug for a stack trace)\n`);
+  stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
+  if (debug && e instanceof Error && e.stack) stderr.write(`${e.stack}\n`);
+  else if (e instanceof Error && e.message.startsWith(`Assertion failed`)) stderr.write(`(this is a bug in tspod; rerun with --log-level debug for a stack trace)\n`);
 }
 
 /** Runs a command line and sets the process's exit code (src/cli/launcher.cjs calls it). */

@@ -1,6 +1,6 @@
 // The network module's surface: `--network` parsing and the one factory that picks
 // the backend (STYLE rule 9). Nothing else in tspod names a backend.
-import {isIP} from 'node:net';
+import {net} from '../util/lazyBuiltins';
 import {TspodError} from '../engine/errors';
 import type {Addressing, Network, NetworkMode, SlirpOptions} from './Network';
 import type {PortMapping} from './ports';
@@ -46,7 +46,7 @@ export function parseSlirpOptions(text: string): SlirpOptions {
       } break;
       case `cidr`: {
         const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(v);
-        if (!m || isIP(m[1]!) !== 4 || Number(m[2]) > 25 || Number(m[2]) < 1) throw bad(`invalid slirp4netns cidr "${v}": want an IPv4 network with prefix /1 to /25`, `e.g. --network slirp4netns:cidr=10.0.3.0/24`);
+        if (!m || net().isIP(m[1]!) !== 4 || Number(m[2]) > 25 || Number(m[2]) < 1) throw bad(`invalid slirp4netns cidr "${v}": want an IPv4 network with prefix /1 to /25`, `e.g. --network slirp4netns:cidr=10.0.3.0/24`);
         o.cidr = v;
       } break;
       case `outbound_addr`: o.outboundAddr = v; break;

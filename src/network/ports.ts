@@ -2,9 +2,7 @@
 // ranges on either side, a random free host port when none is given, and clash
 // detection by binding the exact host address. Parsing is pure; `assignPorts` and
 // `checkPortsFree` touch the host's sockets.
-import {createServer} from 'node:net';
-import {createSocket} from 'node:dgram';
-import {isIP} from 'node:net';
+import {dgram, net} from '../util/lazyBuiltins';
 import {TspodError} from '../engine/errors';
 
 export type Protocol = `tcp` | `udp`;
@@ -66,7 +64,7 @@ export function parsePortSpec(spec: string): Array<PortMapping> {
     if (!protocols.includes(l)) protocols.push(l);
   }
   const {ip, host, ctr} = splitSpec(body, spec);
-  if (ip !== `` && isIP(ip) === 0) throw bad(`invalid host IP "${ip}" in -p "${spec}"`, HINT);
+  if (ip !== `` && net().isIP(ip) === 0) throw bad(`invalid host IP "${ip}" in -p "${spec}"`, HINT);
   if (ctr === ``) throw bad(`-p "${spec}" has no container port`, HINT);
   const c = parseRange(ctr, `container port`, spec);
   let hostPort = 0;
@@ -127,16 +125,16 @@ export function formatMappings(mappings: ReadonlyArray<PortMapping>): Array<{con
 function bindOnce(protocol: Protocol, ip: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     if (protocol === `tcp`) {
-      const srv = createServer();
+      const srv = net().createServer();
       srv.once(`error`, reject);
       srv.listen({host: ip === `` ? `0.0.0.0` : ip, port, exclusive: true}, () => {
         const p = (srv.address() as {port: number}).port;
         srv.close(() => resolve(p));
       });
     } else {
-      const sock = createSocket(isIP(ip) === 6 ? `udp6` : `udp4`);
+      const sock = dgram().createSocket(net().isIP(ip) === 6 ? `udp6` : `udp4`);
       sock.once(`error`, reject);
-      sock.bind({address: ip === `` ? (isIP(ip) === 6 ? `::` : `0.0.0.0`) : ip, port, exclusive: true}, () => {
+      sock.bind({address: ip === `` ? (net().isIP(ip) === 6 ? `::` : `0.0.0.0`) : ip, port, exclusive: true}, () => {
         const p = sock.address().port;
         sock.close(() => resolve(p));
       });

@@ -4,7 +4,7 @@
 // inherited, fd 3 a pipe on which the hook writes a byte once it is ready (pasta reopens
 // it as `/proc/self/fd/3`, so it is a real fifo, not a socket). They run outside the
 // container's user namespace, as the caller, and are killed when the container ends.
-import {spawn} from 'node:child_process';
+import {childProcess} from '../util/lazyBuiltins';
 import type {ChildProcess} from 'node:child_process';
 import {closeSync, constants, openSync, rmSync} from 'node:fs';
 import {open} from 'node:fs/promises';
@@ -40,7 +40,7 @@ async function startOne(argv: Array<string>, fifo: string, timeoutMs: number, pr
   let child: ChildProcess;
   try {
     const full = [...prefix, ...argv];
-    child = spawn(full[0]!, full.slice(1), {stdio: [`ignore`, `inherit`, `inherit`, writeFd!]});
+    child = childProcess().spawn(full[0]!, full.slice(1), {stdio: [`ignore`, `inherit`, `inherit`, writeFd!]});
   } finally {
     closeSync(writeFd!);
   }

@@ -3,7 +3,7 @@
 // path, as podman's does. Each OCI runtime is checked for real on this host; when it
 // cannot work here, the reason says why and how to fix it.
 import {accessSync, constants, readFileSync, statSync} from 'node:fs';
-import {spawnSync} from 'node:child_process';
+import {childProcess} from '../util/lazyBuiltins';
 import {basename, delimiter, isAbsolute, join} from 'node:path';
 import {TspodError} from '../engine/errors';
 
@@ -40,7 +40,7 @@ export function findExecutable(name: string, path: string | undefined): string |
 }
 
 function fsType(path: string): string | undefined {
-  const r = spawnSync(`stat`, [`-fc`, `%T`, path], {encoding: `utf8`});
+  const r = childProcess().spawnSync(`stat`, [`-fc`, `%T`, path], {encoding: `utf8`});
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
@@ -70,7 +70,7 @@ export function runtimeAvailability(nameOrPath: string, path: string | undefined
   } catch {
     return {available: false, path: bin, reason: `\`${bin}\` is not an executable file`, fix: `give the path of a ${name} binary`};
   }
-  const v = spawnSync(bin, [`--version`], {encoding: `utf8`, timeout: 10_000});
+  const v = childProcess().spawnSync(bin, [`--version`], {encoding: `utf8`, timeout: 10_000});
   const version = /version\s+(\S+)/.exec(v.stdout ?? ``)?.[1];
   if (v.status !== 0) return {available: false, path: bin, reason: `\`${bin} --version\` failed${v.stderr ? `: ${v.stderr.trim().split(`\n`)[0]}` : ``}`, fix: `reinstall ${name}`};
   if (name === `crun`) {

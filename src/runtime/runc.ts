@@ -11,7 +11,7 @@
 // exits with the container's status (128+N when killed). Its own errors go to a JSON log
 // (--log); the one line it also prints on stderr is dropped from the relayed stderr and
 // the log's message becomes the TspodError (127/126 for a missing or unrunnable command).
-import {spawn} from 'node:child_process';
+import {childProcess} from '../util/lazyBuiltins';
 import type {IOType} from 'node:child_process';
 import {closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, rmdirSync, writeSync} from 'node:fs';
 import {open} from 'node:fs/promises';
@@ -213,7 +213,7 @@ export async function runOci(spec: RuntimeSpec, o: OciRunOptions): Promise<{exit
       `userns`, `--`, o.runtime.path, `--root`, o.stateRoot, `--log`, log, `--log-format`, `json`,
       `run`, `--bundle`, o.bundleDir, ...(o.pidFile ? [`--pid-file`, o.pidFile] : []), o.id,
     ];
-    const child = spawn(o.helperPath, args, {
+    const child = childProcess().spawn(o.helperPath, args, {
       stdio: [o.stdin, o.stdout, `pipe`],
       env: {PATH: o.path ?? `/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`, ...idMapEnv(spec)},
     });
@@ -296,7 +296,7 @@ export async function execOci(o: OciExecOptions): Promise<number> {
         `exec`, `--process`, processFile, ...(o.detach ? [`--detach`] : []), o.id,
       ]),
     ].join(``);
-    const child = spawn(o.helperPath, [`exec`, `-`], {stdio: [o.stdin, o.stdout, `pipe`, `pipe`, `pipe`]});
+    const child = childProcess().spawn(o.helperPath, [`exec`, `-`], {stdio: [o.stdin, o.stdout, `pipe`, `pipe`, `pipe`]});
     let status = ``;
     (child.stdio[4] as Readable).on(`data`, d => { status += d; });
     const planPipe = child.stdio[3] as NodeJS.WritableStream & {on: (e: string, f: () => void) => void};

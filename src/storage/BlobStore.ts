@@ -8,12 +8,12 @@ import type {ReadStream} from 'node:fs';
 import {mkdir, readdir, readFile, rename, stat, unlink} from 'node:fs/promises';
 import {randomBytes} from '../util/randomBytes';
 import {join} from 'node:path';
-import {Readable, Transform} from 'node:stream';
-import {pipeline} from 'node:stream/promises';
+import type {Transform} from 'node:stream';
 import {Digester, digestAlgorithm, digestHex, isDigest} from '../oci/digest';
 import type {Digest} from '../oci/digest';
 import {TspodError} from '../engine/errors';
 import {isTempName} from '../util/atomicWrite';
+import {stream, streamPromises} from '../util/lazyBuiltins';
 
 export interface BlobInfo {
   digest: Digest;
@@ -83,8 +83,8 @@ export class BlobStore {
     const tmp = await this.tempPath(alg);
     const hasher = new Digester(alg);
     try {
-      const input = Buffer.isBuffer(source) || source instanceof Uint8Array ? Readable.from([source]) : source;
-      await pipeline(input as NodeJS.ReadableStream, hashing(hasher), createWriteStream(tmp, {flags: `wx`, mode: 0o644, flush: true}));
+      const input = Buffer.isBuffer(source) || source instanceof Uint8Array ? stream().Readable.from([source]) : source;
+      await streamPromises().pipeline(input as NodeJS.ReadableStream, hashing(hasher), createWriteStream(tmp, {flags: `wx`, mode: 0o644, flush: true}));
       return await this.place(tmp, hasher.digest(), hasher.size, expected);
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
@@ -96,7 +96,7 @@ export class BlobStore {
   async commitFile(tmp: string, expected: Digest): Promise<BlobInfo> {
     const hasher = new Digester(digestAlgorithm(expected));
     try {
-      await pipeline(createReadStream(tmp), hashing(hasher), async function* (src) {
+      await streamPromises().pipeline(createReadStream(tmp), hashing(hasher), async function* (src) {
         for await (const _ of src) { /* drain */ }
       });
       return await this.place(tmp, hasher.digest(), hasher.size, expected);
@@ -203,6 +203,7 @@ export function pidAlive(pid: number): boolean {
 }
 
 function hashing(hasher: Digester): Transform {
+  const {Transform} = stream();
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       hasher.update(chunk);

@@ -1,7 +1,6 @@
 // The store facade: one graph root and driver, its blob/layer/image/container
 // stores, the store-wide `storage.lock`, the layout version (STYLE rule 5), the
 // apply worker (spawned lazily, once), and check/repair.
-import {execFile} from 'node:child_process';
 import {rmSync} from 'node:fs';
 import {mkdir, readFile, readdir, stat} from 'node:fs/promises';
 import {join} from 'node:path';
@@ -10,6 +9,7 @@ import type {GrowingFile} from './GrowingFile';
 import type {Digest} from '../oci/digest';
 import {TspodError} from '../engine/errors';
 import {writeJsonAtomic} from '../util/atomicWrite';
+import {childProcess} from '../util/lazyBuiltins';
 import {BlobStore} from './BlobStore';
 import {LayerStore} from './LayerStore';
 import type {Layer} from './LayerStore';
@@ -137,7 +137,7 @@ export class Store {
     if (this.workerClient) return this.workerClient.run({op: `remove`, path});
     const argv = usernsArgv([`rm`, `-rf`, `--`, path], this.opts);
     await new Promise<void>((resolve, reject) => {
-      execFile(argv[0]!, argv.slice(1), {timeout: 10 * 60_000}, (err, _stdout, stderr) => {
+      childProcess().execFile(argv[0]!, argv.slice(1), {timeout: 10 * 60_000}, (err, _stdout, stderr) => {
         if (!err) return resolve();
         const why = String(stderr).trim().split(`\n`).pop() || err.message;
         reject(new TspodError(`Storage`, `cannot remove \`${path}\`: ${why}`, {hint: `check that /etc/subuid and /etc/subgid have a range for ${this.opts.user ?? `this user`} and that newuidmap is installed (uidmap package)`}));

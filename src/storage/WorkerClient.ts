@@ -3,15 +3,14 @@
 // `tspod-helper userns --`, or util-linux `unshare --map-auto --map-root-user
 // --mount` when no helper is given; directly when already uid 0), and sends it
 // JSON-line requests. One worker serves all of a pull's layers.
-import {spawn} from 'node:child_process';
 import type {ChildProcess} from 'node:child_process';
-import {createInterface} from 'node:readline';
 import type {Digest} from '../oci/digest';
 import {TspodError} from '../engine/errors';
 import type {ApplyResult} from './applyLayer';
 import type {WhiteoutFormat, WorkerOp} from './drivers/Driver';
 import type {PackRequest, PackResult} from './layerTar';
 import type {ExtractRequest} from './extractTar';
+import {childProcess, readline} from '../util/lazyBuiltins';
 
 export type {ApplyResult, ApplyWarning} from './applyLayer';
 
@@ -74,13 +73,13 @@ export class WorkerClient {
   private start(): Promise<{uidMap: string, gidMap: string}> {
     if (this.ready) return this.ready;
     const argv = usernsArgv([this.opts.node ?? process.execPath, this.opts.workerScript], this.opts);
-    const child = spawn(argv[0]!, argv.slice(1), {stdio: [`pipe`, `pipe`, `pipe`]});
+    const child = childProcess().spawn(argv[0]!, argv.slice(1), {stdio: [`pipe`, `pipe`, `pipe`]});
     this.child = child;
     child.stderr!.on(`data`, (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-4000);
     });
     this.ready = new Promise((resolve, reject) => {
-      const rl = createInterface({input: child.stdout!});
+      const rl = readline().createInterface({input: child.stdout!});
       let started = false;
       rl.on(`line`, line => {
         let msg: {ready?: boolean, uidMap?: string, gidMap?: string} & Partial<WorkerResponse>;

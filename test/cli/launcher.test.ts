@@ -1,6 +1,7 @@
 // The launcher runs the bundle with V8's code cache: a cache V8 rejects would
 // silently bring back the parse it exists to save.
 import test from 'ava';
+import type {ExecutionContext} from 'ava';
 import {spawnSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -21,21 +22,36 @@ test(`the bundle holds no real import(): in a function restored from the code ca
   t.notRegex(readFileSync(file, `latin1`), /[^\w$.]import\(/);
 });
 
-// Startup is most of a command's time: these built-ins cost 6 to 8 ms each to load, and
-// a command that reads no stdin, hashes nothing and spawns no terminal needs none of them
+// Startup is most of a command's time: these built-ins cost 3 to 8 ms each to load, and a
+// command that reads no stdin, hashes nothing and spawns no terminal needs none of them
 // (scripts/clipanionPatches.mjs, util/randomBytes.ts, oci/digest.ts, sys/libc.ts).
-test(`images loads neither node:tty, node:crypto, koffi's loader nor the stdin stream`, t => {
+function loadedBy(t: ExecutionContext, args: Array<string>): Array<string> {
   const dir = mkdtempSync(join(tmpdir(), `tspod-startup-`));
   t.teardown(() => rmSync(dir, {recursive: true, force: true}));
   const preload = join(dir, `modules.cjs`);
-  writeFileSync(preload, `process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...process.moduleLoadList, ...Object.keys(require.cache), ...require('fs').readFileSync('/proc/self/maps', 'utf8').split('\\n').map(l => l.split(' ').pop())]) + '\\n'));\n`);
-  const r = spawnSync(process.execPath, [`-r`, preload, TSPOD_BIN, `--root`, join(dir, `root`), `--runroot`, join(dir, `run`), `images`], {encoding: `utf8`, stdio: [`ignore`, `pipe`, `pipe`]});
+  // fs.writeSync: process.stderr would itself load node:net (a pipe) and node:stream.
+  writeFileSync(preload, `process.on('exit', () => require('fs').writeSync(2, 'MODULES ' + JSON.stringify([...process.moduleLoadList, ...Object.keys(require.cache), ...require('fs').readFileSync('/proc/self/maps', 'utf8').split('\\n').map(l => l.split(' ').pop())]) + '\\n'));\n`);
+  const store = args[0] === `--version` ? [] : [`--root`, join(dir, `root`), `--runroot`, join(dir, `run`)];
+  const r = spawnSync(process.execPath, [`-r`, preload, TSPOD_BIN, ...store, ...args], {encoding: `utf8`, stdio: [`ignore`, `pipe`, `pipe`]});
   t.is(r.status, 0, r.stderr);
   const line = r.stderr.split(`\n`).find(l => l.startsWith(`MODULES `));
   t.truthy(line, r.stderr);
-  const loaded = JSON.parse(line!.slice(`MODULES `.length)) as Array<string>;
+  return JSON.parse(line!.slice(`MODULES `.length)) as Array<string>;
+}
+
+test(`images loads neither node:tty, node:crypto, koffi's loader nor the stdin stream`, t => {
+  const loaded = loadedBy(t, [`images`]);
   for (const m of [`NativeModule tty`, `NativeModule crypto`, `NativeModule internal/fs/streams`]) t.false(loaded.includes(m), `${m} was loaded`);
   // images takes the store's lock: koffi is loaded, directly (one dlopen), not through its index.
   t.false(loaded.some(k => k.includes(`koffi/src/koffi/index.cjs`)), `koffi's index.cjs was loaded`);
   t.true(loaded.some(k => k.endsWith(`/koffi.node`)), `koffi's native module is mapped`);
 });
+
+// Commands write through src/cli/stdio.ts, not process.stdout (whose creation loads
+// node:stream, and node:net for a pipe); the store loads node:child_process when it spawns.
+for (const args of [[`--version`], [`ps`, `-a`], [`images`]]) {
+  test(`${args.join(` `)} loads no node:stream, node:net, node:tty or node:child_process`, t => {
+    const loaded = loadedBy(t, args);
+    for (const m of [`stream`, `net`, `tty`, `child_process`]) t.false(loaded.includes(`NativeModule ${m}`), `node:${m} was loaded`);
+  });
+}

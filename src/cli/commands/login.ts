@@ -38,8 +38,8 @@ export default class LoginCommand extends BaseCommand {
     let username = this.username;
     let password = this.password;
     if (this.passwordStdin) password = (await readAll(this.context.stdin)).replace(/\r?\n$/, ``);
-    if (username === undefined && interactive) username = await ask(this.context.stdin, this.context.stderr, `Username: `, false);
-    if (password === undefined && interactive) password = await ask(this.context.stdin, this.context.stderr, `Password: `, true);
+    if (username === undefined && interactive) username = await ask(this.context.stdin, this.context.stderr.stream, `Username: `, false);
+    if (password === undefined && interactive) password = await ask(this.context.stdin, this.context.stderr.stream, `Password: `, true);
     const report = await this.engine.login({
       registry: this.registry, username: username ?? ``, password: password ?? ``,
       authfile: this.authfile, certDir: this.certDir, tlsVerify: this.tlsVerify,
@@ -56,7 +56,10 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return text;
 }
 
-/** One line from the terminal; with `secret` the typed characters are not echoed. */
+/**
+ * One line from the terminal; with `secret` the typed characters are not echoed. `output` is
+ * Node's stream (context.stderr.stream): readline in terminal mode listens to it for 'resize'.
+ */
 function ask(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, prompt: string, secret: boolean): Promise<string> {
   output.write(prompt);
   const sink = secret ? new Writable({write: (_c, _e, cb) => cb()}) : output;

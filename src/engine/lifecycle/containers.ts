@@ -5,6 +5,7 @@ import {closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, r
 import {join} from 'node:path';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
+import type {RuntimeSpec} from '../../oci/runtimeSpec';
 import {ContainerStore} from '../../storage/ContainerStore';
 import type {ContainerRecord} from '../../storage/ContainerStore';
 import {flockWait, unflock} from '../../sys/lock';
@@ -35,6 +36,11 @@ export function runFiles(runRoot: string, id: string): RunFiles {
 /** The k8s-file log lives with the container's userdata (it outlives a reboot). */
 export function logPath(containers: ContainerStore, id: string): string {
   return join(containers.userdataDir(id), `ctr.log`);
+}
+
+/** The container's OCI spec, written at create. */
+export function readSpec(cs: ContainerStore, id: string): RuntimeSpec {
+  return JSON.parse(readFileSync(join(cs.userdataDir(id), `config.json`), `utf8`)) as RuntimeSpec;
 }
 
 export function noSuchContainer(ref: string): TspodError {

@@ -2,19 +2,18 @@
 // the OCI spec becomes the run plan (with `detach`, so the container is adopted by the
 // monitor), the monitor is spawned in its own session so it outlives this CLI, and its
 // status fd says either {"pid":N} (running) or the helper's JSON error line.
-import {spawn} from 'node:child_process';
-import {mkdirSync, readFileSync, rmSync} from 'node:fs';
+import {childProcess} from '../../util/lazyBuiltins';
+import {mkdirSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {uid as hostUid} from '../../config/paths';
-import type {RuntimeSpec} from '../../oci/runtimeSpec';
 import {encodePlan} from '../../runtime/plan';
 import {parseStatus, statusToError} from '../../runtime/helper';
 import {specToPlan} from '../../runtime/specToPlan';
 import type {ContainerStore} from '../../storage/ContainerStore';
 import {writeFileAtomic} from '../../util/atomicWrite';
-import {logPath, runFiles} from './containers';
+import {logPath, readSpec, runFiles} from './containers';
 import {startTimeOf} from './procStat';
 import {parseRestartPolicy} from './state';
 
@@ -48,10 +47,6 @@ function extra(kw: string, args: Array<string>): Buffer {
   return Buffer.from([kw, String(args.length), ...args].map(s => `${s}\0`).join(``));
 }
 
-export function readSpec(cs: ContainerStore, id: string): RuntimeSpec {
-  return JSON.parse(readFileSync(join(cs.userdataDir(id), `config.json`), `utf8`)) as RuntimeSpec;
-}
-
 export async function startMonitor(ctx: EngineContext, cs: ContainerStore, id: string, rootfsMount: {type: string, source: string, options: Array<string>} | undefined, o: MonitorOptions): Promise<MonitorStart> {
   const f = runFiles(ctx.paths.runRoot, id);
   mkdirSync(f.dir, {recursive: true, mode: 0o700});
@@ -78,7 +73,7 @@ export async function startMonitor(ctx: EngineContext, cs: ContainerStore, id: s
     ...(o.waitAttach ? [`--wait-attach`] : []),
     ...(o.exitCommand ?? []).flatMap(a => [`--exit-cmd`, a]),
   ];
-  const child = spawn(helperBin(ctx), args, {detached: true, stdio: [`ignore`, `ignore`, `ignore`, `pipe`]});
+  const child = childProcess().spawn(helperBin(ctx), args, {detached: true, stdio: [`ignore`, `ignore`, `ignore`, `pipe`]});
   const monitorPid = child.pid;
   if (monitorPid === undefined)
     throw new TspodError(`Host`, `spawn \`${helperBin(ctx)}\` failed`, {hint: `build the helper: make -C helpers`});

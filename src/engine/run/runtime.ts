@@ -5,7 +5,7 @@
 // runc runs foreground containers: `run` with -i, -t (with a terminal), --rm, signals
 // and podman's exit codes, and `exec` into them. Detached containers (`run -d`, `create`
 // then `start`) need tspod's monitor, which drives tspod-helper only: refused for now.
-import {isatty} from 'node:tty';
+import {isTerminal} from '../../util/fdWriter';
 import {closeSync, openSync} from 'node:fs';
 import {join} from 'node:path';
 import type {EngineContext} from '../Engine';
@@ -33,7 +33,7 @@ export function recordedRuntime(metadata: Record<string, unknown>): OciRuntimeRe
 
 /** runc relays a terminal only when one of its stdio streams or the controlling terminal is one. */
 export function hostTerminal(): boolean {
-  if ([0, 1].some(fd => isatty(fd))) return true;
+  if ([0, 1].some(fd => isTerminal(fd))) return true;
   try {
     closeSync(openSync(`/dev/tty`, `r`));
     return true;

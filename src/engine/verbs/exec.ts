@@ -4,7 +4,7 @@
 // helper (execve) and the helper reports failures itself; -d, the runc path and a host
 // without koffi keep spawning it.
 import {forwardSignals, killQuietly, RELAYED_SIGNALS} from '../../util/forwardSignals';
-import {spawn} from 'node:child_process';
+import {childProcess} from '../../util/lazyBuiltins';
 import {closeSync, readFileSync} from 'node:fs';
 import {randomBytes} from '../../util/randomBytes';
 import type {EngineContext} from '../Engine';
@@ -13,8 +13,8 @@ import {CAPABILITIES, capabilityMask} from '../../runtime/capabilities';
 import {parseStatus, statusToError} from '../../runtime/helper';
 import {execFailureRules, workdirFailed} from '../../runtime/helperErrors';
 import {canExecve, execve, inheritableMemfd} from '../../sys/execve';
-import {mustLookup, openContainers, refresh} from '../lifecycle/containers';
-import {helperBin, readSpec} from '../lifecycle/monitor';
+import {mustLookup, openContainers, readSpec, refresh} from '../lifecycle/containers';
+import {helperBin} from '../lifecycle/monitor';
 import {isAlive} from '../lifecycle/procStat';
 import {isRunning} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
@@ -138,7 +138,7 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
   }
   const sessionId = randomBytes(32).toString(`hex`);
   if (ociExec) return {exitCode: await execWithOci(ctx, ociExec, o, sessionId, stdin), sessionId};
-  const child = spawn(helperBin(ctx), [`exec`, `-`], {stdio: [stdin, o.detach ? `ignore` : `inherit`, o.detach ? `ignore` : `inherit`, `pipe`, `pipe`]});
+  const child = childProcess().spawn(helperBin(ctx), [`exec`, `-`], {stdio: [stdin, o.detach ? `ignore` : `inherit`, o.detach ? `ignore` : `inherit`, `pipe`, `pipe`]});
   const stopForwarding = forwardSignals(o.detach ? [] : RELAYED_SIGNALS, sig => killQuietly(child.pid, sig));
   try {
     let status = ``;

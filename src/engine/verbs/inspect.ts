@@ -3,8 +3,7 @@
 import {join} from 'node:path';
 import type {EngineContext} from '../Engine';
 import type {ContainerRecord, ContainerStore} from '../../storage/ContainerStore';
-import {logPath, mustLookup, nameOf, openContainers, refresh, runFiles} from '../lifecycle/containers';
-import {readSpec} from '../lifecycle/monitor';
+import {logPath, mustLookup, nameOf, openContainers, readSpec, refresh, runFiles} from '../lifecycle/containers';
 import {isRunning, parseRestartPolicy, podmanStatus} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 import {stopSignalOf} from './stop';

@@ -4,8 +4,7 @@ import {dirSize} from '../../util/dirSize';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import type {ContainerRecord} from '../../storage/ContainerStore';
-import {listFresh, openContainers} from '../lifecycle/containers';
-import {readSpec} from '../lifecycle/monitor';
+import {listFresh, openContainers, readSpec} from '../lifecycle/containers';
 import {isRunning, podmanStatus, statusLine} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 

@@ -1,12 +1,12 @@
 // The one place that turns a driver name into a Driver, and that probes which
 // drivers this host can use (native overlay needs a user namespace to try in).
-import {execFile} from 'node:child_process';
 import {existsSync, mkdirSync, readFileSync, statfsSync} from 'node:fs';
 import {mkdir, mkdtemp, rm} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 import {promisify} from 'node:util';
 import {TspodError} from '../../engine/errors';
 import {writeJsonAtomic} from '../../util/atomicWrite';
+import {childProcess} from '../../util/lazyBuiltins';
 import {usernsArgv} from '../WorkerClient';
 import type {UsernsLauncher} from '../WorkerClient';
 import type {Driver, DriverName} from './Driver';
@@ -16,7 +16,7 @@ import {VfsDriver} from './vfs';
 
 export type {Driver, DriverName, MountSpec, WorkerOp, LayerPrep, WhiteoutFormat} from './Driver';
 
-const execFileP = promisify(execFile);
+const execFileP = (file: string, args: Array<string>, opts: {timeout?: number} = {}) => promisify(childProcess().execFile)(file, args, opts);
 export const DRIVER_NAMES: ReadonlyArray<DriverName> = [`overlay`, `fuse-overlayfs`, `vfs`];
 
 export function isDriverName(s: string): s is DriverName {
