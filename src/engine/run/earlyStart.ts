@@ -44,7 +44,14 @@ export function startEarly(helperPath: string, frame: PlanFrame, ids: HeadOption
 
 /** Runs the container: on the early helper when its head is the plan's, else on a new one. */
 export async function runPlanned(helperPath: string, early: EarlyHelper | undefined, spec: RuntimeSpec, planOpts: SpecToPlanOptions, opts: RunOptions): Promise<RunResult> {
-  const {head, body} = splitPlan(spec, planOpts);
+  let split;
+  try {
+    split = splitPlan(spec, planOpts);
+  } catch (err) {
+    await early?.helper.abandon(); // else it waits for its rest, and keeps Node waiting for it
+    throw err;
+  }
+  const {head, body} = split;
   if (early && encodePlan(head).equals(early.head)) return early.helper.finish(body);
   await early?.helper.abandon();
   const full: Plan = [...head, ...body];
