@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "exec_mode.h"
+#include "fixups.h"
 #include "init.h"
 #include "monitor.h"
 #include "portfwd.h"
@@ -14,7 +15,8 @@ usage (void)
   dprintf (2, "usage: tspod-helper userns [--] CMD [ARGS...]\n"
               "       tspod-helper run PLANFILE|-\n"
               "       tspod-helper init [--] CMD [ARGS...]\n"
-              "       tspod-helper portfwd PID [ADDR/]HOSTPORT[-END]:CONTAINERPORT[-END]...\n");
+              "       tspod-helper portfwd PID [ADDR/]HOSTPORT[-END]:CONTAINERPORT[-END]...\n"
+              "       tspod-helper fixups\n");
 }
 
 int
@@ -37,6 +39,8 @@ main (int argc, char **argv)
     return helper_exec_main (argc - 2, argv + 2);
   if (strcmp (argv[1], "portfwd") == 0)
     return helper_portfwd_main (argc - 2, argv + 2);
+  if (strcmp (argv[1], "fixups") == 0)
+    return helper_fixups_main (argc - 2, argv + 2);
   if (strcmp (argv[1], "--version") == 0)
     {
       printf ("tspod-helper 1\n");

@@ -4,7 +4,7 @@
 // custom CAs/client certificates (certs.d) with no dependency.
 import {readdirSync, readFileSync, statSync} from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import {join} from 'node:path';
 import type {IncomingMessage} from 'node:http';
 import {TspodError} from '../engine/errors';
@@ -58,11 +58,20 @@ export interface RequestOptions {
   timeout?: number;
 }
 
+let httpsModule: typeof https | undefined;
+
+/** node:https, loaded on first use: it brings tls and crypto (~12 ms), which a plain-http registry never needs. */
+export function httpsLib(): typeof https {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  httpsModule ??= require(`node:https`) as typeof https;
+  return httpsModule;
+}
+
 /** One HTTP exchange; resolves once the response headers arrive. */
 export function rawRequest(url: URL, opts: RequestOptions): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const isHttps = url.protocol === `https:`;
-    const mod = isHttps ? https : http;
+    const mod = isHttps ? httpsLib() : http;
     const reqOpts: https.RequestOptions = {
       method: opts.method ?? `GET`,
       headers: opts.headers ?? {},

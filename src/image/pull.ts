@@ -143,11 +143,15 @@ async function pullOne(penv: PullEnv, client: RegistryClient, ref: ImageReferenc
   const diffIds = config.rootfs.diff_ids;
   if (diffIds.length !== manifest.layers.length)
     throw new TspodError(`InvalidArgument`, `invalid image ${formatReference(ref)}: the manifest has ${manifest.layers.length} layers but the config lists ${diffIds.length} diff IDs`);
-  // The manifest is kept in the BlobStore too (it is content-addressed like any blob).
-  if (!await env.store.blobs.has(top.digest)) await env.store.blobs.put(top.body, top.digest);
-
+  // The manifest is kept in the BlobStore too (it is content-addressed like any blob):
+  // written while the layers download, it is needed by the image record only.
+  const blobs = env.store.blobs;
+  const keepManifest = blobs.has(top.digest).then(has => has ? undefined : blobs.put(top.body, top.digest));
+  keepManifest.catch(() => undefined); // awaited below, after the layers
   const layerIds = diffIds.map((_, i) => digestHex(chainId(diffIds.slice(0, i + 1))));
-  await fetchAndApply(env, client, repo, manifest, diffIds, layerIds);
+  // A failed pull still ends with the manifest written (or not) before it returns.
+  await fetchAndApply(env, client, repo, manifest, diffIds, layerIds).finally(() => keepManifest.catch(() => undefined));
+  await keepManifest;
   trace(`layers applied`);
 
   const id = digestHex(manifest.config.digest);

@@ -4,7 +4,7 @@
 import {open, rm} from 'node:fs/promises';
 import type {FileHandle} from 'node:fs/promises';
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type {IncomingMessage} from 'node:http';
 import type {Readable} from 'node:stream';
 import {TspodError} from '../engine/errors';
@@ -12,7 +12,8 @@ import {Digester, digestAlgorithm, isDigest} from '../oci/digest';
 import type {Digest} from '../oci/digest';
 import {MANIFEST_ACCEPT, sniffMediaType} from '../oci/image';
 import {registryHost} from '../oci/reference';
-import {discard, isTlsProtocolError, isTransient, loadCertsDir, networkError, rawRequest, readBody} from './http';
+import {discard, httpsLib, isTlsProtocolError, isTransient, loadCertsDir, networkError, rawRequest, readBody} from './http';
+import {answersPlainHttp} from './plainHttpProbe';
 import type {TlsMaterial} from './http';
 import {AuthState, pullScope, pushScope} from './registryAuth';
 import type {Credentials} from './registryAuth';
@@ -89,7 +90,7 @@ export class RegistryClient {
   private readonly auth: AuthState;
   private readonly tlsByHost = new Map<string, TlsMaterial>();
   private readonly httpAgent = new http.Agent({keepAlive: true});
-  private readonly httpsAgent = new https.Agent({keepAlive: true});
+  private httpsAgentMade: https.Agent | undefined;
   private base?: Promise<URL>;
 
   constructor(registry: string, opts: RegistryOptions = {}) {
@@ -105,7 +106,7 @@ export class RegistryClient {
   /** Closes kept-alive connections. */
   close(): void {
     this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.httpsAgentMade?.destroy();
   }
 
   /** Checks that the registry answers the v2 API (and learns its auth challenge). */
@@ -319,11 +320,16 @@ export class RegistryClient {
       return await rawRequest(url, {
         method: o.method ?? `GET`, headers, ...(o.body === undefined ? {} : {body: o.body}),
         tlsVerify: this.opts.tlsVerify !== false, tls: this.tlsFor(url.host),
-        agent: url.protocol === `https:` ? this.httpsAgent : this.httpAgent,
+        agent: url.protocol === `https:` ? this.httpsAgent() : this.httpAgent,
       });
     } catch (err) {
       throw mapErrors ? networkError(url.host === this.host ? this.name : url.host, err) : err;
     }
+  }
+
+  private httpsAgent(): https.Agent {
+    this.httpsAgentMade ??= new (httpsLib().Agent)({keepAlive: true});
+    return this.httpsAgentMade;
   }
 
   /** https first; http when the registry is insecure or tlsVerify=false (as podman does). */
@@ -335,8 +341,11 @@ export class RegistryClient {
 
   private async detectBase(): Promise<URL> {
     const mayHttp = this.opts.insecure === true || this.opts.tlsVerify === false;
+    // A registry on this machine that answers a TLS hello in plain HTTP would fail the
+    // https attempt just so (EPROTO): asked first, without TLS, it costs no TLS set-up.
+    const plain = mayHttp && await answersPlainHttp(this.host);
     let firstErr: unknown;
-    for (const scheme of mayHttp ? [`https`, `http`] : [`https`]) {
+    for (const scheme of plain ? [`http`] : mayHttp ? [`https`, `http`] : [`https`]) {
       const base = new URL(`${scheme}://${this.host}/`);
       try {
         const res = await this.exchange(new URL(`/v2/`, base), {}, false);

@@ -1,6 +1,6 @@
 // The store facade: one graph root and driver, its blob/layer/image/container
 // stores, the store-wide `storage.lock`, the layout version (STYLE rule 5), the
-// apply worker (spawned lazily, once), and check/repair.
+// apply worker and the fixups helper (each spawned lazily, once), and check/repair.
 import {rmSync} from 'node:fs';
 import {mkdir, readFile, readdir, stat} from 'node:fs/promises';
 import {join} from 'node:path';
@@ -21,6 +21,7 @@ import {LockFile} from './lockfile';
 import {WorkerClient, usernsArgv} from './WorkerClient';
 import type {ApplyRequest} from './WorkerClient';
 import type {ApplyResult, ApplyWarning} from './applyLayer';
+import type {FixupRunner} from './applyFixups';
 import {createDriver} from './drivers/index';
 import type {Driver, MountSpec, WorkerOp} from './drivers/Driver';
 import {checkStore} from './check';
@@ -77,6 +78,7 @@ export class Store {
   readonly storeLock: LockFile;
   private readonly opts: StoreOptions;
   private workerClient: WorkerClient | undefined;
+  private fixupRunner: FixupRunner | undefined;
 
   private constructor(opts: StoreOptions, driver: Driver) {
     this.opts = opts;
@@ -191,13 +193,22 @@ export class Store {
     // Already root (tests, or a caller in the namespace): the worker path is the right one.
     if (this.opts.direct || this.opts.prefix || uid() === 0) return undefined;
     const {applyLayer, LayerError} = await import(`./applyLayer`);
-    const {fixupPathsSafe, runFixups} = await import(`./applyFixups`);
+    const {FixupRunner, fixupPathsSafe, runFixups} = await import(`./applyFixups`);
+    // Most layers leave something for root in the namespace: its helper starts now and
+    // sets the namespace up while the layer is applied (idle until the store closes if not).
+    const helperPath = this.opts.helperPath;
+    if (helperPath) {
+      this.fixupRunner ??= new FixupRunner(helperPath);
+      try {
+        this.fixupRunner.start();
+      } catch {} // run() below tries again and says why
+    }
     const mode = (await stat(req.target)).mode & 0o7777;
     try {
       const r = await applyLayer({...req, unprivileged: true, ...(this.opts.user ? {user: this.opts.user} : {}), ...(source ? {source} : {})});
       if (r.fixups) {
         if (!fixupPathsSafe(req.target, r.fixups)) throw new Error(`a fixup path is not inside the layer`);
-        await runFixups(r.fixups, this.opts);
+        await (this.fixupRunner ? this.fixupRunner.run(r.fixups) : runFixups(r.fixups, this.opts));
       }
       return {diffID: r.diffID, size: r.size, warnings: r.warnings};
     } catch (err) {
@@ -286,6 +297,7 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    await this.fixupRunner?.close();
     await this.workerClient?.close();
     this.layers.close();
     this.images.close();

@@ -12,11 +12,11 @@ import {
 } from 'node:fs';
 import type {Stats} from 'node:fs';
 import {posix} from 'node:path';
-import {Transform, PassThrough} from 'node:stream';
-import type {Readable} from 'node:stream';
+import {Transform, PassThrough, Writable} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
 import {createGunzip} from 'node:zlib';
-import tar from 'tar-stream';
+import {TarReader} from './tarReader';
+import type {TarHeader, TarSink} from './tarReader';
 import type {GrowingFile} from './GrowingFile';
 import {Decompress} from 'fzstd';
 import {Digester} from '../oci/digest';
@@ -29,20 +29,6 @@ export const OPAQUE_XATTR = `user.overlay.opaque`;
 const WH_PREFIX = `.wh.`;
 const WH_OPAQUE = `.wh..wh..opq`;
 const OVERFLOW_ID = 65534;
-
-/** The header fields used here (tar-stream's, loosely typed: pax is a string map). */
-interface TarHeader {
-  name: string;
-  type?: string | null;
-  mode?: number;
-  uid?: number;
-  gid?: number;
-  mtime?: Date;
-  linkname?: string | null;
-  devmajor?: number;
-  devminor?: number;
-  pax?: Record<string, string> | null;
-}
 
 export interface ApplyOptions {
   /** The blob (compressed or not; the format is sniffed from its first bytes). */
@@ -114,29 +100,48 @@ export async function applyLayer(opts: ApplyOptions): Promise<ApplyResult> {
   const root = opts.target.replace(/\/+$/, ``) || `/`;
   const st = new ApplyState(root, opts);
   const hasher = new Digester();
-  const extract = tar.extract();
+  const reader = new TarReader(h => st.entry(h));
   // Large chunks: each read and each gunzip step is a trip through libuv's thread pool,
   // and at the default 64 KiB / 16 KiB those trips, not the work, were most of an apply.
   const magic = opts.source ? await opts.source.head(4) : readMagic(opts.blob);
-  const feeding = pipeline(
-    opts.source ? opts.source.stream() : createReadStream(opts.blob, {highWaterMark: CHUNK}),
-    decompressorFor(magic),
-    new Transform({transform(chunk: Buffer, _e, cb) {
-      hasher.update(chunk);
-      cb(null, chunk);
-    }}),
-    extract,
-  );
+  let stopped = false;
   try {
-    for await (const entry of extract) {
-      await st.entry(entry.header as unknown as TarHeader, entry as unknown as Readable);
-      entry.resume();
-    }
-    await feeding;
-  } catch (err) {
-    extract.destroy();
-    await feeding.catch(() => undefined);
-    throw err;
+    await pipeline(
+      opts.source ? opts.source.stream() : createReadStream(opts.blob, {highWaterMark: CHUNK}),
+      decompressorFor(magic),
+      // Entries are applied as their bytes arrive, synchronously (TarReader).
+      new Writable({
+        write(chunk: Buffer, _e, cb) {
+          // Later, not inside the decompressor's push: it starts on its next chunk (in the
+          // thread pool) first, and the two overlap.
+          setImmediate(() => {
+            // The apply failed meanwhile: its caller may be removing the layer already.
+            if (stopped) return cb();
+            try {
+              hasher.update(chunk);
+              reader.push(chunk);
+              cb();
+            } catch (err) {
+              cb(err as Error);
+            }
+          });
+        },
+        final(cb) {
+          try {
+            reader.end();
+            cb();
+          } catch (err) {
+            cb(err as Error);
+          }
+        },
+        destroy(err, cb) {
+          stopped = true;
+          cb(err);
+        },
+      }),
+    );
+  } finally {
+    st.closeOpenFile();
   }
   const diffID = hasher.digest();
   if (opts.expectedDiffID !== undefined && diffID !== opts.expectedDiffID)
@@ -188,8 +193,14 @@ function zstdTransform(): Transform {
   return t;
 }
 
+/** Anything normalize() would change, besides a leading `./` and one trailing `/`. */
+const UNCLEAN = /^\/|\/\/|\/$|(?:^|\/)\.\.?(?:\/|$)/;
+
 /** Normalises a tar name to a relative path inside the root; throws on `..` escapes. */
 export function cleanName(name: string): string {
+  // Most names are clean already (`bin/ls`, `./etc/`): no normalize() for them.
+  const fast = name.slice(name.startsWith(`./`) ? 2 : 0, name.endsWith(`/`) ? -1 : undefined);
+  if (fast !== `` && !UNCLEAN.test(fast)) return fast;
   const n = posix.normalize(`${name.replace(/^\/+/, ``)}`).replace(/\/+$/, ``);
   if (n === `..` || n.startsWith(`../`))
     throw new LayerError(`layer entry \`${name}\` points outside the layer`);
@@ -217,6 +228,8 @@ class ApplyState {
   private readonly fixWhiteouts = new Set<string>();
   private readonly fixOwners = new Map<string, [number, number]>();
   private readonly fixModes = new Map<string, number>();
+  /** The file whose data is being written (closed by closeOpenFile when the apply fails half-way). */
+  private openFd: number | undefined;
 
   constructor(root: string, opts: ApplyOptions) {
     this.root = root;
@@ -314,20 +327,20 @@ class ApplyState {
     mkdirSync(abs, 0o755);
   }
 
-  async entry(h: TarHeader, data: Readable): Promise<void> {
+  /** Applies one entry; for a file, returns where its data goes. */
+  entry(h: TarHeader): TarSink | undefined {
     const type = h.type ?? `file`;
-    if (type === `pax-global-header` || type === `gnu-long-link-path` || type === `gnu-long-path` || type === `pax-header`) return;
     const rel = cleanName(h.name);
     if (rel === `.`) {
       if (type === `directory`) this.meta(this.root, h, `.`);
-      return;
+      return undefined;
     }
     const {dir, path, base} = this.place(rel);
     const relPath = path.slice(this.root.length + 1);
 
     if (base.startsWith(WH_PREFIX)) {
       this.whiteout(dir, base);
-      return;
+      return undefined;
     }
 
     switch (type) {
@@ -337,8 +350,7 @@ class ApplyState {
       case `file`:
       case `contiguous-file`:
         // O_EXCL: never follows or reuses whatever is at path.
-        await writeFile(this.createAt(path, type, () => openSync(path, `wx`, 0o600))!, data);
-        break;
+        return this.fileSink(this.createAt(path, type, () => openSync(path, `wx`, 0o600))!, path, h, relPath);
       case `symlink`:
         this.createAt(path, type, () => symlinkSync(h.linkname ?? ``, path));
         break;
@@ -346,10 +358,15 @@ class ApplyState {
         const targetRel = cleanName(h.linkname ?? ``);
         if (targetRel === `.`) throw new LayerError(`hard link \`${h.name}\` to the layer root`);
         const {path: target} = this.placeExisting(targetRel);
-        const ts = lstatOrUndefined(target);
-        if (!ts) throw new LayerError(`hard link \`${h.name}\`: target \`${h.linkname}\` is not in the layer`);
-        if (ts.isDirectory()) throw new LayerError(`hard link \`${h.name}\` to a directory`);
-        this.createAt(path, type, () => linkSync(target, path));
+        // link() says when the target is missing or a directory: looked at only then.
+        try {
+          this.createAt(path, type, () => linkSync(target, path));
+        } catch (err) {
+          const ts = lstatOrUndefined(target);
+          if (!ts) throw new LayerError(`hard link \`${h.name}\`: target \`${h.linkname}\` is not in the layer`);
+          if (ts.isDirectory()) throw new LayerError(`hard link \`${h.name}\` to a directory`);
+          throw err;
+        }
         this.created.add(relPath);
         // Same inode: its pending owner must survive a later removal of `target`.
         if (this.unprivileged && this.fixOwners.has(target)) {
@@ -385,10 +402,33 @@ class ApplyState {
     this.meta(path, h, relPath);
   }
 
+  /** Where a file entry's data goes: written as it arrives, then the file gets its metadata. */
+  private fileSink(fd: number, path: string, h: TarHeader, relPath: string): TarSink {
+    this.openFd = fd;
+    return {
+      data: chunk => {
+        for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
+      },
+      end: () => {
+        this.openFd = undefined;
+        closeSync(fd);
+        this.created.add(relPath);
+        this.meta(path, h, relPath);
+      },
+    };
+  }
+
+  /** After a failure: the file being written, if any, is closed. */
+  closeOpenFile(): void {
+    if (this.openFd === undefined) return;
+    closeSync(this.openFd);
+    this.openFd = undefined;
+  }
+
   /** A hard link target: resolved without following its final component. */
   private placeExisting(rel: string): {path: string} {
     const dirRel = posix.dirname(rel);
-    const dir = dirRel === `.` ? this.root : this.resolve(dirRel, true);
+    const dir = dirRel === `.` ? this.root : this.dirs.get(dirRel) ?? this.resolve(dirRel, true);
     return {path: `${dir}/${posix.basename(rel)}`};
   }
 
@@ -568,21 +608,6 @@ export function subRange(map: string): {start: number, count: number} | undefine
   return undefined;
 }
 
-/** Writes the entry's data to `fd` and closes it. Plain writes, not a stream per file: most files of a layer are small. */
-async function writeFile(fd: number, data: Readable): Promise<void> {
-  try {
-    for await (const chunk of data as AsyncIterable<Buffer>)
-      for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function lstatOrUndefined(p: string): Stats | undefined {
-  try {
-    return lstatSync(p);
-  } catch (err) {
-    if (errCode(err) === `ENOENT`) return undefined;
-    throw err;
-  }
+  return lstatSync(p, {throwIfNoEntry: false});
 }
