@@ -7,7 +7,8 @@
 // caller must not die of it: pass `foreground: true` (ignore SIGINT/SIGQUIT, forward
 // SIGTERM/SIGHUP/SIGUSR1/SIGUSR2 to the helper) for the duration of the run.
 import {forwardSignals, killQuietly, RELAYED_SIGNALS} from '../util/forwardSignals';
-import {closeSync, read, readSync, writeSync} from 'node:fs';
+import {closeSync, read, readSync} from 'node:fs';
+import {writeAll} from '../sys/fs';
 import {makePipe, spawnProgram} from '../sys/spawn';
 import type {SpawnedProgram} from '../sys/spawn';
 import {TspodError} from '../engine/errors';
@@ -119,7 +120,7 @@ export async function runContainer(helperPath: string, plan: Plan, opts: RunOpti
 /** A pipe's reader gone (the helper failed early) is not our error: its status says why. */
 function writeQuietly(fd: number, bytes: Buffer): void {
   try {
-    for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off);
+    writeAll(fd, bytes);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== `EPIPE`) throw err;
   }

@@ -7,7 +7,7 @@
 // files are created with O_EXCL so no final symlink is ever followed.
 import {
   closeSync, createReadStream, linkSync, lstatSync, lchownSync, chmodSync,
-  lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, rmSync, symlinkSync, utimesSync, writeSync,
+  lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, rmSync, symlinkSync, utimesSync,
   readFileSync,
 } from 'node:fs';
 import type {Stats} from 'node:fs';
@@ -21,7 +21,7 @@ import type {GrowingFile} from './GrowingFile';
 import {Decompress} from 'fzstd';
 import {Digester} from '../oci/digest';
 import type {Digest} from '../oci/digest';
-import {mkWhiteout, mknod, mkfifo, lsetxattr, S_IFCHR, S_IFBLK} from '../sys/fs';
+import {mkWhiteout, mknod, mkfifo, lsetxattr, writeAll, S_IFCHR, S_IFBLK} from '../sys/fs';
 import {errCode} from '../sys/errors';
 import type {WhiteoutFormat} from './drivers/Driver';
 
@@ -406,9 +406,7 @@ class ApplyState {
   private fileSink(fd: number, path: string, h: TarHeader, relPath: string): TarSink {
     this.openFd = fd;
     return {
-      data: chunk => {
-        for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
-      },
+      data: chunk => writeAll(fd, chunk),
       end: () => {
         this.openFd = undefined;
         closeSync(fd);

@@ -1,7 +1,8 @@
 // execve(2) from node: tspod hands a command over to another program in its own place
 // (`exec`: the helper), which then is the process the user's shell waits for. That
 // saves forking a large process, an event loop that only waits, and node's teardown.
-import {closeSync, openSync, writeSync} from 'node:fs';
+import {closeSync, openSync} from 'node:fs';
+import {writeAll} from './fs';
 import {libc, lastErrno} from './libc';
 import {SysError} from './errors';
 
@@ -25,7 +26,7 @@ export function canExecve(): boolean {
 export function inheritableMemfd(name: string, data: Buffer): number {
   const fd = libc().memfd_create(name, 0);
   if (fd < 0) throw new SysError(`memfd_create`, lastErrno(), name);
-  for (let off = 0; off < data.length;) off += writeSync(fd, data, off, data.length - off, off);
+  writeAll(fd, data);
   return fd;
 }
 

@@ -1,8 +1,13 @@
 // File-system calls Node does not offer: mknod (overlay whiteouts, fifos), the
-// l*xattr family, renameat2, and fsync of a directory.
-import {closeSync, fsyncSync, openSync, constants} from 'node:fs';
+// l*xattr family, renameat2, and fsync of a directory; and a whole write.
+import {closeSync, fsyncSync, openSync, constants, writeSync} from 'node:fs';
 import {libc, lastErrno} from './libc';
 import {SysError} from './errors';
+
+/** Writes every byte (a write(2) may take fewer); errors (EPIPE, EAGAIN, …) are the caller's. */
+export function writeAll(fd: number, data: Uint8Array): void {
+  for (let off = 0; off < data.length;) off += writeSync(fd, data, off);
+}
 
 export const S_IFIFO = 0o010000;
 export const S_IFCHR = 0o020000;

@@ -1,7 +1,8 @@
 // Writes that other processes can see are atomic (STYLE rule 6): a temp file in
 // the same directory, fsync, then rename over the target. A crash leaves either the
 // old file or the new one, plus at worst a `.tmp-*` file that cleanup removes.
-import {closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync} from 'node:fs';
+import {closeSync, fsyncSync, openSync, renameSync, unlinkSync} from 'node:fs';
+import {writeAll} from '../sys/fs';
 import {randomBytes} from './randomBytes';
 import {basename, dirname, join} from 'node:path';
 
@@ -40,8 +41,7 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array, o
   const fd = openSync(tmp, `wx`, opts.mode ?? 0o644);
   try {
     try {
-      const bytes = typeof data === `string` ? Buffer.from(data) : data;
-      for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off);
+      writeAll(fd, typeof data === `string` ? Buffer.from(data) : data);
       if (opts.fsync !== false) fsyncSync(fd);
     } finally {
       closeSync(fd);
