@@ -18,7 +18,7 @@ const {startSeededRegistry} = await import(join(project, 'test/_harness/registry
 const registry = await startSeededRegistry({imagesDir: process.env.TSPOD_SHARED_IMAGES || join(project, '../shared/images')});
 const image = `${registry.address}/library/alpine:3.20.3`;
 const base = mkdtempSync(join(tmpdir(), 'tspod-bench-'));
-const tspod = [process.execPath, join(project, 'dist/tspod.js'), '--root', join(base, 'tspod/root'), '--runroot', join(base, 'tspod/run')];
+const tspod = [join(project, 'dist/tspod.js'), '--root', join(base, 'tspod/root'), '--runroot', join(base, 'tspod/run')];
 const podmanRun = mkdtempSync('/tmp/pbr-');
 const podman = ['podman', '--root', join(base, 'podman/root'), '--runroot', podmanRun, '--storage-driver', 'overlay'];
 let hasPodman = spawnSync('podman', ['--version']).status === 0;
@@ -34,7 +34,7 @@ function suite(name, cli, extraRun = []) {
   rows.push({name: `${name} exec bx true`, ...timeCommand([...cli, 'exec', 'bx', 'true'], {runs})});
   if (name === 'tspod') {
     // Where exec's time goes: the CLI's own load, and the helper's setns + fork + exec.
-    rows.push({name: '  tspod --version (CLI load)', ...timeCommand([process.execPath, join(project, 'dist/tspod.js'), '--version'], {runs})});
+    rows.push({name: '  tspod --version (CLI load)', ...timeCommand([join(project, 'dist/tspod.js'), '--version'], {runs})});
     const pid = run(['inspect', '--format', '{{.State.Pid}}', 'bx']);
     const tok = (kw, a) => [kw, String(a.length), ...a].map(x => `${x}\0`).join('');
     const planFile = join(base, 'exec-plan');

@@ -19,7 +19,7 @@ import {existsSync} from 'node:fs';
 const tspodBin = join(new URL('..', import.meta.url).pathname, 'dist/tspod.js');
 const tspodArgs = (process.env.TSPOD_BENCH_ARGS ?? '').split(' ').filter(Boolean);
 const ENGINES = {
-  tspod: {argv: [process.execPath, tspodBin, ...tspodArgs], image: process.env.TSPOD_BENCH_IMAGE ?? 'busybox:1.37.0-glibc'},
+  tspod: {argv: [tspodBin, ...tspodArgs], image: process.env.TSPOD_BENCH_IMAGE ?? 'busybox:1.37.0-glibc'},
   podman: {argv: ['podman', ...(process.env.PODMAN_BENCH_ARGS ?? '').split(' ').filter(Boolean)], image: process.env.PODMAN_BENCH_IMAGE ?? 'busybox:1.37.0-glibc'},
 };
 const MODES = (process.env.BENCH_MODES ?? 'pasta,slirp4netns,host').split(',');

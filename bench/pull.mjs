@@ -131,7 +131,7 @@ try {
     [`big (${LAYERS} layers, ${(compressed / 1e6).toFixed(0)} MB)`, `${registry.address}/bench/big:1`],
   ];
   const tools = {
-    tspod: (root, run, ref) => timed(process.execPath, [TSPOD, '--root', join(root, 'g'), '--runroot', run, 'pull', '-q', '--tls-verify=false', ref]),
+    tspod: (root, run, ref) => timed(TSPOD, ['--root', join(root, 'g'), '--runroot', run, 'pull', '-q', '--tls-verify=false', ref]),
     podman: (root, run, ref) => timed('podman', ['--root', join(root, 'g'), '--runroot', run, 'pull', '-q', '--tls-verify=false', ref]),
   };
   const wipe = (tool, root) => {

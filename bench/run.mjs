@@ -62,7 +62,7 @@ const {startSeededRegistry} = await import(join(project, 'test/_harness/registry
 const registry = await startSeededRegistry({imagesDir: process.env.TSPOD_SHARED_IMAGES || join(project, '../shared/images')});
 const image = `${registry.address}/library/alpine:3.20.3`;
 const base = mkdtempSync(join(tmpdir(), 'tspod-bench-'));
-const tspod = [process.execPath, join(project, 'dist/tspod.js'), '--root', join(base, 'tspod/root'), '--runroot', join(base, 'tspod/run')];
+const tspod = [join(project, 'dist/tspod.js'), '--root', join(base, 'tspod/root'), '--runroot', join(base, 'tspod/run')];
 // podman refuses a runroot longer than 50 characters.
 const podmanRun = mkdtempSync('/tmp/pbr-');
 const podman = ['podman', '--root', join(base, 'podman/root'), '--runroot', podmanRun, '--storage-driver', 'overlay'];
@@ -101,7 +101,7 @@ try {
   const helper = join(project, 'helpers/tspod-helper');
   const floor = interleaved([
     ['  node -e 0 (Node startup)', [process.execPath, '-e', '0']],
-    ['  tspod --version (CLI load, no command)', [process.execPath, join(project, 'dist/tspod.js'), '--version']],
+    ['  tspod --version (CLI load, no command)', [join(project, 'dist/tspod.js'), '--version']],
     ['  tspod volume ls (CLI + one small command)', [...tspod, 'volume', 'ls']],
     ...(existsSync(helper) ? [['  tspod-helper userns -- true (userns+maps)', [helper, 'userns', '--', 'true']]] : []),
   ]);

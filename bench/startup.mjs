@@ -6,8 +6,8 @@ import {timeCommand, report} from './common.mjs';
 
 const tspod = join(new URL('..', import.meta.url).pathname, 'dist/tspod.js');
 const node = timeCommand([process.execPath, '-e', '0']);
-const version = timeCommand([process.execPath, tspod, '--version']);
-const info = timeCommand([process.execPath, tspod, 'info', '--format', 'json'], {runs: 15});
+const version = timeCommand([tspod, '--version']);
+const info = timeCommand([tspod, 'info', '--format', 'json'], {runs: 15});
 report([
   {name: 'node -e 0', ...node},
   {name: 'tspod --version', ...version},

@@ -1,5 +1,10 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' //; [ -z "$NODE_EXTRA_CA_CERTS" ] || { export TSPOD_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; }; exec node "$0" "$@"
 'use strict';
+// The line above is for sh, and a string and a comment for JavaScript. Node parses the whole
+// NODE_EXTRA_CA_CERTS bundle with its own roots before any script runs (40 ms a command
+// with Debian's ca-certificates, more than a third of Node's start): tspod takes the file
+// over as TSPOD_EXTRA_CA_CERTS and reads it only for a registry's TLS (image/http.ts).
 // tspod's entry point. Startup is most of a tspod command's time, and parsing the
 // bundled CLI (dist/tspod-main.js) was a large share of it: V8's code cache for the
 // bundle (dist/tspod-main.js.cache, written at build time) lets it skip that work.

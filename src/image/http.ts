@@ -5,6 +5,7 @@
 import {readdirSync, readFileSync, statSync} from 'node:fs';
 import http from 'node:http';
 import type https from 'node:https';
+import type tls from 'node:tls';
 import {join} from 'node:path';
 import type {IncomingMessage} from 'node:http';
 import {TspodError} from '../engine/errors';
@@ -67,6 +68,32 @@ export function httpsLib(): typeof https {
   return httpsModule;
 }
 
+let extraRoots: Array<string | Buffer> | undefined;
+let extraContext: tls.SecureContext | undefined;
+
+/**
+ * Node's roots and the PEM file the launcher took over from NODE_EXTRA_CA_CERTS (see
+ * cli/launcher.cjs), read once. Like Node, an unreadable file is a warning, not an error.
+ */
+function rootsWithExtra(file: string): Array<string | Buffer> {
+  if (extraRoots) return extraRoots;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  extraRoots = [...(require(`node:tls`) as typeof tls).rootCertificates];
+  try {
+    extraRoots.push(readFileSync(file));
+  } catch (err) {
+    process.emitWarning(`Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}`);
+  }
+  return extraRoots;
+}
+
+/** One secure context for every connection: parsing ~150 certificates per connection would cost more than Node's start did. */
+function extraCaContext(file: string): tls.SecureContext {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  extraContext ??= (require(`node:tls`) as typeof tls).createSecureContext({ca: rootsWithExtra(file)});
+  return extraContext;
+}
+
 /** One HTTP exchange; resolves once the response headers arrive. */
 export function rawRequest(url: URL, opts: RequestOptions): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
@@ -83,6 +110,10 @@ export function rawRequest(url: URL, opts: RequestOptions): Promise<IncomingMess
       if (opts.tls?.ca) reqOpts.ca = opts.tls.ca;
       // Not verifying: no need for Node's bundled root CAs, whose loading costs ~50 ms of CPU.
       else if (opts.tlsVerify === false) reqOpts.ca = [];
+      else if (process.env.TSPOD_EXTRA_CA_CERTS) {
+        if (opts.tls?.cert || opts.tls?.key) reqOpts.ca = rootsWithExtra(process.env.TSPOD_EXTRA_CA_CERTS);
+        else (reqOpts as tls.ConnectionOptions).secureContext = extraCaContext(process.env.TSPOD_EXTRA_CA_CERTS);
+      }
       if (opts.tls?.cert) reqOpts.cert = opts.tls.cert;
       if (opts.tls?.key) reqOpts.key = opts.tls.key;
     }
