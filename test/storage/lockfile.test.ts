@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {spawn} from 'node:child_process';
 import {LockFile} from '../../src/storage/lockfile';
+import {JsonIndex} from '../../src/storage/JsonIndex';
 
 const dir = mkdtempSync(join(tmpdir(), `tspod-lockfile-`));
 test.after.always(() => rmSync(dir, {recursive: true, force: true}));
@@ -70,4 +71,20 @@ test(`timeout gives a Locked error with a hint`, async t => {
   });
   a.close();
   b.close();
+});
+
+test(`a JsonIndex read takes no lock: it sees the last complete version while a writer holds the lock, and the new one after`, async t => {
+  const file = join(dir, `idx.json`), lock = join(dir, `idx.lock`);
+  const writer = new JsonIndex<number>(file, lock);
+  // A reader that would time out at once if it waited for the lock.
+  const reader = new JsonIndex<number>(file, lock, {timeoutMs: 30});
+  await writer.update(r => void r.push(1));
+  t.deepEqual(await reader.read(), [1]);
+  await writer.update(async r => {
+    r.push(2);
+    t.deepEqual(await reader.read(), [1]);
+  });
+  t.deepEqual(await reader.read(), [1, 2]);
+  writer.close();
+  reader.close();
 });

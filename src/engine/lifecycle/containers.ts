@@ -27,9 +27,10 @@ export interface RunFiles {
 
 export function runFiles(runRoot: string, id: string): RunFiles {
   const dir = join(runRoot, `containers`, id);
+  // Concatenated, not joined: ps builds these for every container, and join normalises each.
   return {
-    dir, plan: join(dir, `plan`), exit: join(dir, `exit`), pidFile: join(dir, `pidfile`),
-    stopMarker: join(dir, `stopped`), socket: join(dir, `attach.sock`), state: join(dir, `state`),
+    dir, plan: `${dir}/plan`, exit: `${dir}/exit`, pidFile: `${dir}/pidfile`,
+    stopMarker: `${dir}/stopped`, socket: `${dir}/attach.sock`, state: `${dir}/state`,
   };
 }
 

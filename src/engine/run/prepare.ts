@@ -36,6 +36,7 @@ import type {ResolvedUser} from './users';
 import {buildSpec, entrypointAndCmd, keepIdMap, parseProcLimits} from './spec';
 import type {ResolvedMount} from './spec';
 import {passwdWith, writeInitLayer} from './initLayer';
+import {specSummary} from '../lifecycle/specSummary';
 import {VolumeStore} from './volumes';
 import {defaultHostname, networkFiles, networkSetup, settleNetwork, validateNetwork} from './network';
 import type {NetworkRequest} from './network';
@@ -295,7 +296,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     const rootfsMount = rootfsMountOf(mountSpec);
     await writeFileAtomic(join(userdata, `config.json`), `${JSON.stringify(spec, null, 2)}\n`, {fsync: false});
     const rec = await store.containers.updateRecord(record.id, c => {
-      c.metadata = {...c.metadata, state: `created`, rootfsMount, network: net, commitConfig: commitConfigOf(imgCfg, spec, o), ...startMeta};
+      c.metadata = {...c.metadata, state: `created`, rootfsMount, network: net, commitConfig: commitConfigOf(imgCfg, spec, o), specSummary: specSummary(spec), ...startMeta};
     });
     return {record: rec, spec, rootfsMount, anonymousVolumes};
   } catch (err) {

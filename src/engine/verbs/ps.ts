@@ -5,6 +5,8 @@ import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import type {ContainerRecord} from '../../storage/ContainerStore';
 import {listFresh, openContainers, readSpec} from '../lifecycle/containers';
+import {specSummary} from '../lifecycle/specSummary';
+import type {SpecSummary} from '../lifecycle/specSummary';
 import {isRunning, podmanStatus, statusLine} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 
@@ -72,15 +74,23 @@ function matches(c: ContainerRecord, e: PsEntry, filters: Array<[string, string]
   return true;
 }
 
+/** A container created before records kept the summary: read its spec. */
+function summaryFromSpec(c: ContainerRecord, cs: {userdataDir(id: string): string}): SpecSummary {
+  try {
+    return specSummary(readSpec(cs as never, c.id));
+  } catch {
+    return specSummary(undefined);
+  }
+}
+
 export function psEntry(ctx: EngineContext, c: ContainerRecord, cs: {userdataDir(id: string): string}, withSize: boolean): PsEntry {
   const m = c.metadata as LifeMeta;
-  let spec;
-  try { spec = readSpec(cs as never, c.id); } catch {}
+  const summary = (m.specSummary as SpecSummary | undefined) ?? summaryFromSpec(c, cs);
   const st = podmanStatus(m);
   const labels = (m.labels as Record<string, string> | undefined) ?? null;
   return {
     AutoRemove: Boolean(m.autoRemove),
-    Command: spec?.process?.args ?? [],
+    Command: summary.command,
     CreatedAt: ``,
     Exited: st === `exited`,
     ExitedAt: unix(m.finishedAt),
@@ -90,7 +100,7 @@ export function psEntry(ctx: EngineContext, c: ContainerRecord, cs: {userdataDir
     ImageID: c.image,
     IsInfra: false,
     Labels: labels,
-    Mounts: (spec?.mounts ?? []).filter(x => x.type === `bind` && !x.destination.startsWith(`/etc/`) && !x.destination.startsWith(`/dev`) && !x.destination.startsWith(`/run/.containerenv`)).map(x => x.destination),
+    Mounts: summary.mounts,
     Names: c.names.length ? [...c.names] : [c.id.slice(0, 12)],
     Namespaces: {},
     Networks: [],

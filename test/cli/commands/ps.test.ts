@@ -2,6 +2,8 @@
 // concurrency: twenty containers started at once, stop and rm racing, ps while
 // containers come and go; nothing lost, no lock left held.
 import test from 'ava';
+import {readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {SEEDED} from '../../_helpers/registry';
 import {pulledStore} from '../../_helpers/pulledStore';
 
@@ -38,6 +40,22 @@ test.serial(`ps, ps -a, -q, --no-trunc, --filter, --format json fields`, async t
   const bad = await t([`ps`, `--filter`, `colour=red`]);
   tt.is(bad.code, 125);
   await t([`rm`, `-f`, `pa`, `pb`]);
+});
+
+test.serial(`ps shows the command and bind mounts from the record, and from config.json for a record written before it kept them`, async tt => {
+  tt.is((await t([`create`, `--name`, `pm`, `-v`, `${pulled.dir}:/mnt/host:ro`, ALPINE, `echo`, `hi there`])).code, 0);
+  const shown = async () => JSON.parse((await t([`ps`, `-a`, `--format`, `json`, `--filter`, `name=^pm$`])).stdout)[0];
+  const before = await shown();
+  tt.deepEqual([before.Command, before.Mounts], [[`echo`, `hi there`], [`/mnt/host`]]);
+  // An older record: no specSummary in its metadata (the index is plain JSON, written whole).
+  const index = join(pulled.s.root, `overlay-containers/containers.json`);
+  const records = JSON.parse(readFileSync(index, `utf8`));
+  const rec = records.find((r: any) => r.names.includes(`pm`));
+  tt.truthy(rec.metadata.specSummary);
+  delete rec.metadata.specSummary;
+  writeFileSync(index, JSON.stringify(records));
+  tt.deepEqual(await shown(), before);
+  await t([`rm`, `pm`]);
 });
 
 test.serial(`create --label and run -l: inspect Config.Labels, ps --filter label=`, async tt => {
