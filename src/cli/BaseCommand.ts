@@ -75,8 +75,10 @@ export abstract class BaseCommand extends Command<TspodContext> {
 
   /** podman prompts (short names) only when stdin and stdout are both a terminal. */
   protected canPrompt(): boolean {
+    // stdout first: it is known without a stream, while touching stdin creates its stream (~8 ms).
+    if (!this.context.stdout.isTTY) return false;
     const stdin = this.context.stdin as NodeJS.ReadStream;
-    return Boolean(stdin.isTTY && this.context.stdout.isTTY && typeof stdin.setRawMode === `function`);
+    return Boolean(stdin.isTTY && typeof stdin.setRawMode === `function`);
   }
 
   protected out(text: string): void {

@@ -25,7 +25,7 @@ test(`the bundle holds no real import(): in a function restored from the code ca
 // Startup is most of a command's time: these built-ins cost 3 to 8 ms each to load, and a
 // command that reads no stdin, hashes nothing and spawns no terminal needs none of them
 // (scripts/clipanionPatches.mjs, util/randomBytes.ts, oci/digest.ts, sys/libc.ts).
-function loadedBy(t: ExecutionContext, args: Array<string>): Array<string> {
+function loadedBy(t: ExecutionContext, args: Array<string>, status = 0): Array<string> {
   const dir = mkdtempSync(join(tmpdir(), `tspod-startup-`));
   t.teardown(() => rmSync(dir, {recursive: true, force: true}));
   const preload = join(dir, `modules.cjs`);
@@ -33,7 +33,7 @@ function loadedBy(t: ExecutionContext, args: Array<string>): Array<string> {
   writeFileSync(preload, `process.on('exit', () => require('fs').writeSync(2, 'MODULES ' + JSON.stringify([...process.moduleLoadList, ...Object.keys(require.cache), ...require('fs').readFileSync('/proc/self/maps', 'utf8').split('\\n').map(l => l.split(' ').pop())]) + '\\n'));\n`);
   const store = args[0] === `--version` ? [] : [`--root`, join(dir, `root`), `--runroot`, join(dir, `run`)];
   const r = spawnSync(process.execPath, [`-r`, preload, TSPOD_BIN, ...store, ...args], {encoding: `utf8`, stdio: [`ignore`, `pipe`, `pipe`]});
-  t.is(r.status, 0, r.stderr);
+  t.is(r.status, status, r.stderr);
   const line = r.stderr.split(`\n`).find(l => l.startsWith(`MODULES `));
   t.truthy(line, r.stderr);
   return JSON.parse(line!.slice(`MODULES `.length)) as Array<string>;
@@ -61,3 +61,9 @@ for (const args of [[`--version`], [`ps`, `-a`], [`images`]]) {
     for (const m of [`stream`, `net`, `tty`, `child_process`]) t.false(loaded.includes(`NativeModule ${m}`), `node:${m} was loaded`);
   });
 }
+
+test(`pull with stdout not a terminal never creates the stdin stream (it could not prompt anyway)`, t => {
+  // Nothing listens on port 9: the pull fails, after the point where it would have asked.
+  const loaded = loadedBy(t, [`pull`, `--tls-verify=false`, `127.0.0.1:9/nothing/here`], 125);
+  for (const m of [`NativeModule tty`, `NativeModule internal/fs/streams`]) t.false(loaded.includes(m), `${m} was loaded`);
+});
