@@ -7,19 +7,24 @@
 // over as TSPOD_EXTRA_CA_CERTS and reads it only for a registry's TLS (image/http.ts).
 // tspod's entry point. Startup is most of a tspod command's time, and parsing the
 // bundled CLI (dist/tspod-main.js) was a large share of it: V8's code cache for the
-// bundle (dist/tspod-main.js.cache, written at build time) lets it skip that work.
-// A cache V8 rejects (another Node) only costs the parse it would have done anyway.
-const {closeSync, openSync, readFileSync, readSync, renameSync, writeFileSync} = require('node:fs');
+// bundle lets it skip that work. The build's cache (dist/tspod-main.js.cache) holds what
+// --version, ps and images compile; what run, exec or pull compile is much more (run:
+// 20 ms less a command with it), and the build has no image to run them on. So each of
+// those commands gets its own cache in the user's cache directory, written at the end of
+// its first run and read instead of the build's from then on. A cache V8 rejects
+// (another Node) only costs the parse it would have done anyway, and is written again.
+const {closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync} = require('node:fs');
 const {join} = require('node:path');
 const Module = require('node:module');
 const vm = require('node:vm');
 
 const file = join(__dirname, 'tspod-main.js');
 const cacheFile = `${file}.cache`;
-let cachedData;
-try {
-  cachedData = readFileSync(cacheFile);
-} catch {}
+const argv = process.argv.slice(2);
+const userCache = userCacheFor(commandWord(argv));
+let cachedData = userCache && readOrUndefined(userCache.path);
+const fromUser = cachedData !== undefined;
+cachedData ??= readOrUndefined(cacheFile);
 // A real `import()` left in the bundle (a Node built-in) must work as it does under require.
 const script = new vm.Script(Module.wrap(source(file)), {filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
 const mod = new Module(file, module);
@@ -34,7 +39,13 @@ if (process.env.TSPOD_WRITE_CODE_CACHE === '1')
     writeFileSync(`${cacheFile}.tmp`, script.createCachedData());
     renameSync(`${cacheFile}.tmp`, cacheFile);
   });
-mod.exports.runCli(process.argv.slice(2));
+else if (userCache && (!fromUser || script.cachedDataRejected)) {
+  const save = () => saveUserCache(userCache);
+  process.on('exit', save);
+  // exec becomes the helper (execve): no exit event comes (sys/execve.ts emits this).
+  process.once('tspod-before-execve', save);
+}
+mod.exports.runCli(argv);
 
 /**
  * The bundle's text, read 64 KiB at a time through one small buffer. readFileSync would
@@ -53,4 +64,54 @@ function source(path) {
   } finally {
     closeSync(fd);
   }
+}
+
+function readOrUndefined(path) {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+// Global options that take a value (as src/cli/main.ts's GLOBAL_WITH_VALUE): skipped to
+// find the command. A wrong guess only picks a less fitting cache.
+function commandWord(args) {
+  for (let i = 0; i < args.length; i++) {
+    if (['--root', '--runroot', '--storage-driver', '--log-level', '--runtime', '--cgroup-manager'].includes(args[i])) i++;
+    else if (!args[i].startsWith('-')) return args[i];
+  }
+  return undefined;
+}
+
+/**
+ * `$XDG_CACHE_HOME/tspod/code-<command>-<size>-<mtime>.bin` for a command whose run
+ * compiles much that the build's cache lacks. The bundle's size and mtime name the build:
+ * V8 checks only a cache's source length and flags, and a cache from another build of the
+ * same length would be accepted.
+ */
+function userCacheFor(word) {
+  if (!['run', 'exec', 'create', 'start', 'pull', 'logs', 'stop', 'rm', 'inspect'].includes(word)) return undefined;
+  const base = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(process.env.HOME, '.cache') : '');
+  if (!base.startsWith('/')) return undefined;
+  try {
+    const st = statSync(file);
+    const dir = join(base, 'tspod');
+    return {dir, prefix: `code-${word}-`, path: join(dir, `code-${word}-${st.size}-${Math.trunc(st.mtimeMs)}.bin`)};
+  } catch {
+    return undefined;
+  }
+}
+
+/** Best effort: a cache that cannot be written only leaves the next run as slow as this one. */
+function saveUserCache(cache) {
+  try {
+    mkdirSync(cache.dir, {recursive: true, mode: 0o700});
+    const tmp = `${cache.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, script.createCachedData(), {mode: 0o600});
+    renameSync(tmp, cache.path);
+    // The same command's caches of builds since replaced.
+    for (const name of readdirSync(cache.dir))
+      if (name.startsWith(cache.prefix) && name.endsWith('.bin') && join(cache.dir, name) !== cache.path) unlinkSync(join(cache.dir, name));
+  } catch {}
 }

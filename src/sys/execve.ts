@@ -52,6 +52,8 @@ export function execve(path: string, argv: Array<string>, env: Readonly<Record<s
     if (fl >= 0 && (fl & O_NONBLOCK) !== 0) f.fcntl(fd, F_SETFL, `int`, fl & ~O_NONBLOCK);
   }
   const envp = Object.entries(env).flatMap(([k, v]) => v === undefined ? [] : [`${k}=${v}`]);
+  // The last moment this process is Node: the launcher saves a code cache here (no exit event comes).
+  (process as NodeJS.EventEmitter).emit(`tspod-before-execve`);
   f.execve(path, [...argv, null], [...envp, null]);
   throw new SysError(`execve`, lastErrno(), path, undefined, `exec`);
 }

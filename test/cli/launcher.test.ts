@@ -3,7 +3,7 @@
 import test from 'ava';
 import type {ExecutionContext} from 'ava';
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import Module from 'node:module';
 import vm from 'node:vm';
@@ -66,4 +66,27 @@ test(`pull with stdout not a terminal never creates the stdin stream (it could n
   // Nothing listens on port 9: the pull fails, after the point where it would have asked.
   const loaded = loadedBy(t, [`pull`, `--tls-verify=false`, `127.0.0.1:9/nothing/here`], 125);
   for (const m of [`NativeModule tty`, `NativeModule internal/fs/streams`]) t.false(loaded.includes(m), `${m} was loaded`);
+});
+
+test(`a command whose run the build's cache does not cover writes its own cache once, which V8 accepts, replacing an older build's`, t => {
+  const dir = mkdtempSync(join(tmpdir(), `tspod-user-cache-`));
+  t.teardown(() => rmSync(dir, {recursive: true, force: true}));
+  const cacheDir = join(dir, `cache/tspod`);
+  mkdirSync(cacheDir, {recursive: true});
+  writeFileSync(join(cacheDir, `code-inspect-1-2.bin`), `an older build's`);
+  const inspect = () => spawnSync(TSPOD_BIN, [`--root`, join(dir, `root`), `--runroot`, join(dir, `run`), `inspect`, `nothing`], {env: {PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, `cache`)}, encoding: `utf8`});
+  t.is(inspect().status, 125);
+  const names = readdirSync(cacheDir);
+  t.is(names.length, 1, names.join(` `));
+  t.regex(names[0]!, /^code-inspect-\d+-\d+\.bin$/);
+  const path = join(cacheDir, names[0]!);
+  const file = join(PROJECT_DIR, `dist/tspod-main.js`);
+  const script = new vm.Script(Module.wrap(readFileSync(file, `latin1`)), {filename: file, cachedData: readFileSync(path), importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
+  t.false(script.cachedDataRejected);
+  const written = statSync(path).mtimeMs;
+  t.is(inspect().status, 125);
+  t.is(statSync(path).mtimeMs, written, `a cache that was used is not written again`);
+  // --version is the build cache's: nothing more in the user's.
+  spawnSync(TSPOD_BIN, [`--version`], {env: {PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, `cache`)}});
+  t.deepEqual(readdirSync(cacheDir), names);
 });

@@ -2,7 +2,9 @@
 // -u, -w, -i, -d, --privileged, -it, signals; refused on a stopped container.
 import test from 'ava';
 import {spawn} from 'node:child_process';
-import {readlinkSync} from 'node:fs';
+import {mkdtempSync, readdirSync, readlinkSync, rmSync, statSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {SEEDED} from '../../_helpers/registry';
 import {pulledStore} from '../../_helpers/pulledStore';
 import {TSPOD_BIN} from '../../_helpers/project';
@@ -143,4 +145,16 @@ test(`exec -it through a real pty: a terminal inside, window size, input, exit s
   // The failure goes to tspod's stderr (here /dev/null), not through the container's terminal.
   tt.regex(r.stdout, /status:127/);
   tt.notRegex(r.stdout, /no-such-cmd/);
+});
+
+test(`exec saves its own code cache before it becomes the helper, and the next exec reads it without writing`, async tt => {
+  const cacheHome = mkdtempSync(join(tmpdir(), `tspod-exec-cache-`));
+  tt.teardown(() => rmSync(cacheHome, {recursive: true, force: true}));
+  const caches = () => readdirSync(join(cacheHome, `tspod`)).filter(n => n.startsWith(`code-exec-`));
+  tt.is((await pulled.s.run([`exec`, `ex`, `true`], {env: {...env, XDG_CACHE_HOME: cacheHome}})).code, 0);
+  tt.is(caches().length, 1);
+  const path = join(cacheHome, `tspod`, caches()[0]!);
+  const written = statSync(path).mtimeMs;
+  tt.is((await pulled.s.run([`exec`, `ex`, `true`], {env: {...env, XDG_CACHE_HOME: cacheHome}})).code, 0);
+  tt.is(statSync(path).mtimeMs, written);
 });
