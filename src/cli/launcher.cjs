@@ -110,8 +110,12 @@ function saveUserCache(cache) {
     const tmp = `${cache.path}.${process.pid}.tmp`;
     writeFileSync(tmp, script.createCachedData(), {mode: 0o600});
     renameSync(tmp, cache.path);
-    // The same command's caches of builds since replaced.
-    for (const name of readdirSync(cache.dir))
-      if (name.startsWith(cache.prefix) && name.endsWith('.bin') && join(cache.dir, name) !== cache.path) unlinkSync(join(cache.dir, name));
+    // The same command's caches of other builds: the two written last stay (two installs
+    // used in turn must not keep replacing each other's), older ones go.
+    const others = readdirSync(cache.dir)
+      .filter(name => name.startsWith(cache.prefix) && name.endsWith('.bin') && join(cache.dir, name) !== cache.path)
+      .map(name => ({path: join(cache.dir, name), mtime: statSync(join(cache.dir, name)).mtimeMs}))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const old of others.slice(2)) unlinkSync(old.path);
   } catch {}
 }

@@ -3,7 +3,7 @@
 import test from 'ava';
 import type {ExecutionContext} from 'ava';
 import {spawnSync} from 'node:child_process';
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import Module from 'node:module';
 import vm from 'node:vm';
@@ -68,18 +68,26 @@ test(`pull with stdout not a terminal never creates the stdin stream (it could n
   for (const m of [`NativeModule tty`, `NativeModule internal/fs/streams`]) t.false(loaded.includes(m), `${m} was loaded`);
 });
 
-test(`a command whose run the build's cache does not cover writes its own cache once, which V8 accepts, replacing an older build's`, t => {
+test(`a command whose run the build's cache does not cover writes its own cache once, which V8 accepts, keeping two other builds'`, t => {
   const dir = mkdtempSync(join(tmpdir(), `tspod-user-cache-`));
   t.teardown(() => rmSync(dir, {recursive: true, force: true}));
   const cacheDir = join(dir, `cache/tspod`);
   mkdirSync(cacheDir, {recursive: true});
-  writeFileSync(join(cacheDir, `code-inspect-1-2.bin`), `an older build's`);
+  // Three other builds' caches, written 3, 2 and 1 hours ago: the oldest goes.
+  for (const h of [3, 2, 1]) {
+    const p = join(cacheDir, `code-inspect-1-${h}.bin`);
+    writeFileSync(p, `another build's`);
+    const when = new Date(Date.now() - h * 3600_000);
+    utimesSync(p, when, when);
+  }
   const inspect = () => spawnSync(TSPOD_BIN, [`--root`, join(dir, `root`), `--runroot`, join(dir, `run`), `inspect`, `nothing`], {env: {PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, `cache`)}, encoding: `utf8`});
   t.is(inspect().status, 125);
-  const names = readdirSync(cacheDir);
-  t.is(names.length, 1, names.join(` `));
-  t.regex(names[0]!, /^code-inspect-\d+-\d+\.bin$/);
-  const path = join(cacheDir, names[0]!);
+  const names = readdirSync(cacheDir).sort();
+  t.deepEqual(names.filter(n => n.startsWith(`code-inspect-1-`)), [`code-inspect-1-1.bin`, `code-inspect-1-2.bin`]);
+  const own = names.filter(n => !n.startsWith(`code-inspect-1-`));
+  t.is(own.length, 1, names.join(` `));
+  t.regex(own[0]!, /^code-inspect-\d+-\d+\.bin$/);
+  const path = join(cacheDir, own[0]!);
   const file = join(PROJECT_DIR, `dist/tspod-main.js`);
   const script = new vm.Script(Module.wrap(readFileSync(file, `latin1`)), {filename: file, cachedData: readFileSync(path), importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
   t.false(script.cachedDataRejected);

@@ -31,11 +31,47 @@ export default class LogsCommand extends BaseCommand {
       if (!l) throw new TspodError(`NoSuchContainer`, `no containers to get the logs of`);
       containers = [l.Id];
     }
-    const {stdout, stderr} = this.context;
-    await this.engine.containerLogs({
-      containers, follow: this.follow, tail, since: this.since, until: this.until, timestamps: this.timestamps,
-      onLine: (stream, text, time) => (stream === `stderr` ? stderr : stdout).write(this.timestamps ? `${time} ${text}` : text),
-    });
+    const out = new LineBatcher(this.context);
+    try {
+      await this.engine.containerLogs({
+        containers, follow: this.follow, tail, since: this.since, until: this.until, timestamps: this.timestamps,
+        onLine: (stream, text, time) => out.write(stream, this.timestamps ? `${time} ${text}` : text),
+      });
+    } finally {
+      out.flush();
+    }
     return 0;
+  }
+}
+
+/**
+ * Consecutive lines to one stream go out in one write (a write per line was a syscall per
+ * line); a switch of stream flushes, keeping stdout and stderr in order, and so does the
+ * next turn of the event loop, so -f shows each poll's lines at once.
+ */
+class LineBatcher {
+  private stream: `stdout` | `stderr` = `stdout`;
+  private text = ``;
+  private scheduled = false;
+
+  constructor(private readonly io: {stdout: {write(s: string): unknown}, stderr: {write(s: string): unknown}}) {}
+
+  write(stream: `stdout` | `stderr`, text: string): void {
+    if (stream !== this.stream) this.flush();
+    this.stream = stream;
+    this.text += text;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  flush(): void {
+    if (this.text === ``) return;
+    this.io[this.stream].write(this.text);
+    this.text = ``;
   }
 }
