@@ -39,6 +39,30 @@ export function timeCommand(argv, {runs = 30, warmup = 3, env} = {}) {
   return {median: samples[Math.floor(samples.length / 2)], min: samples[0], max: samples[samples.length - 1]};
 }
 
+/**
+ * Times several commands in turn (A, B, A, B, ...) so that whatever else loads the
+ * machine, or a drift in its speed, hits them alike; one result per command. A pause
+ * before each lets work a command leaves behind (podman's exec and run leave conmon and
+ * cleanup processes running) finish before the next one is timed.
+ */
+export function timeInterleaved(argvs, {runs = 30, warmup = 3, pauseMs = 250} = {}) {
+  const samples = argvs.map(() => []);
+  for (let i = 0; i < warmup + runs; i++) {
+    argvs.forEach((argv, k) => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseMs);
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(argv[0], argv.slice(1), {stdio: 'ignore'});
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}`);
+      if (i >= warmup) samples[k].push(ms);
+    });
+  }
+  return samples.map(s => {
+    s.sort((a, b) => a - b);
+    return {median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1]};
+  });
+}
+
 export function report(rows) {
   for (const r of rows) console.log(`${r.name.padEnd(40)} median ${r.median.toFixed(1).padStart(7)} ms  (min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)})`);
 }

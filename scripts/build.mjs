@@ -70,10 +70,11 @@ if (readFileSync(join(root, 'dist/tspod-main.js')).some(b => b > 0x7f)) throw ne
 if (/[^\w$.]import\(/.test(readFileSync(join(root, 'dist/tspod-main.js'), 'latin1'))) throw new Error('dist/tspod-main.js has a dynamic import(): require built-ins instead (see src/cli/BaseCommand.ts confirm)');
 chmodSync(join(root, 'dist/tspod.js'), 0o755);
 
-// The code cache, trained on commands that touch no real store: the command-line
-// parser, the engine's set-up and a store opened in a throwaway directory.
+// The code cache, trained on --version only: the bundle's top level and the CLI's start.
+// Each command's first run writes its own cache, with what it compiles (launcher.cjs);
+// what the build's holds, every command reads, so more here makes every command slower.
 const scratch = mkdtempSync(join(tmpdir(), 'tspod-cache-'));
-const train = [['--version'], ['--root', join(scratch, 'r'), '--runroot', join(scratch, 'rr'), 'ps', '-a'], ['--root', join(scratch, 'r'), '--runroot', join(scratch, 'rr'), 'images']];
+const train = [['--version']];
 for (const args of train) {
   const r = spawnSync(process.execPath, [join(root, 'dist/tspod.js'), ...args], {env: {...process.env, TSPOD_WRITE_CODE_CACHE: '1', XDG_RUNTIME_DIR: join(scratch, 'run'), HOME: scratch}, encoding: 'utf8'});
   if (r.status !== 0) console.warn(`code cache: \`tspod ${args.join(' ')}\` failed (${r.status}): ${r.stderr.trim().split('\n')[0]}`);

@@ -7,12 +7,13 @@
 // over as TSPOD_EXTRA_CA_CERTS and reads it only for a registry's TLS (image/http.ts).
 // tspod's entry point. Startup is most of a tspod command's time, and parsing the
 // bundled CLI (dist/tspod-main.js) was a large share of it: V8's code cache for the
-// bundle lets it skip that work. The build's cache (dist/tspod-main.js.cache) holds what
-// --version, ps and images compile; what run, exec or pull compile is much more (run:
-// 20 ms less a command with it), and the build has no image to run them on. So each of
-// those commands gets its own cache in the user's cache directory, written at the end of
-// its first run and read instead of the build's from then on. A cache V8 rejects
-// (another Node) only costs the parse it would have done anyway, and is written again.
+// bundle lets it skip that work. A cache holds what a command compiled, and reading it
+// costs in proportion to its size: so the build's cache (dist/tspod-main.js.cache) holds
+// only what --version compiles, and each command (its first word) gets its own in the
+// user's cache directory, written at the end of its first run (the build has no image
+// to run `run` or `exec` on) and read instead of the build's from then on. A cache V8
+// rejects (another Node) only costs the parse it would have done anyway, and is written
+// again.
 const {closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync} = require('node:fs');
 const {join} = require('node:path');
 const Module = require('node:module');
@@ -39,7 +40,7 @@ if (process.env.TSPOD_WRITE_CODE_CACHE === '1')
     writeFileSync(`${cacheFile}.tmp`, script.createCachedData());
     renameSync(`${cacheFile}.tmp`, cacheFile);
   });
-else if (userCache && (!fromUser || script.cachedDataRejected)) {
+else if (userCache && (!fromUser || script.cachedDataRejected) && mod.exports.isCommandWord(userCache.word)) {
   const save = () => saveUserCache(userCache);
   process.on('exit', save);
   // exec becomes the helper (execve): no exit event comes (sys/execve.ts emits this).
@@ -85,19 +86,19 @@ function commandWord(args) {
 }
 
 /**
- * `$XDG_CACHE_HOME/tspod/code-<command>-<size>-<mtime>.bin` for a command whose run
- * compiles much that the build's cache lacks. The bundle's size and mtime name the build:
- * V8 checks only a cache's source length and flags, and a cache from another build of the
- * same length would be accepted.
+ * `$XDG_CACHE_HOME/tspod/code-<command>-<size>-<mtime>.bin`; written only for a real
+ * command (isCommandWord, asked once the bundle is loaded), so a typo leaves no file. The
+ * bundle's size and mtime name the build: V8 checks only a cache's source length and
+ * flags, and a cache from another build of the same length would be accepted.
  */
 function userCacheFor(word) {
-  if (!['run', 'exec', 'create', 'start', 'pull', 'logs', 'stop', 'rm', 'inspect'].includes(word)) return undefined;
+  if (word === undefined || !/^[a-z][a-z0-9-]{0,31}$/.test(word)) return undefined;
   const base = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(process.env.HOME, '.cache') : '');
   if (!base.startsWith('/')) return undefined;
   try {
     const st = statSync(file);
     const dir = join(base, 'tspod');
-    return {dir, prefix: `code-${word}-`, path: join(dir, `code-${word}-${st.size}-${Math.trunc(st.mtimeMs)}.bin`)};
+    return {word, dir, prefix: `code-${word}-`, path: join(dir, `code-${word}-${st.size}-${Math.trunc(st.mtimeMs)}.bin`)};
   } catch {
     return undefined;
   }

@@ -162,6 +162,11 @@ export function reportError(err: unknown, debug: boolean): void {
   else if (e instanceof Error && e.message.startsWith(`Assertion failed`)) stderr.write(`(this is a bug in tspod; rerun with --log-level debug for a stack trace)\n`);
 }
 
+/** A command's first word (`run`, `image`, `system`): the launcher keeps a code cache per such word, and none for a typo. */
+export function isCommandWord(word: string): boolean {
+  return commandTable.some(e => e.paths.some(p => p[0] === word));
+}
+
 /** Runs a command line and sets the process's exit code (src/cli/launcher.cjs calls it). */
 export function runCli(argv: Array<string>): void {
   main(argv).then(code => {

@@ -68,7 +68,7 @@ test(`pull with stdout not a terminal never creates the stdin stream (it could n
   for (const m of [`NativeModule tty`, `NativeModule internal/fs/streams`]) t.false(loaded.includes(m), `${m} was loaded`);
 });
 
-test(`a command whose run the build's cache does not cover writes its own cache once, which V8 accepts, keeping two other builds'`, t => {
+test(`a command writes its own code cache once, which V8 accepts, keeping two other builds'; --version and a typo write none`, t => {
   const dir = mkdtempSync(join(tmpdir(), `tspod-user-cache-`));
   t.teardown(() => rmSync(dir, {recursive: true, force: true}));
   const cacheDir = join(dir, `cache/tspod`);
@@ -94,7 +94,8 @@ test(`a command whose run the build's cache does not cover writes its own cache 
   const written = statSync(path).mtimeMs;
   t.is(inspect().status, 125);
   t.is(statSync(path).mtimeMs, written, `a cache that was used is not written again`);
-  // --version is the build cache's: nothing more in the user's.
+  // --version is the build cache's, and a typo is no command: nothing more in the user's.
   spawnSync(TSPOD_BIN, [`--version`], {env: {PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, `cache`)}});
-  t.deepEqual(readdirSync(cacheDir), names);
+  t.is(spawnSync(TSPOD_BIN, [`inspekt`, `x`], {env: {PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, `cache`)}}).status, 125);
+  t.deepEqual(readdirSync(cacheDir).sort(), names);
 });
