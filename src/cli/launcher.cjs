@@ -14,7 +14,7 @@
 // to run `run` or `exec` on) and read instead of the build's from then on. A cache V8
 // rejects (another Node) only costs the parse it would have done anyway, and is written
 // again.
-const {closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync} = require('node:fs');
+const {closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync} = require('node:fs');
 const {join} = require('node:path');
 const Module = require('node:module');
 const vm = require('node:vm');
@@ -23,7 +23,7 @@ const file = join(__dirname, 'tspod-main.js');
 const cacheFile = `${file}.cache`;
 const argv = process.argv.slice(2);
 const userCache = userCacheFor(commandWord(argv));
-let cachedData = userCache && readOrUndefined(userCache.path);
+let cachedData = userCache && readOwnCache(userCache);
 const fromUser = cachedData !== undefined;
 cachedData ??= readOrUndefined(cacheFile);
 // A real `import()` left in the bundle (a Node built-in) must work as it does under require.
@@ -75,6 +75,28 @@ function readOrUndefined(path) {
   }
 }
 
+/**
+ * A user cache is code tspod runs: read only from a directory and a file this user owns
+ * that nobody else may write (XDG_CACHE_HOME may point somewhere shared).
+ */
+function readOwnCache(cache) {
+  try {
+    if (!ownedAndPrivate(statSync(cache.dir))) return undefined;
+    const fd = openSync(cache.path, 'r');
+    try {
+      return ownedAndPrivate(fstatSync(fd)) ? readFileSync(fd) : undefined;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+function ownedAndPrivate(st) {
+  return st.uid === process.getuid() && (st.mode & 0o022) === 0;
+}
+
 // Global options that take a value (as src/cli/main.ts's GLOBAL_WITH_VALUE): skipped to
 // find the command. A wrong guess only picks a less fitting cache.
 function commandWord(args) {
@@ -108,6 +130,7 @@ function userCacheFor(word) {
 function saveUserCache(cache) {
   try {
     mkdirSync(cache.dir, {recursive: true, mode: 0o700});
+    if (!ownedAndPrivate(statSync(cache.dir))) return;
     const tmp = `${cache.path}.${process.pid}.tmp`;
     writeFileSync(tmp, script.createCachedData(), {mode: 0o600});
     renameSync(tmp, cache.path);

@@ -3,7 +3,7 @@
 import test from 'ava';
 import type {ExecutionContext} from 'ava';
 import {spawnSync} from 'node:child_process';
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
+import {chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import Module from 'node:module';
 import vm from 'node:vm';
@@ -98,4 +98,24 @@ test(`a command writes its own code cache once, which V8 accepts, keeping two ot
   spawnSync(TSPOD_BIN, [`--version`], {env: {PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, `cache`)}});
   t.is(spawnSync(TSPOD_BIN, [`inspekt`, `x`], {env: {PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, `cache`)}}).status, 125);
   t.deepEqual(readdirSync(cacheDir).sort(), names);
+});
+
+test(`a user code cache others could write is neither read nor kept: it is replaced, and in a directory others may write none is written`, t => {
+  const dir = mkdtempSync(join(tmpdir(), `tspod-user-cache-`));
+  t.teardown(() => rmSync(dir, {recursive: true, force: true}));
+  const env = {PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, `cache`)};
+  const inspect = () => spawnSync(TSPOD_BIN, [`--root`, join(dir, `root`), `--runroot`, join(dir, `run`), `inspect`, `nothing`], {env, encoding: `utf8`});
+  t.is(inspect().status, 125);
+  const cacheDir = join(dir, `cache/tspod`);
+  const [name] = readdirSync(cacheDir);
+  const path = join(cacheDir, name!);
+  // A valid cache, but writable by others: had it been read, V8 would accept it and it would stay.
+  chmodSync(path, 0o666);
+  t.is(inspect().status, 125);
+  t.is(statSync(path).mode & 0o777, 0o600, `replaced by this user's own`);
+  rmSync(cacheDir, {recursive: true});
+  mkdirSync(cacheDir, {mode: 0o777});
+  chmodSync(cacheDir, 0o777);
+  t.is(inspect().status, 125);
+  t.deepEqual(readdirSync(cacheDir), []);
 });
