@@ -136,10 +136,11 @@ function saveUserCache(cache) {
     renameSync(tmp, cache.path);
     // The same command's caches of other builds: the two written last stay (two installs
     // used in turn must not keep replacing each other's), older ones go.
-    const others = readdirSync(cache.dir)
-      .filter(name => name.startsWith(cache.prefix) && name.endsWith('.bin') && join(cache.dir, name) !== cache.path)
-      .map(name => ({path: join(cache.dir, name), mtime: statSync(join(cache.dir, name)).mtimeMs}))
-      .sort((a, b) => b.mtime - a.mtime);
+    const mine = readdirSync(cache.dir).filter(name => name.startsWith(cache.prefix))
+      .map(name => ({name, path: join(cache.dir, name), mtime: statSync(join(cache.dir, name)).mtimeMs}));
+    const others = mine.filter(f => f.name.endsWith('.bin') && f.path !== cache.path).sort((a, b) => b.mtime - a.mtime);
     for (const old of others.slice(2)) unlinkSync(old.path);
+    // A temp file older than a minute: its writer was killed.
+    for (const f of mine) if (f.name.endsWith('.tmp') && f.mtime < Date.now() - 60_000) unlinkSync(f.path);
   } catch {}
 }

@@ -73,9 +73,10 @@ test(`a command writes its own code cache once, which V8 accepts, keeping two ot
   t.teardown(() => rmSync(dir, {recursive: true, force: true}));
   const cacheDir = join(dir, `cache/tspod`);
   mkdirSync(cacheDir, {recursive: true});
-  // Three other builds' caches, written 3, 2 and 1 hours ago: the oldest goes.
-  for (const h of [3, 2, 1]) {
-    const p = join(cacheDir, `code-inspect-1-${h}.bin`);
+  // Three other builds' caches, written 3, 2 and 1 hours ago: the oldest goes; and a
+  // temp file an hour old, left by a writer that was killed, goes too.
+  for (const [h, name] of [[3, `code-inspect-1-3.bin`], [2, `code-inspect-1-2.bin`], [1, `code-inspect-1-1.bin`], [1, `code-inspect-1-1.bin.1234.tmp`]] as const) {
+    const p = join(cacheDir, name);
     writeFileSync(p, `another build's`);
     const when = new Date(Date.now() - h * 3600_000);
     utimesSync(p, when, when);
