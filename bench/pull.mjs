@@ -155,6 +155,9 @@ try {
         } finally {
           wipe(tool, root);
           wipe(tool, run);
+          // The removal's writeback and discards land before the next sample, not in it.
+          spawnSync('sync');
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
         }
       }
     }
