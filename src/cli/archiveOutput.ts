@@ -1,7 +1,7 @@
 // Where export/save write their archive: `-o FILE` (a temp file renamed into place
 // when complete, so a failure leaves no partial archive) or stdout, never a terminal.
 import {createWriteStream} from 'node:fs';
-import {rename, unlink} from 'node:fs/promises';
+import {rename, unlink} from '../util/fsp';
 import {finished} from 'node:stream/promises';
 import {tempPathFor} from '../util/atomicWrite';
 import {TspodError} from '../engine/errors';

@@ -4,7 +4,7 @@
 // ~/.docker/config.json for reading. Entries are {"auths": {key: {"auth": base64(user:pass)}}}
 // keyed by registry or registry/namespace/repo; the most specific key wins.
 import {readFileSync} from 'node:fs';
-import {mkdir, readFile} from 'node:fs/promises';
+import {mkdir, readFile} from '../util/fsp';
 import {dirname, join} from 'node:path';
 import {TspodError} from '../engine/errors';
 import {writeJsonAtomic} from '../util/atomicWrite';

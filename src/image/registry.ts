@@ -1,7 +1,7 @@
 // A distribution v2 (OCI distribution) client: ping, bearer/basic auth, manifests,
 // blobs with resumable verified downloads, pushes and tag listing. Transport and
 // TLS are in http.ts, authentication in registryAuth.ts.
-import {open, rm} from 'node:fs/promises';
+import {open, rm} from '../util/fsp';
 import type {FileHandle} from 'node:fs/promises';
 import http from 'node:http';
 import type https from 'node:https';

@@ -7,7 +7,7 @@
 import {childProcess} from '../util/lazyBuiltins';
 import type {ChildProcess} from 'node:child_process';
 import {closeSync, constants, openSync, rmSync} from 'node:fs';
-import {open} from 'node:fs/promises';
+import {open} from '../util/fsp';
 import {basename, join} from 'node:path';
 import {TspodError} from '../engine/errors';
 import {mkfifo} from '../sys/fs';

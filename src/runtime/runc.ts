@@ -14,7 +14,7 @@
 import {childProcess} from '../util/lazyBuiltins';
 import type {IOType} from 'node:child_process';
 import {closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, rmdirSync, writeSync} from 'node:fs';
-import {open} from 'node:fs/promises';
+import {open} from '../util/fsp';
 import {dirname, join} from 'node:path';
 import type {Readable} from 'node:stream';
 import {constants as osConstants} from 'node:os';

@@ -5,7 +5,7 @@
 // writers of the same blob both succeed; the second rename replaces identical bytes.
 import {createReadStream, createWriteStream} from 'node:fs';
 import type {ReadStream} from 'node:fs';
-import {mkdir, readdir, readFile, rename, stat, unlink} from 'node:fs/promises';
+import {mkdir, readdir, readFile, rename, stat, unlink} from '../util/fsp';
 import {randomBytes} from '../util/randomBytes';
 import {join} from 'node:path';
 import type {Transform} from 'node:stream';

@@ -2,7 +2,7 @@
 // each with a private `<id>/userdata/` directory (config.json and friends). The
 // container's writable layer is a LayerStore record; Store ties the two together.
 import {join} from 'node:path';
-import {mkdir, rm} from 'node:fs/promises';
+import {mkdir, rm} from '../util/fsp';
 import {randomBytes} from '../util/randomBytes';
 import {TspodError} from '../engine/errors';
 import {JsonIndex} from './JsonIndex';

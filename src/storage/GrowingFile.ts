@@ -5,7 +5,7 @@
 // (`end`): with the blob verified and moved into the BlobStore, or with the download's
 // own error, which the reader then fails with. Nothing read from it may be kept before
 // `finished()` resolves: only then are its bytes known to be the blob's.
-import {open} from 'node:fs/promises';
+import {open} from '../util/fsp';
 import type {FileHandle} from 'node:fs/promises';
 import {Readable} from 'node:stream';
 

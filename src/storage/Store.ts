@@ -2,7 +2,7 @@
 // stores, the store-wide `storage.lock`, the layout version (STYLE rule 5), the
 // apply worker and the fixups helper (each spawned lazily, once), and check/repair.
 import {rmSync} from 'node:fs';
-import {mkdir, readFile, readdir, stat} from 'node:fs/promises';
+import {mkdir, readFile, readdir, stat} from '../util/fsp';
 import {join} from 'node:path';
 import {LAYOUT_VERSION, uid} from '../config/paths';
 import type {GrowingFile} from './GrowingFile';

@@ -8,7 +8,7 @@
 import type {Store} from './Store';
 import type {Digest} from '../oci/digest';
 import {pidAlive} from './BlobStore';
-import {rm} from 'node:fs/promises';
+import {rm} from '../util/fsp';
 
 export type CheckProblemKind =
   | `incomplete-layer` | `layer-missing-files` | `orphan-layer-dir` | `layer-missing-parent`

@@ -54,11 +54,14 @@ test(`ps -a loads no koffi, and a command that locks does, directly (one dlopen)
 });
 
 // Commands write through src/cli/stdio.ts, not process.stdout (whose creation loads
-// node:stream, and node:net for a pipe); the store loads node:child_process when it spawns.
+// node:stream, and node:net for a pipe); the store loads node:child_process when it spawns,
+// and node:fs/promises (with readline and the fs watchers) only when it calls it
+// (util/fsp.ts), which images does here, as it makes the store.
 for (const args of [[`--version`], [`ps`, `-a`], [`images`]]) {
   test(`${args.join(` `)} loads no node:stream, node:net, node:tty or node:child_process`, t => {
     const loaded = loadedBy(t, args);
-    for (const m of [`stream`, `net`, `tty`, `child_process`]) t.false(loaded.includes(`NativeModule ${m}`), `node:${m} was loaded`);
+    const unwanted = [`stream`, `net`, `tty`, `child_process`, ...(args[0] === `images` ? [] : [`fs/promises`, `internal/fs/promises`, `internal/readline/interface`])];
+    for (const m of unwanted) t.false(loaded.includes(`NativeModule ${m}`), `node:${m} was loaded`);
   });
 }
 

@@ -1,5 +1,5 @@
 import {Command, Option} from 'clipanion';
-import {writeFile} from 'node:fs/promises';
+import {writeFile} from '../../util/fsp';
 import {BaseCommand} from '../BaseCommand';
 import {parseBool} from './pull';
 

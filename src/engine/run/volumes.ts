@@ -1,7 +1,7 @@
 // Named volumes under the graph root, podman's layout: `volumes/<name>/_data` holds
 // the files, `volumes/<name>/volume.json` the record. A volume is built under a
 // temp name and renamed into place, so two tspods creating the same volume agree.
-import {mkdir, readFile, readdir, rename, rm, writeFile} from 'node:fs/promises';
+import {mkdir, readFile, readdir, rename, rm, writeFile} from '../../util/fsp';
 import {join} from 'node:path';
 import {randomBytes} from '../../util/randomBytes';
 import {TspodError} from '../errors';

@@ -4,7 +4,7 @@
 // /etc/hostname and /run/.containerenv are bind-mounted from userdata, so their
 // contents are never in the upper dir; the empty files created as their mount points
 // (when the image lacks them) are left out. Rootless: the container is not paused.
-import {unlink} from 'node:fs/promises';
+import {unlink} from '../../util/fsp';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import type {Digest} from '../../oci/digest';

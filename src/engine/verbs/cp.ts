@@ -5,7 +5,7 @@
 // unpacked by the worker into the container's writable layer, refusing `..` names
 // and symlinks on the way (extractTar.ts): nothing outside the container is touched.
 import {createWriteStream, lstatSync} from 'node:fs';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, rm} from '../../util/fsp';
 import {basename, dirname, join, posix, resolve} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import type {EngineContext} from '../Engine';

@@ -2,7 +2,7 @@
 // the worker, so files of any owner are seen): A added, C changed (exists below),
 // D deleted (a whiteout). The init files' empty mount points are left out.
 import {lstatSync} from 'node:fs';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, rm} from '../../util/fsp';
 import {createReadStream} from 'node:fs';
 import {join} from 'node:path';
 import {pipeline} from 'node:stream/promises';

@@ -2,7 +2,7 @@
 // container sees them, without mounting anything) as a tar, packed by the worker in
 // the user namespace so the owners are the container's ids.
 import {createReadStream} from 'node:fs';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, rm} from '../../util/fsp';
 import {join} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import type {EngineContext} from '../Engine';

@@ -3,7 +3,7 @@
 // Also `--change` (Dockerfile-like instructions applied to an image config) and the
 // stack of layer directories under a container (export, commit, cp, diff).
 import {createReadStream, createWriteStream} from 'node:fs';
-import {open, unlink} from 'node:fs/promises';
+import {open, unlink} from '../../util/fsp';
 import {Transform} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
 import {createGunzip, createGzip} from 'node:zlib';

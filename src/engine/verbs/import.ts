@@ -1,7 +1,7 @@
 // `import TARBALL [REF]`: a root file system tarball (plain or gzip, a file or `-`
 // for stdin) becomes a one-layer image, with --change applied to its config.
 import {createWriteStream} from 'node:fs';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, rm} from '../../util/fsp';
 import {join} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import type {EngineContext} from '../Engine';

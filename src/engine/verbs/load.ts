@@ -4,7 +4,7 @@
 // their recomputed diffID matches the config, and removed again if a later image
 // of the same archive fails.
 import {createReadStream} from 'node:fs';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, rm} from '../../util/fsp';
 import {join} from 'node:path';
 import type {Readable} from 'node:stream';
 import type {EngineContext} from '../Engine';

@@ -3,7 +3,7 @@
 // BlobStore; a layer whose blob is gone is packed again (tar + gzip) from its
 // directory by the worker, and then the config (diff_ids) and manifest are rewritten.
 import {createReadStream} from 'node:fs';
-import {unlink} from 'node:fs/promises';
+import {unlink} from '../../util/fsp';
 import {Readable} from 'node:stream';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';

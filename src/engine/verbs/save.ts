@@ -2,7 +2,7 @@
 // from the BlobStore (the blobs they were pulled or committed as); a layer whose
 // blob is gone is packed again from its directory by the worker (docker-archive).
 import {createReadStream} from 'node:fs';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, rm} from '../../util/fsp';
 import {join} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import {createGunzip} from 'node:zlib';

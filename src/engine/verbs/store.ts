@@ -3,7 +3,7 @@
 // re-checking under the images lock that its layers and blobs still exist), and
 // collecting the layers and blobs a removed image leaves unreferenced.
 import {existsSync, statSync} from 'node:fs';
-import {unlink} from 'node:fs/promises';
+import {unlink} from '../../util/fsp';
 import {join} from 'node:path';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';

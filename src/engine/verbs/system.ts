@@ -2,7 +2,7 @@
 // graph root and run root go; layer files belong to subordinate ids, so the
 // removal runs inside the user namespace).
 import {execFile} from 'node:child_process';
-import {rm} from 'node:fs/promises';
+import {rm} from '../../util/fsp';
 import {promisify} from 'node:util';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';

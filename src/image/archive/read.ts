@@ -4,7 +4,7 @@
 // parsed and every referenced file checked to exist. Nothing here touches the store:
 // the caller stores an image only once its whole archive read cleanly.
 import {createReadStream, createWriteStream} from 'node:fs';
-import {mkdir, readFile, stat} from 'node:fs/promises';
+import {mkdir, readFile, stat} from '../../util/fsp';
 import {dirname, join, posix} from 'node:path';
 import {PassThrough, Transform} from 'node:stream';
 import type {Readable} from 'node:stream';

@@ -1,7 +1,7 @@
 // The one place that turns a driver name into a Driver, and that probes which
 // drivers this host can use (native overlay needs a user namespace to try in).
 import {existsSync, mkdirSync, readFileSync, statfsSync} from 'node:fs';
-import {mkdir, mkdtemp, rm} from 'node:fs/promises';
+import {mkdir, mkdtemp, rm} from '../../util/fsp';
 import {dirname, join} from 'node:path';
 import {promisify} from 'node:util';
 import {TspodError} from '../../engine/errors';

@@ -6,7 +6,7 @@
 //   overlay/<id>/work    (writable layers) overlay's workdir
 //   overlay/<id>/merged  (writable layers) the mount point
 //   overlay/l/<short> -> ../<id>/diff   so a long lowerdir list fits in one page
-import {mkdir, readFile, readdir, rm, symlink, writeFile, stat, readlink} from 'node:fs/promises';
+import {mkdir, readFile, readdir, rm, symlink, writeFile, stat, readlink} from '../../util/fsp';
 import {randomBytes} from '../../util/randomBytes';
 import {join} from 'node:path';
 import {TspodError} from '../../engine/errors';

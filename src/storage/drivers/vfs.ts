@@ -2,7 +2,7 @@
 // a copy of its parent (made by the worker, in the user namespace, so owners are
 // kept), then the layer's tar is applied with whiteouts as deletions.
 //   vfs/dir/<id>/   the layer's complete tree
-import {mkdir, readdir, stat} from 'node:fs/promises';
+import {mkdir, readdir, stat} from '../../util/fsp';
 import {join} from 'node:path';
 import type {Driver, LayerPrep, MountSpec, WorkerOp} from './Driver';
 
