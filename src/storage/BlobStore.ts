@@ -3,9 +3,9 @@
 // the same directory, verified, then renamed into place: a reader never sees a
 // partial blob, and a digest that does not match leaves nothing behind. Two
 // writers of the same blob both succeed; the second rename replaces identical bytes.
-import {createReadStream, createWriteStream} from 'node:fs';
+import {createReadStream, createWriteStream, readdirSync, readFileSync, statSync} from 'node:fs';
 import type {ReadStream} from 'node:fs';
-import {mkdir, readdir, readFile, rename, stat, unlink} from '../util/fsp';
+import {mkdir, readdir, rename, stat, unlink} from '../util/fsp';
 import {randomBytes} from '../util/randomBytes';
 import {join} from 'node:path';
 import type {Transform} from 'node:stream';
@@ -41,7 +41,7 @@ export class BlobStore {
 
   async has(digest: Digest): Promise<boolean> {
     try {
-      return (await stat(this.path(digest))).isFile();
+      return statSync(this.path(digest)).isFile();
     } catch {
       return false;
     }
@@ -58,7 +58,7 @@ export class BlobStore {
   /** The whole blob (manifests, configs). Throws NoSuchImage-free `Storage` when absent. */
   async get(digest: Digest): Promise<Buffer> {
     try {
-      return await readFile(this.path(digest));
+      return readFileSync(this.path(digest));
     } catch (err) {
       throw missing(digest, err);
     }
@@ -171,21 +171,26 @@ export class BlobStore {
     return hasher.digest() === digest;
   }
 
-  /** Temp files left by killed writers, older than `olderThanMs` (so live writers are spared). */
+  /**
+   * Temp files left by killed writers, older than `olderThanMs` (so live writers are
+   * spared). Synchronous: every command that opens the store asks, and a readdir is one
+   * syscall, cheaper than a thread-pool round trip.
+   */
   async staleTemps(olderThanMs = 60 * 60_000): Promise<Array<string>> {
     const out: Array<string> = [];
     for (const alg of [`sha256`, `sha512`] as const) {
       let names: Array<string>;
       try {
-        names = await readdir(this.dir(alg));
+        names = readdirSync(this.dir(alg));
       } catch {
         continue;
       }
       for (const n of names.filter(isTempName)) {
         const p = join(this.dir(alg), n);
         const pid = Number(/^\.tmp-(\d+)-/.exec(n)?.[1]);
-        const st = await stat(p).catch(() => undefined);
-        if (st && (Date.now() - st.mtimeMs > olderThanMs || !pidAlive(pid))) out.push(p);
+        let mtimeMs: number | undefined;
+        try { mtimeMs = statSync(p).mtimeMs; } catch {}
+        if (mtimeMs !== undefined && (Date.now() - mtimeMs > olderThanMs || !pidAlive(pid))) out.push(p);
       }
     }
     return out;

@@ -2,7 +2,7 @@
 // each with a private `<id>/userdata/` directory (config.json and friends). The
 // container's writable layer is a LayerStore record; Store ties the two together.
 import {join} from 'node:path';
-import {mkdir, rm} from '../util/fsp';
+import {mkdirSync, rmSync} from 'node:fs';
 import {randomBytes} from '../util/randomBytes';
 import {TspodError} from '../engine/errors';
 import {JsonIndex} from './JsonIndex';
@@ -80,7 +80,7 @@ export class ContainerStore {
       records.push(r);
       return r;
     });
-    await mkdir(this.userdataDir(id), {recursive: true, mode: 0o700});
+    mkdirSync(this.userdataDir(id), {recursive: true, mode: 0o700});
     return rec;
   }
 
@@ -108,7 +108,7 @@ export class ContainerStore {
       records.splice(records.indexOf(c), 1);
       return c;
     });
-    await rm(join(this.dir, id), {recursive: true, force: true});
+    rmSync(join(this.dir, id), {recursive: true, force: true});
     return c;
   }
 

@@ -1,8 +1,8 @@
 // The store facade: one graph root and driver, its blob/layer/image/container
 // stores, the store-wide `storage.lock`, the layout version (STYLE rule 5), the
 // apply worker and the fixups helper (each spawned lazily, once), and check/repair.
-import {rmSync} from 'node:fs';
-import {mkdir, readFile, readdir, stat} from '../util/fsp';
+import {mkdirSync, readFileSync, rmSync} from 'node:fs';
+import {mkdir, readdir, stat} from '../util/fsp';
 import {join} from 'node:path';
 import {LAYOUT_VERSION, uid} from '../config/paths';
 import type {GrowingFile} from './GrowingFile';
@@ -94,7 +94,8 @@ export class Store {
 
   /** Opens (creating if needed) the store; refuses a layout written by a newer tspod. */
   static async open(opts: StoreOptions): Promise<Store> {
-    if (!opts.readOnly) await mkdir(opts.graphRoot, {recursive: true, mode: 0o700});
+    // Synchronous, as below: small calls a thread-pool round trip would cost more than.
+    if (!opts.readOnly) mkdirSync(opts.graphRoot, {recursive: true, mode: 0o700});
     await checkLayout(opts.graphRoot, !opts.readOnly);
     const driver = typeof opts.driver === `string` ? createDriver(opts.driver, opts.graphRoot) : opts.driver;
     const store = new Store(opts, driver);
@@ -310,7 +311,7 @@ async function checkLayout(graphRoot: string, write: boolean): Promise<void> {
   const file = join(graphRoot, LAYOUT_FILE);
   let version: number | undefined;
   try {
-    version = (JSON.parse(await readFile(file, `utf8`)) as {version?: number}).version;
+    version = (JSON.parse(readFileSync(file, `utf8`)) as {version?: number}).version;
   } catch {}
   if (version === undefined) {
     // A new store, or one from before the layout file existed (none of those shipped).

@@ -6,7 +6,9 @@
 //   overlay/<id>/work    (writable layers) overlay's workdir
 //   overlay/<id>/merged  (writable layers) the mount point
 //   overlay/l/<short> -> ../<id>/diff   so a long lowerdir list fits in one page
-import {mkdir, readFile, readdir, rm, symlink, writeFile, stat, readlink} from '../../util/fsp';
+// Synchronous fs: each call is one small syscall, which a thread-pool round trip costs
+// more than, and `run` makes a dozen of them.
+import {existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {randomBytes} from '../../util/randomBytes';
 import {join} from 'node:path';
 import {TspodError} from '../../engine/errors';
@@ -39,36 +41,38 @@ export class OverlayDriver implements Driver {
 
   async createLayer(id: string, parent: string | undefined): Promise<LayerPrep> {
     const dir = this.layerDir(id);
-    await rm(dir, {recursive: true, force: true});
-    await mkdir(join(this.home, `l`), {recursive: true, mode: 0o700});
-    await mkdir(dir, {mode: 0o700});
-    await mkdir(join(dir, `diff`), {mode: 0o755});
+    // A directory left by an interrupted create: its short link may be there too.
+    if (existsSync(dir)) this.removeLinksTo(id);
+    rmSync(dir, {recursive: true, force: true});
+    mkdirSync(join(this.home, `l`), {recursive: true, mode: 0o700});
+    mkdirSync(dir, {mode: 0o700});
+    mkdirSync(join(dir, `diff`), {mode: 0o755});
     const short = randomBytes(20).toString(`base64url`).replace(/[-_]/g, `A`).slice(0, ID_LENGTH).toUpperCase();
-    await symlink(join(`..`, id, `diff`), join(this.home, `l`, short));
-    await writeFile(join(dir, `link`), short);
+    symlinkSync(join(`..`, id, `diff`), join(this.home, `l`, short));
+    writeFileSync(join(dir, `link`), short);
     if (parent !== undefined) {
-      const chain = [`l/${await this.shortName(parent)}`, ...(await this.lowers(parent))];
+      const chain = [`l/${this.shortName(parent)}`, ...this.lowers(parent)];
       if (chain.length > MAX_DEPTH) throw new TspodError(`Storage`, `layer ${id} would be ${chain.length} layers deep; overlay allows ${MAX_DEPTH}`);
-      await writeFile(join(dir, `lower`), chain.join(`:`));
+      writeFileSync(join(dir, `lower`), chain.join(`:`));
     }
     return {dir: join(dir, `diff`), before: []};
   }
 
   async createReadWrite(id: string, parent: string | undefined): Promise<LayerPrep> {
     const prep = await this.createLayer(id, parent);
-    await mkdir(join(this.layerDir(id), `work`), {mode: 0o700});
-    await mkdir(join(this.layerDir(id), `merged`), {mode: 0o755});
+    mkdirSync(join(this.layerDir(id), `work`), {mode: 0o700});
+    mkdirSync(join(this.layerDir(id), `merged`), {mode: 0o755});
     return prep;
   }
 
-  private async shortName(id: string): Promise<string> {
-    return (await readFile(join(this.layerDir(id), `link`), `utf8`)).trim();
+  private shortName(id: string): string {
+    return readFileSync(join(this.layerDir(id), `link`), `utf8`).trim();
   }
 
   /** Parents of `id`, nearest first, as `l/<short>` relative to home. */
-  private async lowers(id: string): Promise<Array<string>> {
+  private lowers(id: string): Array<string> {
     try {
-      const s = (await readFile(join(this.layerDir(id), `lower`), `utf8`)).trim();
+      const s = readFileSync(join(this.layerDir(id), `lower`), `utf8`).trim();
       return s === `` ? [] : s.split(`:`);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === `ENOENT`) return [];
@@ -77,33 +81,47 @@ export class OverlayDriver implements Driver {
   }
 
   async exists(id: string): Promise<boolean> {
-    return stat(this.diffDir(id)).then(s => s.isDirectory(), () => false);
+    try {
+      return statSync(this.diffDir(id)).isDirectory();
+    } catch {
+      return false;
+    }
   }
 
   async listLayers(): Promise<Array<string>> {
-    const names = await readdir(this.home).catch(() => [] as Array<string>);
+    let names: Array<string> = [];
+    try { names = readdirSync(this.home); } catch {}
     return names.filter(n => n !== `l` && !n.startsWith(`.`));
   }
 
   async removeLayer(id: string): Promise<Array<WorkerOp>> {
     const dir = this.layerDir(id);
-    const short = await this.shortName(id).catch(() => undefined);
-    if (short) await rm(join(this.home, `l`, short), {force: true});
-    // Drop any other dangling short links pointing at it (an interrupted create).
-    for (const n of await readdir(join(this.home, `l`)).catch(() => [] as Array<string>)) {
-      const t = await readlink(join(this.home, `l`, n)).catch(() => ``);
-      if (t === join(`..`, id, `diff`)) await rm(join(this.home, `l`, n), {force: true});
-    }
-    if (!(await stat(dir).then(() => true, () => false))) return [];
+    let short: string | undefined;
+    try { short = this.shortName(id); } catch {}
+    if (short) rmSync(join(this.home, `l`, short), {force: true});
+    // No link file: the create was interrupted after (or before) its short link was made.
+    else this.removeLinksTo(id);
+    if (!existsSync(dir)) return [];
     return [{op: `remove`, path: dir}];
+  }
+
+  /** Removes every short link to `id` (one per create of it that was interrupted): a readlink per layer, so only then. */
+  private removeLinksTo(id: string): void {
+    let names: Array<string> = [];
+    try { names = readdirSync(join(this.home, `l`)); } catch {}
+    for (const n of names) {
+      let t = ``;
+      try { t = readlinkSync(join(this.home, `l`, n)); } catch {}
+      if (t === join(`..`, id, `diff`)) rmSync(join(this.home, `l`, n), {force: true});
+    }
   }
 
   /** lowerdir/upperdir/workdir for a writable layer. */
   protected async dirs(id: string): Promise<{lower: Array<string>, upper: string, work: string}> {
-    const lower = await this.lowers(id);
+    const lower = this.lowers(id);
     if (lower.length === 0) {
       // overlay needs a lower layer: an image with no layers gets an empty one.
-      await mkdir(join(this.home, `l`, `empty`), {recursive: true, mode: 0o755});
+      mkdirSync(join(this.home, `l`, `empty`), {recursive: true, mode: 0o755});
       lower.push(`l/empty`);
     }
     return {lower, upper: this.diffDir(id), work: join(this.layerDir(id), `work`)};

@@ -90,6 +90,26 @@ test.serial(`overlay: diff/link/lower layout, l/ short links, mount data`, async
   t.false(existsSync(join(d.home, `l`, short)));
 });
 
+test.serial(`overlay: short links an interrupted create left go when the layer is made again or removed`, async t => {
+  const d = createDriver(`overlay`, root);
+  const links = () => readdirSync(join(d.home, `l`)).filter(n => readlinkSync(join(d.home, `l`, n)) === `../ocut/diff`);
+  // Interrupted after the short link, before the link file: twice, then made whole.
+  for (let i = 0; i < 2; i++) {
+    await d.createLayer(`ocut`, undefined);
+    rmSync(join(d.home, `ocut/link`));
+  }
+  t.is(links().length, 1, `the second create removed the first one's link`);
+  await d.createLayer(`ocut`, undefined);
+  t.is(links().length, 1);
+  await d.removeLayer(`ocut`);
+  t.deepEqual(links(), []);
+  // Interrupted, then removed: found without its link file.
+  await d.createLayer(`ocut`, undefined);
+  rmSync(join(d.home, `ocut/link`));
+  await d.removeLayer(`ocut`);
+  t.deepEqual(links(), []);
+});
+
 whenAvailable(existsSync(`/dev/fuse`), `/dev/fuse`).serial(`fuse-overlayfs: same layout, argv mounts it inside the user namespace`, async t => {
   const d = createDriver(`fuse-overlayfs`, root);
   t.is(d.storeName, `overlay`);
