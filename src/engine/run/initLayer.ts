@@ -2,7 +2,7 @@
 // /run/.containerenv, generated in the container's userdata directory and bind-mounted
 // over the rootfs. They never touch the writable layer, so a commit never holds them.
 import {join} from 'node:path';
-import {writeFileAtomic} from '../../util/atomicWrite';
+import {writeFileSync} from 'node:fs';
 import type {PasswdEntry} from './users';
 
 export interface InitLayerInput {
@@ -65,7 +65,9 @@ export async function writeInitLayer(dir: string, input: InitLayerInput): Promis
   const out: Record<string, string> = {};
   for (const [dest, text] of Object.entries(files)) {
     const p = join(dir, dest.replace(/^\/(etc|run)\/\.?/, ``));
-    await writeFileAtomic(p, text, {mode: 0o644, fsync: false});
+    // Written once, into the container's new userdata directory, before anything reads
+    // them: no temp file and rename needed (`wx`: never over something already there).
+    writeFileSync(p, text, {mode: 0o644, flag: `wx`});
     out[dest] = p;
   }
   return out;

@@ -8,7 +8,7 @@ import {applyCgroup} from './cgroup';
 import {applySdNotify, parseSdNotify} from '../quadlet/sdnotify';
 import {planContainerCgroup} from '../../cgroups';
 import type {ContainerCgroup} from '../../cgroups';
-import {lstatSync, readFileSync, readdirSync, statSync} from 'node:fs';
+import {lstatSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
@@ -24,7 +24,6 @@ import type {Store} from '../../storage/Store';
 import type {Image} from '../../storage/ImageStore';
 import type {ContainerRecord} from '../../storage/ContainerStore';
 import type {MountSpec} from '../../storage/drivers/Driver';
-import {writeFileAtomic} from '../../util/atomicWrite';
 import {mkdirNoFollow} from '../../util/mkdirNoFollow';
 import {
   checkContainerName, checkHostname, normalizeCap, parseEnv, parseEnvFile, parseLabels, parseMount, parsePullPolicy,
@@ -294,7 +293,8 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     applyCgroup(spec, v.cgroup, record.id, join(userdata, `memory.events`));
     applySdNotify(spec, parseSdNotify(o.sdnotify), o.hostEnv.NOTIFY_SOCKET, userdata);
     const rootfsMount = rootfsMountOf(mountSpec);
-    await writeFileAtomic(join(userdata, `config.json`), `${JSON.stringify(spec, null, 2)}\n`, {fsync: false});
+    // The new container's own directory: written once, nothing reads it yet (update replaces it atomically).
+    writeFileSync(join(userdata, `config.json`), `${JSON.stringify(spec, null, 2)}\n`, {flag: `wx`});
     const rec = await store.containers.updateRecord(record.id, c => {
       c.metadata = {...c.metadata, state: `created`, rootfsMount, network: net, commitConfig: commitConfigOf(imgCfg, spec, o), specSummary: specSummary(spec), ...startMeta};
     });
