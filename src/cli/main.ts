@@ -8,6 +8,7 @@ import {rewriteBooleanAssignment} from './boolFlags';
 import {fastProcess} from './fastParse';
 import {VersionFlagCommand} from './commands/version';
 import {stderr, stdout} from './stdio';
+import {errorText} from './errorText';
 import {exitCodeFor, ExitCode, TspodError} from '../engine/errors';
 import {VERSION} from '../version';
 import type {CommandClass} from 'clipanion';
@@ -147,8 +148,7 @@ function usageMessage(err: unknown, argv: Array<string>): string {
 
 export function reportError(err: unknown, debug: boolean): void {
   if (err instanceof TspodError) {
-    stderr.write(`Error: ${err.message}\n`);
-    if (err.hint) stderr.write(`  fix: ${err.hint}\n`);
+    stderr.write(errorText(err));
     if (debug && err.stack) stderr.write(`${err.stack}\n`);
     return;
   }

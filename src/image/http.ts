@@ -9,6 +9,7 @@ import type tls from 'node:tls';
 import {join} from 'node:path';
 import type {IncomingMessage} from 'node:http';
 import {TspodError} from '../engine/errors';
+import {tls as tlsLib} from '../util/lazyBuiltins';
 
 export interface TlsMaterial {
   ca?: Array<Buffer>;
@@ -77,8 +78,7 @@ let extraContext: tls.SecureContext | undefined;
  */
 function rootsWithExtra(file: string): Array<string | Buffer> {
   if (extraRoots) return extraRoots;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  extraRoots = [...(require(`node:tls`) as typeof tls).rootCertificates];
+  extraRoots = [...tlsLib().rootCertificates];
   try {
     extraRoots.push(readFileSync(file));
   } catch (err) {
@@ -89,8 +89,7 @@ function rootsWithExtra(file: string): Array<string | Buffer> {
 
 /** One secure context for every connection: parsing ~150 certificates per connection would cost more than Node's start did. */
 function extraCaContext(file: string): tls.SecureContext {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  extraContext ??= (require(`node:tls`) as typeof tls).createSecureContext({ca: rootsWithExtra(file)});
+  extraContext ??= tlsLib().createSecureContext({ca: rootsWithExtra(file)});
   return extraContext;
 }
 

@@ -117,22 +117,14 @@ export async function applyLayer(opts: ApplyOptions): Promise<ApplyResult> {
           setImmediate(() => {
             // The apply failed meanwhile: its caller may be removing the layer already.
             if (stopped) return cb();
-            try {
+            settle(cb, () => {
               hasher.update(chunk);
               reader.push(chunk);
-              cb();
-            } catch (err) {
-              cb(err as Error);
-            }
+            });
           });
         },
         final(cb) {
-          try {
-            reader.end();
-            cb();
-          } catch (err) {
-            cb(err as Error);
-          }
+          settle(cb, () => reader.end());
         },
         destroy(err, cb) {
           stopped = true;
@@ -168,23 +160,23 @@ function decompressorFor(magic: Buffer): Transform {
   return new PassThrough();
 }
 
+/** A stream callback: called once `fn` ran, with what it threw if it did. */
+function settle(cb: (err?: Error | null) => void, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    return cb(err as Error);
+  }
+  cb();
+}
+
 function zstdTransform(): Transform {
   const t: Transform = new Transform({
     transform(chunk: Buffer, _e, cb) {
-      try {
-        d.push(chunk);
-        cb();
-      } catch (err) {
-        cb(err as Error);
-      }
+      settle(cb, () => d.push(chunk));
     },
     flush(cb) {
-      try {
-        d.push(new Uint8Array(0), true);
-        cb();
-      } catch (err) {
-        cb(err as Error);
-      }
+      settle(cb, () => d.push(new Uint8Array(0), true));
     },
   });
   const d = new Decompress(data => {

@@ -17,3 +17,6 @@ export const streamPromises = (): typeof import('node:stream/promises') => requi
 /** node:net and node:dgram (~5 ms with node:stream): the network code needs them only to check ports. */
 export const net = (): typeof import('node:net') => require(`node:net`);
 export const dgram = (): typeof import('node:dgram') => require(`node:dgram`);
+
+/** With crypto: what Node's roots and a TLS context need, only for a registry's https. */
+export const tls = (): typeof import('node:tls') => require(`node:tls`);
