@@ -257,6 +257,10 @@ export class Engine {
     return (await import("./verbs/diff")).diffContainer(this.ctx, opts);
   }
 
+  async unshare(opts: import('./verbs/unshare').UnshareOptions) {
+    return (await import("./verbs/unshare")).unshare(this.ctx, opts);
+  }
+
   async topContainer(opts: {container: string, descriptors: Array<string>}) {
     return (await import("./verbs/container")).topContainer(this.ctx, opts);
   }

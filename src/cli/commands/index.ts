@@ -70,4 +70,5 @@ export const commandTable: Array<CommandEntry> = [
   entry([[`container`, `exists`]], () => import("./container/exists")),
   entry([[`container`, `prune`]], () => import("./container/prune")),
   entry([[`container`, `cleanup`]], () => import("./container/cleanup")),
+  entry([[`unshare`]], () => import("./unshare")),
 ];
