@@ -91,6 +91,30 @@ export abstract class ContainerFlags extends BaseCommand {
   restart = Option.String(`--restart`, {description: `Restart policy to apply when a container exits: no, on-failure[:max-retries], always, unless-stopped`});
   logOpt = Option.Array(`--log-opt`, [], {description: `Logging driver options: max-size=SIZE (k8s-file log, rotated at SIZE)`});
   label = Option.Array(`-l,--label`, [], {description: `Set metadata on a container (KEY=VALUE)`});
+  labelFile = Option.Array(`--label-file`, [], {description: `Read in a line delimited file of labels`});
+  annotation = Option.Array(`--annotation`, [], {description: `Add an annotation to the container (KEY=VALUE)`});
+  replace = Option.Boolean(`--replace`, false, {description: `If a container with the same name exists, replace it`});
+  cidfile = Option.String(`--cidfile`, {description: `Write the container ID to the file`});
+  stopSignal = Option.String(`--stop-signal`, {description: `Signal to stop a container (default SIGTERM, or the image's STOPSIGNAL)`});
+  stopTimeout = Option.String(`--stop-timeout`, {description: `Timeout (in seconds) to stop a container before killing it (default 10)`});
+  envHost = Option.Boolean(`--env-host`, false, {description: `Use all current host environment variables in the container`});
+  httpProxy = Option.Boolean(`--http-proxy`, true, {description: `Set proxy environment variables in the container based on the host's (default true)`});
+  unsetenv = Option.Array(`--unsetenv`, [], {description: `Unset a default environment variable (the image's or tspod's)`});
+  unsetenvAll = Option.Boolean(`--unsetenv-all`, false, {description: `Unset all default environment variables`});
+  noHosts = Option.Boolean(`--no-hosts`, false, {description: `Do not create /etc/hosts within the container, instead use the version from the image`});
+  expose = Option.Array(`--expose`, [], {description: `Expose a port or a range of ports (for -P)`});
+  shmSize = Option.String(`--shm-size`, {description: `Size of /dev/shm (format: <number>[<unit>], where unit = b, k, m or g; default 64m)`});
+  umask = Option.String(`--umask`, {description: `Set umask in container (default 0022)`});
+  groupAdd = Option.Array(`--group-add`, [], {description: `Add additional groups to the primary container process (a gid or a group of the image)`});
+  tz = Option.String(`--tz`, {description: `Set timezone in container: local, or a zone such as Europe/Paris`});
+  uts = Option.String(`--uts`, {description: `UTS namespace to use: private (default) or host`});
+  ipc = Option.String(`--ipc`, {description: `IPC namespace to use: private (default) or host`});
+  tlsVerify = Option.Boolean(`--tls-verify`, {description: `Require HTTPS and verify certificates when pulling the image (default true)`});
+  authfile = Option.String(`--authfile`, {description: `Path of the authentication file, when pulling the image`});
+  arch = Option.String(`--arch`, {description: `Use ARCH instead of the architecture of the machine for choosing images`});
+  os = Option.String(`--os`, {description: `Use OS instead of the running OS for choosing images`});
+  variant = Option.String(`--variant`, {description: `Use VARIANT instead of the running architecture variant for choosing images`});
+  platform = Option.String(`--platform`, {description: `Specify the platform for selecting the image (os/arch[/variant])`});
   image = Option.String({name: `IMAGE`});
   args = Option.Proxy({name: `COMMAND`});
 
@@ -109,6 +133,15 @@ export abstract class ContainerFlags extends BaseCommand {
       capAdd: this.capAdd, capDrop: this.capDrop, limits, cgroups: this.cgroups, cgroupManager: this.cgroupManager, sdnotify: this.sdnotify, network: this.network, quiet: this.quiet,
       publish: this.publish, publishAll: this.publishAll, dns: this.dns, dnsSearch: this.dnsSearch, dnsOption: this.dnsOption, addHost: this.addHost,
       restart: this.restart, logMax: parseLogOpts(this.logOpt), labels: this.label,
+      labelFiles: this.labelFile, annotations: this.annotation, replace: this.replace, cidfile: this.cidfile,
+      stopSignal: this.stopSignal, stopTimeout: this.stopTimeout, envHost: this.envHost, httpProxy: this.httpProxy,
+      unsetEnv: this.unsetenv, unsetEnvAll: this.unsetenvAll, noHosts: this.noHosts, expose: this.expose, shmSize: this.shmSize,
+      umask: this.umask, groupAdd: this.groupAdd, tz: this.tz, uts: this.uts, ipc: this.ipc,
+      pullOptions: {
+        ...(this.tlsVerify !== undefined ? {tlsVerify: this.tlsVerify} : {}), ...(this.authfile !== undefined ? {authfile: this.authfile} : {}),
+        ...(this.arch !== undefined ? {arch: this.arch} : {}), ...(this.os !== undefined ? {os: this.os} : {}),
+        ...(this.variant !== undefined ? {variant: this.variant} : {}), ...(this.platform !== undefined ? {platform: this.platform} : {}),
+      },
       // A missing image is pulled with `pull`'s progress bars and short-name menu.
       pullUi: () => ({
         onProgress: !this.quiet && this.context.isTTY ? new ProgressRenderer(this.context.stderr).onEvent : undefined,
@@ -130,6 +163,7 @@ export default class RunCommand extends ContainerFlags {
   });
 
   detach = Option.Boolean(`-d,--detach`, false, {description: `Run the container in the background and print its ID`});
+  rmi = Option.Boolean(`--rmi`, false, {description: `Remove the image after the container exits, unless another container uses it (implies --rm)`});
   sigProxy = Option.String(`--sig-proxy`, {tolerateBoolean: true, description: `Proxy received signals to the process (default true)`});
 
   async execute() {
@@ -140,7 +174,7 @@ export default class RunCommand extends ContainerFlags {
       else if (v === `false`) sigProxy = false;
       else throw new TspodError(`InvalidArgument`, `invalid --sig-proxy "${v}": want true or false`);
     }
-    const report = await this.engine.run({...this.containerOptions(), detach: this.detach, sigProxy});
+    const report = await this.engine.run({...this.containerOptions(), detach: this.detach, sigProxy, ...(this.rmi ? {rm: true, rmi: true} : {})});
     if (this.detach) this.out(report.id);
     return report.exitCode;
   }

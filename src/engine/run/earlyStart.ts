@@ -22,7 +22,7 @@ export interface EarlyHelper {
 type HeadOptions = Pick<SpecToPlanOptions, `hostUid` | `hostGid`>;
 
 /** The frame a run of these options will have; undefined when it depends on the store (--network container:). */
-export function predictFrame(o: Pick<CreateOptions, `tty`>, v: Pick<Validated, `network` | `userns`>): PlanFrame | undefined {
+export function predictFrame(o: Pick<CreateOptions, `tty`>, v: Pick<Validated, `network` | `userns` | `extras`>): PlanFrame | undefined {
   const kind = v.network.mode.kind;
   if (kind === `container`) return undefined;
   let maps;
@@ -33,7 +33,7 @@ export function predictFrame(o: Pick<CreateOptions, `tty`>, v: Pick<Validated, `
   }
   return {
     uidMappings: mapping(maps.uidMap), gidMappings: mapping(maps.gidMap),
-    namespaces: namespaces(kind === `host` ? {kind: `host`} : {kind: `new`}), terminal: Boolean(o.tty),
+    namespaces: namespaces(kind === `host` ? {kind: `host`} : {kind: `new`}, {uts: v.extras.hostUts, ipc: v.extras.hostIpc}), terminal: Boolean(o.tty),
   };
 }
 

@@ -16,6 +16,8 @@ export interface InitLayerInput {
   /** An /etc/passwd to bind over the image's (keep-id adds the user), else undefined. */
   passwd?: string | undefined;
   group?: string | undefined;
+  /** --no-hosts: no /etc/hosts over the image's. */
+  noHosts?: boolean;
   /** /etc/hosts and /etc/resolv.conf made by the network rules (engine/run/network.ts); else the defaults below. */
   hosts?: string | undefined;
   resolvConf?: string | undefined;
@@ -60,6 +62,7 @@ export async function writeInitLayer(dir: string, input: InitLayerInput): Promis
     '/etc/hostname': `${input.hostname}\n`,
     '/run/.containerenv': containerEnv(input),
   };
+  if (input.noHosts) delete files[`/etc/hosts`];
   if (input.passwd !== undefined) files[`/etc/passwd`] = input.passwd;
   if (input.group !== undefined) files[`/etc/group`] = input.group;
   const out: Record<string, string> = {};

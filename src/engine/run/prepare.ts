@@ -37,10 +37,13 @@ import type {ResolvedMount} from './spec';
 import {passwdWith, writeInitLayer} from './initLayer';
 import {specSummary} from '../lifecycle/specSummary';
 import {VolumeStore} from './volumes';
+import {parseExtras} from './extras';
+import type {ExtraFlags, Extras} from './extras';
+import {hostname as osHostname} from 'node:os';
 import {defaultHostname, networkFiles, networkSetup, settleNetwork, validateNetwork} from './network';
 import type {NetworkRequest} from './network';
 
-export interface CreateOptions {
+export interface CreateOptions extends ExtraFlags {
   image: string;
   command: Array<string>;
   /** The caller's working directory (relative bind sources) and environment (`-e KEY`). */
@@ -98,6 +101,16 @@ export interface CreateOptions {
   logMax?: number | undefined;
   /** --label KEY=VALUE: with the image's labels, the container's Config.Labels (inspect, ps --filter label=). */
   labels?: Array<string>;
+  /** --replace: a container of the same --name is removed first (forcibly). */
+  replace?: boolean;
+  /** --cidfile: the new container's ID is written there (which must not exist yet). */
+  cidfile?: string | undefined;
+  /** --no-hosts: the image's own /etc/hosts is left in place. */
+  noHosts?: boolean;
+  /** --rmi (run --rm): the image is removed after the container, unless something else uses it. */
+  rmi?: boolean;
+  /** When the image is pulled: pull's --tls-verify, --authfile and platform flags. */
+  pullOptions?: Pick<PullOptions, `tlsVerify` | `authfile` | `arch` | `os` | `variant` | `platform`>;
 }
 
 export interface Validated {
@@ -113,6 +126,7 @@ export interface Validated {
   network: NetworkRequest;
   cgroup: ContainerCgroup;
   labels: Record<string, string>;
+  extras: Extras;
 }
 
 /** Every check that needs no store: run before anything is created. */
@@ -148,8 +162,24 @@ export function validate(o: CreateOptions): Validated {
   let noNewPrivileges = false;
   for (const s of o.securityOpt ?? []) noNewPrivileges = parseSecurityOpt(s).noNewPrivileges ?? noNewPrivileges;
   for (const u of o.ulimits ?? []) if (u !== `host`) parseUlimit(u);
-  const labels = parseLabels(o.labels ?? []);
-  return {name: o.name, pull: parsePullPolicy(o.pull), userns, mounts, envFile, env, capAdd, capDrop, noNewPrivileges, network, cgroup, labels};
+  const extras = parseExtras(o, o.hostEnv);
+  if (extras.hostUts && o.hostname !== undefined)
+    throw new TspodError(`InvalidArgument`, `cannot set the hostname with --uts host: the container shares the host's`, {hint: `drop --hostname or --uts host`});
+  if (o.replace && o.name === undefined) throw new TspodError(`InvalidArgument`, `--replace needs --name: it replaces the container of that name`);
+  if (o.rmi && !o.rm) throw new TspodError(`InvalidArgument`, `--rmi needs --rm`, {hint: `add --rm, or remove the image later with tspod rmi`});
+  if (o.cidfile !== undefined) checkCidfile(o.cidfile);
+  const labels = {...extras.fileLabels, ...parseLabels(o.labels ?? [])};
+  return {name: o.name, pull: parsePullPolicy(o.pull), userns, mounts, envFile, env, capAdd, capDrop, noNewPrivileges, network, cgroup, labels, extras};
+}
+
+/** podman refuses a --cidfile that exists: another container may own it. */
+function checkCidfile(file: string): void {
+  let exists = false;
+  try {
+    lstatSync(file);
+    exists = true;
+  } catch {}
+  if (exists) throw new TspodError(`InvalidArgument`, `container id file ${file} exists`, {hint: `make sure no other container uses it, and delete it`});
 }
 
 export interface Prepared {
@@ -238,6 +268,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     passwd = passwdWith(read(`/etc/passwd`), {name: userName(), uid: maps.keepId.uid, gid: maps.keepId.gid, home, shell: `/bin/sh`});
     if (passwd !== undefined) user = {...user, home, name: userName()};
   }
+  const extraGids = v.extras.groupAdd.map(g => groupId(g, read));
   const ulimits = (o.ulimits ?? []).filter(u => u !== `host`).map(parseUlimit);
   const limits = parseProcLimits(readText(`/proc/self/limits`) ?? ``);
 
@@ -262,18 +293,20 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     metadata: {
       state: `configured`, imageName: ref, autoRemove: Boolean(o.rm), rmPending: Boolean(o.rm && o.forRun), volumes: [...namedVolumes, ...anonymousVolumes],
       anonymousVolumes, createdBy: process.pid, ...(Object.keys(labels).length > 0 ? {labels} : {}),
+      ...(v.extras.stopTimeout !== undefined ? {stopTimeout: v.extras.stopTimeout} : {}), ...(o.rmi ? {rmi: true} : {}),
     },
   });
   try {
     const name = v.name ?? record.id.slice(0, 12);
-    const net = await settleNetwork(store, v.network, imgCfg.ExposedPorts, m => ctx.log.warn(m));
-    const hostname = o.hostname ?? defaultHostname(net) ?? record.id.slice(0, 12);
+    const net = await settleNetwork(store, v.network, {...imgCfg.ExposedPorts, ...v.extras.expose}, m => ctx.log.warn(m));
+    const hostname = o.hostname ?? (v.extras.hostUts ? osHostname() : undefined) ?? defaultHostname(net) ?? record.id.slice(0, 12);
     const userdata = store.containers.userdataDir(record.id);
     const group = passwd !== undefined && maps.keepId && !parseGroup(read(`/etc/group`)).some(g => g.gid === maps.keepId!.gid)
       ? `${read(`/etc/group`) ?? ``}${userName()}:x:${maps.keepId.gid}:\n` : undefined;
     const initFiles = await writeInitLayer(userdata, {
       id: record.id, name, hostname, image: ref, imageId: image.id, hostResolvConf: readText(`/etc/resolv.conf`), passwd, group,
       ...networkFiles(net, v.network, {hostname, name}),
+      ...(o.noHosts ? {noHosts: true} : {}),
     });
     // podman creates a missing working directory; it goes into the container's own layer.
     const workdir = o.workdir || imgCfg.WorkingDir;
@@ -289,6 +322,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
       uidMap: maps.uidMap, gidMap: maps.gidMap,
       host: {...limits, devices: o.privileged ? hostDevices() : []},
       network: await networkSetup(store, net, v.network, join(ctx.installDir, `helpers/tspod-helper`)),
+      extras: v.extras, extraGids,
     });
     applyCgroup(spec, v.cgroup, record.id, join(userdata, `memory.events`));
     applySdNotify(spec, parseSdNotify(o.sdnotify), o.hostEnv.NOTIFY_SOCKET, userdata);
@@ -298,11 +332,30 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     const rec = await store.containers.updateRecord(record.id, c => {
       c.metadata = {...c.metadata, state: `created`, rootfsMount, network: net, commitConfig: commitConfigOf(imgCfg, spec, o), specSummary: specSummary(spec), ...startMeta};
     });
+    if (o.cidfile !== undefined) writeCidfile(o.cidfile, rec.id);
     return {record: rec, spec, rootfsMount, anonymousVolumes};
   } catch (err) {
     await removeContainer(store, record.id, anonymousVolumes).catch(() => undefined);
     throw err;
   }
+}
+
+/** `wx`: a file made meanwhile (another container's) is not overwritten. */
+function writeCidfile(file: string, id: string): void {
+  try {
+    writeFileSync(file, id, {flag: `wx`});
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new TspodError(`InvalidArgument`, code === `EEXIST` ? `container id file ${file} exists` : `cannot write the container id file ${file}: ${code ?? (err as Error).message}`, {hint: `give a --cidfile path in a writable directory that does not exist yet`});
+  }
+}
+
+/** A --group-add entry: a gid, or a group of the image's /etc/group. */
+function groupId(g: string, read: (path: string) => string | undefined): number {
+  if (/^\d+$/.test(g)) return Number(g);
+  const e = parseGroup(read(`/etc/group`)).find(x => x.name === g);
+  if (!e) throw new TspodError(`InvalidArgument`, `--group-add ${g}: no such group in the image's /etc/group`, {hint: `give a gid, or a group the image has`});
+  return e.gid;
 }
 
 /** Removes a container, its layer and its anonymous volumes. */

@@ -12,6 +12,7 @@ import type {MountRequest, Rlimit} from './options';
 import type {ResolvedUser} from './users';
 import type {NamespaceChoice} from '../../network/index';
 import {NETWORK_HOOKS_ANNOTATION} from '../../runtime/specToPlan';
+import type {Extras} from './extras';
 
 export type {RuntimeSpec};
 type SpecMount = Mount;
@@ -72,6 +73,10 @@ export interface SpecInput {
   host: HostFacts;
   /** The network namespace (src/network): new (default), the host's, or joined; and the keeper's hooks. */
   network?: {namespace: NamespaceChoice, hooks: Array<Array<string>>} | undefined;
+  /** engine/run/extras.ts: stop signal, umask, shm size, time zone, host uts/ipc, annotations, host env. */
+  extras?: Extras;
+  /** --group-add, resolved to gids. */
+  extraGids?: Array<number>;
 }
 
 export interface HostFacts {
@@ -110,10 +115,16 @@ export function processArgs(image: ImageRuntimeConfig, command: Array<string>, e
   return args;
 }
 
-export function buildEnv(input: Pick<SpecInput, `image` | `envFile` | `env` | `tty` | `user`>, hostname: string): Array<string> {
+export function buildEnv(input: Pick<SpecInput, `image` | `envFile` | `env` | `tty` | `user` | `extras`>, hostname: string): Array<string> {
   const base: Array<[string, string]> = [[`PATH`, DEFAULT_PATH], [`container`, `podman`]];
   if (input.tty) base.push([`TERM`, `xterm`]);
-  const merged = new Map(envPairs(mergeEnv(base, envPairs(input.image.Env), input.envFile, input.env)));
+  // podman's order: its defaults, the host's (--env-host, or the proxy variables), the
+  // image's, then --env-file and --env; --unsetenv[-all] drops defaults, never the user's own.
+  const x = input.extras;
+  const unset = new Set(x?.unsetEnv ?? []);
+  const defaults = x?.unsetEnvAll ? [] : envPairs(mergeEnv(base, x?.hostEnv ?? [], envPairs(input.image.Env))).filter(([k]) => !unset.has(k));
+  const merged = new Map(envPairs(mergeEnv(defaults, input.envFile, input.env)));
+  if (x?.unsetEnvAll) return [...merged].map(([k, v]) => `${k}=${v}`);
   if (!merged.has(`HOME`)) merged.set(`HOME`, input.user.home);
   if (!merged.has(`HOSTNAME`)) merged.set(`HOSTNAME`, hostname);
   return [...merged].map(([k, v]) => `${k}=${v}`);
@@ -185,12 +196,15 @@ function userMount(m: ResolvedMount): SpecMount {
 type SpecNamespace = NonNullable<NonNullable<RuntimeSpec[`linux`]>[`namespaces`]>[number];
 
 /** --network host: no network namespace; container:NAME: its network and user namespaces joined. */
-export function namespaces(net: NamespaceChoice | undefined): Array<SpecNamespace> {
+export function namespaces(net: NamespaceChoice | undefined, host: {uts?: boolean, ipc?: boolean} = {}): Array<SpecNamespace> {
   const kind = net?.kind ?? `new`;
   const out: Array<SpecNamespace> = [{type: `pid`}];
   if (net?.kind === `join`) out.push({type: `network`, path: net.netns});
   else if (kind === `new`) out.push({type: `network`});
-  out.push({type: `ipc`}, {type: `uts`}, {type: `mount`});
+  // --ipc host / --uts host: the host's (the user's) namespace is kept, no new one made.
+  if (!host.ipc) out.push({type: `ipc`});
+  if (!host.uts) out.push({type: `uts`});
+  out.push({type: `mount`});
   out.push(net?.kind === `join` ? {type: `user`, path: net.userns} : {type: `user`});
   return out;
 }
@@ -201,7 +215,8 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
   const finalArgs = input.init ? [INIT_PATH, `init`, `--`, ...args] : args;
   const user = input.user;
 
-  const mounts = defaultMounts(input);
+  const x = input.extras;
+  const mounts = defaultMounts(input).map(m => m.destination === `/dev/shm` && x?.shmSize ? {...m, options: [...m.options!.filter(o => !o.startsWith(`size=`)), x.shmSize]} : m);
   const userMounts = input.mounts.map(userMount);
   // A user mount at a default destination (e.g. --tmpfs /dev/shm) replaces the default.
   const finalMounts = mounts.filter(m => !userMounts.some(u => u.destination === m.destination));
@@ -212,6 +227,8 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
     finalMounts.push({destination: dest, type: `bind`, source: src, options: [`bind`, `rprivate`, ...(dest === `/run/.containerenv` ? [`ro`] : [])]});
   }
   if (input.init) finalMounts.push({destination: INIT_PATH, type: `bind`, source: input.initBinary, options: [`bind`, `ro`, `nosuid`, `nodev`]});
+  if (x?.localtime && !userMounts.some(u => u.destination === `/etc/localtime`))
+    finalMounts.push({destination: `/etc/localtime`, type: `bind`, source: x.localtime, options: [`bind`, `ro`, `rprivate`]});
   finalMounts.push(...userMounts);
 
   // --privileged: the host's devices, bound (a rootless user cannot mknod).
@@ -223,7 +240,7 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
     ociVersion: `1.0.2-dev`,
     process: {
       terminal: input.tty,
-      user: {uid: user.uid, gid: user.gid, umask: 0o022, ...(user.additionalGids.length > 0 ? {additionalGids: user.additionalGids} : {})},
+      user: {uid: user.uid, gid: user.gid, umask: x?.umask ?? 0o022, ...additionalGids(user.additionalGids, input.extraGids)},
       args: finalArgs,
       env: buildEnv(input, hostname),
       cwd: input.workdir || input.image.WorkingDir || `/`,
@@ -235,17 +252,24 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
     hostname,
     mounts: finalMounts,
     annotations: {
-      'io.container.manager': `tspod`, 'org.opencontainers.image.stopSignal': input.image.StopSignal ?? `SIGTERM`,
+      ...x?.annotations,
+      'io.container.manager': `tspod`, 'org.opencontainers.image.stopSignal': x?.stopSignal ?? input.image.StopSignal ?? `SIGTERM`,
       ...(input.network && input.network.hooks.length > 0 ? {[NETWORK_HOOKS_ANNOTATION]: JSON.stringify(input.network.hooks)} : {}),
     },
     linux: {
       uidMappings: mapping(input.uidMap),
       gidMappings: mapping(input.gidMap),
-      namespaces: namespaces(input.network?.namespace),
+      namespaces: namespaces(input.network?.namespace, {uts: x?.hostUts, ipc: x?.hostIpc}),
       maskedPaths: input.privileged ? [] : [...MASKED_PATHS],
       readonlyPaths: input.privileged ? [] : [...READONLY_PATHS],
     },
   };
+}
+
+/** The user's supplementary groups and --group-add's, once each. */
+function additionalGids(user: Array<number>, extra: Array<number> = []): {additionalGids?: Array<number>} {
+  const all = [...new Set([...user, ...extra])];
+  return all.length > 0 ? {additionalGids: all} : {};
 }
 
 /** `/proc/self/limits` → hard limits of this process (what rootless may raise to). */

@@ -88,13 +88,16 @@ export async function pruneContainers(ctx: EngineContext): Promise<RemoveReport>
 /** The monitor's exit command: refresh the state; remove an --rm container. Quiet. */
 export async function cleanupContainer(ctx: EngineContext, o: {container: string}): Promise<void> {
   const cs = openContainers(ctx);
+  let rmiImage: string | undefined;
   try {
     const c = cs ? await cs.lookup(o.container) : undefined;
     if (!c || !cs) return;
     const fresh = await refresh(ctx, cs, c);
     if (!(fresh.metadata as LifeMeta).autoRemove || isRunning(fresh.metadata as LifeMeta)) return;
+    if ((fresh.metadata as {rmi?: boolean}).rmi) rmiImage = fresh.image;
   } finally {
     cs?.close();
   }
   await removeContainers(ctx, {containers: [o.container], ignore: true, volumes: true});
+  if (rmiImage) await (await import(`./run`)).removeImageQuietly(ctx, rmiImage);
 }

@@ -37,7 +37,7 @@ async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Pro
   if (!image) {
     await store.close();
     const {pullImage} = await import(`./pull`);
-    const report = await pullImage(ctx, {reference: o.image, ...o.pullUi?.()});
+    const report = await pullImage(ctx, {reference: o.image, ...o.pullUi?.(), ...o.pullOptions});
     store = (await openStore(ctx)).store;
     const id = report.images[0]?.id;
     image = id ? (await store.images.get(id)) : await findImage(store, o.image);
@@ -46,11 +46,25 @@ async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Pro
   return {store, image};
 }
 
+/** --replace: the container named so goes first, running or not (rm -f); none is fine. */
+async function replaceNamed(ctx: EngineContext, name: string): Promise<void> {
+  const {removeContainers} = await import(`./rm`);
+  const r = await removeContainers(ctx, {containers: [name], force: true, ignore: true, volumes: false});
+  if (r.errors.length > 0) throw r.errors[0];
+}
+
+/** --rmi: the image goes too, unless another container uses it (then it stays, silently, as podman). */
+export async function removeImageQuietly(ctx: EngineContext, imageId: string): Promise<void> {
+  const {removeImages} = await import(`./rmi`);
+  await removeImages(ctx, {images: [imageId], ignore: true}).catch(err => ctx.log.debug(`--rmi: ${(err as Error).message}`));
+}
+
 export async function createContainer(ctx: EngineContext, o: CreateOptions): Promise<{id: string}> {
   const v = validate(o);
   const runtime = chooseRuntime(ctx);
   if (runtime.kind === `oci`) checkOciRun(runtime, o, o.forRun === false ? `run` : `create`);
   (await import(`./start`)).checkRestartFlags(o);
+  if (o.replace) await replaceNamed(ctx, o.name!);
   const {store, image} = await imageFor(ctx, o, v);
   try {
     const p = await prepareContainer(ctx, store, image, o.image, {...o, forRun: false}, v);
@@ -66,6 +80,7 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
   const runtime = chooseRuntime(ctx);
   if (runtime.kind === `oci`) checkOciRun(runtime, o, `run`);
   if (o.detach) return (await import(`./start`)).runDetached(ctx, o); // lifecycle: under a monitor
+  if (o.replace) await replaceNamed(ctx, o.name!);
   // `--log-level debug` prints when each phase ends, in ms since the process started (bench/run.mjs reads them).
   const phase = (what: string) => {
     if (ctx.log.level === `debug`) ctx.log.debug(`timing: ${what} ${performance.now().toFixed(1)} ms`); // only then load perf_hooks
@@ -163,6 +178,7 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
     // sweepLeftovers.
     if (id && o.rm) await removeContainer(store, id, anonymous).catch(() => undefined);
     await store.close();
+    if (id && o.rm && o.rmi) await removeImageQuietly(ctx, image!.id);
     phase(`cleanup`);
   }
 }

@@ -1,7 +1,6 @@
 // `stop` (StopSignal, then SIGKILL after the timeout), `kill` and `pause`/`unpause`.
 // Both stop and kill leave the stop marker first, so the monitor's restart policy
 // does not bring the container back (podman's rule).
-import {constants as osConstants} from 'node:os';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import type {ContainerStore} from '../../storage/ContainerStore';
@@ -9,6 +8,7 @@ import type {ContainerRecord} from '../../storage/ContainerStore';
 import {eachContainer, targetRefs, withFreshContainer} from '../lifecycle/batch';
 import {markStopped, mustLookup, nameOf, noSuchContainer, openContainers, readExit, readSpec, refresh, runFiles} from '../lifecycle/containers';
 import {isAlive} from '../lifecycle/procStat';
+import {parseSignal} from '../signals';
 import {hasMonitor, isRunning} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 
@@ -22,22 +22,6 @@ export interface StopOptions {
 export interface BatchReport {
   done: Array<{id: string, ref: string}>;
   errors: Array<unknown>;
-}
-
-/** `TERM`, `SIGTERM`, `15` → a signal number. */
-export function parseSignal(s: string): number {
-  const t = s.trim().toUpperCase();
-  if (/^\d+$/.test(t)) {
-    const n = Number(t);
-    if (n >= 1 && n <= 64) return n;
-  } else {
-    const name = (t.startsWith(`SIG`) ? t : `SIG${t}`) as keyof typeof osConstants.signals;
-    const n = osConstants.signals[name];
-    if (n !== undefined) return n;
-    const rt = /^SIGRTMIN\+(\d+)$/.exec(t);
-    if (rt) return 34 + Number(rt[1]);
-  }
-  throw new TspodError(`InvalidArgument`, `invalid signal: ${s}`, {hint: `use a name like SIGTERM or TERM, or a number like 15`});
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));

@@ -3,7 +3,7 @@
 import test from 'ava';
 import {LOST_EXIT_CODE, parseRestartPolicy, podmanStatus, reconcile, statusLine} from '../../../src/engine/lifecycle/state';
 import {isAlive, parseProcState, parseStartTime, startTimeOf} from '../../../src/engine/lifecycle/procStat';
-import {parseSignal} from '../../../src/engine/verbs/stop';
+import {parseSignal} from '../../../src/engine/signals';
 import {parseLog, parseSince} from '../../../src/engine/verbs/logs';
 import {parseDetachKeys} from '../../../src/engine/verbs/attach';
 import {renderTemplate} from '../../../src/cli/goTemplate';

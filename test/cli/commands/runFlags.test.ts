@@ -1,0 +1,148 @@
+// run/create flags beyond the core set (engine/run/extras.ts and --replace, --cidfile,
+// --no-hosts, --rmi, the pull flags), end to end as the unprivileged test user.
+import test from 'ava';
+import {readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {SEEDED} from '../../_helpers/registry';
+import {pulledStore} from '../../_helpers/pulledStore';
+
+const ALPINE = SEEDED.alpine;
+const BUSYBOX = SEEDED.busyboxMusl;
+const pulled = pulledStore(ALPINE);
+const {t} = pulled;
+const run = (flags: Array<string>, ...cmd: Array<string>) => t([`run`, `--rm`, `--network`, `none`, ...flags, ALPINE, ...cmd]);
+
+test(`--stop-signal and --stop-timeout are what stop uses, and inspect shows them`, async tt => {
+  const r = await t([`run`, `-d`, `--name`, `sig1`, `--stop-signal`, `USR1`, `--stop-timeout`, `30`, ALPINE, `sh`, `-c`, `trap 'exit 42' USR1; echo ready; while :; do sleep 0.1; done`]);
+  tt.is(r.code, 0, r.stderr);
+  tt.is((await t([`inspect`, `--format`, `{{.Config.StopSignal}} {{.Config.StopTimeout}}`, `sig1`])).stdout.trim(), `10 30`);
+  for (let i = 0; i < 200 && !(await t([`logs`, `sig1`])).stdout.includes(`ready`); i++) await new Promise(res => setTimeout(res, 25));
+  const start = Date.now();
+  tt.is((await t([`stop`, `sig1`])).code, 0);
+  tt.true(Date.now() - start < 10_000, `USR1 stopped it, no SIGKILL after the timeout`);
+  tt.is((await t([`inspect`, `--format`, `{{.State.ExitCode}}`, `sig1`])).stdout.trim(), `42`);
+  const bad = await run([`--stop-signal`, `NOPE`], `true`);
+  tt.is(bad.code, 125);
+  tt.regex(bad.stderr, /^Error: invalid signal: NOPE/);
+});
+
+test(`--umask, --shm-size, --tz and --group-add reach the process`, async tt => {
+  const r = await run([`--umask`, `0027`, `--shm-size`, `2m`, `--tz`, `Asia/Tokyo`, `--group-add`, `wheel`, `--group-add`, `4321`],
+    `sh`, `-c`, `umask; df -k /dev/shm | tail -1; date +%Z; id -G`);
+  tt.is(r.code, 0, r.stderr);
+  const [umask, shm, zone, groups] = r.stdout.trim().split(`\n`);
+  tt.is(umask, `0027`);
+  tt.regex(shm!, /^shm\s+2048\s/);
+  tt.is(zone, `JST`);
+  tt.deepEqual(groups!.split(` `).filter(g => g === `10` || g === `4321`), [`10`, `4321`]);
+  const noGroup = await run([`--group-add`, `no-such-group`], `true`);
+  tt.is(noGroup.code, 125);
+  tt.regex(noGroup.stderr, /no such group in the image's \/etc\/group/);
+  tt.is((await run([`--tz`, `Nowhere/Land`], `true`)).code, 125);
+  tt.is((await run([`--umask`, `999`], `true`)).code, 125);
+  tt.is((await run([`--shm-size`, `lots`], `true`)).code, 125);
+});
+
+test(`the environment: --env-host, the proxy variables, --unsetenv and --unsetenv-all`, async tt => {
+  const env = {...pulled.env, http_proxy: `http://proxy.example:3128`, TSPOD_TEST_HOSTVAR: `from-host`};
+  const go = (flags: Array<string>) => pulled.s.run([`run`, `--rm`, `--network`, `none`, ...flags, ALPINE, `env`], {env});
+  const vars = (out: string) => new Map(out.trim().split(`\n`).map(l => [l.slice(0, l.indexOf(`=`)), l.slice(l.indexOf(`=`) + 1)]));
+  const plain = vars((await go([])).stdout);
+  tt.is(plain.get(`http_proxy`), `http://proxy.example:3128`, `podman passes the proxy variables by default`);
+  tt.false(plain.has(`TSPOD_TEST_HOSTVAR`));
+  tt.false(vars((await go([`--http-proxy=false`])).stdout).has(`http_proxy`));
+  const host = vars((await go([`--env-host`])).stdout);
+  tt.is(host.get(`TSPOD_TEST_HOSTVAR`), `from-host`);
+  tt.is(host.get(`PATH`), `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `the image's PATH wins over the host's`);
+  const unset = vars((await go([`--unsetenv`, `container`, `--unsetenv`, `PATH`, `-e`, `KEEP=1`])).stdout);
+  tt.false(unset.has(`container`));
+  tt.false(unset.has(`PATH`));
+  tt.is(unset.get(`KEEP`), `1`);
+  const all = (await pulled.s.run([`run`, `--rm`, `--network`, `none`, `--unsetenv-all`, `-e`, `ONLY=1`, ALPINE, `/usr/bin/env`], {env})).stdout;
+  tt.is(all, `ONLY=1\n`);
+});
+
+test(`--uts host and --ipc host share the user's namespaces; --hostname with --uts host is refused`, async tt => {
+  const r = await run([`--uts`, `host`, `--ipc`, `host`], `sh`, `-c`, `hostname; readlink /proc/self/ns/ipc`);
+  tt.is(r.code, 0, r.stderr);
+  const [name, ipc] = r.stdout.trim().split(`\n`);
+  tt.is(name, (await import('node:os')).hostname());
+  tt.is(ipc, (await import('node:fs')).readlinkSync(`/proc/self/ns/ipc`));
+  const own = await run([], `readlink`, `/proc/self/ns/ipc`);
+  tt.not(own.stdout.trim(), ipc);
+  const both = await run([`--uts`, `host`, `--hostname`, `x`], `true`);
+  tt.is(both.code, 125);
+  tt.regex(both.stderr, /--uts host/);
+});
+
+test(`--replace removes the running container of that name; without --name it is refused`, async tt => {
+  tt.is((await t([`run`, `-d`, `--name`, `rep1`, ALPINE, `sleep`, `1000`])).code, 0);
+  const first = (await t([`inspect`, `--format`, `{{.Id}}`, `rep1`])).stdout.trim();
+  const clash = await t([`run`, `-d`, `--name`, `rep1`, ALPINE, `sleep`, `1000`]);
+  tt.is(clash.code, 125);
+  const second = await t([`run`, `-d`, `--replace`, `--name`, `rep1`, ALPINE, `sleep`, `1000`]);
+  tt.is(second.code, 0, second.stderr);
+  tt.not(second.stdout.trim(), first);
+  tt.is((await t([`container`, `exists`, first])).code, 1);
+  tt.is((await t([`create`, `--replace`, `--name`, `rep1`, ALPINE, `true`])).code, 0, `create replaces too`);
+  tt.is((await t([`ps`, `-a`, `--filter`, `name=rep1`, `-q`])).stdout.trim().split(`\n`).length, 1);
+  const noName = await run([`--replace`], `true`);
+  tt.is(noName.code, 125);
+  tt.regex(noName.stderr, /--replace needs --name/);
+});
+
+test(`--cidfile gets the id and is never overwritten`, async tt => {
+  const file = join(pulled.dir, `cid`);
+  const r = await t([`create`, `--cidfile`, file, ALPINE, `true`]);
+  tt.is(r.code, 0, r.stderr);
+  tt.is(readFileSync(file, `utf8`), r.stdout.trim());
+  const again = await t([`create`, `--cidfile`, file, ALPINE, `true`]);
+  tt.is(again.code, 125);
+  tt.regex(again.stderr, /container id file .* exists/);
+  tt.is(readFileSync(file, `utf8`), r.stdout.trim());
+});
+
+test(`--label-file, --annotation and --expose are recorded; -P publishes an --expose port`, async tt => {
+  const labels = join(pulled.dir, `labels`);
+  writeFileSync(labels, `# a comment\nteam=blue\nstage=dev\n`);
+  const r = await t([`create`, `--name`, `lab1`, `--label-file`, labels, `--label`, `stage=prod`, `--annotation`, `note=hello`, `--expose`, `7000`, `-P`, ALPINE, `true`]);
+  tt.is(r.code, 0, r.stderr);
+  const info = JSON.parse((await t([`inspect`, `lab1`])).stdout)[0];
+  tt.is(info.Config.Labels.team, `blue`);
+  tt.is(info.Config.Labels.stage, `prod`, `--label wins over the file`);
+  tt.is(info.Config.Annotations.note, `hello`);
+  const port = await t([`port`, `lab1`]);
+  tt.regex(port.stdout, /^7000\/tcp -> 0\.0\.0\.0:\d+/m);
+  tt.is((await t([`create`, `--label-file`, join(pulled.dir, `missing`), ALPINE, `true`])).code, 125);
+  tt.is((await t([`create`, `--annotation`, `novalue`, ALPINE, `true`])).code, 125);
+});
+
+test(`--no-hosts keeps the image's /etc/hosts`, async tt => {
+  const mine = await run([`--hostname`, `hostx`], `cat`, `/etc/hosts`);
+  tt.regex(mine.stdout, /hostx/);
+  const image = await run([`--hostname`, `hostx`, `--no-hosts`], `cat`, `/etc/hosts`);
+  tt.is(image.code, 0, image.stderr);
+  tt.notRegex(image.stdout, /hostx/);
+  tt.regex(image.stdout, /localhost/);
+});
+
+test.serial(`--rmi removes the image after the container (and implies --rm), but not one another container uses`, async tt => {
+  tt.is((await t([`pull`, BUSYBOX])).code, 0);
+  const r = await t([`run`, `--rmi`, `--network`, `none`, BUSYBOX, `true`]);
+  tt.is(r.code, 0, r.stderr);
+  tt.is((await t([`image`, `exists`, BUSYBOX])).code, 1);
+  tt.is((await t([`ps`, `-aq`, `--filter`, `ancestor=${BUSYBOX}`])).stdout.trim(), ``);
+  // alpine is used by other containers of this file: it stays.
+  tt.is((await t([`create`, `--name`, `keeper`, ALPINE, `true`])).code, 0);
+  tt.is((await t([`run`, `--rmi`, `--network`, `none`, ALPINE, `true`])).code, 0);
+  tt.is((await t([`image`, `exists`, ALPINE])).code, 0);
+});
+
+test.serial(`a missing image is pulled with run's pull flags (--tls-verify, --arch)`, async tt => {
+  await t([`rmi`, `-f`, BUSYBOX]);
+  const wrongArch = await t([`run`, `--rm`, `--network`, `none`, `--arch`, `s390x`, BUSYBOX, `true`]);
+  tt.is(wrongArch.code, 125, `the flag reaches the pull: busybox here is amd64 only`);
+  tt.regex(wrongArch.stderr, /architecture/);
+  const ok = await t([`run`, `--rm`, `--network`, `none`, `--tls-verify=false`, BUSYBOX, `true`]);
+  tt.is(ok.code, 0, ok.stderr);
+});
