@@ -1,6 +1,6 @@
 // run/create flags beyond the core set, parsed and checked before anything is made:
 // --stop-signal/--stop-timeout (kept for stop), --umask, --shm-size, --group-add,
-// --tz, --uts/--ipc host, --expose, --annotation, --label-file, and which host
+// --tz, --uts/--ipc host, --read-only-tmpfs, --expose, --annotation, --label-file, and which host
 // variables the container gets (--env-host, --http-proxy, --unsetenv[-all]).
 import {readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
@@ -25,6 +25,8 @@ export interface ExtraFlags {
   httpProxy?: boolean;
   unsetEnv?: Array<string>;
   unsetEnvAll?: boolean;
+  /** --read-only-tmpfs (default true): with --read-only, /tmp, /var/tmp and /run are writable tmpfs. */
+  readOnlyTmpfs?: boolean;
 }
 
 export interface Extras {
@@ -49,6 +51,7 @@ export interface Extras {
   hostEnv: Array<[string, string]>;
   unsetEnv: Array<string>;
   unsetEnvAll: boolean;
+  readOnlyTmpfs: boolean;
 }
 
 const bad = (message: string, hint?: string) => new TspodError(`InvalidArgument`, message, hint === undefined ? {} : {hint});
@@ -59,7 +62,7 @@ export const PROXY_VARS = [`http_proxy`, `https_proxy`, `ftp_proxy`, `no_proxy`,
 export function parseExtras(f: ExtraFlags, hostEnv: Readonly<Record<string, string | undefined>>): Extras {
   const out: Extras = {
     groupAdd: [], hostUts: false, hostIpc: false, expose: {}, annotations: {}, fileLabels: {}, hostEnv: [],
-    unsetEnv: f.unsetEnv ?? [], unsetEnvAll: Boolean(f.unsetEnvAll),
+    unsetEnv: f.unsetEnv ?? [], unsetEnvAll: Boolean(f.unsetEnvAll), readOnlyTmpfs: f.readOnlyTmpfs !== false,
   };
   if (f.stopSignal !== undefined) out.stopSignal = signalName(parseSignal(f.stopSignal));
   if (f.stopTimeout !== undefined) {

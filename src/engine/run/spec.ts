@@ -227,6 +227,10 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
     finalMounts.push({destination: dest, type: `bind`, source: src, options: [`bind`, `rprivate`, ...(dest === `/run/.containerenv` ? [`ro`] : [])]});
   }
   if (input.init) finalMounts.push({destination: INIT_PATH, type: `bind`, source: input.initBinary, options: [`bind`, `ro`, `nosuid`, `nodev`]});
+  // podman: --read-only leaves /tmp, /var/tmp and /run writable (tmpfs) unless --read-only-tmpfs=false.
+  if (input.readOnly && x?.readOnlyTmpfs !== false)
+    for (const d of [`/tmp`, `/var/tmp`, `/run`])
+      if (!userMounts.some(u => u.destination === d)) finalMounts.push({destination: d, type: `tmpfs`, source: `tmpfs`, options: [`rw`, `rprivate`, `nosuid`, `nodev`]});
   if (x?.localtime && !userMounts.some(u => u.destination === `/etc/localtime`))
     finalMounts.push({destination: `/etc/localtime`, type: `bind`, source: x.localtime, options: [`bind`, `ro`, `rprivate`]});
   finalMounts.push(...userMounts);

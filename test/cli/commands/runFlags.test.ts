@@ -146,3 +146,11 @@ test.serial(`a missing image is pulled with run's pull flags (--tls-verify, --ar
   const ok = await t([`run`, `--rm`, `--network`, `none`, `--tls-verify=false`, BUSYBOX, `true`]);
   tt.is(ok.code, 0, ok.stderr);
 });
+
+test(`--read-only leaves /tmp, /var/tmp and /run writable unless --read-only-tmpfs=false`, async tt => {
+  const r = await run([`--read-only`], `sh`, `-c`, `touch /tmp/a /var/tmp/b /run/c && echo writable; touch /x 2>/dev/null || echo root-ro`);
+  tt.is(r.code, 0, r.stderr);
+  tt.is(r.stdout, `writable\nroot-ro\n`);
+  const off = await run([`--read-only`, `--read-only-tmpfs=false`], `sh`, `-c`, `touch /tmp/a 2>/dev/null || echo tmp-ro`);
+  tt.is(off.stdout, `tmp-ro\n`);
+});
