@@ -192,6 +192,26 @@ lo_up (helper_error_t *err)
   return 0;
 }
 
+/* --sysctl (and podman's default ping_group_range): KEY's dots become the path under
+   /proc/sys of the container's own /proc. TypeScript allows only namespaced keys. */
+static int
+write_sysctl (const char *key, const char *value, helper_error_t *err)
+{
+  char path[512];
+  size_t i, n = strlen (key);
+  cleanup_close int fd = -1;
+  if (n == 0 || n + sizeof "/proc/sys/" > sizeof path || strstr (key, "..") != NULL)
+    return helper_make_error (err, EINVAL, "sysctl", "invalid key `%s`", key);
+  strcpy (path, "/proc/sys/");
+  for (i = 0; i < n; i++)
+    path[10 + i] = key[i] == '.' ? '/' : key[i];
+  path[10 + n] = '\0';
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write_all (fd, value, strlen (value)) < 0)
+    return helper_make_error (err, errno, "sysctl", "set `%s` to `%s`", key, value);
+  return 0;
+}
+
 /* C: everything between the release and the exec. Returns the exit code to use
    on failure (125 setup, 126/127 exec). */
 static int
@@ -281,6 +301,8 @@ child_main (struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_soc
           if ((ret = want (d, 1, err)) == 0 && sethostname (d->argv[0], strlen (d->argv[0])) < 0)
             ret = helper_make_error (err, errno, "hostname", "sethostname `%s`", d->argv[0]);
         }
+      else if (strcmp (kw, "sysctl") == 0)
+        ret = want (d, 2, err) < 0 ? -1 : write_sysctl (d->argv[0], d->argv[1], err);
       else if (strcmp (kw, "lo-up") == 0)
         ret = lo_up (err);
       else if (strcmp (kw, "rlimit") == 0)

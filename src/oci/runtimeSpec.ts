@@ -63,6 +63,8 @@ export interface Linux {
   namespaces?: Array<{type: NamespaceType, path?: string}>;
   uidMappings?: Array<LinuxIDMapping>;
   gidMappings?: Array<LinuxIDMapping>;
+  /** Written under /proc/sys in the container's namespaces (`net.ipv4.ping_group_range` → `0 0`). */
+  sysctl?: Record<string, string>;
   maskedPaths?: Array<string>;
   readonlyPaths?: Array<string>;
   rootfsPropagation?: string;

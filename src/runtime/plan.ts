@@ -15,6 +15,7 @@ export type Directive =
   | {kind: `readonly`, path: string}
   | {kind: `root-readonly`}
   | {kind: `hostname`, name: string}
+  | {kind: `sysctl`, key: string, value: string}
   | {kind: `lo-up`}
   | {kind: `rlimit`, resource: number, soft: bigint | number, hard: bigint | number}
   | {kind: `user`, uid: number, gid: number}
@@ -61,6 +62,7 @@ function args(d: Directive): Array<string> {
     case `pivot`: case `root-readonly`: case `lo-up`: case `no-new-privs`: case `terminal`: return [];
     case `mask`: case `readonly`: return [d.path];
     case `hostname`: return [d.name];
+    case `sysctl`: return [d.key, d.value];
     case `rlimit`: return [String(d.resource), String(d.soft), String(d.hard)];
     case `user`: return [String(d.uid), String(d.gid)];
     case `groups`: return d.gids.map(String);

@@ -173,6 +173,8 @@ export function planBody(spec: RuntimeSpec, opts: SpecToPlanOptions, single: boo
     }
   }
   plan.push({kind: `pivot`});
+  // Written while /proc/sys is still writable (readonly below makes it read-only).
+  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) plan.push({kind: `sysctl`, key, value});
   for (const p of spec.linux?.maskedPaths ?? []) plan.push({kind: `mask`, path: p});
   for (const p of spec.linux?.readonlyPaths ?? []) plan.push({kind: `readonly`, path: p});
   if (spec.root.readonly) plan.push({kind: `root-readonly`});

@@ -101,6 +101,7 @@ export abstract class ContainerFlags extends BaseCommand {
   httpProxy = Option.Boolean(`--http-proxy`, true, {description: `Set proxy environment variables in the container based on the host's (default true)`});
   unsetenv = Option.Array(`--unsetenv`, [], {description: `Unset a default environment variable (the image's or tspod's)`});
   unsetenvAll = Option.Boolean(`--unsetenv-all`, false, {description: `Unset all default environment variables`});
+  sysctl = Option.Array(`--sysctl`, [], {description: `Set a namespaced kernel parameter (net.*, fs.mqueue.*, kernel.shm*/msg*/sem)`});
   readOnlyTmpfs = Option.Boolean(`--read-only-tmpfs`, true, {description: `With --read-only, mount writable tmpfs on /run, /tmp and /var/tmp (default true)`});
   noHosts = Option.Boolean(`--no-hosts`, false, {description: `Do not create /etc/hosts within the container, instead use the version from the image`});
   expose = Option.Array(`--expose`, [], {description: `Expose a port or a range of ports (for -P)`});
@@ -136,7 +137,7 @@ export abstract class ContainerFlags extends BaseCommand {
       restart: this.restart, logMax: parseLogOpts(this.logOpt), labels: this.label,
       labelFiles: this.labelFile, annotations: this.annotation, replace: this.replace, cidfile: this.cidfile,
       stopSignal: this.stopSignal, stopTimeout: this.stopTimeout, envHost: this.envHost, httpProxy: this.httpProxy,
-      unsetEnv: this.unsetenv, unsetEnvAll: this.unsetenvAll, readOnlyTmpfs: this.readOnlyTmpfs, noHosts: this.noHosts, expose: this.expose, shmSize: this.shmSize,
+      unsetEnv: this.unsetenv, unsetEnvAll: this.unsetenvAll, readOnlyTmpfs: this.readOnlyTmpfs, sysctl: this.sysctl, noHosts: this.noHosts, expose: this.expose, shmSize: this.shmSize,
       umask: this.umask, groupAdd: this.groupAdd, tz: this.tz, uts: this.uts, ipc: this.ipc,
       pullOptions: {
         ...(this.tlsVerify !== undefined ? {tlsVerify: this.tlsVerify} : {}), ...(this.authfile !== undefined ? {authfile: this.authfile} : {}),

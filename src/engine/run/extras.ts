@@ -1,6 +1,6 @@
 // run/create flags beyond the core set, parsed and checked before anything is made:
 // --stop-signal/--stop-timeout (kept for stop), --umask, --shm-size, --group-add,
-// --tz, --uts/--ipc host, --read-only-tmpfs, --expose, --annotation, --label-file, and which host
+// --tz, --uts/--ipc host, --read-only-tmpfs, --sysctl, --expose, --annotation, --label-file, and which host
 // variables the container gets (--env-host, --http-proxy, --unsetenv[-all]).
 import {readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
@@ -27,6 +27,7 @@ export interface ExtraFlags {
   unsetEnvAll?: boolean;
   /** --read-only-tmpfs (default true): with --read-only, /tmp, /var/tmp and /run are writable tmpfs. */
   readOnlyTmpfs?: boolean;
+  sysctl?: Array<string>;
 }
 
 export interface Extras {
@@ -52,6 +53,8 @@ export interface Extras {
   unsetEnv: Array<string>;
   unsetEnvAll: boolean;
   readOnlyTmpfs: boolean;
+  /** --sysctl KEY=VALUE, each key of a namespace the container has its own of (checkSysctls). */
+  sysctls: Record<string, string>;
 }
 
 const bad = (message: string, hint?: string) => new TspodError(`InvalidArgument`, message, hint === undefined ? {} : {hint});
@@ -62,7 +65,7 @@ export const PROXY_VARS = [`http_proxy`, `https_proxy`, `ftp_proxy`, `no_proxy`,
 export function parseExtras(f: ExtraFlags, hostEnv: Readonly<Record<string, string | undefined>>): Extras {
   const out: Extras = {
     groupAdd: [], hostUts: false, hostIpc: false, expose: {}, annotations: {}, fileLabels: {}, hostEnv: [],
-    unsetEnv: f.unsetEnv ?? [], unsetEnvAll: Boolean(f.unsetEnvAll), readOnlyTmpfs: f.readOnlyTmpfs !== false,
+    unsetEnv: f.unsetEnv ?? [], unsetEnvAll: Boolean(f.unsetEnvAll), readOnlyTmpfs: f.readOnlyTmpfs !== false, sysctls: {},
   };
   if (f.stopSignal !== undefined) out.stopSignal = signalName(parseSignal(f.stopSignal));
   if (f.stopTimeout !== undefined) {
@@ -89,6 +92,12 @@ export function parseExtras(f: ExtraFlags, hostEnv: Readonly<Record<string, stri
     out.annotations[a.slice(0, i)] = a.slice(i + 1);
   }
   for (const file of f.labelFiles ?? []) out.fileLabels = {...out.fileLabels, ...parseLabels(readLines(file, `--label-file`))};
+  for (const kv of f.sysctl ?? []) {
+    const i = kv.indexOf(`=`);
+    const key = i < 0 ? `` : kv.slice(0, i).trim();
+    if (!/^[a-z0-9_][a-z0-9_.-]*$/i.test(key) || key.includes(`..`)) throw bad(`invalid --sysctl "${kv}": want KEY=VALUE, such as net.ipv4.ip_unprivileged_port_start=80`);
+    out.sysctls[key] = kv.slice(i + 1);
+  }
   if (f.envHost) {
     for (const [k, v] of Object.entries(hostEnv)) if (v !== undefined) out.hostEnv.push([k, v]);
   } else if (f.httpProxy !== false) {
@@ -150,4 +159,21 @@ function readLines(file: string, flag: string): Array<string> {
     throw bad(`${flag} ${file}: ${(err as NodeJS.ErrnoException).code === `ENOENT` ? `no such file` : (err as Error).message}`);
   }
   return text.split(/\r?\n/).map(l => l.trim()).filter(l => l !== `` && !l.startsWith(`#`));
+}
+
+/** The namespace a sysctl belongs to (podman's list), or none: those are the host's, never the container's. */
+function sysctlNamespace(key: string): `ipc` | `net` | `uts` | undefined {
+  if (/^kernel\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)$/.test(key) || key.startsWith(`fs.mqueue.`)) return `ipc`;
+  if (key.startsWith(`net.`)) return `net`;
+  if (key === `kernel.domainname` || key === `kernel.hostname`) return `uts`;
+  return undefined;
+}
+
+/** --sysctl may set only what the container has its own namespace of. */
+export function checkSysctls(sysctls: Record<string, string>, shared: {net: boolean, ipc: boolean, uts: boolean}): void {
+  for (const key of Object.keys(sysctls)) {
+    const ns = sysctlNamespace(key);
+    if (ns === undefined) throw bad(`--sysctl ${key} is not allowed: it is not namespaced, so it would change the host`, `only net.*, fs.mqueue.*, kernel.msg*/sem/shm* and kernel.hostname/domainname can be set`);
+    if (shared[ns]) throw bad(`--sysctl ${key} is not allowed with --${ns === `net` ? `network` : ns} host: it would change the host`);
+  }
 }

@@ -37,7 +37,7 @@ import type {ResolvedMount} from './spec';
 import {passwdWith, writeInitLayer} from './initLayer';
 import {specSummary} from '../lifecycle/specSummary';
 import {VolumeStore} from './volumes';
-import {parseExtras} from './extras';
+import {checkSysctls, parseExtras} from './extras';
 import type {ExtraFlags, Extras} from './extras';
 import {hostname as osHostname} from 'node:os';
 import {defaultHostname, networkFiles, networkSetup, settleNetwork, validateNetwork} from './network';
@@ -165,6 +165,7 @@ export function validate(o: CreateOptions): Validated {
   const extras = parseExtras(o, o.hostEnv);
   if (extras.hostUts && o.hostname !== undefined)
     throw new TspodError(`InvalidArgument`, `cannot set the hostname with --uts host: the container shares the host's`, {hint: `drop --hostname or --uts host`});
+  checkSysctls(extras.sysctls, {net: network.mode.kind === `host`, ipc: extras.hostIpc, uts: extras.hostUts});
   if (o.replace && o.name === undefined) throw new TspodError(`InvalidArgument`, `--replace needs --name: it replaces the container of that name`);
   if (o.rmi && !o.rm) throw new TspodError(`InvalidArgument`, `--rmi needs --rm`, {hint: `add --rm, or remove the image later with tspod rmi`});
   if (o.cidfile !== undefined) checkCidfile(o.cidfile);

@@ -264,10 +264,21 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
       uidMappings: mapping(input.uidMap),
       gidMappings: mapping(input.gidMap),
       namespaces: namespaces(input.network?.namespace, {uts: x?.hostUts, ipc: x?.hostIpc}),
+      ...sysctls(input),
       maskedPaths: input.privileged ? [] : [...MASKED_PATHS],
       readonlyPaths: input.privileged ? [] : [...READONLY_PATHS],
     },
   };
+}
+
+/**
+ * podman's default: root in a container with its own network may ping (ICMP echo
+ * sockets, no CAP_NET_RAW); then --sysctl's.
+ */
+function sysctls(input: SpecInput): {sysctl?: Record<string, string>} {
+  const own = (input.network?.namespace.kind ?? `new`) === `new`;
+  const all = {...(own ? {'net.ipv4.ping_group_range': `0 0`} : {}), ...input.extras?.sysctls};
+  return Object.keys(all).length > 0 ? {sysctl: all} : {};
 }
 
 /** The user's supplementary groups and --group-add's, once each. */

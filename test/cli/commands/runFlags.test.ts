@@ -154,3 +154,17 @@ test(`--read-only leaves /tmp, /var/tmp and /run writable unless --read-only-tmp
   const off = await run([`--read-only`, `--read-only-tmpfs=false`], `sh`, `-c`, `touch /tmp/a 2>/dev/null || echo tmp-ro`);
   tt.is(off.stdout, `tmp-ro\n`);
 });
+
+test(`root in the container may ping (podman's default ping_group_range), and --sysctl sets namespaced keys only`, async tt => {
+  const ping = await run([], `ping`, `-c`, `1`, `-W`, `2`, `127.0.0.1`);
+  tt.is(ping.code, 0, ping.stderr);
+  tt.regex(ping.stdout, /1 packets received/);
+  const set = await run([`--sysctl`, `net.ipv4.ip_unprivileged_port_start=80`, `--sysctl`, `kernel.shmmni=2048`], `cat`, `/proc/sys/net/ipv4/ip_unprivileged_port_start`, `/proc/sys/kernel/shmmni`);
+  tt.is(set.stdout, `80\n2048\n`, set.stderr);
+  const host = await run([`--sysctl`, `vm.swappiness=1`], `true`);
+  tt.is(host.code, 125);
+  tt.regex(host.stderr, /vm\.swappiness is not allowed/);
+  const shared = await t([`run`, `--rm`, `--network`, `host`, `--sysctl`, `net.ipv4.ip_forward=1`, ALPINE, `true`]);
+  tt.is(shared.code, 125);
+  tt.regex(shared.stderr, /with --network host/);
+});
