@@ -97,7 +97,7 @@ function ownedAndPrivate(st) {
   return st.uid === process.getuid() && (st.mode & 0o022) === 0;
 }
 
-// Global options that take a value (as src/cli/main.ts's GLOBAL_WITH_VALUE): skipped to
+// Global options that take a value (as src/cli/commandLine.ts's GLOBAL_WITH_VALUE): skipped to
 // find the command. A wrong guess only picks a less fitting cache.
 function commandWord(args) {
   for (let i = 0; i < args.length; i++) {

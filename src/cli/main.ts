@@ -6,6 +6,7 @@ import {dirname} from 'node:path';
 import {commandTable} from './commands';
 import {rewriteBooleanAssignment} from './boolFlags';
 import {fastProcess} from './fastParse';
+import {commandWord, commandWords} from './commandLine';
 import {VersionFlagCommand} from './commands/version';
 import {stderr, stdout} from './stdio';
 import {errorText} from './errorText';
@@ -71,25 +72,6 @@ export async function main(argv: Array<string>): Promise<number> {
     return exitCodeFor(context.failure.error);
   }
   return code!;
-}
-
-// Options every command takes, with a value: skipped to find the command's first word.
-const GLOBAL_WITH_VALUE = new Set([`--root`, `--runroot`, `--storage-driver`, `--log-level`, `--runtime`, `--cgroup-manager`]);
-
-/** The command line's words that are not options (nor a global option's value). */
-export function commandWords(argv: ReadonlyArray<string>): Array<string> {
-  const out: Array<string> = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (GLOBAL_WITH_VALUE.has(a)) { i++; continue; }
-    if (!a.startsWith(`-`)) out.push(a);
-  }
-  return out;
-}
-
-/** The command line's first word that is not an option (nor a global option's value). */
-export function commandWord(argv: ReadonlyArray<string>): string | undefined {
-  return commandWords(argv)[0];
 }
 
 /** The table entries the command line can mean; all of them for help or a typo. */

@@ -2,7 +2,8 @@
 // command would be unreachable (or reachable only through `--help`).
 import test from 'ava';
 import {commandTable} from '../../../src/cli/commands';
-import {commandWord, selectCommands} from '../../../src/cli/main';
+import {selectCommands} from '../../../src/cli/main';
+import {commandWord} from '../../../src/cli/commandLine';
 
 test(`every table entry's paths are its class's paths`, async t => {
   t.true(commandTable.length >= 2);
