@@ -6,6 +6,8 @@
 //   8 ms each, and tspod's commands write through src/cli/stdio.ts instead. They (and the
 //   colour depth, which asks whether stdout is a terminal) become getters, and the
 //   contexts are merged keeping getters.
+// - its usage names an option's value `#0` (`--root #0`); podman's help names its type,
+//   and `--root string` reads as podman's does (clipanion does not know ints from strings).
 // Each patch must apply exactly as counted, or the build fails: a new clipanion
 // release is then looked at, not silently left unpatched.
 import {readFile} from 'node:fs/promises';
@@ -45,6 +47,10 @@ export function clipanionPatches(root) {
         ]);
         return {contents: text + MERGE, loader: 'js'};
       });
+      b.onLoad({filter: /node_modules\/clipanion\/lib\/core\.js$/}, async args => ({
+        contents: patch(await readFile(args.path, 'utf8'), args.path, [[/args\.push\(` #\$\{t\}`\);/, 'args.push(` string`);', 1]]),
+        loader: 'js',
+      }));
     },
   };
 }
