@@ -7,6 +7,8 @@ import {commandTable} from './commands';
 import {rewriteBooleanAssignment} from './boolFlags';
 import {fastProcess} from './fastParse';
 import {commandWord, commandWords} from './commandLine';
+import {helpListing, helpPlan, isGroup} from './help';
+import type {HelpPlan} from './help';
 import {VersionFlagCommand} from './commands/version';
 import {stderr, stdout} from './stdio';
 import {errorText} from './errorText';
@@ -31,6 +33,9 @@ export async function cliFor(argv: ReadonlyArray<string>): Promise<{cli: Cli<Tsp
 }
 
 export async function main(argv: Array<string>): Promise<number> {
+  const help = helpPlan(argv);
+  if (help?.kind === `command`) argv = help.argv;
+  else if (help !== undefined) return answerHelp(help);
   const {cli, classes} = await cliFor(argv);
 
   const debug = argv.some((a, i) => (a === `--log-level=debug`) || (a === `--log-level` && argv[i + 1] === `debug`));
@@ -74,7 +79,19 @@ export async function main(argv: Array<string>): Promise<number> {
   return code!;
 }
 
-/** The table entries the command line can mean; all of them for help or a typo. */
+/** Prints a listing (and, when no command was given, podman's error for it) or refuses an option. */
+async function answerHelp(help: Exclude<HelpPlan, {kind: `command`}>): Promise<number> {
+  if (help.kind === `badFlag`) {
+    stderr.write(`Error: unknown flag: ${help.flag}\nSee '${[`tspod`, help.group, `--help`].filter(Boolean).join(` `)}'.\n`);
+    return ExitCode.engine;
+  }
+  stdout.write(await helpListing(help.group));
+  if (!help.missing) return 0;
+  stderr.write(`Error: missing command '${[`tspod`, help.group].filter(Boolean).join(` `)} COMMAND'\n`);
+  return ExitCode.engine;
+}
+
+/** The table entries the command line can mean; all of them when no word names one (`--root /x --version`). */
 export function selectCommands(argv: ReadonlyArray<string>) {
   // `tspod --version` is VersionFlagCommand alone, always registered.
   if (argv.length === 1 && (argv[0] === `--version` || argv[0] === `-v`)) return [];
@@ -114,18 +131,22 @@ function usageMessage(err: unknown, argv: Array<string>): string {
   const first = commandWord(argv);
   const known = first !== undefined && commandTable.some(e => e.paths.some(p => p[0] === first));
   // A first word no command has: clipanion then trips on whatever option it meets first.
-  if (msg.startsWith(`Command not found`) || (first !== undefined && !known)) {
-    const words = commandWords(argv).slice(0, 2);
-    return `unrecognized command \`tspod ${words.join(` `)}\`\nTry 'tspod --help' for more information.`;
-  }
+  if (msg.startsWith(`Command not found`) || (first !== undefined && !known)) return unrecognized(argv);
   // podman (cobra): `unknown flag: --x` and the command's own help.
   const flag = /Unsupported option name \("([^"]+)"\)/.exec(msg)?.[1];
   if (flag !== undefined) {
     const path = commandPath(argv);
-    return `unknown flag: ${flag}\nSee 'tspod ${path} --help'.`;
+    return `unknown flag: ${flag}\nSee '${[`tspod`, path, `--help`].filter(Boolean).join(` `)}'.`;
   }
   const firstLine = msg.split(`\n`).find(l => l.trim() !== ``) ?? msg;
   return `${firstLine.replace(/^(Unknown Syntax Error|Error): ?/, ``).trim()}\nSee 'tspod --help'.`;
+}
+
+/** podman's words for a line no command has; `tspod image nosuch` points at the group's help. */
+function unrecognized(argv: ReadonlyArray<string>): string {
+  const words = commandWords(argv).slice(0, 2);
+  const help = words.length > 1 && isGroup(words[0]!) ? `tspod ${words[0]} --help` : `tspod --help`;
+  return `unrecognized command \`tspod ${words.join(` `)}\`\nTry '${help}' for more information.`;
 }
 
 export function reportError(err: unknown, debug: boolean): void {

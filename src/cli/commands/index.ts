@@ -14,6 +14,17 @@ export interface CommandEntry {
 const entry = (paths: Array<Array<string>>, load: () => Promise<{default: CommandClass<TspodContext>}>): CommandEntry =>
   ({paths, load: async () => (await load()).default});
 
+/**
+ * What each group word (the first word of a two-word path) is for: `tspod --help` lists the
+ * groups with these, and `tspod image` lists the group's commands with their own descriptions.
+ */
+export const groupDescriptions: Record<string, string> = {
+  container: `Manage containers`,
+  image: `Manage images`,
+  system: `Manage tspod`,
+  volume: `Manage volumes`,
+};
+
 export const commandTable: Array<CommandEntry> = [
   entry([[`version`]], () => import("./version")),
   entry([[`info`], [`system`, `info`]], () => import("./info")),

@@ -1,7 +1,7 @@
 // The lazy command table must say exactly the paths its classes declare, or a
 // command would be unreachable (or reachable only through `--help`).
 import test from 'ava';
-import {commandTable} from '../../../src/cli/commands';
+import {commandTable, groupDescriptions} from '../../../src/cli/commands';
 import {selectCommands} from '../../../src/cli/main';
 import {commandWord} from '../../../src/cli/commandLine';
 
@@ -11,6 +11,17 @@ test(`every table entry's paths are its class's paths`, async t => {
     const cls = await e.load();
     t.deepEqual(cls.paths, e.paths, `paths of ${cls.name}`);
   }
+});
+
+test(`every command has a one-line description and every group word one for the listings`, async t => {
+  for (const e of commandTable) {
+    const cls = await e.load();
+    t.truthy(cls.usage?.description?.trim(), `description of ${e.paths[0]!.join(` `)}`);
+  }
+  const groups = new Set(commandTable.flatMap(e => e.paths.filter(p => p.length > 1).map(p => p[0]!)));
+  t.deepEqual([...groups].sort(), Object.keys(groupDescriptions).sort());
+  // A word both a command and a group would be listed twice and its listing never reached.
+  for (const g of groups) t.false(commandTable.some(e => e.paths.some(p => p.length === 1 && p[0] === g)), g);
 });
 
 test(`no two entries claim the same path`, t => {
