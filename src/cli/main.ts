@@ -36,6 +36,13 @@ export async function main(argv: Array<string>): Promise<number> {
   const help = helpPlan(argv);
   if (help?.kind === `command`) argv = help.argv;
   else if (help !== undefined) return answerHelp(help);
+  // A first word no command has is said at once: clipanion would first register every
+  // command (~350 ms) only to fail.
+  const first = commandWord(argv);
+  if (first !== undefined && !isCommandWord(first)) {
+    stderr.write(`Error: ${unrecognized(argv)}\n`);
+    return ExitCode.engine;
+  }
   const {cli, classes} = await cliFor(argv);
 
   const debug = argv.some((a, i) => (a === `--log-level=debug`) || (a === `--log-level` && argv[i + 1] === `debug`));
@@ -128,10 +135,7 @@ function usageMessage(err: unknown, argv: Array<string>): string {
     const path = commandPath(argv);
     return `missing argument: "tspod ${path}" needs more arguments\nSee 'tspod ${path} --help'.`;
   }
-  const first = commandWord(argv);
-  const known = first !== undefined && commandTable.some(e => e.paths.some(p => p[0] === first));
-  // A first word no command has: clipanion then trips on whatever option it meets first.
-  if (msg.startsWith(`Command not found`) || (first !== undefined && !known)) return unrecognized(argv);
+  if (msg.startsWith(`Command not found`)) return unrecognized(argv);
   // podman (cobra): `unknown flag: --x` and the command's own help.
   const flag = /Unsupported option name \("([^"]+)"\)/.exec(msg)?.[1];
   if (flag !== undefined) {
