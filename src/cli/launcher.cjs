@@ -40,7 +40,7 @@ if (process.env.TSPOD_WRITE_CODE_CACHE === '1')
     writeFileSync(`${cacheFile}.tmp`, script.createCachedData());
     renameSync(`${cacheFile}.tmp`, cacheFile);
   });
-else if (userCache && (!fromUser || script.cachedDataRejected) && mod.exports.isCommandWord(userCache.word)) {
+else if (userCache && (!fromUser || script.cachedDataRejected) && mod.exports.trainsCodeCache(argv)) {
   const save = () => saveUserCache(userCache);
   process.on('exit', save);
   // exec becomes the helper (execve): no exit event comes (sys/execve.ts emits this).
@@ -109,7 +109,7 @@ function commandWord(args) {
 
 /**
  * `$XDG_CACHE_HOME/tspod/code-<command>-<size>-<mtime>.bin`; written only for a real
- * command (isCommandWord, asked once the bundle is loaded), so a typo leaves no file. The
+ * command (trainsCodeCache, asked once the bundle is loaded), so a typo or help leaves no file. The
  * bundle's size and mtime name the build: V8 checks only a cache's source length and
  * flags, and a cache from another build of the same length would be accepted.
  */

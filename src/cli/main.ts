@@ -169,9 +169,19 @@ export function reportError(err: unknown, debug: boolean): void {
   else if (e instanceof Error && e.message.startsWith(`Assertion failed`)) stderr.write(`(this is a bug in tspod; rerun with --log-level debug for a stack trace)\n`);
 }
 
-/** A command's first word (`run`, `image`, `system`): the launcher keeps a code cache per such word, and none for a typo. */
-export function isCommandWord(word: string): boolean {
+/** A command's first word (`run`, `image`, `system`), not a typo. */
+function isCommandWord(word: string): boolean {
   return commandTable.some(e => e.paths.some(p => p[0] === word));
+}
+
+/**
+ * Whether this line's run trains its first word's code cache (launcher.cjs): a command, not a
+ * typo nor help. A cache is written once, so one trained on `tspod image` (the listing) or
+ * `ps --help` would serve every later `image ls` or `ps` with what help compiled instead.
+ */
+export function trainsCodeCache(argv: ReadonlyArray<string>): boolean {
+  const word = commandWord(argv);
+  return word !== undefined && isCommandWord(word) && helpPlan(argv) === undefined && !argv.some(a => a === `-h` || a === `--help`);
 }
 
 /**

@@ -71,7 +71,7 @@ test(`pull with stdout not a terminal never creates the stdin stream (it could n
   for (const m of [`NativeModule tty`, `NativeModule internal/fs/streams`]) t.false(loaded.includes(m), `${m} was loaded`);
 });
 
-test(`a command writes its own code cache once, which V8 accepts, keeping two other builds'; --version and a typo write none`, t => {
+test(`a command writes its own code cache once, which V8 accepts, keeping two other builds'; --version, a typo and help write none`, t => {
   const dir = mkdtempSync(join(tmpdir(), `tspod-user-cache-`));
   t.teardown(() => rmSync(dir, {recursive: true, force: true}));
   const cacheDir = join(dir, `cache/tspod`);
@@ -101,6 +101,9 @@ test(`a command writes its own code cache once, which V8 accepts, keeping two ot
   // --version is the build cache's, and a typo is no command: nothing more in the user's.
   spawnSync(TSPOD_BIN, [`--version`], {env: {PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, `cache`)}});
   t.is(spawnSync(TSPOD_BIN, [`inspekt`, `x`], {env: {PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, `cache`)}}).status, 125);
+  // Nor help: the word's cache would then hold what the listing compiled, not the command.
+  t.is(spawnSync(TSPOD_BIN, [`image`], {env: {PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, `cache`)}}).status, 125);
+  t.is(spawnSync(TSPOD_BIN, [`ps`, `--help`], {env: {PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, `cache`)}}).status, 0);
   t.deepEqual(readdirSync(cacheDir).sort(), names);
 });
 
