@@ -5,13 +5,13 @@
 // this loads the classes for their descriptions and registers none of them. A command's
 // own help (`tspod ps --help`, which `tspod help ps` becomes) stays clipanion's.
 import {Cli, Command} from 'clipanion';
+import type {CommandClass} from 'clipanion';
 import {BaseCommand} from './BaseCommand';
 import type {TspodContext} from './BaseCommand';
 import {commandTable, groupDescriptions} from './commands';
 import type {CommandEntry} from './commands';
 import {VersionFlagCommand} from './commands/version';
 import {commandWords, GLOBAL_WITH_VALUE} from './commandLine';
-import type {CommandClass} from 'clipanion';
 
 export type HelpPlan =
   /** Print the listing of `group` (the top level without one); `missing`: a command was due, so also an error. */
@@ -28,8 +28,8 @@ export function helpPlan(argv: ReadonlyArray<string>): HelpPlan | undefined {
   const words = commandWords(argv);
   if (words[0] === `help`) {
     const topic = words.slice(1);
-    if (topic.length <= 1 && (topic[0] === undefined || isGroup(topic[0])))
-      return {kind: `listing`, group: topic[0], missing: false};
+    if (topic[0] === undefined || topic[0] === `help`) return {kind: `listing`, missing: false};
+    if (topic.length === 1 && isGroup(topic[0])) return {kind: `listing`, group: topic[0], missing: false};
     return {kind: `command`, argv: [...topic, `--help`]};
   }
   if (words.length > 1 || (words.length === 1 && !isGroup(words[0]!))) return undefined;

@@ -121,6 +121,7 @@ test(`unknown words and options are still errors with exit 125`, async t => {
 
 test(`helpPlan tells listings from commands`, t => {
   t.deepEqual(helpPlan([]), {kind: `listing`, group: undefined, missing: true});
+  t.deepEqual(helpPlan([`help`, `help`]), {kind: `listing`, missing: false});
   t.deepEqual(helpPlan([`--root`, `/x`, `--help`]), {kind: `listing`, group: undefined, missing: false});
   t.deepEqual(helpPlan([`--log-level=debug`, `image`]), {kind: `listing`, group: `image`, missing: true});
   t.deepEqual(helpPlan([`help`, `container`, `ps`]), {kind: `command`, argv: [`container`, `ps`, `--help`]});
