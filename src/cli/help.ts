@@ -1,7 +1,7 @@
 // tspod's listings, as podman prints them: `tspod --help`, `tspod help`, `tspod` alone
 // (then an error: no command), and a group word alone (`tspod image`), one line per
 // command with its class's own description. Clipanion would print its listing only after
-// registering every command and building its parse machine for all of them (~400 ms);
+// registering every command and building its parse machine for all of them (~340 ms here);
 // this loads the classes for their descriptions and registers none of them. A command's
 // own help (`tspod ps --help`, which `tspod help ps` becomes) stays clipanion's.
 import {Cli, Command} from 'clipanion';
@@ -34,7 +34,7 @@ export function helpPlan(argv: ReadonlyArray<string>): HelpPlan | undefined {
   }
   if (words.length > 1 || (words.length === 1 && !isGroup(words[0]!))) return undefined;
   const group = words[0];
-  // `tspod --root /x --version`: the version, as before (main.ts).
+  // `--version` among global options (`tspod --root /x --version`): left to main.ts, as before.
   if (group === undefined && argv.some(a => a === `--version` || a === `-v`)) return undefined;
   const flag = unknownFlag(argv);
   if (flag !== undefined) return {kind: `badFlag`, flag, group};

@@ -37,7 +37,7 @@ export async function main(argv: Array<string>): Promise<number> {
   if (help?.kind === `command`) argv = help.argv;
   else if (help !== undefined) return answerHelp(help);
   // A first word no command has is said at once: clipanion would first register every
-  // command (~350 ms) only to fail.
+  // command (~340 ms here) only to fail.
   const first = commandWord(argv);
   if (first !== undefined && !isCommandWord(first)) {
     stderr.write(`Error: ${unrecognized(argv)}\n`);
