@@ -101,6 +101,11 @@ export abstract class ContainerFlags extends BaseCommand {
   httpProxy = Option.Boolean(`--http-proxy`, true, {description: `Set proxy environment variables in the container based on the host's (default true)`});
   unsetenv = Option.Array(`--unsetenv`, [], {description: `Unset a default environment variable (the image's or tspod's)`});
   unsetenvAll = Option.Boolean(`--unsetenv-all`, false, {description: `Unset all default environment variables`});
+  device = Option.Array(`--device`, [], {description: `Add a host device to the container (HOST[:CONTAINER][:PERMS]; a directory adds the devices in it)`});
+  envMerge = Option.Array(`--env-merge`, [], {description: `Preprocess default environment variables: KEY=VALUE with \${VAR} of the defaults`});
+  initPath = Option.String(`--init-path`, {description: `Path to the container-init binary (default: tspod's own)`});
+  disableContentTrust = Option.Boolean(`--disable-content-trust`, false, {description: `This is a Docker specific option and is a no-op`});
+  logDriver = Option.String(`--log-driver`, {description: `Logging driver for the container: k8s-file (the only one tspod has)`});
   sysctl = Option.Array(`--sysctl`, [], {description: `Set a namespaced kernel parameter (net.*, fs.mqueue.*, kernel.shm*/msg*/sem)`});
   readOnlyTmpfs = Option.Boolean(`--read-only-tmpfs`, true, {description: `With --read-only, mount writable tmpfs on /run, /tmp and /var/tmp (default true)`});
   noHosts = Option.Boolean(`--no-hosts`, false, {description: `Do not create /etc/hosts within the container, instead use the version from the image`});
@@ -137,7 +142,7 @@ export abstract class ContainerFlags extends BaseCommand {
       restart: this.restart, logMax: parseLogOpts(this.logOpt), labels: this.label,
       labelFiles: this.labelFile, annotations: this.annotation, replace: this.replace, cidfile: this.cidfile,
       stopSignal: this.stopSignal, stopTimeout: this.stopTimeout, envHost: this.envHost, httpProxy: this.httpProxy,
-      unsetEnv: this.unsetenv, unsetEnvAll: this.unsetenvAll, readOnlyTmpfs: this.readOnlyTmpfs, sysctl: this.sysctl, noHosts: this.noHosts, expose: this.expose, shmSize: this.shmSize,
+      unsetEnv: this.unsetenv, unsetEnvAll: this.unsetenvAll, readOnlyTmpfs: this.readOnlyTmpfs, sysctl: this.sysctl, device: this.device, envMerge: this.envMerge, initPath: this.initPath, logDriver: this.logDriver, noHosts: this.noHosts, expose: this.expose, shmSize: this.shmSize,
       umask: this.umask, groupAdd: this.groupAdd, tz: this.tz, uts: this.uts, ipc: this.ipc,
       pullOptions: {
         ...(this.tlsVerify !== undefined ? {tlsVerify: this.tlsVerify} : {}), ...(this.authfile !== undefined ? {authfile: this.authfile} : {}),

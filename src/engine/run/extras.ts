@@ -1,8 +1,8 @@
 // run/create flags beyond the core set, parsed and checked before anything is made:
 // --stop-signal/--stop-timeout (kept for stop), --umask, --shm-size, --group-add,
-// --tz, --uts/--ipc host, --read-only-tmpfs, --sysctl, --expose, --annotation, --label-file, and which host
+// --tz, --uts/--ipc host, --read-only-tmpfs, --sysctl, --device, --env-merge, --expose, --annotation, --label-file, and which host
 // variables the container gets (--env-host, --http-proxy, --unsetenv[-all]).
-import {readFileSync, statSync} from 'node:fs';
+import {readFileSync, readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {TspodError} from '../errors';
 import {parseSignal, signalName} from '../signals';
@@ -28,6 +28,9 @@ export interface ExtraFlags {
   /** --read-only-tmpfs (default true): with --read-only, /tmp, /var/tmp and /run are writable tmpfs. */
   readOnlyTmpfs?: boolean;
   sysctl?: Array<string>;
+  device?: Array<string>;
+  /** --env-merge KEY=VALUE, VALUE with ${VAR} of the default environment. */
+  envMerge?: Array<string>;
 }
 
 export interface Extras {
@@ -55,6 +58,9 @@ export interface Extras {
   readOnlyTmpfs: boolean;
   /** --sysctl KEY=VALUE, each key of a namespace the container has its own of (checkSysctls). */
   sysctls: Record<string, string>;
+  /** --device: host device → container path, bound (a rootless user cannot mknod). */
+  devices: Array<{source: string, destination: string}>;
+  envMerge: Array<[string, string]>;
 }
 
 const bad = (message: string, hint?: string) => new TspodError(`InvalidArgument`, message, hint === undefined ? {} : {hint});
@@ -65,8 +71,14 @@ export const PROXY_VARS = [`http_proxy`, `https_proxy`, `ftp_proxy`, `no_proxy`,
 export function parseExtras(f: ExtraFlags, hostEnv: Readonly<Record<string, string | undefined>>): Extras {
   const out: Extras = {
     groupAdd: [], hostUts: false, hostIpc: false, expose: {}, annotations: {}, fileLabels: {}, hostEnv: [],
-    unsetEnv: f.unsetEnv ?? [], unsetEnvAll: Boolean(f.unsetEnvAll), readOnlyTmpfs: f.readOnlyTmpfs !== false, sysctls: {},
+    unsetEnv: f.unsetEnv ?? [], unsetEnvAll: Boolean(f.unsetEnvAll), readOnlyTmpfs: f.readOnlyTmpfs !== false, sysctls: {}, devices: [], envMerge: [],
   };
+  for (const d of f.device ?? []) out.devices.push(...parseDevice(d));
+  for (const e of f.envMerge ?? []) {
+    const i = e.indexOf(`=`);
+    if (i <= 0) throw bad(`invalid --env-merge "${e}": want KEY=VALUE, such as PATH=\${PATH}:/opt/bin`);
+    out.envMerge.push([e.slice(0, i), e.slice(i + 1)]);
+  }
   if (f.stopSignal !== undefined) out.stopSignal = signalName(parseSignal(f.stopSignal));
   if (f.stopTimeout !== undefined) {
     if (!/^\d+$/.test(f.stopTimeout)) throw bad(`invalid --stop-timeout "${f.stopTimeout}": want a number of seconds`);
@@ -113,6 +125,34 @@ export function shmBytes(v: string): number {
   const n = m ? Math.floor(Number(m[1]) * units[m[2]!.toLowerCase()]!) : NaN;
   if (!(n >= 1024)) throw bad(`invalid --shm-size "${v}": want a size of at least 1k, such as 64m`);
   return Math.ceil(n / 1024) * 1024;
+}
+
+/**
+ * `SRC[:DST][:PERMS]`: a host device node, or a directory of them (each one under DST).
+ * PERMS (rwm) is accepted as podman does; a bound node keeps the host's permissions.
+ */
+function parseDevice(spec: string): Array<{source: string, destination: string}> {
+  const parts = spec.split(`:`);
+  const perms = parts.length > 1 && /^[rwm]+$/.test(parts[parts.length - 1]!) ? parts.pop() : undefined;
+  void perms;
+  const [source, destination = source] = parts;
+  if (parts.length > 2 || !source?.startsWith(`/`) || !destination?.startsWith(`/`) || source.split(`/`).includes(`..`) || destination.split(`/`).includes(`..`))
+    throw bad(`invalid --device "${spec}": want an absolute HOST-PATH[:CONTAINER-PATH][:PERMISSIONS]`);
+  let st;
+  try {
+    st = statSync(source);
+  } catch (err) {
+    throw bad(`--device ${source}: ${(err as NodeJS.ErrnoException).code === `ENOENT` ? `no such device on this host` : (err as Error).message}`);
+  }
+  if (st.isCharacterDevice() || st.isBlockDevice()) return [{source, destination}];
+  if (!st.isDirectory()) throw bad(`--device ${source}: not a device node or a directory of them`);
+  const out: Array<{source: string, destination: string}> = [];
+  for (const e of readdirSync(source, {withFileTypes: true, recursive: true})) {
+    if (!e.isCharacterDevice() && !e.isBlockDevice()) continue;
+    const rel = join(e.parentPath ?? e.path, e.name).slice(source.length);
+    out.push({source: join(source, rel), destination: join(destination, rel)});
+  }
+  return out;
 }
 
 /** `local` (the host's /etc/localtime) or a zone under /usr/share/zoneinfo. */

@@ -107,6 +107,10 @@ export interface CreateOptions extends ExtraFlags {
   cidfile?: string | undefined;
   /** --no-hosts: the image's own /etc/hosts is left in place. */
   noHosts?: boolean;
+  /** --init-path: the init run by --init, instead of tspod's own (called as INIT -- COMMAND). */
+  initPath?: string | undefined;
+  /** --log-driver: only k8s-file (what the monitor writes) is accepted. */
+  logDriver?: string | undefined;
   /** --rmi (run --rm): the image is removed after the container, unless something else uses it. */
   rmi?: boolean;
   /** When the image is pulled: pull's --tls-verify, --authfile and platform flags. */
@@ -169,6 +173,13 @@ export function validate(o: CreateOptions): Validated {
   if (o.replace && o.name === undefined) throw new TspodError(`InvalidArgument`, `--replace needs --name: it replaces the container of that name`);
   if (o.rmi && !o.rm) throw new TspodError(`InvalidArgument`, `--rmi needs --rm`, {hint: `add --rm, or remove the image later with tspod rmi`});
   if (o.cidfile !== undefined) checkCidfile(o.cidfile);
+  if (o.logDriver !== undefined && o.logDriver !== `k8s-file`)
+    throw new TspodError(`Unsupported`, `--log-driver ${o.logDriver} is not supported by tspod`, {hint: `use k8s-file (the default): tspod logs reads it`});
+  if (o.init && o.initPath !== undefined) {
+    let ok = false;
+    try { ok = statSync(o.initPath).isFile(); } catch {}
+    if (!ok) throw new TspodError(`InvalidArgument`, `--init-path ${o.initPath}: no such file`, {hint: `give the path of an init binary such as catatonit or tini`});
+  }
   const labels = {...extras.fileLabels, ...parseLabels(o.labels ?? [])};
   return {name: o.name, pull: parsePullPolicy(o.pull), userns, mounts, envFile, env, capAdd, capDrop, noNewPrivileges, network, cgroup, labels, extras};
 }
@@ -318,7 +329,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     const spec = buildSpec({
       id: record.id, image: imgCfg, command: o.command, entrypoint: o.entrypoint, envFile: v.envFile, env: v.env, user,
       workdir: o.workdir, hostname, tty: Boolean(o.tty), readOnly: Boolean(o.readOnly), privileged: Boolean(o.privileged),
-      init: Boolean(o.init), initBinary: join(ctx.installDir, `helpers/tspod-helper`), capAdd: v.capAdd, capDrop: v.capDrop,
+      init: Boolean(o.init), initBinary: o.initPath ?? join(ctx.installDir, `helpers/tspod-helper`), customInit: o.initPath !== undefined, capAdd: v.capAdd, capDrop: v.capDrop,
       noNewPrivileges: v.noNewPrivileges, ulimits, mounts: resolved, initFiles, rootfs: mountSpec.target,
       uidMap: maps.uidMap, gidMap: maps.gidMap,
       host: {...limits, devices: o.privileged ? hostDevices() : []},

@@ -60,6 +60,8 @@ export interface SpecInput {
   init: boolean;
   /** Host path of the helper binary, bound at /run/tspod-init with --init. */
   initBinary: string;
+  /** --init-path: that init is called as `INIT -- COMMAND` (tini's and catatonit's way), not the helper's `init` mode. */
+  customInit?: boolean;
   capAdd: Array<string>;
   capDrop: Array<string>;
   noNewPrivileges: boolean;
@@ -123,6 +125,12 @@ export function buildEnv(input: Pick<SpecInput, `image` | `envFile` | `env` | `t
   const x = input.extras;
   const unset = new Set(x?.unsetEnv ?? []);
   const defaults = x?.unsetEnvAll ? [] : envPairs(mergeEnv(base, x?.hostEnv ?? [], envPairs(input.image.Env))).filter(([k]) => !unset.has(k));
+  // --env-merge: a default rewritten with ${VAR} of the defaults (PATH=${PATH}:/opt/bin).
+  if (x && x.envMerge.length > 0) {
+    const d = new Map(defaults);
+    for (const [k, v] of x.envMerge) d.set(k, v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => d.get(name) ?? ``));
+    defaults.splice(0, defaults.length, ...d);
+  }
   const merged = new Map(envPairs(mergeEnv(defaults, input.envFile, input.env)));
   if (x?.unsetEnvAll) return [...merged].map(([k, v]) => `${k}=${v}`);
   if (!merged.has(`HOME`)) merged.set(`HOME`, input.user.home);
@@ -212,7 +220,7 @@ export function namespaces(net: NamespaceChoice | undefined, host: {uts?: boolea
 export function buildSpec(input: SpecInput): RuntimeSpec {
   const hostname = input.hostname ?? input.id.slice(0, 12);
   const args = processArgs(input.image, input.command, input.entrypoint);
-  const finalArgs = input.init ? [INIT_PATH, `init`, `--`, ...args] : args;
+  const finalArgs = input.init ? [INIT_PATH, ...(input.customInit ? [] : [`init`]), `--`, ...args] : args;
   const user = input.user;
 
   const x = input.extras;
@@ -235,10 +243,12 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
     finalMounts.push({destination: `/etc/localtime`, type: `bind`, source: x.localtime, options: [`bind`, `ro`, `rprivate`]});
   finalMounts.push(...userMounts);
 
-  // --privileged: the host's devices, bound (a rootless user cannot mknod).
+  // --privileged: the host's devices, bound (a rootless user cannot mknod); --device's too.
   if (input.privileged)
     for (const d of input.host.devices)
       if (!finalMounts.some(m => m.destination === d)) finalMounts.push({destination: d, type: `bind`, source: d, options: [`bind`, `nosuid`, `noexec`]});
+  for (const d of x?.devices ?? [])
+    if (!finalMounts.some(m => m.destination === d.destination)) finalMounts.push({destination: d.destination, type: `bind`, source: d.source, options: [`bind`, `nosuid`, `noexec`]});
 
   return {
     ociVersion: `1.0.2-dev`,

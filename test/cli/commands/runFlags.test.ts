@@ -168,3 +168,30 @@ test(`root in the container may ping (podman's default ping_group_range), and --
   tt.is(shared.code, 125);
   tt.regex(shared.stderr, /with --network host/);
 });
+
+test(`--device binds a host device node, or each one in a directory; a missing one is refused`, async tt => {
+  const r = await run([`--device`, `/dev/null:/dev/mynull:rwm`, `--device`, `/dev/zero`], `sh`, `-c`, `test -c /dev/mynull && test -c /dev/zero && echo devices && head -c 3 /dev/zero | od -An -tx1`);
+  tt.is(r.code, 0, r.stderr);
+  tt.regex(r.stdout, /^devices\n\s*00 00 00\n$/);
+  const missing = await run([`--device`, `/dev/no-such-device`], `true`);
+  tt.is(missing.code, 125);
+  tt.regex(missing.stderr, /--device \/dev\/no-such-device: no such device on this host/);
+  tt.is((await run([`--device`, `relative/path`], `true`)).code, 125);
+});
+
+test(`--env-merge rewrites a default with \${VAR}; --log-driver other than k8s-file is refused; --disable-content-trust is accepted`, async tt => {
+  const r = await run([`--env-merge`, `PATH=\${PATH}:/opt/bin`, `--disable-content-trust`, `--log-driver`, `k8s-file`], `sh`, `-c`, `echo $PATH`);
+  tt.is(r.stdout, `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/bin\n`, r.stderr);
+  const journald = await run([`--log-driver`, `journald`], `true`);
+  tt.is(journald.code, 125);
+  tt.regex(journald.stderr, /--log-driver journald is not supported/);
+});
+
+test(`--init-path runs that init as INIT -- COMMAND`, async tt => {
+  const init = join(pulled.dir, `my-init`);
+  writeFileSync(init, `#!/bin/sh\necho "my-init $*"\nshift\nexec "$@"\n`, {mode: 0o755});
+  const r = await run([`--init`, `--init-path`, init], `echo`, `ran`);
+  tt.is(r.code, 0, r.stderr);
+  tt.is(r.stdout, `my-init -- echo ran\nran\n`);
+  tt.is((await run([`--init`, `--init-path`, join(pulled.dir, `none`)], `true`)).code, 125);
+});
