@@ -47,7 +47,28 @@ function q(a: string): string {
   return `"${a.replace(/\\/g, `\\\\`).replace(/"/g, `\\"`)}"`;
 }
 
-const SUPPORTED = new Set([`Image`, `Exec`, `ContainerName`, `PublishPort`, `Volume`, `Environment`, `Network`, `User`, `Pull`, `Notify`, `PodmanArgs`]);
+// podman's [Container] keys that are one run flag each: a value of words (systemd
+// quoting) gives the flag once per word; a single one, the value whole; a boolean,
+// the flag alone when true.
+const WORDS: Record<string, string> = {
+  Environment: `--env`, AddCapability: `--cap-add`, DropCapability: `--cap-drop`, Annotation: `--annotation`,
+  Label: `--label`, Sysctl: `--sysctl`, DNS: `--dns`, DNSSearch: `--dns-search`, DNSOption: `--dns-option`, AddHost: `--add-host`,
+  GroupAdd: `--group-add`,
+};
+const EACH: Record<string, string> = {
+  PublishPort: `--publish`, Volume: `--volume`, EnvironmentFile: `--env-file`, ExposeHostPort: `--expose`, AddDevice: `--device`,
+  Mount: `--mount`, Tmpfs: `--tmpfs`, Ulimit: `--ulimit`,
+};
+const SINGLE: Record<string, string> = {
+  Network: `--network`, Pull: `--pull`, HostName: `--hostname`, LogDriver: `--log-driver`, Timezone: `--tz`, UserNS: `--userns`,
+  WorkingDir: `--workdir`, ShmSize: `--shm-size`, StopTimeout: `--stop-timeout`, Entrypoint: `--entrypoint`,
+};
+const BOOLEAN: Record<string, Array<string>> = {
+  ReadOnly: [`--read-only`], RunInit: [`--init`], NoNewPrivileges: [`--security-opt`, `no-new-privileges`],
+};
+const SUPPORTED = new Set([`Image`, `Exec`, `ContainerName`, `User`, `Group`, `Notify`, `PodmanArgs`,
+  ...Object.keys(WORDS), ...Object.keys(EACH), ...Object.keys(SINGLE), ...Object.keys(BOOLEAN)]);
+const isTrue = (v: string | undefined) => [`true`, `yes`, `1`, `on`].includes((v ?? ``).toLowerCase());
 
 export interface QuadletOptions {
   /** argv prefix that runs tspod (node + bundle), absolute: generators get no PATH. */
@@ -67,16 +88,19 @@ export function containerToService(unit: UnitFile, name: string, o: QuadletOptio
   if (!image) throw new TspodError(`InvalidArgument`, `${o.source}: no Image= in [Container]`, {hint: `add Image=docker.io/library/busybox (for example)`});
   const ctrName = last(`ContainerName`) ?? `systemd-%N`;
   const notify = (last(`Notify`) ?? `false`).toLowerCase();
-  const args = [`run`, `--name`, ctrName, `--rm`, `--cgroups`, `split`, `--sdnotify`, [`true`, `yes`, `1`, `on`].includes(notify) ? `container` : `conmon`];
-  for (const p of get(`PublishPort`)) args.push(`--publish`, p);
-  for (const v of get(`Volume`)) args.push(`--volume`, v);
-  for (const e of get(`Environment`)) for (const w of splitWords(e)) args.push(`--env`, w);
-  const net = last(`Network`);
-  if (net) args.push(`--network`, net);
-  const user = last(`User`);
-  if (user) args.push(`--user`, user);
-  const pull = last(`Pull`);
-  if (pull) args.push(`--pull`, pull);
+  const args = [`run`, `--name`, ctrName, `--rm`, `--cgroups`, `split`, `--sdnotify`, isTrue(notify) ? `container` : `conmon`];
+  // In the order of the file's keys, as podman's quadlet keeps repeated ones.
+  for (const [k, v] of c) {
+    if (EACH[k]) args.push(EACH[k]!, v);
+    else if (WORDS[k]) for (const w of splitWords(v)) args.push(WORDS[k]!, w);
+  }
+  for (const [k, flag] of Object.entries(SINGLE)) {
+    const v = last(k);
+    if (v !== undefined && v !== ``) args.push(flag, v);
+  }
+  for (const [k, flags] of Object.entries(BOOLEAN)) if (isTrue(last(k))) args.push(...flags);
+  const user = last(`User`), group = last(`Group`);
+  if (user || group) args.push(`--user`, group ? `${user ?? `0`}:${group}` : user!);
   for (const p of get(`PodmanArgs`)) args.push(...splitWords(p));
   args.push(image);
   const exec = last(`Exec`);

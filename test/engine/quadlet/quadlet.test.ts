@@ -46,10 +46,40 @@ test(`a .container becomes a Type=notify service running tspod in the unit's cgr
   for (const line of [`Type=notify`, `NotifyAccess=all`, `Delegate=yes`, `KillMode=mixed`, `Restart=always`, `WantedBy=default.target`])
     t.true(text.split(`\n`).includes(line), line);
   const exec = text.split(`\n`).find(l => l.startsWith(`ExecStart=`))!;
-  t.is(exec, `ExecStart=/usr/bin/node /opt/tspod/dist/tspod.js run --name web --rm --cgroups split --sdnotify conmon --publish 8080:80 --volume /srv/data:/data:ro --env A=1 --env "B=two words" --network pasta --user 1000:1000 --pull never docker.io/library/busybox:latest httpd -f -p 80`);
+  t.is(exec, `ExecStart=/usr/bin/node /opt/tspod/dist/tspod.js run --name web --rm --cgroups split --sdnotify conmon --publish 8080:80 --volume /srv/data:/data:ro --env A=1 --env "B=two words" --network pasta --pull never --user 1000:1000 docker.io/library/busybox:latest httpd -f -p 80`);
   t.regex(text, /ExecStopPost=-\/usr\/bin\/node \/opt\/tspod\/dist\/tspod.js rm --force --ignore web/);
   const notify = containerToService(parseUnit(`[Container]\nImage=busybox\nNotify=true\n`, `n.container`), `n.service`, {tspod: TSPOD, source: `n.container`});
   t.regex(notify, /--name systemd-%N --rm --cgroups split --sdnotify container busybox/);
+});
+
+test(`podman's one-flag keys: words, repeated, single and boolean ones`, t => {
+  const unit = `[Container]
+Image=alpine
+AddCapability=NET_ADMIN SYS_TIME
+DropCapability=MKNOD
+Annotation=a=1 "b=two words"
+Label=team=blue
+Sysctl=net.ipv4.ip_unprivileged_port_start=80
+AddDevice=/dev/fuse
+Tmpfs=/scratch
+Mount=type=tmpfs,destination=/cache
+EnvironmentFile=/etc/web.env
+ExposeHostPort=9000
+HostName=web1
+Timezone=local
+ShmSize=128m
+WorkingDir=/srv
+ReadOnly=yes
+RunInit=true
+NoNewPrivileges=false
+User=web
+Group=www
+`;
+  const exec = containerToService(parseUnit(unit, `k.container`), `k.service`, {tspod: TSPOD, source: `k.container`}).split(`\n`).find(l => l.startsWith(`ExecStart=`))!;
+  t.is(exec, `ExecStart=/usr/bin/node /opt/tspod/dist/tspod.js run --name systemd-%N --rm --cgroups split --sdnotify conmon `
+    + `--cap-add NET_ADMIN --cap-add SYS_TIME --cap-drop MKNOD --annotation a=1 --annotation "b=two words" --label team=blue `
+    + `--sysctl net.ipv4.ip_unprivileged_port_start=80 --device /dev/fuse --tmpfs /scratch --mount type=tmpfs,destination=/cache `
+    + `--env-file /etc/web.env --expose 9000 --hostname web1 --tz local --workdir /srv --shm-size 128m --read-only --init --user web:www alpine`);
 });
 
 test(`unsupported keys and a missing Image are refused`, t => {
