@@ -170,6 +170,7 @@ export default class RunCommand extends ContainerFlags {
   });
 
   detach = Option.Boolean(`-d,--detach`, false, {description: `Run the container in the background and print its ID`});
+  attach = Option.Array(`-a,--attach`, [], {description: `Attach to STDIN, STDOUT or STDERR (default: all of them)`});
   rmi = Option.Boolean(`--rmi`, false, {description: `Remove the image after the container exits, unless another container uses it (implies --rm)`});
   sigProxy = Option.String(`--sig-proxy`, {tolerateBoolean: true, description: `Proxy received signals to the process (default true)`});
 
@@ -181,7 +182,7 @@ export default class RunCommand extends ContainerFlags {
       else if (v === `false`) sigProxy = false;
       else throw new TspodError(`InvalidArgument`, `invalid --sig-proxy "${v}": want true or false`);
     }
-    const report = await this.engine.run({...this.containerOptions(), detach: this.detach, sigProxy, ...(this.rmi ? {rm: true, rmi: true} : {})});
+    const report = await this.engine.run({...this.containerOptions(), detach: this.detach, sigProxy, attach: this.attach, ...(this.rmi ? {rm: true, rmi: true} : {})});
     if (this.detach) this.out(report.id);
     return report.exitCode;
   }

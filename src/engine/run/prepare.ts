@@ -107,6 +107,8 @@ export interface CreateOptions extends ExtraFlags {
   cidfile?: string | undefined;
   /** --no-hosts: the image's own /etc/hosts is left in place. */
   noHosts?: boolean;
+  /** -a/--attach: the streams a foreground run connects (default all three; stdin only with -i). */
+  attach?: Array<string>;
   /** --init-path: the init run by --init, instead of tspod's own (called as INIT -- COMMAND). */
   initPath?: string | undefined;
   /** --log-driver: only k8s-file (what the monitor writes) is accepted. */
@@ -173,6 +175,10 @@ export function validate(o: CreateOptions): Validated {
   if (o.replace && o.name === undefined) throw new TspodError(`InvalidArgument`, `--replace needs --name: it replaces the container of that name`);
   if (o.rmi && !o.rm) throw new TspodError(`InvalidArgument`, `--rmi needs --rm`, {hint: `add --rm, or remove the image later with tspod rmi`});
   if (o.cidfile !== undefined) checkCidfile(o.cidfile);
+  for (const a of o.attach ?? []) {
+    if (![`stdin`, `stdout`, `stderr`].includes(a.toLowerCase())) throw new TspodError(`InvalidArgument`, `invalid --attach "${a}": want stdin, stdout or stderr`);
+  }
+  if (o.attach !== undefined && o.attach.length > 0 && o.detach) throw new TspodError(`InvalidArgument`, `--attach and --detach cannot be used together`, {hint: `drop one; tspod attach connects to a detached container later`});
   if (o.logDriver !== undefined && o.logDriver !== `k8s-file`)
     throw new TspodError(`Unsupported`, `--log-driver ${o.logDriver} is not supported by tspod`, {hint: `use k8s-file (the default): tspod logs reads it`});
   if (o.init && o.initPath !== undefined) {

@@ -46,6 +46,13 @@ async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Pro
   return {store, image};
 }
 
+/** A sink for a stream -a leaves out. */
+function discard(): NodeJS.WritableStream {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const {Writable} = require(`node:stream`) as typeof import('node:stream');
+  return new Writable({write: (_c, _e, cb) => cb()});
+}
+
 /** --replace: the container named so goes first, running or not (rm -f); none is fine. */
 async function replaceNamed(ctx: EngineContext, name: string): Promise<void> {
   const {removeContainers} = await import(`./rm`);
@@ -87,7 +94,10 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
   };
   phase(`cli`);
   const helperPath = join(ctx.installDir, `helpers/tspod-helper`);
-  const stdio = [o.interactive ? `inherit` : `ignore`, `inherit`, `inherit`] as never;
+  const attached = (stream: string) => o.attach === undefined || o.attach.length === 0 || o.attach.some(a => a.toLowerCase() === stream);
+  // -a: a stream not attached is dropped (a foreground run has no log to keep it in).
+  const io = {stdin: o.interactive && attached(`stdin`) ? `inherit` : `ignore`, stdout: attached(`stdout`) ? `inherit` : `ignore`, stderr: attached(`stderr`) ? `inherit` : `ignore`} as const;
+  const stdio = [io.stdin, io.stdout, io.stderr] as never;
   const ids = {hostUid: hostUid(), hostGid: process.getgid ? process.getgid() : 0};
   const frame = runtime.kind === `oci` ? undefined : predictFrame(o, v);
   let early = frame ? startEarly(helperPath, frame, ids, {stdio, foreground: false}) : undefined;
@@ -139,7 +149,7 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
         const dirs = ociDirs(ctx.paths.runRoot, oci.name, cid);
         ({exitCode} = await runOci(p.spec, {
           runtime: oci, helperPath: join(ctx.installDir, `helpers/tspod-helper`), id: cid, stateRoot: dirs.stateRoot, bundleDir: dirs.bundleDir,
-          pidFile, rootfsMount: p.rootfsMount, path: ctx.env.PATH, stdin: o.interactive ? `inherit` : `ignore`, stdout: `inherit`, stderr: process.stderr,
+          pidFile, rootfsMount: p.rootfsMount, path: ctx.env.PATH, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr === `inherit` ? process.stderr : discard(),
           onSpawn,
           // exec, stop and kill find the container by its pid (a foreground run has no monitor).
           onPid: async pid => {

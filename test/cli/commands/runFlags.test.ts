@@ -195,3 +195,16 @@ test(`--init-path runs that init as INIT -- COMMAND`, async tt => {
   tt.is(r.stdout, `my-init -- echo ran\nran\n`);
   tt.is((await run([`--init`, `--init-path`, join(pulled.dir, `none`)], `true`)).code, 125);
 });
+
+test(`-a attaches only the streams named; with -d it is refused`, async tt => {
+  const out = await run([`-a`, `stdout`], `sh`, `-c`, `echo out; echo err >&2`);
+  tt.deepEqual([out.code, out.stdout, out.stderr], [0, `out\n`, ``]);
+  const err = await run([`-a`, `stderr`], `sh`, `-c`, `echo out; echo err >&2`);
+  tt.deepEqual([err.stdout, err.stderr], [``, `err\n`]);
+  const noStdin = await t([`run`, `--rm`, `-i`, `--network`, `none`, `-a`, `stdout`, ALPINE, `sh`, `-c`, `cat; echo done`], `typed\n`);
+  tt.is(noStdin.stdout, `done\n`, `stdin is not attached without -a stdin`);
+  const withStdin = await t([`run`, `--rm`, `-i`, `--network`, `none`, `-a`, `stdin`, `-a`, `stdout`, ALPINE, `cat`], `typed\n`);
+  tt.is(withStdin.stdout, `typed\n`);
+  tt.is((await t([`run`, `-d`, `-a`, `stdout`, ALPINE, `true`])).code, 125);
+  tt.is((await run([`-a`, `stdnothing`], `true`)).code, 125);
+});
