@@ -202,3 +202,21 @@ export async function assignPorts(mappings: ReadonlyArray<PortMapping>): Promise
   }
   return out;
 }
+
+/** podman's PORTS column: `0.0.0.0:8080->80/tcp`, a range as `0.0.0.0:8080-8081->80-81/tcp`. */
+export function portsColumn(mappings: ReadonlyArray<PortMapping>): string {
+  return mappings.map(m => {
+    const host = m.hostIp === `` ? `0.0.0.0` : m.hostIp.includes(`:`) ? `[${m.hostIp}]` : m.hostIp;
+    const span = (p: number) => m.range > 1 ? `${p}-${p + m.range - 1}` : String(p);
+    return `${host}:${span(m.hostPort)}->${span(m.containerPort)}/${m.protocol}`;
+  }).join(`, `);
+}
+
+/** inspect's NetworkSettings.Ports and HostConfig.PortBindings: `80/tcp` → [{HostIp, HostPort}]. */
+export function portBindings(mappings: ReadonlyArray<PortMapping>): Record<string, Array<{HostIp: string, HostPort: string}>> {
+  const out: Record<string, Array<{HostIp: string, HostPort: string}>> = {};
+  for (const m of mappings)
+    for (let i = 0; i < m.range; i++)
+      (out[`${m.containerPort + i}/${m.protocol}`] ??= []).push({HostIp: m.hostIp, HostPort: String(m.hostPort + i)});
+  return out;
+}

@@ -1,6 +1,8 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
 import {errorText} from '../errorText';
+import {latestContainer} from '../targets';
+import {TspodError} from '../../engine/errors';
 
 export default class ExecCommand extends BaseCommand {
   static override paths = [[`exec`], [`container`, `exec`]];
@@ -14,6 +16,8 @@ export default class ExecCommand extends BaseCommand {
   tty = Option.Boolean(`-t,--tty`, false, {description: `Allocate a pseudo-TTY`});
   detach = Option.Boolean(`-d,--detach`, false, {description: `Run the exec session in detached mode (backgrounded)`});
   env = Option.Array(`-e,--env`, [], {description: `Set environment variables`});
+  envFile = Option.Array(`--env-file`, [], {description: `Read in a file of environment variables`});
+  latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
   user = Option.String(`-u,--user`, {description: `Sets the username or UID used and optionally the groupname or GID for the specified command`});
   workdir = Option.String(`-w,--workdir`, {description: `Working directory inside the container`});
   privileged = Option.Boolean(`--privileged`, false, {description: `Give the process extended Linux capabilities`});
@@ -22,9 +26,13 @@ export default class ExecCommand extends BaseCommand {
   command = Option.Proxy({name: `COMMAND`});
 
   async execute() {
+    // With -l the first word is the command's: no container is named.
+    const [container, command] = this.latest ? [await latestContainer(this.engine), [this.container, ...this.command]] : [this.container, this.command];
+    if (command.length === 0) throw new TspodError(`InvalidArgument`, `exec requires the name or ID of a container and a command`, {hint: `e.g. tspod exec web sh`});
+    const env = [...(this.envFile.length > 0 ? await envFromFiles(this.envFile) : []), ...this.env];
     const r = await this.engine.execContainer({
-      container: this.container, command: this.command, interactive: this.interactive, tty: this.tty, detach: this.detach,
-      env: this.env, user: this.user, workdir: this.workdir, privileged: this.privileged, hostEnv: this.context.env,
+      container, command, interactive: this.interactive, tty: this.tty, detach: this.detach,
+      env, user: this.user, workdir: this.workdir, privileged: this.privileged, hostEnv: this.context.env,
       // Nothing is left to do after the command: tspod may become the helper (execve).
       inPlace: {errorText},
     });
@@ -34,4 +42,10 @@ export default class ExecCommand extends BaseCommand {
     }
     return r.exitCode;
   }
+}
+
+/** --env-file lines as -e words (KEY=VALUE, or KEY for this environment's value). */
+async function envFromFiles(files: Array<string>): Promise<Array<string>> {
+  const {parseEnvFile} = await import(`../../engine/run/options`);
+  return files.flatMap(f => parseEnvFile(f, process.env)).map(([k, v]) => `${k}=${v}`);
 }

@@ -1,5 +1,6 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
+import {containerTargets} from '../targets';
 import {reportBatch} from '../batch';
 import {TspodError} from '../../engine/errors';
 
@@ -12,12 +13,15 @@ export default class KillCommand extends BaseCommand {
 
   all = Option.Boolean(`-a,--all`, false, {description: `Signal all running containers`});
   signal = Option.String(`-s,--signal`, {description: `Signal to send to the container (default KILL)`});
+  latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
+  cidfile = Option.Array(`--cidfile`, [], {description: `Read the container ID from the file`});
   containers = Option.Rest({name: `CONTAINER`});
 
   async execute() {
-    if (!this.all && this.containers.length === 0)
+    const containers = await containerTargets(this.engine, {containers: this.containers, cidfiles: this.cidfile, latest: this.latest});
+    if (!this.all && containers.length === 0)
       throw new TspodError(`InvalidArgument`, `you must provide at least one container name or id`);
-    const r = await this.engine.killContainers({containers: this.containers, all: this.all, signal: this.signal});
+    const r = await this.engine.killContainers({containers, all: this.all, signal: this.signal});
     for (const d of r.done) this.out(d.ref);
     reportBatch(this.context.stderr, r.errors);
     return 0;

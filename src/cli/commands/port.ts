@@ -1,5 +1,6 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
+import {latestContainer} from '../targets';
 
 export default class PortCommand extends BaseCommand {
   static override paths = [[`port`], [`container`, `port`]];
@@ -10,12 +11,12 @@ export default class PortCommand extends BaseCommand {
   });
 
   all = Option.Boolean(`-a,--all`, false, {description: `Display port information for all containers`});
-  latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container (not supported)`, hidden: true});
+  latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
   format = Option.String(`--format`, {description: `Change the output format to JSON`});
   args = Option.Rest({name: `CONTAINER [PRIVATE_PORT[/PROTO]]`});
 
   async execute() {
-    const [container, port] = this.all ? [undefined, this.args[0]] : this.args;
+    const [container, port] = this.all ? [undefined, this.args[0]] : this.latest ? [await latestContainer(this.engine), this.args[0]] : this.args;
     const reports = await this.engine.port({containers: container === undefined ? [] : [container], all: this.all, port});
     if (this.format === `json` || this.format === `{{json .}}`) {
       this.json(reports);

@@ -3,6 +3,7 @@ import {BaseCommand} from '../BaseCommand';
 import {humanSize, table, timeAgo} from '../humanize';
 import {formatRows} from '../templateRows';
 import type {PsEntry} from '../../engine/verbs/ps';
+import {portsColumn} from '../../network/ports';
 
 export default class PsCommand extends BaseCommand {
   static override paths = [[`ps`], [`container`, `ps`], [`container`, `ls`], [`container`, `list`]];
@@ -42,7 +43,7 @@ export default class PsCommand extends BaseCommand {
     if (this.format !== undefined) {
       const rows = list.map(e => ({
         ...e, ID: id(e), Names: e.Names.join(`,`), Command: cmd(e), CreatedAt: timeAgo(e.Created, now), Created: timeAgo(e.Created, now),
-        RunningFor: timeAgo(e.Created, now), Ports: ``, Size: e.Size ? humanSize(e.Size.rwSize) : ``, Labels: e.Labels ?? {},
+        RunningFor: timeAgo(e.Created, now), Ports: ports(e), Size: e.Size ? humanSize(e.Size.rwSize) : ``, Labels: e.Labels ?? {},
       }));
       if (rows.length > 0 || this.format.startsWith(`table`)) this.out(formatRows(this.format, rows, PS_HEADERS));
       return 0;
@@ -50,7 +51,7 @@ export default class PsCommand extends BaseCommand {
     const header = [`CONTAINER ID`, `IMAGE`, `COMMAND`, `CREATED`, `STATUS`, `PORTS`, `NAMES`];
     if (this.size) header.splice(6, 0, `SIZE`);
     const rows = list.map(e => {
-      const r = [id(e), e.Image, cmd(e), timeAgo(e.Created, now), e.Status, ``, e.Names.join(`,`)];
+      const r = [id(e), e.Image, cmd(e), timeAgo(e.Created, now), e.Status, ports(e), e.Names.join(`,`)];
       if (this.size) r.splice(6, 0, `${humanSize(e.Size?.rwSize ?? 0)} (virtual 0B)`);
       return r;
     });
@@ -61,3 +62,7 @@ export default class PsCommand extends BaseCommand {
 
 // podman's column names for `--format "table {{.Field}}…"`.
 const PS_HEADERS: Record<string, string> = {ID: `CONTAINER ID`, Names: `NAMES`, CreatedAt: `CREATED`, RunningFor: `CREATED`};
+
+function ports(e: PsEntry): string {
+  return portsColumn((e.Ports ?? []).map(p => ({hostIp: p.host_ip, hostPort: p.host_port, containerPort: p.container_port, protocol: p.protocol as `tcp` | `udp`, range: p.range})));
+}

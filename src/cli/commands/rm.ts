@@ -1,5 +1,6 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
+import {containerTargets} from '../targets';
 import {reportBatch} from '../batch';
 import {TspodError} from '../../engine/errors';
 
@@ -16,12 +17,15 @@ export default class RmCommand extends BaseCommand {
   volumes = Option.Boolean(`-v,--volumes`, false, {description: `Remove anonymous volumes associated with the container`});
   ignore = Option.Boolean(`-i,--ignore`, false, {description: `Ignore errors when a specified container is missing`});
   time = Option.String(`-t,--time`, {description: `Seconds to wait for stop before killing the container`});
+  latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
+  cidfile = Option.Array(`--cidfile`, [], {description: `Read the container ID from the file`});
   containers = Option.Rest({name: `CONTAINER`});
 
   async execute() {
-    if (!this.all && this.containers.length === 0)
+    const containers = await containerTargets(this.engine, {containers: this.containers, cidfiles: this.cidfile, latest: this.latest, ignore: this.ignore});
+    if (!this.all && containers.length === 0 && this.cidfile.length === 0)
       throw new TspodError(`InvalidArgument`, `you must provide at least one name or id`);
-    const r = await this.engine.removeContainers({containers: this.containers, all: this.all, force: this.force, volumes: this.volumes, ignore: this.ignore});
+    const r = await this.engine.removeContainers({containers, all: this.all, force: this.force, volumes: this.volumes, ignore: this.ignore});
     for (const d of r.removed) this.out(d.ref);
     reportBatch(this.context.stderr, r.errors);
     return 0;

@@ -2,6 +2,7 @@ import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
 import {reportBatch} from '../batch';
 import {TspodError} from '../../engine/errors';
+import {containerTargets} from '../targets';
 
 export default class StartCommand extends BaseCommand {
   static override paths = [[`start`], [`container`, `start`]];
@@ -15,9 +16,11 @@ export default class StartCommand extends BaseCommand {
   interactive = Option.Boolean(`-i,--interactive`, false, {description: `Make STDIN available to the contained process`});
   all = Option.Boolean(`--all`, false, {description: `Start all containers regardless of their state or configuration`});
   detachKeys = Option.String(`--detach-keys`, {description: `Select the key sequence for detaching a container (default ctrl-p,ctrl-q)`});
+  latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
   containers = Option.Rest({name: `CONTAINER`});
 
   async execute() {
+    if (this.latest) this.containers = await containerTargets(this.engine, {containers: this.containers, latest: true});
     if (!this.all && this.containers.length === 0)
       throw new TspodError(`InvalidArgument`, `start requires at least one argument`, {hint: `name a container, or use --all`});
     if (this.attach && this.containers.length > 1)

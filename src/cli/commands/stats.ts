@@ -1,5 +1,6 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
+import {containerTargets} from '../targets';
 import type {StatsEntry} from '../../engine/verbs/stats';
 
 export default class StatsCommand extends BaseCommand {
@@ -14,14 +15,17 @@ export default class StatsCommand extends BaseCommand {
   noStream = Option.Boolean(`--no-stream`, false, {description: `Disable streaming stats and only pull the first result`});
   format = Option.String(`--format`, {description: `Pretty-print container statistics to JSON`});
   interval = Option.String(`-i,--interval`, `2`, {description: `Time in seconds between stats reports`});
+  latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
+  noTrunc = Option.Boolean(`--no-trunc`, false, {description: `Do not truncate output`});
   containers = Option.Rest({name: `CONTAINER`});
 
   async execute() {
     const every = Math.max(0.5, Number(this.interval) || 2) * 1000;
+    if (this.latest) this.containers = await containerTargets(this.engine, {containers: this.containers, latest: true});
     for (;;) {
       const list = await this.engine.containerStats({containers: this.containers, all: this.all, intervalMs: this.noStream ? 1000 : every});
       if (this.format === `json` || this.format === `{{json .}}`) this.json(list.map(podmanJson));
-      else this.out(render(list));
+      else this.out(render(list, this.noTrunc));
       if (this.noStream) return 0;
     }
   }
@@ -44,9 +48,9 @@ function podmanJson(e: StatsEntry) {
   };
 }
 
-function render(list: Array<StatsEntry>): string {
+function render(list: Array<StatsEntry>, noTrunc = false): string {
   const rows = [[`ID`, `NAME`, `CPU %`, `MEM USAGE / LIMIT`, `MEM %`, `NET IO`, `BLOCK IO`, `PIDS`],
-    ...list.map(e => [e.ContainerID.slice(0, 12), e.Name, `${e.CPU.toFixed(2)}%`, `${size(e.MemUsage)} / ${size(e.MemLimit)}`, `${e.MemPerc.toFixed(2)}%`,
+    ...list.map(e => [noTrunc ? e.ContainerID : e.ContainerID.slice(0, 12), e.Name, `${e.CPU.toFixed(2)}%`, `${size(e.MemUsage)} / ${size(e.MemLimit)}`, `${e.MemPerc.toFixed(2)}%`,
       `${size(e.NetInput)} / ${size(e.NetOutput)}`, `${size(e.BlockInput)} / ${size(e.BlockOutput)}`, String(e.PIDs)])];
   const w = rows[0]!.map((_, i) => Math.max(...rows.map(r => r[i]!.length)));
   return rows.map(r => r.map((c, i) => c.padEnd(w[i]!)).join(`  `).trimEnd()).join(`\n`);

@@ -1,5 +1,6 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
+import {containerTargets} from '../targets';
 import {TspodError} from '../../engine/errors';
 
 export default class WaitCommand extends BaseCommand {
@@ -13,9 +14,11 @@ export default class WaitCommand extends BaseCommand {
   condition = Option.Array(`--condition`, [], {description: `Condition to wait on (default stopped)`});
   interval = Option.String(`-i,--interval`, {description: `Time interval to wait before polling for completion (e.g. 250ms)`});
   ignore = Option.Boolean(`--ignore`, false, {description: `Ignore if a container does not exist`});
+  latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
   containers = Option.Rest({name: `CONTAINER`});
 
   async execute() {
+    if (this.latest) this.containers = await containerTargets(this.engine, {containers: this.containers, latest: true});
     if (this.containers.length === 0) throw new TspodError(`InvalidArgument`, `you must provide at least one container name or id`);
     let intervalMs: number | undefined;
     if (this.interval !== undefined) {

@@ -8,6 +8,8 @@ import {isRunning, parseRestartPolicy, podmanStatus} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 import {stopSignalOf} from './stop';
 import {inspectCgroup} from '../run/cgroup';
+import {portBindings} from '../../network/ports';
+import type {NetworkConfig, NetworkMode} from '../../network/Network';
 
 const ZERO = `0001-01-01T00:00:00Z`;
 
@@ -26,6 +28,8 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
   const mounts = (spec?.mounts ?? []).filter(x => (x.type === `bind` || x.options?.includes(`bind`) || x.options?.includes(`rbind`)) && !/^\/(etc\/(hosts|hostname|resolv\.conf|passwd|group)|run\/\.containerenv|dev\/)/.test(x.destination));
   const annotations = spec?.annotations ?? {};
   const cg = inspectCgroup(spec, userdata); // cgroups work: OOMKilled and the limits
+  const net = (m as {network?: NetworkConfig}).network;
+  const bindings = portBindings(net?.ports ?? []);
   return {
     Id: c.id,
     Created: c.created,
@@ -80,7 +84,7 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
     NetworkSettings: {
       EndpointID: ``, Gateway: ``, IPAddress: ``, IPPrefixLen: 0, IPv6Gateway: ``, GlobalIPv6Address: ``,
       GlobalIPv6PrefixLen: 0, MacAddress: ``, Bridge: ``, SandboxID: ``, HairpinMode: false,
-      LinkLocalIPv6Address: ``, LinkLocalIPv6PrefixLen: 0, Ports: {}, SandboxKey: ``,
+      LinkLocalIPv6Address: ``, LinkLocalIPv6PrefixLen: 0, Ports: bindings, SandboxKey: ``,
     },
     Namespace: ``,
     IsInfra: false,
@@ -113,8 +117,8 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
       CgroupMode: `host`,
       ContainerIDFile: ``,
       LogConfig: {Type: `k8s-file`, Config: null, Path: logPath(cs, c.id), Tag: ``, Size: typeof m.logMax === `number` ? `${m.logMax}B` : `0B`},
-      NetworkMode: `none`,
-      PortBindings: {},
+      NetworkMode: networkModeName(net?.mode),
+      PortBindings: bindings,
       RestartPolicy: {Name: policy.name === `no` ? `` : policy.name, MaximumRetryCount: policy.max},
       AutoRemove: Boolean(m.autoRemove),
       VolumeDriver: ``,
@@ -154,4 +158,10 @@ export async function inspectContainers(ctx: EngineContext, o: {containers: Arra
     cs?.close();
   }
   return {found, errors};
+}
+
+/** podman's HostConfig.NetworkMode words. */
+function networkModeName(mode: NetworkMode | undefined): string {
+  if (!mode) return `none`;
+  return mode.kind === `container` ? `container:${mode.target}` : mode.kind;
 }

@@ -9,6 +9,7 @@ import {specSummary} from '../lifecycle/specSummary';
 import type {SpecSummary} from '../lifecycle/specSummary';
 import {isRunning, podmanStatus, statusLine} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
+import type {NetworkConfig} from '../../network/Network';
 
 export interface PsOptions {
   all?: boolean;
@@ -37,7 +38,8 @@ export interface PsEntry {
   Pid: number;
   Pod: string;
   PodName: string;
-  Ports: null;
+  /** podman's: one per -p mapping, null when none. */
+  Ports: Array<{host_ip: string, container_port: number, host_port: number, range: number, protocol: string}> | null;
   Size: {rootFsSize: number, rwSize: number} | null;
   StartedAt: number;
   State: string;
@@ -107,7 +109,7 @@ export function psEntry(ctx: EngineContext, c: ContainerRecord, cs: {userdataDir
     Pid: isRunning(m) ? (m.pid ?? 0) : 0,
     Pod: ``,
     PodName: ``,
-    Ports: null,
+    Ports: portsOf((m as {network?: NetworkConfig}).network),
     Size: withSize ? {rootFsSize: 0, rwSize: 0} : null,
     StartedAt: unix(m.startedAt),
     State: st,
@@ -144,4 +146,10 @@ export async function listContainers(ctx: EngineContext, o: PsOptions): Promise<
   } finally {
     cs.close();
   }
+}
+
+function portsOf(net: NetworkConfig | undefined): PsEntry[`Ports`] {
+  const ports = net?.ports ?? [];
+  if (ports.length === 0) return null;
+  return ports.map(p => ({host_ip: p.hostIp, container_port: p.containerPort, host_port: p.hostPort, range: p.range, protocol: p.protocol}));
 }

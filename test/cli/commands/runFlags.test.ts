@@ -208,3 +208,43 @@ test(`-a attaches only the streams named; with -d it is refused`, async tt => {
   tt.is((await t([`run`, `-d`, `-a`, `stdout`, ALPINE, `true`])).code, 125);
   tt.is((await run([`-a`, `stdnothing`], `true`)).code, 125);
 });
+
+test(`ps shows the published ports and inspect has podman's Ports, PortBindings and NetworkMode`, async tt => {
+  const r = await t([`run`, `-d`, `--name`, `ports1`, `--network`, `slirp4netns`, `-p`, `127.0.0.1::80`, `-p`, `127.0.0.1::90/udp`, ALPINE, `sleep`, `1000`]);
+  tt.is(r.code, 0, r.stderr);
+  const info = JSON.parse((await t([`inspect`, `ports1`])).stdout)[0];
+  const tcp = info.NetworkSettings.Ports[`80/tcp`][0], udp = info.NetworkSettings.Ports[`90/udp`][0];
+  tt.is(tcp.HostIp, `127.0.0.1`);
+  tt.regex(tcp.HostPort, /^\d+$/);
+  tt.deepEqual(info.HostConfig.PortBindings, info.NetworkSettings.Ports);
+  tt.is(info.HostConfig.NetworkMode, `slirp4netns`);
+  tt.is((await t([`port`, `ports1`, `80`])).stdout.trim(), `127.0.0.1:${tcp.HostPort}`);
+  const ps = await t([`ps`, `--filter`, `name=ports1`]);
+  tt.true(ps.stdout.includes(`127.0.0.1:${tcp.HostPort}->80/tcp, 127.0.0.1:${udp.HostPort}->90/udp`), ps.stdout);
+  const json = JSON.parse((await t([`ps`, `--format`, `json`, `--filter`, `name=ports1`])).stdout)[0];
+  tt.deepEqual(json.Ports[0], {host_ip: `127.0.0.1`, container_port: 80, host_port: Number(tcp.HostPort), range: 1, protocol: `tcp`});
+  const none = JSON.parse((await t([`ps`, `-a`, `--format`, `json`])).stdout).find((c: any) => c.Names[0] !== `ports1`);
+  if (none) tt.is(none.Ports, null);
+});
+
+test.serial(`--cidfile and --latest on the verbs that act on containers (stop, rm, kill, start, wait, exec, port)`, async tt => {
+  const file = join(pulled.dir, `cid-verbs`);
+  tt.is((await t([`run`, `-d`, `--cidfile`, file, `--name`, `cv1`, ALPINE, `sleep`, `1000`])).code, 0);
+  const id = readFileSync(file, `utf8`);
+  tt.is((await t([`exec`, `-l`, `echo`, `hi`])).stdout, `hi\n`, `-l: the newest container, the first word is the command`);
+  const envFile = join(pulled.dir, `exec-env`);
+  writeFileSync(envFile, `FROM_FILE=1\n`);
+  tt.is((await t([`exec`, `--env-file`, envFile, `cv1`, `sh`, `-c`, `echo $FROM_FILE`])).stdout, `1\n`);
+  const stop = await t([`stop`, `-t`, `0`, `--cidfile`, file]);
+  tt.is(stop.code, 0, stop.stderr);
+  tt.is((await t([`inspect`, `--format`, `{{.State.Status}}`, id])).stdout.trim(), `exited`);
+  tt.is((await t([`wait`, `-l`])).code, 0);
+  tt.is((await t([`start`, `-l`])).code, 0);
+  tt.is((await t([`kill`, `--cidfile`, file])).code, 0);
+  tt.is((await t([`rm`, `-f`, `--cidfile`, file])).code, 0);
+  tt.is((await t([`container`, `exists`, id])).code, 1);
+  const missing = await t([`rm`, `--cidfile`, join(pulled.dir, `no-cid`)]);
+  tt.is(missing.code, 125);
+  tt.regex(missing.stderr, /reading the container id file/);
+  tt.is((await t([`stop`, `--ignore`, `--cidfile`, join(pulled.dir, `no-cid`)])).code, 0, `--ignore: a missing cidfile is fine, as in podman's units`);
+});
