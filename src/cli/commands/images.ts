@@ -3,6 +3,7 @@ import {BaseCommand} from '../BaseCommand';
 import {humanSize, table, timeAgo} from '../humanize';
 import {formatRows} from '../templateRows';
 import type {ImageSummary} from '../../engine/verbs/images';
+import {TspodError} from '../../engine/errors';
 
 export default class ImagesCommand extends BaseCommand {
   static override paths = [[`images`], [`image`, `ls`], [`image`, `list`]];
@@ -19,9 +20,10 @@ export default class ImagesCommand extends BaseCommand {
   quiet = Option.Boolean(`-q,--quiet`, false, {description: `Display only image IDs`});
   format = Option.String(`--format`, {description: `Pretty-print images to JSON or using a Go template`});
   noheading = Option.Boolean(`-n,--noheading`, false, {description: `Do not print column headings`});
+  sort = Option.String(`--sort`, `created`, {description: `Sort by created, id, repository, size or tag`});
 
   async execute() {
-    const images = await this.engine.listImages({all: this.all, filters: this.filter});
+    const images = sortImages(await this.engine.listImages({all: this.all, filters: this.filter}), this.sort);
     if (this.format === `json` || this.format === `{{json .}}`) {
       this.json(images);
       return 0;
@@ -75,4 +77,19 @@ function rowNames(s: ImageSummary): Array<[string, string]> {
   }
   const repos = [...new Set((s.Names ?? []).map(n => n.slice(0, n.indexOf(`@`))).filter(r => r !== ``))];
   return repos.length > 0 ? repos.map(r => [r, `<none>`]) : [[`<none>`, `<none>`]];
+}
+
+/** podman's --sort keys; newest first for created, else ascending. */
+function sortImages(list: Array<ImageSummary>, key: string): Array<ImageSummary> {
+  const first = (s: ImageSummary) => rowNames(s)[0] ?? [``, ``];
+  const by: Record<string, (a: ImageSummary, b: ImageSummary) => number> = {
+    created: (a, b) => b.Created - a.Created,
+    id: (a, b) => a.Id.localeCompare(b.Id),
+    repository: (a, b) => first(a)[0].localeCompare(first(b)[0]),
+    tag: (a, b) => first(a)[1].localeCompare(first(b)[1]),
+    size: (a, b) => a.Size - b.Size,
+  };
+  const cmp = by[key];
+  if (!cmp) throw new TspodError(`InvalidArgument`, `invalid option for --sort "${key}"`, {hint: `use created, id, repository, size or tag`});
+  return [...list].sort(cmp);
 }

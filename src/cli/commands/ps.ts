@@ -4,6 +4,7 @@ import {humanSize, table, timeAgo} from '../humanize';
 import {formatRows} from '../templateRows';
 import type {PsEntry} from '../../engine/verbs/ps';
 import {portsColumn} from '../../network/ports';
+import {TspodError} from '../../engine/errors';
 
 export default class PsCommand extends BaseCommand {
   static override paths = [[`ps`], [`container`, `ps`], [`container`, `ls`], [`container`, `list`]];
@@ -21,10 +22,13 @@ export default class PsCommand extends BaseCommand {
   last = Option.String(`-n,--last`, {description: `Print the n last created containers (includes all states)`});
   latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
   format = Option.String(`--format`, {description: `Pretty-print containers to JSON or using a Go template`});
+  noheading = Option.Boolean(`--noheading`, false, {description: `Do not print headers`});
+  sort = Option.String(`--sort`, `created`, {description: `Sort output by: command, created, id, image, names, runningfor, size, status`});
+  sync = Option.Boolean(`--sync`, false, {description: `Sync container state with the runtime (tspod always does: each state is checked against its monitor)`});
 
   async execute() {
     const last = this.latest ? 1 : this.last === undefined ? undefined : Number(this.last);
-    const list = await this.engine.listContainers({all: this.all, filters: this.filter, size: this.size, last});
+    const list = sortContainers(await this.engine.listContainers({all: this.all, filters: this.filter, size: this.size, last}), this.sort);
     if (this.format === `json` || this.format === `{{json .}}`) {
       const now = Date.now();
       this.json(list.map(e => ({...e, CreatedAt: timeAgo(e.Created, now)})));
@@ -45,7 +49,7 @@ export default class PsCommand extends BaseCommand {
         ...e, ID: id(e), Names: e.Names.join(`,`), Command: cmd(e), CreatedAt: timeAgo(e.Created, now), Created: timeAgo(e.Created, now),
         RunningFor: timeAgo(e.Created, now), Ports: ports(e), Size: e.Size ? humanSize(e.Size.rwSize) : ``, Labels: e.Labels ?? {},
       }));
-      if (rows.length > 0 || this.format.startsWith(`table`)) this.out(formatRows(this.format, rows, PS_HEADERS));
+      if (rows.length > 0 || this.format.startsWith(`table`)) this.out(withoutHeader(formatRows(this.format, rows, PS_HEADERS), this.noheading && this.format.startsWith(`table`)));
       return 0;
     }
     const header = [`CONTAINER ID`, `IMAGE`, `COMMAND`, `CREATED`, `STATUS`, `PORTS`, `NAMES`];
@@ -55,7 +59,7 @@ export default class PsCommand extends BaseCommand {
       if (this.size) r.splice(6, 0, `${humanSize(e.Size?.rwSize ?? 0)} (virtual 0B)`);
       return r;
     });
-    this.out(table(header, rows));
+    this.out(withoutHeader(table(header, rows), this.noheading));
     return 0;
   }
 }
@@ -65,4 +69,25 @@ const PS_HEADERS: Record<string, string> = {ID: `CONTAINER ID`, Names: `NAMES`, 
 
 function ports(e: PsEntry): string {
   return portsColumn((e.Ports ?? []).map(p => ({hostIp: p.host_ip, hostPort: p.host_port, containerPort: p.container_port, protocol: p.protocol as `tcp` | `udp`, range: p.range})));
+}
+
+function withoutHeader(text: string, drop: boolean): string {
+  return drop ? text.split(`\n`).slice(1).join(`\n`) : text;
+}
+
+/** podman's --sort keys; newest first for created and runningfor, else ascending. */
+function sortContainers(list: Array<PsEntry>, key: string): Array<PsEntry> {
+  const by: Record<string, (a: PsEntry, b: PsEntry) => number> = {
+    created: (a, b) => b.Created - a.Created,
+    runningfor: (a, b) => b.Created - a.Created,
+    id: (a, b) => a.Id.localeCompare(b.Id),
+    image: (a, b) => a.Image.localeCompare(b.Image),
+    names: (a, b) => (a.Names[0] ?? ``).localeCompare(b.Names[0] ?? ``),
+    command: (a, b) => a.Command.join(` `).localeCompare(b.Command.join(` `)),
+    status: (a, b) => a.Status.localeCompare(b.Status),
+    size: (a, b) => (a.Size?.rwSize ?? 0) - (b.Size?.rwSize ?? 0),
+  };
+  const cmp = by[key];
+  if (!cmp) throw new TspodError(`InvalidArgument`, `invalid option for --sort "${key}"`, {hint: `use command, created, id, image, names, runningfor, size or status`});
+  return [...list].sort(cmp);
 }
