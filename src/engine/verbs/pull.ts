@@ -1,7 +1,6 @@
 // `tspod pull`: wires the pull pipeline (image/pull.ts) to registries.conf, the
 // credentials and the store.
 import type {EngineContext} from '../Engine';
-import {TspodError} from '../errors';
 import {certsDirs, loadRegistriesConf, pullSources, recordShortNameAlias, registriesConfFiles, resolveShortName} from '../../config/registriesConf';
 import {formatReference, repositoryName, shortNameParts} from '../../oci/reference';
 import {parsePlatformOptions} from '../../image/platform';
@@ -10,7 +9,7 @@ import type {PullSource} from '../../image/pull';
 import {noProgress} from '../../image/progress';
 import type {PullProgress} from '../../image/progress';
 import {RegistryClient} from '../../image/registry';
-import type {Credentials} from '../../image/registry';
+import {credentialLookup, parseCreds} from './credentials';
 import {openStore, VanishedError} from './store';
 
 export interface PullOptions {
@@ -36,12 +35,6 @@ export interface PullOptions {
 
 export interface PullReport {
   images: Array<{id: string, names: Array<string>}>;
-}
-
-export function parseCreds(creds: string): Credentials {
-  const i = creds.indexOf(`:`);
-  if (i <= 0) throw new TspodError(`InvalidArgument`, `invalid --creds "${creds.includes(`:`) ? `:…` : creds}": expected username:password`, {hint: `e.g. --creds alice:secret`});
-  return {username: creds.slice(0, i), password: creds.slice(i + 1)};
 }
 
 export async function pullImage(ctx: EngineContext, opts: PullOptions): Promise<PullReport> {
@@ -103,14 +96,4 @@ export async function pullImage(ctx: EngineContext, opts: PullOptions): Promise<
   } finally {
     await opening.then(st => st.close(), () => undefined);
   }
-}
-
-/** Credentials from auth.json (--authfile, REGISTRY_AUTH_FILE, the default files), looked up per repository. */
-async function credentialLookup(ctx: EngineContext, authfile: string | undefined): Promise<(repository: string) => Promise<Credentials | undefined>> {
-  const {authFiles, getCredentials} = await import(`../../config/authFile`);
-  const files = authFiles(ctx.env, ctx.paths, authfile);
-  return async repository => {
-    const c = await getCredentials(files, repository);
-    return c ? {username: c.username, password: c.password} : undefined;
-  };
 }

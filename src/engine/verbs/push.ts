@@ -15,7 +15,7 @@ import {formatReference, parseReference, repositoryName, withDefaultTag} from '.
 import {mustLookup} from '../../image/lookup';
 import {RegistryClient} from '../../image/registry';
 import {certsDirs, findRegistry, loadRegistriesConf, registriesConfFiles} from '../../config/registriesConf';
-import {parseCreds} from './pull';
+import {parseCreds} from './credentials';
 import {withStore} from './store';
 
 export interface PushOptions {
