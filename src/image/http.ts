@@ -19,33 +19,40 @@ export interface TlsMaterial {
 
 /**
  * Reads `<dir>/<host[:port]>/` from the first certs.d directory that has it (as
- * containers/image does): `*.crt` are CAs, `*.cert` with the matching `*.key` a client
- * certificate.
+ * containers/image does).
  */
 export function loadCertsDir(host: string, certsDirs: ReadonlyArray<string>): TlsMaterial {
   for (const base of certsDirs) {
-    const dir = join(base, host);
-    let names: Array<string>;
-    try {
-      if (!statSync(dir).isDirectory()) continue;
-      names = readdirSync(dir).sort();
-    } catch {
-      continue;
-    }
-    const out: TlsMaterial = {};
-    for (const name of names) {
-      if (name.endsWith(`.crt`)) (out.ca ??= []).push(readFileSync(join(dir, name)));
-      if (name.endsWith(`.cert`)) {
-        const keyName = `${name.slice(0, -`.cert`.length)}.key`;
-        if (!names.includes(keyName))
-          throw new TspodError(`InvalidArgument`, `missing key ${keyName} for client certificate ${join(dir, name)}`, {hint: `put the key next to the certificate or remove the certificate`});
-        out.cert = readFileSync(join(dir, name));
-        out.key = readFileSync(join(dir, keyName));
-      }
-    }
-    return out;
+    const found = readCertsDir(join(base, host));
+    if (found) return found;
   }
   return {};
+}
+
+/**
+ * The certificates in one directory: `*.crt` are CAs, `*.cert` with the matching `*.key`
+ * a client certificate. undefined when there is no such directory.
+ */
+export function readCertsDir(dir: string): TlsMaterial | undefined {
+  let names: Array<string>;
+  try {
+    if (!statSync(dir).isDirectory()) return undefined;
+    names = readdirSync(dir).sort();
+  } catch {
+    return undefined;
+  }
+  const out: TlsMaterial = {};
+  for (const name of names) {
+    if (name.endsWith(`.crt`)) (out.ca ??= []).push(readFileSync(join(dir, name)));
+    if (name.endsWith(`.cert`)) {
+      const keyName = `${name.slice(0, -`.cert`.length)}.key`;
+      if (!names.includes(keyName))
+        throw new TspodError(`InvalidArgument`, `missing key ${keyName} for client certificate ${join(dir, name)}`, {hint: `put the key next to the certificate or remove the certificate`});
+      out.cert = readFileSync(join(dir, name));
+      out.key = readFileSync(join(dir, keyName));
+    }
+  }
+  return out;
 }
 
 export interface RequestOptions {

@@ -1,6 +1,7 @@
 // A distribution v2 (OCI distribution) client: ping, bearer/basic auth, manifests,
-// blobs with resumable verified downloads, pushes and tag listing. Transport and
-// TLS are in http.ts, authentication in registryAuth.ts.
+// blobs with resumable verified downloads, pushes, tag listing and the small GETs of
+// search (v1 search, catalog pages). Transport and TLS are in http.ts, authentication
+// in registryAuth.ts.
 import {open, rm} from '../util/fsp';
 import type {FileHandle} from 'node:fs/promises';
 import http from 'node:http';
@@ -12,7 +13,7 @@ import {Digester, digestAlgorithm, isDigest} from '../oci/digest';
 import type {Digest} from '../oci/digest';
 import {MANIFEST_ACCEPT, sniffMediaType} from '../oci/image';
 import {registryHost} from '../oci/reference';
-import {discard, httpsLib, isTlsProtocolError, isTransient, loadCertsDir, networkError, rawRequest, readBody} from './http';
+import {discard, httpsLib, isTlsProtocolError, isTransient, loadCertsDir, networkError, rawRequest, readBody, readCertsDir} from './http';
 import {answersPlainHttp} from './plainHttpProbe';
 import type {TlsMaterial} from './http';
 import {AuthState, pullScope, pushScope} from './registryAuth';
@@ -25,6 +26,8 @@ export interface RegistryOptions {
   tlsVerify?: boolean;
   /** certs.d directories, searched in order for `<host[:port]>/` (see config/registriesConf certsDirs). */
   certsDirs?: Array<string>;
+  /** A directory holding the certificates themselves, for every host (podman's --cert-dir): replaces certs.d. */
+  certDir?: string;
   credentials?: Credentials;
   userAgent?: string;
   /** Plain http allowed (registries.conf `insecure = true`). */
@@ -33,6 +36,8 @@ export interface RegistryOptions {
   retries?: number;
   /** Base backoff in ms between retries (default 250, doubled each time). */
   backoffMs?: number;
+  /** host[:port] to contact instead of the registry's own (Docker Hub's search lives on index.docker.io). */
+  host?: string;
 }
 
 export interface ManifestResponse {
@@ -79,6 +84,16 @@ interface SendOptions {
   body?: Buffer | (() => NodeJS.ReadableStream);
   /** Retry transient failures and 5xx (idempotent requests only). */
   retry?: boolean;
+  /** Send no credentials and answer no challenge (the v1 search API is public). */
+  anonymous?: boolean;
+}
+
+/** A small response read whole, for the caller to interpret (search endpoints). */
+export interface SmallResponse {
+  status: number;
+  /** The `Link` header: where the next page is. */
+  link: string | undefined;
+  body: Buffer;
 }
 
 export class RegistryClient {
@@ -95,7 +110,7 @@ export class RegistryClient {
 
   constructor(registry: string, opts: RegistryOptions = {}) {
     this.name = registry;
-    this.host = registryHost(registry);
+    this.host = opts.host ?? registryHost(registry);
     this.opts = opts;
     this.auth = new AuthState(registry, opts.credentials, async (url, headers) => {
       const res = await this.exchange(url, {headers}, true);
@@ -107,6 +122,22 @@ export class RegistryClient {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgentMade?.destroy();
+  }
+
+  /** Whether credentials were given (a 401 then means they were refused, not missing). */
+  get hasCredentials(): boolean {
+    return this.auth.hasCredentials;
+  }
+
+  /**
+   * GET of a small JSON endpoint (up to 16 MiB) with retries, left for the caller to
+   * interpret: the search APIs answer 404 or 401 where a registry has none, which is
+   * no error for the caller. `target` is a path (with query) on the registry.
+   */
+  async getSmall(target: string, o: {scope?: string, anonymous?: boolean} = {}): Promise<SmallResponse> {
+    const res = await this.send(target, {...o, retry: true});
+    const body = await readBody(res, 16 << 20);
+    return {status: res.statusCode ?? 0, link: res.headers.link === undefined ? undefined : String(res.headers.link), body};
   }
 
   /** Checks that the registry answers the v2 API (and learns its auth challenge). */
@@ -307,7 +338,7 @@ export class RegistryClient {
   private tlsFor(host: string): TlsMaterial {
     let tls = this.tlsByHost.get(host);
     if (!tls) {
-      tls = loadCertsDir(host, this.opts.certsDirs ?? []);
+      tls = this.opts.certDir !== undefined ? readCertsDir(this.opts.certDir) ?? {} : loadCertsDir(host, this.opts.certsDirs ?? []);
       this.tlsByHost.set(host, tls);
     }
     return tls;
@@ -389,7 +420,7 @@ export class RegistryClient {
     let url = typeof target === `string` ? new URL(target, base) : target;
     const method = o.method ?? `GET`;
     for (let authTry = 0; ; authTry++) {
-      const auth = await this.auth.header(o.scope);
+      const auth = o.anonymous ? undefined : await this.auth.header(o.scope);
       let headers: Record<string, string> = {...o.headers};
       if (auth) headers.authorization = auth;
       let res: IncomingMessage;
@@ -407,7 +438,7 @@ export class RegistryClient {
         }
         url = next;
       }
-      if (res.statusCode === 401 && authTry === 0 && this.auth.learn(res.headers[`www-authenticate`], o.scope)) {
+      if (res.statusCode === 401 && authTry === 0 && !o.anonymous && this.auth.learn(res.headers[`www-authenticate`], o.scope)) {
         discard(res);
         url = typeof target === `string` ? new URL(target, base) : target;
         continue;
