@@ -63,6 +63,10 @@ export class Engine {
     return (await import("./verbs/pull")).pullImage(this.ctx, opts);
   }
 
+  async searchImages(opts: import('./verbs/search').SearchOptions) {
+    return (await import("./verbs/search")).searchImages(this.ctx, opts);
+  }
+
   async listImages(opts: import('./verbs/images').ListImagesOptions) {
     return (await import("./verbs/images")).listImages(this.ctx, opts);
   }

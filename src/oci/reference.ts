@@ -118,6 +118,11 @@ export function withDefaultTag(ref: ImageReference): ImageReference {
   return {...ref, tag: DEFAULT_TAG};
 }
 
+/** True when `s` is a registry as references write it: host or [IPv6], and an optional port. */
+export function isRegistryDomain(s: string): boolean {
+  return DOMAIN_RE.test(s);
+}
+
 /** True when the string names no registry, so registries.conf short-name rules apply. */
 export function isShortName(input: string): boolean {
   return parseReference(input).short;

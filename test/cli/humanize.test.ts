@@ -31,3 +31,7 @@ test(`durations as go-units HumanDuration`, t => {
 test(`tables pad every column but the last to its widest cell plus two`, t => {
   t.is(table([`A`, `BB`, `C`], [[`xxx`, `y`, `z`]]), `A    BB  C\nxxx  y   z`);
 });
+
+test(`a table's minimum width pads narrow columns further, but never the last`, t => {
+  t.is(table([`NAME`, `STARS`, `OK`], [[`a-long-repository-name`, `0`, ``]], 12), `NAME                    STARS       OK\na-long-repository-name  0           `);
+});

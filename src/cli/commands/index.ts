@@ -31,6 +31,7 @@ export const commandTable: Array<CommandEntry> = [
   entry([[`login`]], () => import("./login")),
   entry([[`logout`]], () => import("./logout")),
   entry([[`pull`], [`image`, `pull`]], () => import("./pull")),
+  entry([[`search`], [`image`, `search`]], () => import("./search")),
   entry([[`images`], [`image`, `ls`], [`image`, `list`]], () => import("./images")),
   entry([[`image`, `inspect`]], () => import("./image/inspect")),
   entry([[`image`, `exists`]], () => import("./image/exists")),
