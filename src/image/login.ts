@@ -20,7 +20,7 @@ export interface LoginOptions {
   authfile?: string | undefined;
   /** undefined: registries.conf decides; false: skip certificate checks and allow http. */
   tlsVerify?: boolean | undefined;
-  /** Extra certs.d-style directory (podman's --cert-dir): searched first. */
+  /** podman's --cert-dir: the directory holding the registry's CA (and client) certificates, in place of certs.d. */
   certDir?: string | undefined;
 }
 
@@ -54,7 +54,8 @@ function clientFor(le: LoginEnv, host: string, credentials: Credentials, opts: P
   const dirs = certsDirs(le.paths);
   return new RegistryClient(host, {
     credentials,
-    certsDirs: opts.certDir ? [opts.certDir, ...dirs] : dirs,
+    // podman's --cert-dir holds the certificates themselves (ca.crt, client pairs), not host folders.
+    certsDirs: dirs, ...(opts.certDir ? {certDir: opts.certDir} : {}),
     insecure: isInsecureRegistry(conf, host),
     ...(opts.tlsVerify === undefined ? {} : {tlsVerify: opts.tlsVerify}),
   });

@@ -51,6 +51,19 @@ test.after.always(async () => {
   if (conf) rmSync(conf, {recursive: true, force: true});
 });
 
+test.serial(`login --cert-dir: the CA read straight from that directory, as podman does`, async t => {
+  const bare = configHome(false);
+  const certs = mkdtempSync(join(tmpdir(), `tspod-certdir-`));
+  t.teardown(() => { rmSync(bare, {recursive: true, force: true}); rmSync(certs, {recursive: true, force: true}); });
+  writeFileSync(join(certs, `ca.crt`), readFileSync(pki.caCrt));
+  const env = {XDG_CONFIG_HOME: bare};
+  const authfile = join(bare, `auth.json`);
+  const without = await s.run([`login`, `--authfile`, authfile, `-u`, USER, `--password-stdin`, tlsReg.address], {env, input: `${PASSWORD}\n`});
+  t.is(without.code, 125, `no CA anywhere: the certificate is refused`);
+  const withDir = await s.run([`login`, `--cert-dir`, certs, `--authfile`, authfile, `-u`, USER, `--password-stdin`, tlsReg.address], {env, input: `${PASSWORD}\n`});
+  t.is(withDir.code, 0, withDir.stderr);
+});
+
 test.serial(`TLS + basic auth: push needs a login; login --password-stdin, push, rmi, pull with the auth file`, async t => {
   const env = {XDG_CONFIG_HOME: conf};
   const dest = `${tlsReg.address}/basic/busybox:v1`;
