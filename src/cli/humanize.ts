@@ -55,9 +55,10 @@ export function timeAgo(when: string | number | undefined, now = Date.now()): st
 
 /**
  * A tabwriter table: every column but the last padded to its widest cell plus two
- * spaces, and to at least `minWidth` (podman's report tables use 12).
+ * spaces, and to at least `minWidth`: podman's report tables (ps, images, history,
+ * --format table) use 12.
  */
-export function table(header: Array<string>, rows: Array<Array<string>>, minWidth = 0): string {
+export function table(header: Array<string>, rows: Array<Array<string>>, minWidth = 12): string {
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(minWidth, 2 + Math.max(...all.map(r => (r[c] ?? ``).length))));
   return all.map(r => r.map((cell, c) => c === r.length - 1 ? cell : cell.padEnd(widths[c]!)).join(``)).join(`\n`);

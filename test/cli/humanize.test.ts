@@ -29,7 +29,8 @@ test(`durations as go-units HumanDuration`, t => {
 });
 
 test(`tables pad every column but the last to its widest cell plus two`, t => {
-  t.is(table([`A`, `BB`, `C`], [[`xxx`, `y`, `z`]]), `A    BB  C\nxxx  y   z`);
+  t.is(table([`A`, `BB`, `C`], [[`xxx`, `y`, `z`]], 0), `A    BB  C\nxxx  y   z`);
+  t.is(table([`A`, `BB`, `C`], [[`xxx`, `y`, `z`]]), `A           BB          C\nxxx         y           z`, `podman's minimum column width by default`);
 });
 
 test(`a table's minimum width pads narrow columns further, but never the last`, t => {

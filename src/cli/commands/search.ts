@@ -5,8 +5,6 @@ import {formatRows} from '../templateRows';
 import {TspodError} from '../../engine/errors';
 import type {SearchResult} from '../../engine/verbs/search';
 
-// podman's tables pad every column but the last to 12 characters at least.
-const MIN_WIDTH = 12;
 
 export default class SearchCommand extends BaseCommand {
   static override paths = [[`search`], [`image`, `search`]];
@@ -48,9 +46,9 @@ export default class SearchCommand extends BaseCommand {
     if (this.listTags && json) this.json(groupTags(results));
     else if (json) this.json(results);
     else if (this.format !== undefined) this.out(formatRows(this.format, results, {}));
-    else if (this.listTags) this.out(table([`NAME`, `TAG`], results.map(r => [r.Name, r.Tag]), MIN_WIDTH));
-    else if (this.compatible) this.out(table([`NAME`, `DESCRIPTION`, `STARS`, `OFFICIAL`, `AUTOMATED`], results.map(r => [r.Name, r.Description, String(r.Stars), r.Official, r.Automated]), MIN_WIDTH));
-    else this.out(table([`NAME`, `DESCRIPTION`], results.map(r => [r.Name, r.Description]), MIN_WIDTH));
+    else if (this.listTags) this.out(table([`NAME`, `TAG`], results.map(r => [r.Name, r.Tag])));
+    else if (this.compatible) this.out(table([`NAME`, `DESCRIPTION`, `STARS`, `OFFICIAL`, `AUTOMATED`], results.map(r => [r.Name, r.Description, String(r.Stars), r.Official, r.Automated])));
+    else this.out(table([`NAME`, `DESCRIPTION`], results.map(r => [r.Name, r.Description])));
     return 0;
   }
 }

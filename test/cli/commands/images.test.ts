@@ -24,7 +24,7 @@ test(`an empty store lists nothing: a header, [] as JSON`, async t => {
   t.teardown(() => e.cleanup());
   const r = await e.run([`images`]);
   t.is(r.code, 0, r.stderr);
-  t.is(r.stdout, `REPOSITORY  TAG  IMAGE ID  CREATED  SIZE\n`);
+  t.is(r.stdout, `REPOSITORY  TAG         IMAGE ID    CREATED     SIZE\n`);
   t.deepEqual(await e.json([`images`, `--format`, `json`]), []);
 });
 
