@@ -20,6 +20,8 @@ export default class PullCommand extends BaseCommand {
   tlsVerify = Option.String(`--tls-verify`, {tolerateBoolean: true, description: `Require HTTPS and verify certificates when contacting registries (--tls-verify=false to allow http)`});
   creds = Option.String(`--creds`, {description: `Use [username[:password]] for accessing the registry`});
   authfile = Option.String(`--authfile`, {description: `Path of the authentication file`});
+  certDir = Option.String(`--cert-dir`, {description: `Use certificates at the specified path to access the registry`});
+  disableContentTrust = Option.Boolean(`--disable-content-trust`, false, {description: `This is a Docker specific option and is a no-op`});
   quiet = Option.Boolean(`-q,--quiet`, false, {description: `Suppress output information when pulling images`});
   reference = Option.String({name: `image`});
 
@@ -32,6 +34,7 @@ export default class PullCommand extends BaseCommand {
       tlsVerify: parseBool(`--tls-verify`, this.tlsVerify),
       creds: this.creds,
       authfile: this.authfile,
+      ...(this.certDir !== undefined ? {certDir: this.certDir} : {}),
       onProgress: bars?.onEvent,
       choose: this.canPrompt() ? candidates => selectPrompt(this.context.stdin as NodeJS.ReadStream, this.context.stdout, `Please select an image`, candidates) : undefined,
     });

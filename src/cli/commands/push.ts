@@ -14,6 +14,8 @@ export default class PushCommand extends BaseCommand {
   tlsVerify = Option.String(`--tls-verify`, {tolerateBoolean: true, description: `Require HTTPS and verify certificates when contacting registries (--tls-verify=false to allow http)`});
   creds = Option.String(`--creds`, {description: `Use [username[:password]] for accessing the registry`});
   authfile = Option.String(`--authfile`, {description: `Path of the authentication file`});
+  certDir = Option.String(`--cert-dir`, {description: `Use certificates at the specified path to access the registry`});
+  disableContentTrust = Option.Boolean(`--disable-content-trust`, false, {description: `This is a Docker specific option and is a no-op`});
   digestfile = Option.String(`--digestfile`, {description: `Write the digest of the pushed image to the specified file`});
   quiet = Option.Boolean(`-q,--quiet`, false, {description: `Suppress output information when pushing images`});
   format = Option.String(`-f,--format`, {description: `Manifest type (oci, v2s2): the stored manifest is pushed as is`});
@@ -24,6 +26,7 @@ export default class PushCommand extends BaseCommand {
   async execute() {
     const r = await this.engine.pushImage({
       image: this.image, destination: this.destination, tlsVerify: parseBool(`--tls-verify`, this.tlsVerify), creds: this.creds, authfile: this.authfile,
+      ...(this.certDir !== undefined ? {certDir: this.certDir} : {}),
       ...(this.quiet ? {} : {onLine: (l: string) => this.context.stderr.write(`${l}\n`)}),
     });
     if (this.digestfile) await writeFile(this.digestfile, r.digest);

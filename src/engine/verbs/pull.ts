@@ -24,6 +24,8 @@ export interface PullOptions {
   /** `user:password` */
   creds?: string | undefined;
   authfile?: string | undefined;
+  /** podman's --cert-dir: the registry's certificates in this directory, in place of certs.d. */
+  certDir?: string | undefined;
   onProgress?: PullProgress | undefined;
   /**
    * Asks the user to pick one of several candidates for a short name (enforcing mode);
@@ -77,6 +79,7 @@ export async function pullImage(ctx: EngineContext, opts: PullOptions): Promise<
           ...(opts.tlsVerify !== undefined ? {tlsVerify: opts.tlsVerify} : {}),
           insecure,
           certsDirs: certs,
+          ...(opts.certDir !== undefined ? {certDir: opts.certDir} : {}),
           ...(credentials ? {credentials} : {}),
           userAgent: `tspod`,
         });

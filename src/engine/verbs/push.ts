@@ -21,6 +21,8 @@ import {withStore} from './store';
 export interface PushOptions {
   image: string;
   destination?: string | undefined;
+  /** podman's --cert-dir: the registry's certificates in this directory, in place of certs.d. */
+  certDir?: string | undefined;
   tlsVerify?: boolean | undefined;
   creds?: string | undefined;
   authfile?: string | undefined;
@@ -60,6 +62,7 @@ export async function pushImage(ctx: EngineContext, opts: PushOptions): Promise<
       insecure: entry?.insecure ?? false,
       ...(opts.tlsVerify !== undefined ? {tlsVerify: opts.tlsVerify} : {}),
       certsDirs: certsDirs(ctx.paths),
+      ...(opts.certDir !== undefined ? {certDir: opts.certDir} : {}),
       ...(credentials ? {credentials} : {}),
       userAgent: `tspod`,
     });

@@ -62,6 +62,13 @@ test.serial(`login --cert-dir: the CA read straight from that directory, as podm
   t.is(without.code, 125, `no CA anywhere: the certificate is refused`);
   const withDir = await s.run([`login`, `--cert-dir`, certs, `--authfile`, authfile, `-u`, USER, `--password-stdin`, tlsReg.address], {env, input: `${PASSWORD}\n`});
   t.is(withDir.code, 0, withDir.stderr);
+  // push and pull take the same --cert-dir.
+  const dest = `${tlsReg.address}/certdir/busybox:v1`;
+  t.is((await s.run([`push`, `--authfile`, authfile, SEEDED.busyboxGlibc, dest], {env})).code, 125, `no CA: refused`);
+  const push = await s.run([`push`, `--cert-dir`, certs, `--authfile`, authfile, SEEDED.busyboxGlibc, dest], {env});
+  t.is(push.code, 0, push.stderr);
+  const pull = await s.run([`pull`, `-q`, `--cert-dir`, certs, `--authfile`, authfile, `--disable-content-trust`, dest], {env});
+  t.is(pull.code, 0, pull.stderr);
 });
 
 test.serial(`TLS + basic auth: push needs a login; login --password-stdin, push, rmi, pull with the auth file`, async t => {

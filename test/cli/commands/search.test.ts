@@ -4,26 +4,33 @@
 // no registry there, no catalog, malformed terms. Outputs were checked against podman 4.3.
 import test from 'ava';
 import {runTspod} from '../../_helpers/runCli';
-import {REGISTRY} from '../../_helpers/registry';
 import {registriesEnv} from '../../_helpers/imageEnv';
+import {SHARED_IMAGES} from '../../_helpers/project';
 import {HUB_SEARCH_RESPONSE, startSearchFront} from '../../_helpers/searchServers';
 import type {SearchFront} from '../../_helpers/searchServers';
 // @ts-expect-error: plain ESM harness without types
-import {freePort} from '../../_harness/registry.mjs';
+import {freePort, startSeededRegistry} from '../../_harness/registry.mjs';
 
 const noTls = `--tls-verify=false`;
-const ALPINE = `${REGISTRY}/library/alpine`;
-const BUSYBOX = `${REGISTRY}/library/busybox`;
+// A registry of this file's own: the run's shared one gains repositories and tags as
+// other files push to it, and a catalog listing would change with them.
+let registry: {address: string, stop: () => Promise<void>};
+let REGISTRY = ``, ALPINE = ``, BUSYBOX = ``;
 let v1: SearchFront;
 let noCatalog: SearchFront;
 
 test.before(async () => {
+  registry = await startSeededRegistry({imagesDir: SHARED_IMAGES});
+  REGISTRY = registry.address;
+  ALPINE = `${REGISTRY}/library/alpine`;
+  BUSYBOX = `${REGISTRY}/library/busybox`;
   v1 = await startSearchFront({v1: HUB_SEARCH_RESPONSE, catalogStatus: 404});
   noCatalog = await startSearchFront({catalogStatus: 404});
 });
 test.after.always(async () => {
   await v1?.stop();
   await noCatalog?.stop();
+  await registry?.stop();
 });
 
 /** podman's table: every column but the last padded to its widest cell + 2, and to 12 at least. */
