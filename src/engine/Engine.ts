@@ -127,8 +127,8 @@ export class Engine {
     return (await import("./verbs/volume")).createVolume(this.ctx, opts);
   }
 
-  async listVolumes() {
-    return (await import("./verbs/volume")).listVolumes(this.ctx);
+  async listVolumes(opts: {filters?: Array<string>} = {}) {
+    return (await import("./verbs/volume")).listVolumes(this.ctx, opts);
   }
 
   async inspectVolumes(opts: {names: Array<string>, all?: boolean}) {

@@ -1,3 +1,4 @@
+import {writeFileSync} from 'node:fs';
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
 
@@ -15,11 +16,13 @@ export default class CommitCommand extends BaseCommand {
   pause = Option.Boolean(`-p,--pause`, {description: `Pause container during commit (not done for rootless containers)`});
   quiet = Option.Boolean(`-q,--quiet`, false, {description: `Suppress output`});
   format = Option.String(`-f,--format`, {description: `Format of the image manifest and metadata (oci; docker is accepted)`});
+  iidfile = Option.String(`--iidfile`, {description: `Write the image ID to the file`});
   container = Option.String({name: `CONTAINER`});
   reference = Option.String({name: `IMAGE`, required: false});
 
   async execute() {
     const r = await this.engine.commitContainer({container: this.container, reference: this.reference, changes: this.change, message: this.message, author: this.author, pause: this.pause});
+    if (this.iidfile !== undefined) writeFileSync(this.iidfile, `sha256:${r.id}`);
     this.out(r.id);
     return 0;
   }

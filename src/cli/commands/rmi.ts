@@ -13,6 +13,7 @@ export default class RmiCommand extends BaseCommand {
   all = Option.Boolean(`-a,--all`, false, {description: `Remove all images`});
   force = Option.Boolean(`-f,--force`, false, {description: `Force removal of the image and any containers using it`});
   ignore = Option.Boolean(`-i,--ignore`, false, {description: `Ignore errors if a specified image does not exist`});
+  noPrune = Option.Boolean(`--no-prune`, false, {description: `Do not remove dangling parent images (tspod's images have no parent images: nothing else is removed either way)`});
   images = Option.Rest({name: `image`});
 
   async execute() {

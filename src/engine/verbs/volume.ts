@@ -41,8 +41,31 @@ export async function volumeUsage(ctx: EngineContext): Promise<Array<{volume: Vo
   });
 }
 
-export async function listVolumes(ctx: EngineContext): Promise<Array<VolumeRecord>> {
-  return withStore(ctx, async (_s, v) => v.list());
+/** `volume ls --filter`: name, label, driver and dangling, as podman; several filters must all match. */
+export async function listVolumes(ctx: EngineContext, o: {filters?: Array<string>} = {}): Promise<Array<VolumeRecord>> {
+  const tests = (o.filters ?? []).map(parseVolumeFilter);
+  return withStore(ctx, async (s, v) => {
+    const inUse = tests.some(t => t.key === `dangling`) ? await users(s) : new Map<string, Array<string>>();
+    return (await v.list()).filter(vol => tests.every(t => t.match(vol, inUse)));
+  });
+}
+
+function parseVolumeFilter(f: string): {key: string, match: (v: VolumeRecord, inUse: Map<string, Array<string>>) => boolean} {
+  const i = f.indexOf(`=`);
+  const key = i < 0 ? f : f.slice(0, i), value = i < 0 ? `` : f.slice(i + 1);
+  switch (key) {
+    case `name`: return {key, match: v => v.Name.includes(value)};
+    case `driver`: return {key, match: v => v.Driver === value};
+    case `label`: {
+      const j = value.indexOf(`=`);
+      const lk = j < 0 ? value : value.slice(0, j);
+      return {key, match: v => lk in v.Labels && (j < 0 || v.Labels[lk] === value.slice(j + 1))};
+    }
+    case `dangling`:
+      if (value !== `true` && value !== `false`) break;
+      return {key, match: (v, inUse) => ((inUse.get(v.Name)?.length ?? 0) === 0) === (value === `true`)};
+  }
+  throw new TspodError(`InvalidArgument`, `invalid volume filter "${f}"`, {hint: `use name=, label=KEY[=VALUE], driver=local or dangling=true|false`});
 }
 
 export async function inspectVolumes(ctx: EngineContext, o: {names: Array<string>, all?: boolean}): Promise<Array<VolumeRecord>> {

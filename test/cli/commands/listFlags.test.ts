@@ -8,11 +8,12 @@ const {t} = pulled;
 
 test(`ps --sort names and --noheading; an unknown key is refused`, async tt => {
   for (const name of [`zeta`, `alpha`, `mid`]) tt.is((await t([`create`, `--name`, name, SEEDED.alpine, `true`])).code, 0);
-  const names = await t([`ps`, `-a`, `--sort`, `names`, `--noheading`, `--format`, `table {{.Names}}`]);
+  const mine = [`--filter`, `name=^(alpha|mid|zeta)$`]; // other tests of this file make containers too
+  const names = await t([`ps`, `-a`, ...mine, `--sort`, `names`, `--noheading`, `--format`, `table {{.Names}}`]);
   tt.is(names.stdout, `alpha\nmid\nzeta\n`);
-  const byCreated = await t([`ps`, `-a`, `--format`, `{{.Names}}`]);
+  const byCreated = await t([`ps`, `-a`, ...mine, `--format`, `{{.Names}}`]);
   tt.is(byCreated.stdout, `mid\nalpha\nzeta\n`, `newest first by default`);
-  const plain = await t([`ps`, `-a`, `--noheading`, `--sync`]);
+  const plain = await t([`ps`, `-a`, ...mine, `--noheading`, `--sync`]);
   tt.is(plain.stdout.trim().split(`\n`).length, 3);
   tt.notRegex(plain.stdout, /CONTAINER ID/);
   tt.is((await t([`ps`, `--sort`, `colour`])).code, 125);
@@ -27,4 +28,31 @@ test(`images --sort repository, size and tag`, async tt => {
   const r = await t([`images`, `--sort`, `nonsense`]);
   tt.is(r.code, 125);
   tt.regex(r.stderr, /invalid option for --sort "nonsense"/);
+});
+
+test(`volume ls --filter name, label, driver and dangling; --noheading`, async tt => {
+  tt.is((await t([`volume`, `create`, `--label`, `app=web`, `vf-web`])).code, 0);
+  tt.is((await t([`volume`, `create`, `vf-spare`])).code, 0);
+  tt.is((await t([`create`, `--name`, `vf-user`, `-v`, `vf-web:/data`, SEEDED.alpine, `true`])).code, 0);
+  const names = async (...f: Array<string>) => (await t([`volume`, `ls`, `-q`, ...f.flatMap(x => [`--filter`, x])])).stdout.trim().split(`\n`).filter(n => n.startsWith(`vf-`)).sort();
+  tt.deepEqual(await names(`name=vf-`), [`vf-spare`, `vf-web`]);
+  tt.deepEqual(await names(`label=app=web`), [`vf-web`]);
+  tt.deepEqual(await names(`label=app`), [`vf-web`]);
+  tt.deepEqual(await names(`driver=local`, `name=spare`), [`vf-spare`]);
+  tt.deepEqual(await names(`dangling=true`), [`vf-spare`]);
+  tt.deepEqual(await names(`dangling=false`), [`vf-web`]);
+  const plain = await t([`volume`, `ls`, `--noheading`, `--filter`, `name=vf-spare`]);
+  tt.is(plain.stdout, `local       vf-spare\n`);
+  const bad = await t([`volume`, `ls`, `--filter`, `colour=blue`]);
+  tt.is(bad.code, 125);
+  tt.regex(bad.stderr, /invalid volume filter "colour=blue"/);
+});
+
+test(`commit --iidfile writes the new image's id`, async tt => {
+  tt.is((await t([`create`, `--name`, `iid1`, SEEDED.alpine, `true`])).code, 0);
+  const file = `${pulled.dir}/iid`;
+  const r = await t([`commit`, `-q`, `--iidfile`, file, `iid1`, `iidimage:v1`]);
+  tt.is(r.code, 0, r.stderr);
+  const {readFileSync} = await import('node:fs');
+  tt.is(readFileSync(file, `utf8`), `sha256:${r.stdout.trim()}`);
 });
