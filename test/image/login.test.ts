@@ -10,6 +10,8 @@ import type {Registry} from '../_helpers/registryServers';
 
 let pki: ReturnType<typeof makePki>;
 let reg: Registry;
+let certsD: string;
+/** podman's --cert-dir: the directory that holds the CA itself. */
 let certDir: string;
 const dir = mkdtempSync(join(tmpdir(), `tspod-login-`));
 const env = {HOME: join(dir, `home`), XDG_RUNTIME_DIR: join(dir, `run`), XDG_CONFIG_HOME: join(dir, `config`), CONTAINERS_REGISTRIES_CONF: join(dir, `none.conf`)};
@@ -19,13 +21,14 @@ const authJson = join(dir, `run/containers/auth.json`);
 test.before(async () => {
   pki = makePki();
   reg = await startTlsBasicRegistry(pki);
-  certDir = makeCertsDir(pki.caCrt, reg.address);
+  certsD = makeCertsDir(pki.caCrt, reg.address);
+  certDir = join(certsD, reg.address);
 });
 test.after.always(async () => {
   await reg?.stop();
   pki?.cleanup();
   rmSync(dir, {recursive: true, force: true});
-  if (certDir) rmSync(certDir, {recursive: true, force: true});
+  if (certsD) rmSync(certsD, {recursive: true, force: true});
 });
 
 test.serial(`wrong password: refused and nothing stored`, async t => {
