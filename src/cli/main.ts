@@ -126,7 +126,7 @@ function onlyPathsStartingWith(cls: CommandClass<TspodContext>, word: string): C
 /** `run`, or `image ls` for the group commands: what `tspod … --help` needs. */
 function commandPath(argv: ReadonlyArray<string>): string {
   const words = commandWords(argv);
-  return words.slice(0, [`image`, `container`, `volume`, `system`].includes(words[0] ?? ``) ? 2 : 1).join(` `);
+  return words.slice(0, isGroup(words[0] ?? ``) ? 2 : 1).join(` `);
 }
 
 function usageMessage(err: unknown, argv: Array<string>): string {

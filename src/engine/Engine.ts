@@ -261,6 +261,10 @@ export class Engine {
     return (await import("./verbs/diff")).diffContainer(this.ctx, opts);
   }
 
+  async generateSystemd(opts: import('./verbs/generateSystemd').GenerateSystemdOptions) {
+    return (await import("./verbs/generateSystemd")).generateSystemd(this.ctx, opts);
+  }
+
   async unshare(opts: import('./verbs/unshare').UnshareOptions) {
     return (await import("./verbs/unshare")).unshare(this.ctx, opts);
   }

@@ -20,6 +20,7 @@ const entry = (paths: Array<Array<string>>, load: () => Promise<{default: Comman
  */
 export const groupDescriptions: Record<string, string> = {
   container: `Manage containers`,
+  generate: `Generate structured data based on containers`,
   image: `Manage images`,
   system: `Manage tspod`,
   volume: `Manage volumes`,
@@ -83,4 +84,5 @@ export const commandTable: Array<CommandEntry> = [
   entry([[`container`, `prune`]], () => import("./container/prune")),
   entry([[`container`, `cleanup`]], () => import("./container/cleanup")),
   entry([[`unshare`]], () => import("./unshare")),
+  entry([[`generate`, `systemd`]], () => import("./generate/systemd")),
 ];

@@ -110,6 +110,7 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
       Umask: `00${(proc?.user.umask ?? 0o22).toString(8)}`.slice(-4),
       Timeout: 0,
       StopTimeout: typeof m.stopTimeout === `number` ? m.stopTimeout : 10,
+      CreateCommand: Array.isArray(m.createCommand) ? m.createCommand : null,
     },
     HostConfig: {
       Binds: mounts.map(x => `${x.source}:${x.destination}`),
