@@ -95,6 +95,7 @@ export abstract class ContainerFlags extends BaseCommand {
   annotation = Option.Array(`--annotation`, [], {description: `Add an annotation to the container (KEY=VALUE)`});
   replace = Option.Boolean(`--replace`, false, {description: `If a container with the same name exists, replace it`});
   cidfile = Option.String(`--cidfile`, {description: `Write the container ID to the file`});
+  pidfile = Option.String(`--pidfile`, {description: `Write the container process ID to the file (removed with the container)`});
   stopSignal = Option.String(`--stop-signal`, {description: `Signal to stop a container (default SIGTERM, or the image's STOPSIGNAL)`});
   stopTimeout = Option.String(`--stop-timeout`, {description: `Timeout (in seconds) to stop a container before killing it (default 10)`});
   envHost = Option.Boolean(`--env-host`, false, {description: `Use all current host environment variables in the container`});
@@ -141,7 +142,7 @@ export abstract class ContainerFlags extends BaseCommand {
       publish: this.publish, publishAll: this.publishAll, dns: this.dns, dnsSearch: this.dnsSearch, dnsOption: this.dnsOption, addHost: this.addHost,
       restart: this.restart, logMax: parseLogOpts(this.logOpt), labels: this.label,
       createCommand: [`tspod`, ...process.argv.slice(2)],
-      labelFiles: this.labelFile, annotations: this.annotation, replace: this.replace, cidfile: this.cidfile,
+      labelFiles: this.labelFile, annotations: this.annotation, replace: this.replace, cidfile: this.cidfile, pidfile: this.pidfile,
       stopSignal: this.stopSignal, stopTimeout: this.stopTimeout, envHost: this.envHost, httpProxy: this.httpProxy,
       unsetEnv: this.unsetenv, unsetEnvAll: this.unsetenvAll, readOnlyTmpfs: this.readOnlyTmpfs, sysctl: this.sysctl, device: this.device, envMerge: this.envMerge, initPath: this.initPath, logDriver: this.logDriver, noHosts: this.noHosts, expose: this.expose, shmSize: this.shmSize,
       umask: this.umask, groupAdd: this.groupAdd, tz: this.tz, uts: this.uts, ipc: this.ipc,

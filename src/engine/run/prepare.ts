@@ -9,7 +9,7 @@ import {applySdNotify, parseSdNotify} from '../quadlet/sdnotify';
 import {planContainerCgroup} from '../../cgroups';
 import type {ContainerCgroup} from '../../cgroups';
 import {lstatSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
-import {join} from 'node:path';
+import {join, resolve} from 'node:path';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {readSubIds, defaultIdMap} from '../../config/idmap';
@@ -113,6 +113,8 @@ export interface CreateOptions extends ExtraFlags {
   initPath?: string | undefined;
   /** --log-driver: only k8s-file (what the monitor writes) is accepted. */
   logDriver?: string | undefined;
+  /** --pidfile: where the container's pid is written when it starts (removed with the container). */
+  pidfile?: string | undefined;
   /** The command line that made the container (inspect's Config.CreateCommand; generate systemd --new runs it again). */
   createCommand?: Array<string>;
   /** --rmi (run --rm): the image is removed after the container, unless something else uses it. */
@@ -314,7 +316,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
       state: `configured`, imageName: ref, autoRemove: Boolean(o.rm), rmPending: Boolean(o.rm && o.forRun), volumes: [...namedVolumes, ...anonymousVolumes],
       anonymousVolumes, createdBy: process.pid, ...(Object.keys(labels).length > 0 ? {labels} : {}),
       ...(v.extras.stopTimeout !== undefined ? {stopTimeout: v.extras.stopTimeout} : {}), ...(o.rmi ? {rmi: true} : {}),
-      ...(o.createCommand ? {createCommand: o.createCommand} : {}),
+      ...(o.createCommand ? {createCommand: o.createCommand} : {}), ...(o.pidfile ? {pidfile: resolve(o.cwd, o.pidfile)} : {}),
     },
   });
   try {

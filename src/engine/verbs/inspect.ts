@@ -65,7 +65,7 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
     OCIConfigPath: join(userdata, `config.json`),
     OCIRuntime: (m.runtime as {name?: string} | undefined)?.name ?? `tspod-helper`,
     ConmonPidFile: ``,
-    PidFile: f.pidFile,
+    PidFile: typeof m.pidfile === `string` ? m.pidfile : f.pidFile,
     Name: nameOf(c),
     RestartCount: m.restartCount ?? 0,
     Driver: driver,

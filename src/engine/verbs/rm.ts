@@ -2,6 +2,7 @@
 // `container cleanup` (the monitor's exit command: removes --rm containers).
 // rm -f always works: whatever state a killed tspod left (removing, configured,
 // a dead monitor), the record, layer and run files go.
+import {removePidfile} from '../run/pidfile';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {isAlive} from '../lifecycle/procStat';
@@ -49,6 +50,7 @@ async function removeOne(ctx: EngineContext, cs: ContainerStore, ref: string, o:
     const anon = o.volumes || m.autoRemove ? ((m.anonymousVolumes as Array<string> | undefined) ?? []) : [];
     await removeContainer(await store(), c.id, anon);
     removeRunFiles(ctx, c.id);
+    removePidfile(m.pidfile);
     return c.id;
   });
 }

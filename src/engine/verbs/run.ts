@@ -3,7 +3,8 @@
 // as TspodErrors. With --rm the container goes in every case: here when tspod lives,
 // by sweepLeftovers on the next command when tspod was killed.
 import {forwardSignals, killQuietly, RELAYED_SIGNALS} from '../../util/forwardSignals';
-import {join} from 'node:path';
+import {join, resolve} from 'node:path';
+import {copyPidWhenStarted, removePidfile} from '../run/pidfile';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {predictFrame, runPlanned, startEarly} from '../run/earlyStart';
@@ -130,6 +131,7 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
     const notify = {done: false};
     const sdMode = parseSdNotify(o.sdnotify);
     const warnNotify = (err: unknown) => ctx.log.warn(`sd_notify: ${err instanceof Error ? err.message : String(err)}`);
+    if (o.pidfile) void copyPidWhenStarted(pidFile, resolve(o.cwd, o.pidfile), notify).catch(err => ctx.log.warn(`--pidfile: ${(err as Error).message}`));
     if (o.hostEnv.NOTIFY_SOCKET && sdMode === `conmon`)
       void notifyWhenStarted(o.hostEnv.NOTIFY_SOCKET, pidFile, notify).catch(warnNotify);
     let relay: NotifyRelay | undefined;
@@ -186,7 +188,10 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
     // No `removing` state first: removeContainer drops the record before anything
     // else, so no other command could see it; a failed removal stays rmPending for
     // sweepLeftovers.
-    if (id && o.rm) await removeContainer(store, id, anonymous).catch(() => undefined);
+    if (id && o.rm) {
+      await removeContainer(store, id, anonymous).catch(() => undefined);
+      if (o.pidfile) removePidfile(resolve(o.cwd, o.pidfile));
+    }
     await store.close();
     if (id && o.rm && o.rmi) await removeImageQuietly(ctx, image!.id);
     phase(`cleanup`);

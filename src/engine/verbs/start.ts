@@ -1,6 +1,7 @@
 // `start`, `run -d` and `restart`: a created or exited container gets a monitor
 // (lifecycle/monitor.ts). Per-container lock around the transition; the record says
 // `running` with the monitor's and container's pids and start times.
+import {writePidfile} from '../run/pidfile';
 import {join} from 'node:path';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
@@ -69,6 +70,7 @@ export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: stri
           helperPid: s.monitorPid, startedAt: new Date().toISOString(), restartCount: 0,
         };
       });
+      if (typeof m.pidfile === `string` && s.pid !== undefined) writePidfile(m.pidfile, s.pid);
     } catch (err) {
       const exitCode = (err as {exitCode?: number}).exitCode;
       await cs.updateRecord(c.id, r => {

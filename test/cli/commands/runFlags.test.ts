@@ -248,3 +248,19 @@ test.serial(`--cidfile and --latest on the verbs that act on containers (stop, r
   tt.regex(missing.stderr, /reading the container id file/);
   tt.is((await t([`stop`, `--ignore`, `--cidfile`, join(pulled.dir, `no-cid`)])).code, 0, `--ignore: a missing cidfile is fine, as in podman's units`);
 });
+
+test(`--pidfile holds the container's pid while it exists, detached or in the foreground`, async tt => {
+  const file = join(pulled.dir, `pid-d`);
+  tt.is((await t([`run`, `-d`, `--name`, `pidd`, `--pidfile`, file, ALPINE, `sleep`, `1000`])).code, 0);
+  const pid = (await t([`inspect`, `--format`, `{{.State.Pid}} {{.PidFile}}`, `pidd`])).stdout.trim();
+  tt.is(pid, `${readFileSync(file, `utf8`).trim()} ${file}`);
+  tt.is((await t([`rm`, `-f`, `pidd`])).code, 0);
+  tt.throws(() => readFileSync(file), {code: `ENOENT`}, `removed with the container`);
+  const fg = join(pulled.dir, `pid-fg`);
+  const seen = join(pulled.dir, `pid-fg-seen`);
+  // The container waits until the host side has copied the file it sees through a bind mount.
+  const r = await t([`run`, `--rm`, `--network`, `none`, `--pidfile`, fg, `-v`, `${pulled.dir}:/w`, ALPINE, `sh`, `-c`, `for i in $(seq 100); do [ -s /w/pid-fg ] && break; sleep 0.05; done; cp /w/pid-fg /w/pid-fg-seen`]);
+  tt.is(r.code, 0, r.stderr);
+  tt.regex(readFileSync(seen, `utf8`), /^\d+\n$/);
+  tt.throws(() => readFileSync(fg), {code: `ENOENT`}, `--rm removed it`);
+});
