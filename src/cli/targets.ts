@@ -1,5 +1,5 @@
 // The containers a verb acts on besides those named: the ids in --cidfile files (what
-// `run --cidfile` wrote, as podman's generated systemd units use them) and -l/--latest.
+// `run --cidfile` wrote, as podman's generated systemd units use them), -l/--latest and --filter.
 import {readFileSync} from 'node:fs';
 import type {Engine} from '../engine/Engine';
 import {TspodError} from '../engine/errors';
@@ -10,6 +10,8 @@ export interface TargetFlags {
   latest?: boolean;
   /** --ignore: a missing cidfile is no error either. */
   ignore?: boolean;
+  /** --filter: every container ps --filter would list (all states). */
+  filters?: Array<string>;
 }
 
 export async function containerTargets(engine: Engine, f: TargetFlags): Promise<Array<string>> {
@@ -25,6 +27,7 @@ export async function containerTargets(engine: Engine, f: TargetFlags): Promise<
     if (id !== ``) out.push(id);
   }
   if (f.latest) out.push(await latestContainer(engine));
+  if (f.filters && f.filters.length > 0) out.push(...(await engine.listContainers({all: true, filters: f.filters})).map(c => c.Id));
   return out;
 }
 

@@ -15,11 +15,12 @@ export default class KillCommand extends BaseCommand {
   signal = Option.String(`-s,--signal`, {description: `Signal to send to the container (default KILL)`});
   latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
   cidfile = Option.Array(`--cidfile`, [], {description: `Read the container ID from the file`});
+  filter = Option.Array(`--filter`, [], {description: `Filter the containers to act on (ps's filters: name, id, status, ancestor, label, exited)`});
   containers = Option.Rest({name: `CONTAINER`});
 
   async execute() {
-    const containers = await containerTargets(this.engine, {containers: this.containers, cidfiles: this.cidfile, latest: this.latest});
-    if (!this.all && containers.length === 0)
+    const containers = await containerTargets(this.engine, {containers: this.containers, cidfiles: this.cidfile, latest: this.latest, filters: this.filter});
+    if (!this.all && containers.length === 0 && this.filter.length === 0)
       throw new TspodError(`InvalidArgument`, `you must provide at least one container name or id`);
     const r = await this.engine.killContainers({containers, all: this.all, signal: this.signal});
     for (const d of r.done) this.out(d.ref);

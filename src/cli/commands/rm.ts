@@ -19,11 +19,12 @@ export default class RmCommand extends BaseCommand {
   time = Option.String(`-t,--time`, {description: `Seconds to wait for stop before killing the container`});
   latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
   cidfile = Option.Array(`--cidfile`, [], {description: `Read the container ID from the file`});
+  filter = Option.Array(`--filter`, [], {description: `Filter the containers to act on (ps's filters: name, id, status, ancestor, label, exited)`});
   containers = Option.Rest({name: `CONTAINER`});
 
   async execute() {
-    const containers = await containerTargets(this.engine, {containers: this.containers, cidfiles: this.cidfile, latest: this.latest, ignore: this.ignore});
-    if (!this.all && containers.length === 0 && this.cidfile.length === 0)
+    const containers = await containerTargets(this.engine, {containers: this.containers, cidfiles: this.cidfile, latest: this.latest, ignore: this.ignore, filters: this.filter});
+    if (!this.all && containers.length === 0 && this.cidfile.length === 0 && this.filter.length === 0)
       throw new TspodError(`InvalidArgument`, `you must provide at least one name or id`);
     const r = await this.engine.removeContainers({containers, all: this.all, force: this.force, volumes: this.volumes, ignore: this.ignore});
     for (const d of r.removed) this.out(d.ref);

@@ -264,3 +264,16 @@ test(`--pidfile holds the container's pid while it exists, detached or in the fo
   tt.regex(readFileSync(seen, `utf8`), /^\d+\n$/);
   tt.throws(() => readFileSync(fg), {code: `ENOENT`}, `--rm removed it`);
 });
+
+test(`stop, kill and rm take ps's --filter`, async tt => {
+  for (const n of [`flt-a`, `flt-b`]) tt.is((await t([`run`, `-d`, `--name`, n, `--label`, `grp=flt`, ALPINE, `sleep`, `1000`])).code, 0);
+  tt.is((await t([`run`, `-d`, `--name`, `flt-other`, ALPINE, `sleep`, `1000`])).code, 0);
+  const stop = await t([`stop`, `-t`, `0`, `--filter`, `label=grp=flt`]);
+  tt.is(stop.code, 0, stop.stderr);
+  tt.is(stop.stdout.trim().split(`\n`).length, 2);
+  const state = async (n: string) => (await t([`inspect`, `--format`, `{{.State.Status}}`, n])).stdout.trim();
+  tt.deepEqual([await state(`flt-a`), await state(`flt-b`), await state(`flt-other`)], [`exited`, `exited`, `running`]);
+  tt.is((await t([`kill`, `--filter`, `name=^flt-other$`])).code, 0);
+  tt.is((await t([`rm`, `--filter`, `name=^flt-`])).code, 0);
+  tt.is((await t([`ps`, `-a`, `-q`, `--filter`, `name=^flt-`])).stdout.trim(), ``);
+});
