@@ -11,10 +11,12 @@ export default class LogsCommand extends BaseCommand {
   });
 
   follow = Option.Boolean(`-f,--follow`, false, {description: `Follow log output`});
-  tail = Option.String(`-n,--tail`, {description: `Output the specified number of LINES at the end of the logs (-1 for all)`});
+  tail = Option.String(`--tail`, {description: `Output the specified number of LINES at the end of the logs (-1 for all)`});
   since = Option.String(`--since`, {description: `Show logs since TIMESTAMP (RFC 3339, Unix seconds or a duration like 10m)`});
   until = Option.String(`--until`, {description: `Show logs until TIMESTAMP`});
   timestamps = Option.Boolean(`-t,--timestamps`, false, {description: `Output the timestamps in the log`});
+  names = Option.Boolean(`-n,--names`, false, {description: `Output the container name in the log (with several containers; the ID otherwise)`});
+  color = Option.Boolean(`--color`, false, {description: `Output the containers with different colors in the log`});
   latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
   containers = Option.Rest({name: `CONTAINER`});
 
@@ -22,7 +24,7 @@ export default class LogsCommand extends BaseCommand {
     let tail: number | undefined;
     if (this.tail !== undefined) {
       tail = Number(this.tail);
-      if (!Number.isInteger(tail)) throw new TspodError(`InvalidArgument`, `invalid argument "${this.tail}" for "-n, --tail" flag`);
+      if (!Number.isInteger(tail)) throw new TspodError(`InvalidArgument`, `invalid argument "${this.tail}" for "--tail" flag`);
       if (tail < 0) tail = undefined;
     }
     let containers = this.containers;
@@ -31,11 +33,20 @@ export default class LogsCommand extends BaseCommand {
       if (!l) throw new TspodError(`NoSuchContainer`, `no containers to get the logs of`);
       containers = [l.Id];
     }
+    // podman: with several containers each line starts with its container's short ID (or name).
+    const colors = new Map<string, string>();
+    const prefix = (c: {id: string, name: string}) => {
+      if (containers.length < 2) return ``;
+      const label = this.names ? c.name : c.id.slice(0, 12);
+      if (!this.color) return `${label} `;
+      if (!colors.has(c.id)) colors.set(c.id, `\x1b[${31 + colors.size % 6}m`);
+      return `${colors.get(c.id)}${label}\x1b[0m `;
+    };
     const out = new LineBatcher(this.context);
     try {
       await this.engine.containerLogs({
         containers, follow: this.follow, tail, since: this.since, until: this.until, timestamps: this.timestamps,
-        onLine: (stream, text, time) => out.write(stream, this.timestamps ? `${time} ${text}` : text),
+        onLine: (stream, text, time, c) => out.write(stream, `${prefix(c)}${this.timestamps ? `${time} ${text}` : text}`),
       });
     } finally {
       out.flush();

@@ -4,7 +4,7 @@
 import {openSync, readSync, closeSync, readFileSync, statSync} from 'node:fs';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
-import {listFresh, logPath, mustLookup, openContainers, refresh} from '../lifecycle/containers';
+import {listFresh, logPath, mustLookup, nameOf, openContainers, refresh} from '../lifecycle/containers';
 import {isRunning} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 
@@ -16,7 +16,7 @@ export interface LogsOptions {
   until?: string | undefined;
   timestamps?: boolean;
   /** Receives each line (text with its trailing newline, if it had one). */
-  onLine: (stream: `stdout` | `stderr`, text: string, time: string) => void;
+  onLine: (stream: `stdout` | `stderr`, text: string, time: string, container: {id: string, name: string}) => void;
 }
 
 export interface LogLine {
@@ -94,9 +94,10 @@ export async function containerLogs(ctx: EngineContext, o: LogsOptions): Promise
       const t = Date.parse(l.time);
       return (since === undefined || t >= since) && (until === undefined || t <= until);
     };
-    const emit = (l: LogLine) => o.onLine(l.stream, l.complete ? `${l.text}\n` : l.text, l.time);
     for (const ref of o.containers) {
       const c = await mustLookup(cs, ref);
+      const who = {id: c.id, name: nameOf(c)};
+      const emit = (l: LogLine) => o.onLine(l.stream, l.complete ? `${l.text}\n` : l.text, l.time, who);
       const path = logPath(cs!, c.id);
       let old = ``;
       try { old = readFileSync(`${path}.1`, `utf8`); } catch {}

@@ -49,3 +49,15 @@ test(`--log-opt max-size rotates the log`, async tt => {
   const out = (await t([`logs`, `lg4`])).stdout.trim().split(`\n`);
   tt.is(out[out.length - 1], `line-199`);
 });
+
+test(`several containers: each line starts with its container's short ID, or its name with -n; --color colours that`, async tt => {
+  const a = (await t([`run`, `-d`, `--name`, `lgm1`, ALPINE, `echo`, `from one`])).code;
+  const b = (await t([`run`, `-d`, `--name`, `lgm2`, ALPINE, `echo`, `from two`])).code;
+  tt.deepEqual([a, b], [0, 0]);
+  await t([`wait`, `lgm1`, `lgm2`]);
+  const id = async (n: string) => (await t([`inspect`, `--format`, `{{.Id}}`, n])).stdout.trim().slice(0, 12);
+  tt.is((await t([`logs`, `lgm1`, `lgm2`])).stdout, `${await id(`lgm1`)} from one\n${await id(`lgm2`)} from two\n`);
+  tt.is((await t([`logs`, `-n`, `lgm1`, `lgm2`])).stdout, `lgm1 from one\nlgm2 from two\n`);
+  tt.is((await t([`logs`, `--names`, `lgm1`])).stdout, `from one\n`, `one container: no prefix`);
+  tt.regex((await t([`logs`, `-n`, `--color`, `lgm1`, `lgm2`])).stdout, /^\x1b\[31mlgm1\x1b\[0m from one\n\x1b\[32mlgm2\x1b\[0m from two\n$/);
+});
