@@ -13,6 +13,7 @@ export default class ImportCommand extends BaseCommand {
   message = Option.String(`-m,--message`, {description: `Set commit message for imported image`});
   arch = Option.String(`--arch`, {description: `Set the architecture of the imported image`});
   os = Option.String(`--os`, {description: `Set the OS of the imported image`});
+  variant = Option.String(`--variant`, {description: `Set the variant of the imported image`});
   quiet = Option.Boolean(`-q,--quiet`, false, {description: `Suppress output`});
   source = Option.String({name: `TARBALL`});
   reference = Option.String({name: `REFERENCE`, required: false});
@@ -26,6 +27,7 @@ export default class ImportCommand extends BaseCommand {
       message: this.message,
       arch: this.arch,
       os: this.os,
+      variant: this.variant,
     });
     this.out(r.id);
     return 0;

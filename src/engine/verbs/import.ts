@@ -20,6 +20,7 @@ export interface ImportOptions {
   message?: string | undefined;
   arch?: string | undefined;
   os?: string | undefined;
+  variant?: string | undefined;
 }
 
 export async function importImage(ctx: EngineContext, opts: ImportOptions): Promise<{id: string, names: Array<string>}> {
@@ -42,6 +43,7 @@ export async function importImage(ctx: EngineContext, opts: ImportOptions): Prom
         created: new Date().toISOString(),
         architecture: opts.arch ?? hostArch(),
         os: opts.os ?? `linux`,
+        ...(opts.variant ? {variant: opts.variant} : {}),
         config: applyChanges({}, opts.changes ?? []),
         rootfs: {type: `layers`, diff_ids: [blob.diffID]},
         history: [historyEntry(`/bin/sh -c #(nop) ADD file:${blob.diffID.slice(7)} in /`, {comment: opts.message ?? `imported from tarball`})],

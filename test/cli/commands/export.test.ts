@@ -39,6 +39,9 @@ test(`import from stdin; a file that is not a tar is refused with one line`, asy
   tt.is(r.code, 0, r.stderr);
   const run = await t([`run`, `--rm`, `fromstdin`, `cat`, `/etc/alpine-release`]);
   tt.is(run.stdout.trim(), `3.20.3`);
+  const armed = await t([`import`, `--arch`, `arm64`, `--variant`, `v8`, `-`, `fromstdin:arm`], readFileSync(MINIROOTFS));
+  tt.is(armed.code, 0, armed.stderr);
+  tt.is((await t([`image`, `inspect`, `--format`, `{{.Architecture}} {{.Variant}}`, `fromstdin:arm`])).stdout.trim(), `arm64 v8`);
   const bad = join(fx.dir, `bad.tar`);
   writeFileSync(bad, Buffer.from([0x1f, 0x8b, 1, 2, 3, 4, 5]));
   const b = await t([`import`, bad, `bad`]);
