@@ -39,6 +39,8 @@ export async function main(argv: Array<string>): Promise<number> {
   // A first word no command has is said at once: clipanion would first register every
   // command (~340 ms here) only to fail.
   const first = commandWord(argv);
+  // `tspod --root /x --version`: global options do not change what the version is (podman).
+  if (first === undefined && argv.some(a => a === `--version` || a === `-v`)) argv = [`--version`];
   if (first !== undefined && !isCommandWord(first)) {
     stderr.write(`Error: ${unrecognized(argv)}\n`);
     return ExitCode.engine;

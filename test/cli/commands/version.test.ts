@@ -7,6 +7,12 @@ test(`--version prints the version`, async t => {
   t.regex(r.stdout, /^tspod version \d+\.\d+\.\d+/);
 });
 
+test(`--version after global options still prints the version`, async t => {
+  const r = await runTspod([`--root`, `/nonexistent/r`, `--version`]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^tspod version \d+\.\d+\.\d+/);
+});
+
 test(`version --format json`, async t => {
   const r = await runTspod([`version`, `--format`, `json`]);
   t.is(r.code, 0, r.stderr);
