@@ -56,3 +56,12 @@ test(`commit --iidfile writes the new image's id`, async tt => {
   const {readFileSync} = await import('node:fs');
   tt.is(readFileSync(file, `utf8`), `sha256:${r.stdout.trim()}`);
 });
+
+test(`--format "table …": spaces between fields are column breaks, as podman's; without table they stay`, async tt => {
+  const table = await t([`images`, `--sort`, `repository`, `--format`, `table {{.Repository}} {{.Tag}}`]);
+  const lines = table.stdout.trim().split(`\n`);
+  tt.regex(lines[0]!, /^REPOSITORY {2,}TAG$/);
+  tt.is(lines[1]!.indexOf(`3.20.3`), lines[0]!.indexOf(`TAG`), `the tag column lines up under its header`);
+  const plain = await t([`images`, `--sort`, `repository`, `--format`, `{{.Repository}} {{.Tag}}`]);
+  tt.regex(plain.stdout.split(`\n`)[0]!, /alpine 3\.20\.3$/);
+});
