@@ -1,5 +1,8 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
+import {proxySignals} from '../sigProxy';
+import {latestContainer} from '../targets';
+import {TspodError} from '../../engine/errors';
 
 export default class AttachCommand extends BaseCommand {
   static override paths = [[`attach`], [`container`, `attach`]];
@@ -13,13 +16,16 @@ export default class AttachCommand extends BaseCommand {
   noStdin = Option.Boolean(`--no-stdin`, false, {description: `Do not attach STDIN`});
   sigProxy = Option.Boolean(`--sig-proxy`, true, {description: `Proxy received signals to the process`});
   latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
-  container = Option.String({name: `CONTAINER`});
+  container = Option.String({name: `CONTAINER`, required: false});
 
   async execute() {
+    const container = this.latest ? await latestContainer(this.engine) : this.container;
+    if (container === undefined) throw new TspodError(`InvalidArgument`, `attach requires the name or ID of a container`, {hint: `or use --latest`});
+    const stopProxy = proxySignals(this.engine, container, this.sigProxy);
     const r = await this.engine.attachContainer({
-      container: this.container, noStdin: this.noStdin, stdin: this.context.stdin, stdout: this.context.stdout,
+      container, noStdin: this.noStdin, stdin: this.context.stdin, stdout: this.context.stdout,
       stderr: this.context.stderr, detachKeys: this.detachKeys,
-    });
+    }).finally(stopProxy);
     return r.exitCode ?? 0;
   }
 }

@@ -3,6 +3,7 @@ import {BaseCommand} from '../BaseCommand';
 import {reportBatch} from '../batch';
 import {TspodError} from '../../engine/errors';
 import {containerTargets} from '../targets';
+import {proxySignals} from '../sigProxy';
 
 export default class StartCommand extends BaseCommand {
   static override paths = [[`start`], [`container`, `start`]];
@@ -15,6 +16,7 @@ export default class StartCommand extends BaseCommand {
   attach = Option.Boolean(`-a,--attach`, false, {description: `Attach container's STDOUT and STDERR`});
   interactive = Option.Boolean(`-i,--interactive`, false, {description: `Make STDIN available to the contained process`});
   all = Option.Boolean(`--all`, false, {description: `Start all containers regardless of their state or configuration`});
+  sigProxy = Option.Boolean(`--sig-proxy`, true, {description: `Proxy received signals to the process (with --attach; default true)`});
   detachKeys = Option.String(`--detach-keys`, {description: `Select the key sequence for detaching a container (default ctrl-p,ctrl-q)`});
   latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
   containers = Option.Rest({name: `CONTAINER`});
@@ -33,8 +35,15 @@ export default class StartCommand extends BaseCommand {
           stdin: this.interactive ? this.context.stdin : undefined, stdout: this.context.stdout, stderr: this.context.stderr, detachKeys: this.detachKeys,
         }));
       };
-      await this.engine.startContainers({containers: this.containers, attach: true, interactive: this.interactive, onSocket});
-      const r = await session!;
+      // From now on: the container may print before start returns.
+      const stopProxy = proxySignals(this.engine, this.containers[0]!, this.sigProxy);
+      let r;
+      try {
+        await this.engine.startContainers({containers: this.containers, attach: true, interactive: this.interactive, onSocket});
+        r = await session!;
+      } finally {
+        stopProxy();
+      }
       if (r.exitCode === undefined || r.exitCode === -1) {
         const [w] = await this.engine.waitContainers({containers: this.containers, ignore: true});
         return r.exitCode === undefined ? 0 : w?.exitCode ?? 0;

@@ -1,6 +1,8 @@
 // `attach` end to end: output and input through the monitor's socket, the exit
 // code, detach keys (ctrl-p,ctrl-q and --detach-keys), refused when not running.
 import test from 'ava';
+import {spawn} from 'node:child_process';
+import {TSPOD_BIN} from '../../_helpers/project';
 import {SEEDED} from '../../_helpers/registry';
 import {pulledStore} from '../../_helpers/pulledStore';
 
@@ -54,4 +56,40 @@ test(`inspect: podman's fields and Go templates`, async tt => {
   tt.is(two.stdout.trim(), `in1`);
   tt.regex(two.stderr, /no container with name or ID "missing" found/);
   await t([`rm`, `-f`, `in1`]);
+});
+
+/** tspod with this store as a child process, its output collected, for a signal to be sent to it. */
+function spawnTspod(args: Array<string>) {
+  const child = spawn(process.execPath, [TSPOD_BIN, `--root`, pulled.s.root, `--runroot`, pulled.s.runroot, ...args], {env: {...process.env, ...pulled.env}, stdio: [`ignore`, `pipe`, `pipe`]});
+  let out = ``;
+  child.stdout.on(`data`, d => { out += d; });
+  const done = new Promise<{code: number | null, out: string}>(resolve => child.on(`close`, code => resolve({code, out})));
+  const ready = new Promise<void>(resolve => child.stdout.on(`data`, () => { if (out.includes(`ready`)) resolve(); }));
+  return {child, done, ready};
+}
+
+const TRAP = `trap 'echo got-term; exit 42' TERM; echo ready; while :; do sleep 0.1; done`;
+
+test(`start -a and attach pass a signal on to the container (--sig-proxy, default true); --sig-proxy=false does not`, async tt => {
+  tt.is((await t([`create`, `--name`, `sp1`, ALPINE, `sh`, `-c`, TRAP])).code, 0);
+  const started = spawnTspod([`start`, `-a`, `sp1`]);
+  await started.ready;
+  started.child.kill(`SIGTERM`);
+  const r = await started.done;
+  tt.deepEqual([r.code, r.out], [42, `ready\ngot-term\n`]);
+
+  tt.is((await t([`run`, `-d`, `--name`, `sp2`, ALPINE, `sh`, `-c`, TRAP])).code, 0);
+  for (let i = 0; i < 100 && !(await t([`logs`, `sp2`])).stdout.includes(`ready`); i++) await new Promise(res => setTimeout(res, 50));
+  const attached = spawnTspod([`attach`, `--no-stdin`, `sp2`]);
+  await new Promise(res => setTimeout(res, 500)); // connected; nothing new is printed
+  attached.child.kill(`SIGTERM`);
+  tt.is((await attached.done).code, 42);
+
+  tt.is((await t([`run`, `-d`, `--name`, `sp3`, ALPINE, `sh`, `-c`, TRAP])).code, 0);
+  const noProxy = spawnTspod([`attach`, `--no-stdin`, `--sig-proxy=false`, `sp3`]);
+  await new Promise(res => setTimeout(res, 500));
+  noProxy.child.kill(`SIGTERM`);
+  await noProxy.done;
+  tt.is((await t([`inspect`, `--format`, `{{.State.Status}}`, `sp3`])).stdout.trim(), `running`, `the container was left alone`);
+  await t([`rm`, `-f`, `-t`, `0`, `sp3`]);
 });
