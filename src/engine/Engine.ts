@@ -164,7 +164,7 @@ export class Engine {
     return (await import("./verbs/stop")).killContainers(this.ctx, opts);
   }
 
-  async pauseContainers(opts: {containers: Array<string>, unpause?: boolean}) {
+  async pauseContainers(opts: {containers: Array<string>, unpause?: boolean, all?: boolean}) {
     return (await import("./verbs/stop")).pauseContainers(this.ctx, opts);
   }
 

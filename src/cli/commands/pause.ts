@@ -14,7 +14,7 @@ export default class PauseCommand extends BaseCommand {
   containers = Option.Rest({name: `CONTAINER`});
 
   async execute() {
-    const r = await this.engine.pauseContainers({containers: this.containers, unpause: false});
+    const r = await this.engine.pauseContainers({containers: this.containers, unpause: false, all: this.all});
     for (const d of r.done) this.out(d.ref);
     reportBatch(this.context.stderr, r.errors);
     return 0;

@@ -1,6 +1,8 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
 import {table} from '../humanize';
+import {latestContainer} from '../targets';
+import {TspodError} from '../../engine/errors';
 
 export default class TopCommand extends BaseCommand {
   static override paths = [[`top`], [`container`, `top`]];
@@ -11,11 +13,15 @@ export default class TopCommand extends BaseCommand {
   });
 
   latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
-  container = Option.String({name: `CONTAINER`});
+  container = Option.String({name: `CONTAINER`, required: false});
   descriptors = Option.Rest({name: `DESCRIPTORS`});
 
   async execute() {
-    const [header, ...rows] = await this.engine.topContainer({container: this.container, descriptors: this.descriptors});
+    // With -l no container is named: the first word is a descriptor.
+    const words = [...(this.container !== undefined ? [this.container] : []), ...this.descriptors];
+    const container = this.latest ? await latestContainer(this.engine) : words.shift();
+    if (container === undefined) throw new TspodError(`InvalidArgument`, `top requires the name or ID of a container`, {hint: `or use --latest`});
+    const [header, ...rows] = await this.engine.topContainer({container, descriptors: words});
     this.out(table(header!, rows));
     return 0;
   }

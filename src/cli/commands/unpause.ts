@@ -14,7 +14,7 @@ export default class UnpauseCommand extends BaseCommand {
   containers = Option.Rest({name: `CONTAINER`});
 
   async execute() {
-    const r = await this.engine.pauseContainers({containers: this.containers, unpause: true});
+    const r = await this.engine.pauseContainers({containers: this.containers, unpause: true, all: this.all});
     for (const d of r.done) this.out(d.ref);
     reportBatch(this.context.stderr, r.errors);
     return 0;

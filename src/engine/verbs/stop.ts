@@ -113,10 +113,12 @@ export async function killContainers(ctx: EngineContext, o: {containers: Array<s
   }
 }
 
-export async function pauseContainers(ctx: EngineContext, o: {containers: Array<string>, unpause?: boolean}): Promise<BatchReport> {
+export async function pauseContainers(ctx: EngineContext, o: {containers: Array<string>, unpause?: boolean, all?: boolean}): Promise<BatchReport> {
   const cs = openContainers(ctx);
   try {
-    return await eachContainer(o.containers, async ref => {
+    // --all: every running container (pause), every paused one (unpause).
+    const refs = await targetRefs(ctx, cs, o, c => o.unpause ? (c.metadata as LifeMeta).state === `paused` : isRunning(c.metadata as LifeMeta) && (c.metadata as LifeMeta).state !== `paused`);
+    return await eachContainer(refs, async ref => {
       const c = await refresh(ctx, cs!, await mustLookup(cs, ref));
       const st = (c.metadata as LifeMeta).state;
       if (!isRunning(c.metadata as LifeMeta) && !o.unpause)

@@ -65,3 +65,14 @@ test(`--format "table …": spaces between fields are column breaks, as podman's
   const plain = await t([`images`, `--sort`, `repository`, `--format`, `{{.Repository}} {{.Tag}}`]);
   tt.regex(plain.stdout.split(`\n`)[0]!, /alpine 3\.20\.3$/);
 });
+
+test.serial(`volume inspect --format renders a template; top -l takes the newest container, its words are descriptors`, async tt => {
+  tt.is((await t([`volume`, `create`, `vi-fmt`])).code, 0);
+  tt.is((await t([`volume`, `inspect`, `--format`, `{{.Name}} {{.Driver}}`, `vi-fmt`])).stdout, `vi-fmt local\n`);
+  tt.is(JSON.parse((await t([`volume`, `inspect`, `vi-fmt`])).stdout)[0].Name, `vi-fmt`);
+  tt.is((await t([`run`, `-d`, `--name`, `top-l`, SEEDED.alpine, `sleep`, `1000`])).code, 0);
+  const top = await t([`top`, `-l`, `pid`, `args`]);
+  tt.is(top.code, 0, top.stderr);
+  tt.regex(top.stdout, /^PID\s+COMMAND\n1\s+sleep 1000$/m);
+  await t([`rm`, `-f`, `-t`, `0`, `top-l`]);
+});

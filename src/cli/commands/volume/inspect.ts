@@ -1,5 +1,6 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../../BaseCommand';
+import {renderInspect} from '../../inspectFormat';
 
 export default class VolumeInspectCommand extends BaseCommand {
   static override paths = [[`volume`, `inspect`]];
@@ -13,7 +14,9 @@ export default class VolumeInspectCommand extends BaseCommand {
   names = Option.Rest({name: `VOLUME`});
 
   async execute() {
-    this.json(await this.engine.inspectVolumes({names: this.names, all: this.all}));
+    const vols = await this.engine.inspectVolumes({names: this.names, all: this.all});
+    if (this.format === undefined || this.format === `json` || this.format === `{{json .}}`) this.json(vols);
+    else for (const line of renderInspect(this.format, vols, `fields: Name, Driver, Mountpoint, CreatedAt, Labels, Scope, Options`)) this.out(line);
     return 0;
   }
 }
