@@ -56,7 +56,7 @@ export default class PsCommand extends BaseCommand {
     if (this.size) header.splice(6, 0, `SIZE`);
     const rows = list.map(e => {
       const r = [id(e), e.Image, cmd(e), timeAgo(e.Created, now), e.Status, ports(e), e.Names.join(`,`)];
-      if (this.size) r.splice(6, 0, `${humanSize(e.Size?.rwSize ?? 0)} (virtual 0B)`);
+      if (this.size) r.splice(6, 0, `${humanSize(e.Size?.rwSize ?? 0)} (virtual ${humanSize(e.Size?.rootFsSize ?? 0)})`);
       return r;
     });
     this.out(withoutHeader(table(header, rows), this.noheading));

@@ -1,4 +1,5 @@
 // `ps`: every container with its reconciled state, podman's JSON fields.
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {dirSize} from '../../util/dirSize';
 import type {EngineContext} from '../Engine';
@@ -132,6 +133,7 @@ export async function listContainers(ctx: EngineContext, o: PsOptions): Promise<
     list.sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
     if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
     const out: Array<PsEntry> = [];
+    const imageSize = o.size ? imageSizes(cs.dir) : new Map<string, number>();
     for (const c of list) {
       const e = psEntry(ctx, c, cs, Boolean(o.size));
       if (!o.all && o.last === undefined && e.State !== `running` && e.State !== `paused`) continue;
@@ -139,6 +141,8 @@ export async function listContainers(ctx: EngineContext, o: PsOptions): Promise<
       if (o.size && e.Size) {
         const upper = [join(ctx.paths.graphRoot, `overlay`, c.layer, `diff`), join(ctx.paths.graphRoot, `vfs`, `dir`, c.layer)];
         e.Size.rwSize = upper.map(dirSize).reduce((a, b) => a + b, 0);
+        // podman's virtual size: the image's and the container's own.
+        e.Size.rootFsSize = (imageSize.get(c.image) ?? 0) + e.Size.rwSize;
       }
       out.push(e);
     }
@@ -152,4 +156,14 @@ function portsOf(net: NetworkConfig | undefined): PsEntry[`Ports`] {
   const ports = net?.ports ?? [];
   if (ports.length === 0) return null;
   return ports.map(p => ({host_ip: p.hostIp, container_port: p.containerPort, host_port: p.hostPort, range: p.range, protocol: p.protocol}));
+}
+
+/** Image id → size, from the images index beside the containers' (`overlay-images/images.json`). */
+function imageSizes(containersDir: string): Map<string, number> {
+  const m = new Map<string, number>();
+  try {
+    const records = JSON.parse(readFileSync(containersDir.replace(/-containers$/, `-images/images.json`), `utf8`)) as Array<{id: string, size?: number}>;
+    for (const r of records) m.set(r.id, r.size ?? 0);
+  } catch {}
+  return m;
 }

@@ -76,3 +76,12 @@ test.serial(`volume inspect --format renders a template; top -l takes the newest
   tt.regex(top.stdout, /^PID\s+COMMAND\n1\s+sleep 1000$/m);
   await t([`rm`, `-f`, `-t`, `0`, `top-l`]);
 });
+
+test(`ps --size: the container's own bytes and, as virtual, the image's with them`, async tt => {
+  tt.is((await t([`run`, `--name`, `sz1`, `--network`, `none`, SEEDED.alpine, `sh`, `-c`, `head -c 100000 /dev/zero > /big`])).code, 0);
+  const [e] = JSON.parse((await t([`ps`, `-a`, `-s`, `--format`, `json`, `--filter`, `name=^sz1$`])).stdout);
+  const image = JSON.parse((await t([`image`, `inspect`, SEEDED.alpine])).stdout)[0];
+  tt.true(e.Size.rwSize >= 100000 && e.Size.rwSize < 120000, String(e.Size.rwSize));
+  tt.is(e.Size.rootFsSize, image.Size + e.Size.rwSize);
+  tt.regex((await t([`ps`, `-a`, `-s`, `--filter`, `name=^sz1$`])).stdout, /\d+ kB \(virtual [\d.]+ MB\)/);
+});
