@@ -204,11 +204,11 @@ export class Engine {
     return (await import("./verbs/wait")).waitContainers(this.ctx, opts);
   }
 
-  async inspectAny(opts: {names: Array<string>, type: import('./verbs/inspectAny').InspectType}) {
+  async inspectAny(opts: {names: Array<string>, type: import('./verbs/inspectAny').InspectType, size?: boolean}) {
     return (await import("./verbs/inspectAny")).inspectAny(this.ctx, opts);
   }
 
-  async inspectContainers(opts: {containers: Array<string>}) {
+  async inspectContainers(opts: {containers: Array<string>, size?: boolean}) {
     return (await import("./verbs/inspect")).inspectContainers(this.ctx, opts);
   }
 

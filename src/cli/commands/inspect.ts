@@ -31,7 +31,7 @@ export default class InspectCommand extends BaseCommand {
       type = `container`;
     }
     if (names.length === 0) throw new TspodError(`InvalidArgument`, `no names or ids specified`, {hint: `name a container, image or volume, or use --latest`});
-    const r = await this.engine.inspectAny({names, type});
+    const r = await this.engine.inspectAny({names, type, size: this.size});
     if (this.format === undefined || this.format === `json` || this.format === `{{json .}}`) {
       this.json(r.found);
     } else {

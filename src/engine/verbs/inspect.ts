@@ -8,6 +8,7 @@ import {isRunning, parseRestartPolicy, podmanStatus} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 import {stopSignalOf} from './stop';
 import {inspectCgroup} from '../run/cgroup';
+import {containerSize, imageSizes} from '../lifecycle/containerSize';
 import {portBindings} from '../../network/ports';
 import type {NetworkConfig, NetworkMode} from '../../network/Network';
 
@@ -143,14 +144,20 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
   };
 }
 
-export async function inspectContainers(ctx: EngineContext, o: {containers: Array<string>}): Promise<{found: Array<Record<string, unknown>>, errors: Array<unknown>}> {
+export async function inspectContainers(ctx: EngineContext, o: {containers: Array<string>, size?: boolean}): Promise<{found: Array<Record<string, unknown>>, errors: Array<unknown>}> {
   const cs = openContainers(ctx);
+  const imageSize = o.size && cs ? imageSizes(cs.dir) : undefined;
   const found: Array<Record<string, unknown>> = [], errors: Array<unknown> = [];
   try {
     for (const ref of o.containers) {
       try {
         const c = await refresh(ctx, cs!, await mustLookup(cs, ref));
-        found.push(inspectRecord(ctx, cs!, c));
+        const doc = inspectRecord(ctx, cs!, c);
+        if (imageSize) {
+          const s = containerSize(ctx.paths.graphRoot, c.layer, imageSize.get(c.image) ?? 0);
+          Object.assign(doc, {SizeRw: s.rwSize, SizeRootFs: s.rootFsSize});
+        }
+        found.push(doc);
       } catch (err) {
         errors.push(err);
       }

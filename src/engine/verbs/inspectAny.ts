@@ -10,8 +10,8 @@ export type InspectType = `all` | `container` | `image` | `volume`;
 
 export const INSPECT_TYPES: ReadonlyArray<InspectType> = [`all`, `container`, `image`, `volume`];
 
-async function asContainer(ctx: EngineContext, name: string): Promise<unknown> {
-  const r = await inspectContainers(ctx, {containers: [name]});
+async function asContainer(ctx: EngineContext, name: string, size?: boolean): Promise<unknown> {
+  const r = await inspectContainers(ctx, {containers: [name], size: Boolean(size)});
   if (r.found.length > 0) return r.found[0];
   const err = r.errors[0];
   if (isTspodError(err, `NoSuchContainer`)) return undefined;
@@ -32,7 +32,7 @@ async function asVolume(ctx: EngineContext, name: string): Promise<unknown> {
   }
 }
 
-const LOOKUPS: Record<Exclude<InspectType, `all`>, (ctx: EngineContext, name: string) => Promise<unknown>> = {container: asContainer, image: asImage, volume: asVolume};
+const LOOKUPS: Record<Exclude<InspectType, `all`>, (ctx: EngineContext, name: string, size?: boolean) => Promise<unknown>> = {container: asContainer, image: asImage, volume: asVolume};
 
 function notFound(type: InspectType, name: string): TspodError {
   switch (type) {
@@ -43,13 +43,13 @@ function notFound(type: InspectType, name: string): TspodError {
   }
 }
 
-export async function inspectAny(ctx: EngineContext, o: {names: Array<string>, type: InspectType}): Promise<{found: Array<Record<string, unknown>>, errors: Array<unknown>}> {
+export async function inspectAny(ctx: EngineContext, o: {names: Array<string>, type: InspectType, size?: boolean}): Promise<{found: Array<Record<string, unknown>>, errors: Array<unknown>}> {
   const order = o.type === `all` ? ([`container`, `image`, `volume`] as const) : [o.type];
   const found: Array<Record<string, unknown>> = [], errors: Array<unknown> = [];
   for (const name of o.names) {
     let hit: unknown;
     try {
-      for (const t of order) if ((hit = await LOOKUPS[t](ctx, name)) !== undefined) break;
+      for (const t of order) if ((hit = await LOOKUPS[t](ctx, name, o.size)) !== undefined) break;
     } catch (err) {
       errors.push(err);
       continue;

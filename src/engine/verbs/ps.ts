@@ -1,7 +1,5 @@
 // `ps`: every container with its reconciled state, podman's JSON fields.
-import {readFileSync} from 'node:fs';
-import {join} from 'node:path';
-import {dirSize} from '../../util/dirSize';
+import {containerSize, imageSizes} from '../lifecycle/containerSize';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import type {ContainerRecord} from '../../storage/ContainerStore';
@@ -138,12 +136,7 @@ export async function listContainers(ctx: EngineContext, o: PsOptions): Promise<
       const e = psEntry(ctx, c, cs, Boolean(o.size));
       if (!o.all && o.last === undefined && e.State !== `running` && e.State !== `paused`) continue;
       if (!matches(c, e, filters)) continue;
-      if (o.size && e.Size) {
-        const upper = [join(ctx.paths.graphRoot, `overlay`, c.layer, `diff`), join(ctx.paths.graphRoot, `vfs`, `dir`, c.layer)];
-        e.Size.rwSize = upper.map(dirSize).reduce((a, b) => a + b, 0);
-        // podman's virtual size: the image's and the container's own.
-        e.Size.rootFsSize = (imageSize.get(c.image) ?? 0) + e.Size.rwSize;
-      }
+      if (o.size && e.Size) e.Size = containerSize(ctx.paths.graphRoot, c.layer, imageSize.get(c.image) ?? 0);
       out.push(e);
     }
     return out;
@@ -158,12 +151,3 @@ function portsOf(net: NetworkConfig | undefined): PsEntry[`Ports`] {
   return ports.map(p => ({host_ip: p.hostIp, container_port: p.containerPort, host_port: p.hostPort, range: p.range, protocol: p.protocol}));
 }
 
-/** Image id → size, from the images index beside the containers' (`overlay-images/images.json`). */
-function imageSizes(containersDir: string): Map<string, number> {
-  const m = new Map<string, number>();
-  try {
-    const records = JSON.parse(readFileSync(containersDir.replace(/-containers$/, `-images/images.json`), `utf8`)) as Array<{id: string, size?: number}>;
-    for (const r of records) m.set(r.id, r.size ?? 0);
-  } catch {}
-  return m;
-}

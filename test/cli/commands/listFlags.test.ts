@@ -84,4 +84,9 @@ test(`ps --size: the container's own bytes and, as virtual, the image's with the
   tt.true(e.Size.rwSize >= 100000 && e.Size.rwSize < 120000, String(e.Size.rwSize));
   tt.is(e.Size.rootFsSize, image.Size + e.Size.rwSize);
   tt.regex((await t([`ps`, `-a`, `-s`, `--filter`, `name=^sz1$`])).stdout, /\d+ kB \(virtual [\d.]+ MB\)/);
+  for (const cmd of [[`inspect`], [`container`, `inspect`]]) {
+    const doc = JSON.parse((await t([...cmd, `--size`, `sz1`])).stdout)[0];
+    tt.deepEqual([doc.SizeRw, doc.SizeRootFs], [e.Size.rwSize, e.Size.rootFsSize], cmd.join(` `));
+  }
+  tt.false(`SizeRw` in JSON.parse((await t([`inspect`, `sz1`])).stdout)[0], `only with --size`);
 });
