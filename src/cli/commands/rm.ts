@@ -16,7 +16,7 @@ export default class RmCommand extends BaseCommand {
   force = Option.Boolean(`-f,--force`, false, {description: `Force removal of a running container (kills it first)`});
   volumes = Option.Boolean(`-v,--volumes`, false, {description: `Remove anonymous volumes associated with the container`});
   ignore = Option.Boolean(`-i,--ignore`, false, {description: `Ignore errors when a specified container is missing`});
-  time = Option.String(`-t,--time`, {description: `Seconds to wait for stop before killing the container`});
+  time = Option.String(`-t,--time`, {description: `Seconds to wait for stop (the stop signal) before killing the container (default: kill at once)`});
   latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
   cidfile = Option.Array(`--cidfile`, [], {description: `Read the container ID from the file`});
   filter = Option.Array(`--filter`, [], {description: `Filter the containers to act on (ps's filters: name, id, status, ancestor, label, exited)`});
@@ -26,9 +26,15 @@ export default class RmCommand extends BaseCommand {
     const containers = await containerTargets(this.engine, {containers: this.containers, cidfiles: this.cidfile, latest: this.latest, ignore: this.ignore, filters: this.filter});
     if (!this.all && containers.length === 0 && this.cidfile.length === 0 && this.filter.length === 0)
       throw new TspodError(`InvalidArgument`, `you must provide at least one name or id`);
-    const r = await this.engine.removeContainers({containers, all: this.all, force: this.force, volumes: this.volumes, ignore: this.ignore});
+    const r = await this.engine.removeContainers({containers, all: this.all, force: this.force, volumes: this.volumes, ignore: this.ignore, timeout: seconds(this.time)});
     for (const d of r.removed) this.out(d.ref);
     reportBatch(this.context.stderr, r.errors);
     return 0;
   }
+}
+
+function seconds(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new TspodError(`InvalidArgument`, `invalid argument "${v}" for "-t, --time" flag`);
+  return Number(v);
 }

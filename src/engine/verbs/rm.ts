@@ -3,6 +3,7 @@
 // rm -f always works: whatever state a killed tspod left (removing, configured,
 // a dead monitor), the record, layer and run files go.
 import {removePidfile} from '../run/pidfile';
+import {stopSignalOf} from './stop';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {isAlive} from '../lifecycle/procStat';
@@ -37,12 +38,22 @@ async function killAndWait(ctx: EngineContext, id: string, m: LifeMeta): Promise
   while (isAlive(m.monitorPid, m.monitorStart) && !readExit(runFiles(ctx.paths.runRoot, id).exit) && Date.now() < end) await sleep(10);
 }
 
+/** rm -f -t N: the stop signal first, N seconds to exit, before the kill (without -t, tspod kills at once). */
+async function askToStop(ctx: EngineContext, cs: ContainerStore, id: string, m: LifeMeta, seconds: number): Promise<void> {
+  markStopped(ctx, id);
+  if (typeof m.pid !== `number` || !isAlive(m.pid, m.pidStart)) return;
+  try { process.kill(m.pid, stopSignalOf(cs, id)); } catch {}
+  const end = Date.now() + seconds * 1000;
+  while (isAlive(m.pid, m.pidStart) && Date.now() < end) await sleep(20);
+}
+
 async function removeOne(ctx: EngineContext, cs: ContainerStore, ref: string, o: RemoveOptions, store: () => Promise<import('../../storage/Store').Store>): Promise<string> {
   return withFreshContainer(ctx, cs, ref, async c => {
     const m = c.metadata as LifeMeta;
     if (isRunning(m)) {
       if (!o.force)
         throw new TspodError(`CtrStateInvalid`, `cannot remove container ${c.id} as it is ${m.state} - running or paused containers cannot be removed without force: container state improper`, {hint: `stop it first, or use tspod rm -f ${nameOf(c)}`});
+      if (o.timeout !== undefined && o.timeout > 0) await askToStop(ctx, cs, c.id, m, o.timeout);
       await killAndWait(ctx, c.id, m);
     }
     await cs.updateRecord(c.id, r => { r.metadata = {...r.metadata, state: `removing`}; }).catch(() => undefined);

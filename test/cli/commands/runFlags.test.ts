@@ -277,3 +277,13 @@ test(`stop, kill and rm take ps's --filter`, async tt => {
   tt.is((await t([`rm`, `--filter`, `name=^flt-`])).code, 0);
   tt.is((await t([`ps`, `-a`, `-q`, `--filter`, `name=^flt-`])).stdout.trim(), ``);
 });
+
+test(`rm -f -t N sends the stop signal and waits up to N seconds before the kill`, async tt => {
+  // The trap leaves a mark through a bind mount: the container's log goes with it.
+  tt.is((await t([`run`, `-d`, `--name`, `rmt1`, `-v`, `${pulled.dir}:/w`, ALPINE, `sh`, `-c`, `trap 'echo bye > /w/rmt1-bye; exit 3' TERM; echo ready; while :; do sleep 0.1; done`])).code, 0);
+  for (let i = 0; i < 100 && !(await t([`logs`, `rmt1`])).stdout.includes(`ready`); i++) await new Promise(res => setTimeout(res, 50));
+  const r = await t([`rm`, `-f`, `-t`, `5`, `rmt1`]);
+  tt.is(r.code, 0, r.stderr);
+  tt.is(readFileSync(join(pulled.dir, `rmt1-bye`), `utf8`), `bye\n`, `the container got SIGTERM and ran its trap`);
+  tt.is((await t([`rm`, `-f`, `-t`, `soon`, `x`])).code, 125);
+});
