@@ -1,4 +1,5 @@
 import {Command, Option} from 'clipanion';
+import {latestContainer} from '../targets';
 import {BaseCommand} from '../BaseCommand';
 import {TspodError} from '../../engine/errors';
 
@@ -29,9 +30,7 @@ export default class LogsCommand extends BaseCommand {
     }
     let containers = this.containers;
     if (this.latest) {
-      const [l] = await this.engine.listContainers({all: true, last: 1});
-      if (!l) throw new TspodError(`NoSuchContainer`, `no containers to get the logs of`);
-      containers = [l.Id];
+      containers = [await latestContainer(this.engine)];
     }
     // podman: with several containers each line starts with its container's short ID (or name).
     const colors = new Map<string, string>();

@@ -142,6 +142,8 @@ export abstract class ContainerFlags extends BaseCommand {
       publish: this.publish, publishAll: this.publishAll, dns: this.dns, dnsSearch: this.dnsSearch, dnsOption: this.dnsOption, addHost: this.addHost,
       restart: this.restart, logMax: parseLogOpts(this.logOpt), labels: this.label,
       createCommand: [`tspod`, ...process.argv.slice(2)],
+      // The image is the word before the command's (clipanion's proxy took those).
+      createImageAt: process.argv.length - 2 - this.args.length,
       labelFiles: this.labelFile, annotations: this.annotation, replace: this.replace, cidfile: this.cidfile, pidfile: this.pidfile,
       stopSignal: this.stopSignal, stopTimeout: this.stopTimeout, envHost: this.envHost, httpProxy: this.httpProxy,
       unsetEnv: this.unsetenv, unsetEnvAll: this.unsetenvAll, readOnlyTmpfs: this.readOnlyTmpfs, sysctl: this.sysctl, device: this.device, envMerge: this.envMerge, initPath: this.initPath, logDriver: this.logDriver, noHosts: this.noHosts, expose: this.expose, shmSize: this.shmSize,

@@ -117,6 +117,8 @@ export interface CreateOptions extends ExtraFlags {
   pidfile?: string | undefined;
   /** The command line that made the container (inspect's Config.CreateCommand; generate systemd --new runs it again). */
   createCommand?: Array<string>;
+  /** Where the image stands in createCommand: what comes before it are options and their values. */
+  createImageAt?: number;
   /** --rmi (run --rm): the image is removed after the container, unless something else uses it. */
   rmi?: boolean;
   /** When the image is pulled: pull's --tls-verify, --authfile and platform flags. */
@@ -316,7 +318,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
       state: `configured`, imageName: ref, autoRemove: Boolean(o.rm), rmPending: Boolean(o.rm && o.forRun), volumes: [...namedVolumes, ...anonymousVolumes],
       anonymousVolumes, createdBy: process.pid, ...(Object.keys(labels).length > 0 ? {labels} : {}),
       ...(v.extras.stopTimeout !== undefined ? {stopTimeout: v.extras.stopTimeout} : {}), ...(o.rmi ? {rmi: true} : {}),
-      ...(o.createCommand ? {createCommand: o.createCommand} : {}), ...(o.pidfile ? {pidfile: resolve(o.cwd, o.pidfile)} : {}),
+      ...(o.createCommand ? {createCommand: o.createCommand, createImageAt: o.createImageAt} : {}), ...(o.pidfile ? {pidfile: resolve(o.cwd, o.pidfile)} : {}),
     },
   });
   try {

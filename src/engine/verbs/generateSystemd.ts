@@ -32,14 +32,14 @@ export async function generateSystemd(ctx: EngineContext, o: GenerateSystemdOpti
   if (!cs) throw new TspodError(`NoSuchContainer`, `no container with name or ID "${o.container}" found: no such container`);
   try {
     const c = await mustLookup(cs, o.container);
-    const created = (c.metadata as {createCommand?: Array<string>}).createCommand;
-    if (!Array.isArray(created) || created.length < 2)
+    const {createCommand: created, createImageAt: imageAt} = c.metadata as {createCommand?: Array<string>, createImageAt?: number};
+    if (!Array.isArray(created) || created.length < 2 || typeof imageAt !== `number`)
       throw new TspodError(`InvalidArgument`, `container ${nameOf(c)} has no record of the command that created it (made by an older tspod)`, {hint: `create it again with tspod create or run, then generate its unit`});
     const name = o.useName ? nameOf(c) : c.id;
     const unit = `${o.prefix ?? `container`}${o.separator ?? `-`}${name}.service`;
     const time = o.stopTimeout ?? 10;
     const tspod = join(ctx.installDir, `dist/tspod.js`);
-    const run = [tspod, ...rewriteCreate(created.slice(1), nameOf(c), c.names.length > 0)];
+    const run = [tspod, ...rewriteCreate(created.slice(1), imageAt - 1, nameOf(c), c.names.length > 0)];
     // stop and rm act on the same store (--root, --runroot…) as the run.
     const globals = run.slice(1, run.indexOf(`run`));
     const lines = [
@@ -73,11 +73,12 @@ export async function generateSystemd(ctx: EngineContext, o: GenerateSystemdOpti
 }
 
 /**
- * The create command's arguments (after `tspod`) as the unit's `run`: global options kept,
+ * The create command's arguments (after `tspod`; the image at `imageAt`, as the CLI
+ * recorded it) as the unit's `run`: global options kept,
  * `create` becomes `run`, the unit's own flags replace the user's (detach, --rm, --replace,
  * --cidfile, --sdnotify, --cgroups, --restart: systemd restarts it), and the name is kept.
  */
-export function rewriteCreate(args: ReadonlyArray<string>, name: string, named: boolean): Array<string> {
+export function rewriteCreate(args: ReadonlyArray<string>, imageAt: number, name: string, named: boolean): Array<string> {
   const out: Array<string> = [];
   let i = 0;
   // Global options come first; their values are kept with them.
@@ -90,10 +91,9 @@ export function rewriteCreate(args: ReadonlyArray<string>, name: string, named: 
   out.push(`run`, `--cidfile=%t/%n.ctr-id`, `--cgroups=no-conmon`, `--rm`, `--sdnotify=conmon`, `-d`);
   // A name outlives a unit that died without its ExecStopPost: --replace takes it back.
   if (named) out.push(`--replace`, `--name`, name);
-  // Options until the image (the first word that is no option's value); the command after it is kept whole.
-  for (; i < args.length; i++) {
+  // The options (values as they came), then the image and its command whole.
+  for (; i < imageAt; i++) {
     const a = args[i]!;
-    if (!a.startsWith(`-`) || a === `-`) break;
     const flag = a.split(`=`)[0]!;
     if (DROP_ALONE.has(flag) || (flag === `--detach` && a.includes(`=`))) continue;
     if (DROP_WITH_VALUE.has(flag)) {
@@ -106,20 +106,9 @@ export function rewriteCreate(args: ReadonlyArray<string>, name: string, named: 
       continue;
     }
     out.push(a);
-    if (!a.includes(`=`) && takesValue(a) && i + 1 < args.length) out.push(args[++i]!);
   }
-  out.push(...args.slice(i));
+  out.push(...args.slice(imageAt));
   return out;
-}
-
-// Boolean run flags (the rest take a value): what decides where the image name is.
-const BOOLEAN_FLAGS = new Set([`-i`, `--interactive`, `-t`, `--tty`, `--init`, `--read-only`, `--privileged`, `-P`, `--publish-all`, `-q`, `--quiet`,
-  `--env-host`, `--http-proxy`, `--unsetenv-all`, `--no-hosts`, `--read-only-tmpfs`, `--disable-content-trust`, `--tls-verify`, `--rmi`, `--sig-proxy`]);
-
-function takesValue(flag: string): boolean {
-  if (BOOLEAN_FLAGS.has(flag)) return false;
-  if (/^-[a-zA-Z]{2,}$/.test(flag)) return false; // combined short booleans (-it)
-  return true;
 }
 
 /** One line per option and its words (systemd joins the continued lines). */

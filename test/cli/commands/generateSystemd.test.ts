@@ -23,9 +23,9 @@ function execLine(unit: string, key: string, runtime: string, name: string): Arr
 
 test(`the create command becomes run -d with the unit's flags; the user's own detach, rm, cidfile and name flags go`, t => {
   t.deepEqual(
-    rewriteCreate([`--root`, `/r`, `create`, `--name`, `web`, `--rm`, `-dit`, `--cidfile`, `/x`, `-p`, `8080:80`, `--sdnotify=container`, `img`, `sh`, `-c`, `-d`], `web`, true),
+    rewriteCreate([`--root`, `/r`, `create`, `--name`, `web`, `--rm`, `-dit`, `--cidfile`, `/x`, `-p`, `8080:80`, `--sdnotify=container`, `img`, `sh`, `-c`, `-d`], 12, `web`, true),
     [`--root`, `/r`, `run`, `--cidfile=%t/%n.ctr-id`, `--cgroups=no-conmon`, `--rm`, `--sdnotify=conmon`, `-d`, `--replace`, `--name`, `web`, `-it`, `-p`, `8080:80`, `img`, `sh`, `-c`, `-d`]);
-  t.throws(() => rewriteCreate([`ps`], `x`, false), {message: /not made by tspod run or create/});
+  t.throws(() => rewriteCreate([`ps`], 1, `x`, false), {message: /not made by tspod run or create/});
 });
 
 test(`generate systemd --new --name: a Type=notify unit whose start, stop and stop-post lines run the container`, async tt => {
