@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -75,4 +76,40 @@ ctrlog_close (void)
   if (log_fd >= 0)
     close (log_fd);
   log_fd = -1;
+}
+
+void
+ctrlog_lines_flush (struct ctrlog_lines *l, int final)
+{
+  char *start = l->buf, *nl;
+  size_t left = l->len;
+  while ((nl = memchr (start, '\n', left)))
+    {
+      ctrlog_record (l->name, 0, start, nl - start);
+      left -= nl - start + 1;
+      start = nl + 1;
+    }
+  if (left && (final || left == sizeof l->buf))
+    {
+      ctrlog_record (l->name, 1, start, left);
+      left = 0;
+    }
+  memmove (l->buf, start, left);
+  l->len = left;
+}
+
+void
+ctrlog_lines_feed (struct ctrlog_lines *l, const char *data, size_t len)
+{
+  if (log_fd < 0)
+    return;
+  while (len > 0)
+    {
+      size_t n = sizeof l->buf - l->len < len ? sizeof l->buf - l->len : len;
+      memcpy (l->buf + l->len, data, n);
+      l->len += n;
+      data += n;
+      len -= n;
+      ctrlog_lines_flush (l, 0);
+    }
 }

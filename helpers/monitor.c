@@ -30,7 +30,6 @@
 #include "utils.h"
 
 #define MAX_CLIENTS 16
-#define LINE_MAX_BYTES 16384
 
 enum { RESTART_NO, RESTART_ALWAYS, RESTART_ON_FAILURE, RESTART_UNLESS_STOPPED };
 /* Frame types on the attach socket: 5-byte header {type, u32 big-endian length}. */
@@ -48,9 +47,7 @@ struct opts
 struct stream
 {
   int fd;
-  const char *name;
-  char buf[LINE_MAX_BYTES];
-  size_t len;
+  struct ctrlog_lines lines;
 };
 
 struct client
@@ -87,26 +84,6 @@ send_frame (int type, const char *data, size_t len)
       }
 }
 
-static void
-stream_flush (struct stream *s, int final)
-{
-  char *start = s->buf, *nl;
-  size_t left = s->len;
-  while ((nl = memchr (start, '\n', left)))
-    {
-      ctrlog_record (s->name, 0, start, nl - start);
-      left -= nl - start + 1;
-      start = nl + 1;
-    }
-  if (left && (final || left == sizeof s->buf))
-    {
-      ctrlog_record (s->name, 1, start, left);
-      left = 0;
-    }
-  memmove (s->buf, start, left);
-  s->len = left;
-}
-
 /* Read what is there; returns 0 at EOF/EIO, 1 otherwise. */
 static int
 stream_read (struct stream *s)
@@ -115,22 +92,22 @@ stream_read (struct stream *s)
   if (s->fd < 0)
     return 0;
   do
-    n = read (s->fd, s->buf + s->len, sizeof s->buf - s->len);
+    n = read (s->fd, s->lines.buf + s->lines.len, sizeof s->lines.buf - s->lines.len);
   while (n < 0 && errno == EINTR);
   if (n < 0 && errno == EAGAIN)
     return 1;
   if (n <= 0)
     {
-      stream_flush (s, 1);
+      ctrlog_lines_flush (&s->lines, 1);
       if (s->fd == stdin_fd)
         stdin_fd = -1; /* the pty master is both */
       close (s->fd);
       s->fd = -1;
       return 0;
     }
-  send_frame (strcmp (s->name, "stderr") == 0 ? FR_STDERR : FR_STDOUT, s->buf + s->len, n);
-  s->len += n;
-  stream_flush (s, 0);
+  send_frame (strcmp (s->lines.name, "stderr") == 0 ? FR_STDERR : FR_STDOUT, s->lines.buf + s->lines.len, n);
+  s->lines.len += n;
+  ctrlog_lines_flush (&s->lines, 0);
   return 1;
 }
 
@@ -477,7 +454,7 @@ serve (pid_t cpid, int sfd, int lsock, struct stream *out, struct stream *errs)
                     if (poll (&one, 1, 0) <= 0)
                       break;
                   }
-                stream_flush (ss[k], 1);
+                ctrlog_lines_flush (&ss[k]->lines, 1);
                 if (ss[k]->fd >= 0)
                   close (ss[k]->fd);
                 ss[k]->fd = -1;
@@ -675,8 +652,8 @@ helper_monitor_main (int argc, char **argv)
       memset (&out, 0, sizeof out);
       memset (&errs, 0, sizeof errs);
       out.fd = errs.fd = -1;
-      out.name = "stdout";
-      errs.name = "stderr";
+      out.lines.name = "stdout";
+      errs.lines.name = "stderr";
       unlink (o.exit_file);
       code = start_container (&cpid, &out, &errs, &errline);
       if (first && o.status_fd >= 0)

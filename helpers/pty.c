@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
+#include "ctrlog.h"
 #include "pty.h"
 #include "userns.h"
 #include "utils.h"
@@ -64,6 +65,8 @@ pty_receive_master (int sock, helper_error_t *err)
 }
 
 static volatile sig_atomic_t winch = 1;
+/* A terminal's output is one stream; podman logs it as stdout. */
+static struct ctrlog_lines logged = { "stdout", { 0 }, 0 };
 static struct termios saved_tio;
 static int restore_tio;
 
@@ -138,6 +141,8 @@ pty_relay (int master, pid_t child)
                 continue;
               break; /* EIO: every slave fd closed, the container is gone */
             }
+          /* In the log (a foreground run's, if `log` opened one) whether or not stdout takes it. */
+          ctrlog_lines_feed (&logged, buf, (size_t) n);
           if (write_all (1, buf, n) < 0)
             break;
         }
@@ -155,6 +160,7 @@ pty_relay (int master, pid_t child)
             break;
         }
     }
+  ctrlog_lines_flush (&logged, 1);
   restore_terminal ();
   restore_tio = 0;
 }

@@ -27,6 +27,8 @@
 #include "mounts.h"
 #include "plan.h"
 #include "pty.h"
+#include "ctrlog.h"
+#include "logrelay.h"
 #include "run.h"
 #include "userns.h"
 #include "utils.h"
@@ -36,6 +38,7 @@ struct run_cfg
   struct idmaps maps;
   unsigned long ns_flags;
   int terminal;
+  int log_pipes; /* `log-pipes`: the container's stdout and stderr are pipes P relays */
   int status_fd;
   const char *pid_file;
 };
@@ -136,6 +139,7 @@ parent_config (const struct plan *p, struct run_cfg *cfg, helper_error_t *err)
       cfg->maps.gidmap = join_args (g);
     }
   cfg->terminal = plan_find (p, "terminal") != NULL;
+  cfg->log_pipes = !cfg->terminal && plan_find (p, "log-pipes") != NULL; /* a pty is logged as it is relayed */
   return 0;
 }
 
@@ -214,8 +218,23 @@ write_sysctl (const char *key, const char *value, helper_error_t *err)
 
 /* C: everything between the release and the exec. Returns the exit code to use
    on failure (125 setup, 126/127 exec). */
+/* `log PATH MAX`: P records what the container writes in PATH (k8s-file; rotated past
+   MAX bytes when MAX > 0), from the pty or the `log-pipes` pipes. */
 static int
-child_main (struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_sock, helper_error_t *err)
+open_log (const struct plan *p, helper_error_t *err)
+{
+  const struct directive *d = plan_find (p, "log");
+  unsigned long long max;
+  if (d == NULL)
+    return 0;
+  if (want (d, 2, err) < 0 || num (d, 1, &max, err) < 0)
+    return -1;
+  ctrlog_open (d->argv[0], max);
+  return 0;
+}
+
+static int
+child_main (struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_sock, const int *out, helper_error_t *err)
 {
   struct mount_ctx m;
   struct creds cr;
@@ -228,6 +247,11 @@ child_main (struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_soc
   char c;
   ssize_t n;
 
+  if (out[1] >= 0 && (dup2 (out[1], 1) < 0 || dup2 (out[3], 2) < 0))
+    {
+      helper_make_error (err, errno, "run", "set up the output pipes");
+      return 125;
+    }
   do
     n = read (sync_fd, &c, 1);
   while (n < 0 && errno == EINTR);
@@ -273,7 +297,8 @@ child_main (struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_soc
       if (strcmp (kw, "uidmap") == 0 || strcmp (kw, "gidmap") == 0 || strcmp (kw, "single-map") == 0
           || strcmp (kw, "namespaces") == 0 || strcmp (kw, "status-fd") == 0 || strcmp (kw, "pid-file") == 0
           || strcmp (kw, "terminal") == 0 || strcmp (kw, "plan-rest") == 0 || hooks_is_parent_directive (kw)
-          || strcmp (kw, "detach") == 0 || strcmp (kw, "console-socket") == 0)
+          || strcmp (kw, "detach") == 0 || strcmp (kw, "console-socket") == 0
+          || strcmp (kw, "log-pipes") == 0 || strcmp (kw, "log") == 0)
         continue;
       if (strcmp (kw, "rootfs") == 0)
         {
@@ -537,7 +562,7 @@ helper_run_main (int argc, char **argv)
   helper_error_t err = NULL;
   struct plan plan;
   struct run_cfg cfg;
-  int sync[2], term[2] = { -1, -1 }, joined_user = 0, r;
+  int sync[2], term[2] = { -1, -1 }, out[4] = { -1, -1, -1, -1 }, joined_user = 0, r;
   pid_t pid;
   char ok = '0', *rest;
   ssize_t rest_len;
@@ -565,6 +590,11 @@ helper_run_main (int argc, char **argv)
       helper_make_error (&err, errno, "terminal", "socketpair");
       goto fail;
     }
+  if (cfg.log_pipes && (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (out + 2, O_CLOEXEC) < 0))
+    {
+      helper_make_error (&err, errno, "run", "create the output pipes");
+      goto fail;
+    }
   pid = helper_clone (cfg.ns_flags);
   if (pid < 0)
     {
@@ -577,20 +607,26 @@ helper_run_main (int argc, char **argv)
       close (sync[1]);
       if (term[0] >= 0)
         close (term[0]);
-      code = child_main (&plan, &cfg, sync[0], term[1], &err);
+      code = child_main (&plan, &cfg, sync[0], term[1], out, &err);
       helper_error_report (err, cfg.status_fd, cfg.status_fd < 0);
       _exit (code);
     }
   close (sync[0]);
   if (term[1] >= 0)
     close (term[1]);
+  if (out[1] >= 0)
+    {
+      close (out[1]);
+      close (out[3]);
+    }
   if (!joined_user && idmaps_apply (pid, &cfg.maps, &err) < 0)
     {
       close (sync[1]);
       wait_exit_code (pid);
       goto fail;
     }
-  if ((r = read_plan_rest (&plan, &rest, &rest_len, &err)) != 0 || pid_file_of (&plan, &cfg.pid_file, &err) < 0)
+  if ((r = read_plan_rest (&plan, &rest, &rest_len, &err)) != 0 || pid_file_of (&plan, &cfg.pid_file, &err) < 0
+      || open_log (&plan, &err) < 0)
     {
       close (sync[1]);
       kill (pid, SIGKILL);
@@ -623,6 +659,8 @@ helper_run_main (int argc, char **argv)
   close (sync[1]);
   if (plan_find (&plan, "detach"))
     return run_detach (&plan, &cfg, term[0]); /* the monitor (our parent, a subreaper) adopts the container */
+  if (cfg.log_pipes)
+    return logrelay_attend (pid, out[0], out[2]);
   return pty_attend (pid, cfg.terminal, term[0]);
 
 fail:

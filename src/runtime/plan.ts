@@ -27,6 +27,10 @@ export type Directive =
   | {kind: `env`, vars: Array<string>}
   | {kind: `args`, argv: Array<string>}
   | {kind: `terminal`}
+  // A foreground run's output: the container writes to pipes P relays (head: P makes them
+  // before the clone) and records in a k8s-file log (body; a terminal is recorded as relayed).
+  | {kind: `log-pipes`}
+  | {kind: `log`, path: string, max: number}
   | {kind: `status-fd`, fd: number}
   | {kind: `pid-file`, path: string}
   // The rest of the plan comes on this fd once P has mapped the ids (an early start).
@@ -59,7 +63,7 @@ function args(d: Directive): Array<string> {
     case `rootfs-mount`: return [d.type, d.source, String(d.flags), d.data];
     case `mount`: return [d.source, d.dest, d.type, String(d.flags), d.data];
     case `symlink`: return [d.target, d.dest];
-    case `pivot`: case `root-readonly`: case `lo-up`: case `no-new-privs`: case `terminal`: return [];
+    case `pivot`: case `root-readonly`: case `lo-up`: case `no-new-privs`: case `terminal`: case `log-pipes`: return [];
     case `mask`: case `readonly`: return [d.path];
     case `hostname`: return [d.name];
     case `sysctl`: return [d.key, d.value];
@@ -73,6 +77,7 @@ function args(d: Directive): Array<string> {
     case `args`: return d.argv;
     case `status-fd`: return [String(d.fd)];
     case `pid-file`: return [d.path];
+    case `log`: return [d.path, String(d.max)];
     case `plan-rest`: return [String(d.fd)];
     case `join-ns`: return [d.type, d.path];
     case `net-hook`: return d.argv;

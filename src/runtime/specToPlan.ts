@@ -16,6 +16,8 @@ export interface SpecToPlanOptions {
   hostGid?: number;
   statusFd?: number;
   pidFile?: string;
+  /** A foreground run's log (k8s-file; rotated past `max` bytes when `max` > 0): the helper relays and records the container's output. */
+  log?: {path: string, max: number};
 }
 
 /**
@@ -87,12 +89,15 @@ export interface PlanFrame {
   gidMappings: Array<LinuxIDMapping>;
   namespaces: NonNullable<NonNullable<RuntimeSpec[`linux`]>[`namespaces`]>;
   terminal: boolean;
+  /** The container's stdout and stderr are pipes the helper relays (to log them; a terminal is logged as it is relayed). */
+  logPipes?: boolean;
 }
 
 export function frameOf(spec: RuntimeSpec, opts: SpecToPlanOptions = {}): PlanFrame {
   return {
     uidMappings: opts.uidMap ?? spec.linux?.uidMappings ?? [], gidMappings: opts.gidMap ?? spec.linux?.gidMappings ?? [],
     namespaces: spec.linux?.namespaces ?? [], terminal: Boolean(spec.process.terminal),
+    logPipes: opts.log !== undefined && !spec.process.terminal,
   };
 }
 
@@ -125,6 +130,7 @@ export function planHead(frame: PlanFrame, opts: Pick<SpecToPlanOptions, `hostUi
   ns.add(`mount`);
   head.push({kind: `namespaces`, names: [...ns] as Array<any>});
   if (frame.terminal) head.push({kind: `terminal`});
+  if (frame.logPipes) head.push({kind: `log-pipes`});
   return {head, single, ns};
 }
 
@@ -142,6 +148,7 @@ export function splitPlan(spec: RuntimeSpec, opts: SpecToPlanOptions = {}): {hea
 export function planBody(spec: RuntimeSpec, opts: SpecToPlanOptions, single: boolean, ns: ReadonlySet<string>): Plan {
   const plan: Plan = [];
   if (opts.pidFile !== undefined) plan.push({kind: `pid-file`, path: opts.pidFile});
+  if (opts.log !== undefined) plan.push({kind: `log`, path: opts.log.path, max: opts.log.max});
   const hooks = spec.annotations?.[NETWORK_HOOKS_ANNOTATION];
   if (hooks) for (const argv of JSON.parse(hooks) as Array<Array<string>>) plan.push({kind: `net-hook`, argv});
 

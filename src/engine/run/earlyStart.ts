@@ -34,6 +34,7 @@ export function predictFrame(o: Pick<CreateOptions, `tty`>, v: Pick<Validated, `
   return {
     uidMappings: mapping(maps.uidMap), gidMappings: mapping(maps.gidMap),
     namespaces: namespaces(kind === `host` ? {kind: `host`} : {kind: `new`}, {uts: v.extras.hostUts, ipc: v.extras.hostIpc}), terminal: Boolean(o.tty),
+    logPipes: !o.tty, // a foreground run is logged (verbs/run.ts)
   };
 }
 

@@ -10,6 +10,7 @@ import {TspodError} from '../errors';
 import {predictFrame, runPlanned, startEarly} from '../run/earlyStart';
 import {runOci} from '../../runtime/runc';
 import {startTimeOf} from '../lifecycle/procStat';
+import {logPath} from '../lifecycle/containers';
 import {checkOciRun, chooseRuntime, ociDirs} from '../run/runtime';
 import type {Store} from '../../storage/Store';
 import type {Image} from '../../storage/ImageStore';
@@ -96,7 +97,7 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
   phase(`cli`);
   const helperPath = join(ctx.installDir, `helpers/tspod-helper`);
   const attached = (stream: string) => o.attach === undefined || o.attach.length === 0 || o.attach.some(a => a.toLowerCase() === stream);
-  // -a: a stream not attached is dropped (a foreground run has no log to keep it in).
+  // -a: a stream not attached is not shown (the log keeps it).
   const io = {stdin: o.interactive && attached(`stdin`) ? `inherit` : `ignore`, stdout: attached(`stdout`) ? `inherit` : `ignore`, stderr: attached(`stderr`) ? `inherit` : `ignore`} as const;
   const stdio = [io.stdin, io.stdout, io.stderr] as never;
   const ids = {hostUid: hostUid(), hostGid: process.getgid ? process.getgid() : 0};
@@ -163,7 +164,9 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
       } else {
         const started = early;
         early = undefined; // finished or abandoned by runPlanned
-        const r = await runPlanned(helperPath, started, p.spec, {rootfsMount: p.rootfsMount, ...ids, pidFile}, {stdio, foreground: false, onSpawn});
+        // The helper relays the output and keeps it in the log, as conmon does: `tspod logs` shows a foreground run's too.
+        const log = {path: logPath(store.containers, cid), max: o.logMax ?? 0};
+        const r = await runPlanned(helperPath, started, p.spec, {rootfsMount: p.rootfsMount, ...ids, pidFile, log}, {stdio, foreground: false, onSpawn});
         exitCode = r.exitCode;
       }
       phase(`container`);

@@ -1,6 +1,9 @@
-// `logs` end to end: the monitor's k8s-file log, for running and exited containers.
+// `logs` end to end: the k8s-file log of detached containers (the monitor's) and of
+// foreground runs (the helper's relay), running and exited.
 import test from 'ava';
+import {spawn} from 'node:child_process';
 import {readFileSync} from 'node:fs';
+import {TSPOD_BIN} from '../../_helpers/project';
 import {SEEDED} from '../../_helpers/registry';
 import {pulledStore} from '../../_helpers/pulledStore';
 
@@ -60,4 +63,42 @@ test(`several containers: each line starts with its container's short ID, or its
   tt.is((await t([`logs`, `-n`, `lgm1`, `lgm2`])).stdout, `lgm1 from one\nlgm2 from two\n`);
   tt.is((await t([`logs`, `--names`, `lgm1`])).stdout, `from one\n`, `one container: no prefix`);
   tt.regex((await t([`logs`, `-n`, `--color`, `lgm1`, `lgm2`])).stdout, /^\x1b\[31mlgm1\x1b\[0m from one\n\x1b\[32mlgm2\x1b\[0m from two\n$/);
+});
+
+test(`a foreground run shows its output and keeps it in the log, as podman does`, async tt => {
+  const r = await t([`run`, `--name`, `lgf1`, `--network`, `none`, ALPINE, `sh`, `-c`, `test -t 1 || echo one; echo two >&2; printf three; exit 3`]);
+  tt.is(r.code, 3, r.stderr);
+  tt.is(r.stdout, `one\nthree`, `the container's stdout is a pipe, as under conmon, not tspod's own`);
+  tt.is(r.stderr, `two\n`);
+  const l = await t([`logs`, `lgf1`]);
+  tt.is(l.code, 0, l.stderr);
+  tt.is(l.stdout, `one\nthree`);
+  tt.is(l.stderr, `two\n`);
+  const path = (await t([`inspect`, `--format`, `{{.HostConfig.LogConfig.Path}}`, `lgf1`])).stdout.trim();
+  tt.regex(readFileSync(path, `utf8`), / stdout F one\n.* stderr F two\n.* stdout P three\n$/s);
+});
+
+test(`a foreground run logs the streams -a does not show, and a terminal's output as stdout`, async tt => {
+  const a = await t([`run`, `--name`, `lgf2`, `-a`, `stdout`, `--network`, `none`, ALPINE, `sh`, `-c`, `echo shown; echo hidden >&2`]);
+  tt.is(a.code, 0, a.stderr);
+  tt.is(a.stdout, `shown\n`);
+  tt.is(a.stderr, ``);
+  tt.is((await t([`logs`, `lgf2`])).stderr, `hidden\n`);
+  // -t without a terminal: the container still gets a pty, which the helper relays and logs.
+  const tty = await t([`run`, `--name`, `lgf3`, `-t`, `--network`, `none`, ALPINE, `sh`, `-c`, `test -t 1 && echo on-a-tty`]);
+  tt.is(tty.code, 0, tty.stderr);
+  tt.is((await t([`logs`, `lgf3`])).stdout, `on-a-tty\r\n`);
+});
+
+test(`a foreground run whose reader goes away ends, as without the relay`, async tt => {
+  // `tspod run ... yes | head -1`: once tspod's stdout is closed, the container's writes fail and it ends.
+  const child = spawn(process.execPath, [TSPOD_BIN, `--root`, pulled.s.root, `--runroot`, pulled.s.runroot, `run`, `--rm`, `--network`, `none`, ALPINE, `yes`],
+    {env: {...process.env, ...pulled.env}, stdio: [`ignore`, `pipe`, `ignore`]});
+  const code = await new Promise<number | null>(resolve => {
+    const timer = setTimeout(() => child.kill(`SIGKILL`), 30_000);
+    child.stdout.once(`data`, () => child.stdout.destroy());
+    child.on(`close`, c => { clearTimeout(timer); resolve(c); });
+  });
+  tt.not(code, null, `still running after 30 s`);
+  tt.not(code, 0);
 });
