@@ -106,7 +106,7 @@ export abstract class ContainerFlags extends BaseCommand {
   envMerge = Option.Array(`--env-merge`, [], {description: `Preprocess default environment variables: KEY=VALUE with \${VAR} of the defaults`});
   initPath = Option.String(`--init-path`, {description: `Path to the container-init binary (default: tspod's own)`});
   disableContentTrust = Option.Boolean(`--disable-content-trust`, false, {description: `This is a Docker specific option and is a no-op`});
-  logDriver = Option.String(`--log-driver`, {description: `Logging driver for the container: k8s-file (the only one tspod has)`});
+  logDriver = Option.String(`--log-driver`, {description: `Logging driver for the container: k8s-file (default; json-file is an alias), none, or passthrough (the container gets tspod's stdio; not with -t)`});
   sysctl = Option.Array(`--sysctl`, [], {description: `Set a namespaced kernel parameter (net.*, fs.mqueue.*, kernel.shm*/msg*/sem)`});
   readOnlyTmpfs = Option.Boolean(`--read-only-tmpfs`, true, {description: `With --read-only, mount writable tmpfs on /run, /tmp and /var/tmp (default true)`});
   noHosts = Option.Boolean(`--no-hosts`, false, {description: `Do not create /etc/hosts within the container, instead use the version from the image`});

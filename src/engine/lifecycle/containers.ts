@@ -34,6 +34,14 @@ export function runFiles(runRoot: string, id: string): RunFiles {
   };
 }
 
+/** --log-driver: k8s-file (the default), none, or passthrough (a foreground run's stdio given to the container). */
+export type LogDriver = `k8s-file` | `none` | `passthrough`;
+
+/** The log driver a container was created with (recorded only when not the default). */
+export function recordedLogDriver(metadata: Record<string, unknown>): LogDriver {
+  return metadata.logDriver === `none` || metadata.logDriver === `passthrough` ? metadata.logDriver : `k8s-file`;
+}
+
 /** The k8s-file log lives with the container's userdata (it outlives a reboot). */
 export function logPath(containers: ContainerStore, id: string): string {
   return join(containers.userdataDir(id), `ctr.log`);

@@ -28,6 +28,8 @@ export interface MonitorOptions {
   /** Keep a stdin pipe for attach / -i. */
   stdin?: boolean;
   restartPolicy?: string | undefined;
+  /** Write the k8s-file log (not with --log-driver none or passthrough). */
+  log: boolean;
   logMax?: number | undefined;
   /** argv run by the monitor after the container's final exit. */
   exitCommand?: Array<string>;
@@ -65,7 +67,7 @@ export async function startMonitor(ctx: EngineContext, cs: ContainerStore, id: s
   const policy = parseRestartPolicy(o.restartPolicy);
   const args = [
     `monitor`, `--plan`, f.plan, `--exit-file`, f.exit, `--pid-file`, f.pidFile, `--stop-marker`, f.stopMarker, `--state-file`, f.state,
-    `--log`, logPath(cs, id), `--socket`, f.socket, `--status-fd`, `3`,
+    ...(o.log ? [`--log`, logPath(cs, id)] : []), `--socket`, f.socket, `--status-fd`, `3`,
     ...(policy.name !== `no` ? [`--restart`, policy.max ? `${policy.name}:${policy.max}` : policy.name] : []),
     ...(o.logMax ? [`--log-max`, String(o.logMax)] : []),
     ...(o.stdin ? [`--stdin`] : []),

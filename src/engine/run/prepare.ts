@@ -36,6 +36,7 @@ import {buildSpec, entrypointAndCmd, keepIdMap, parseProcLimits} from './spec';
 import type {ResolvedMount} from './spec';
 import {passwdWith, writeInitLayer} from './initLayer';
 import {specSummary} from '../lifecycle/specSummary';
+import type {LogDriver} from '../lifecycle/containers';
 import {VolumeStore} from './volumes';
 import {checkSysctls, parseExtras} from './extras';
 import type {ExtraFlags, Extras} from './extras';
@@ -111,7 +112,7 @@ export interface CreateOptions extends ExtraFlags {
   attach?: Array<string>;
   /** --init-path: the init run by --init, instead of tspod's own (called as INIT -- COMMAND). */
   initPath?: string | undefined;
-  /** --log-driver: only k8s-file (what the monitor writes) is accepted. */
+  /** --log-driver: k8s-file (the default; json-file is an alias), none, or passthrough (the foreground's stdio given to the container). */
   logDriver?: string | undefined;
   /** --pidfile: where the container's pid is written when it starts (removed with the container). */
   pidfile?: string | undefined;
@@ -142,6 +143,14 @@ export interface Validated {
 }
 
 /** Every check that needs no store: run before anything is created. */
+/** The log driver of these options; one tspod has not is refused. */
+export function logDriverOf(o: Pick<CreateOptions, `logDriver`>): LogDriver {
+  const d = o.logDriver ?? `k8s-file`;
+  if (d === `k8s-file` || d === `json-file`) return `k8s-file`;
+  if (d === `none` || d === `passthrough`) return d;
+  throw new TspodError(`Unsupported`, `--log-driver ${d} is not supported by tspod`, {hint: `use k8s-file (the default: tspod logs reads it), none or passthrough`});
+}
+
 export function validate(o: CreateOptions): Validated {
   // Limits: enforced in the container's own cgroup, or refused with what is missing (src/cgroups).
   const cgroup = planContainerCgroup(o.limits ?? {}, {cgroups: o.cgroups, manager: o.cgroupManager});
@@ -185,8 +194,9 @@ export function validate(o: CreateOptions): Validated {
     if (![`stdin`, `stdout`, `stderr`].includes(a.toLowerCase())) throw new TspodError(`InvalidArgument`, `invalid --attach "${a}": want stdin, stdout or stderr`);
   }
   if (o.attach !== undefined && o.attach.length > 0 && o.detach) throw new TspodError(`InvalidArgument`, `--attach and --detach cannot be used together`, {hint: `drop one; tspod attach connects to a detached container later`});
-  if (o.logDriver !== undefined && o.logDriver !== `k8s-file`)
-    throw new TspodError(`Unsupported`, `--log-driver ${o.logDriver} is not supported by tspod`, {hint: `use k8s-file (the default): tspod logs reads it`});
+  const driver = logDriverOf(o);
+  if (driver === `passthrough` && o.tty)
+    throw new TspodError(`InvalidArgument`, `the 'passthrough' log driver cannot be used with -t: a terminal passed down to the container is open to TIOCSTI attacks`, {hint: `drop -t, or use --log-driver k8s-file`});
   if (o.init && o.initPath !== undefined) {
     let ok = false;
     try { ok = statSync(o.initPath).isFile(); } catch {}
@@ -319,6 +329,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
       anonymousVolumes, createdBy: process.pid, ...(Object.keys(labels).length > 0 ? {labels} : {}),
       ...(v.extras.stopTimeout !== undefined ? {stopTimeout: v.extras.stopTimeout} : {}), ...(o.rmi ? {rmi: true} : {}),
       ...(o.createCommand ? {createCommand: o.createCommand, createImageAt: o.createImageAt} : {}), ...(o.pidfile ? {pidfile: resolve(o.cwd, o.pidfile)} : {}),
+      ...(logDriverOf(o) !== `k8s-file` ? {logDriver: logDriverOf(o)} : {}),
     },
   });
   try {

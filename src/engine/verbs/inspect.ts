@@ -3,7 +3,7 @@
 import {join} from 'node:path';
 import type {EngineContext} from '../Engine';
 import type {ContainerRecord, ContainerStore} from '../../storage/ContainerStore';
-import {logPath, mustLookup, nameOf, openContainers, readSpec, refresh, runFiles} from '../lifecycle/containers';
+import {logPath, mustLookup, nameOf, openContainers, readSpec, recordedLogDriver, refresh, runFiles} from '../lifecycle/containers';
 import {isRunning, parseRestartPolicy, podmanStatus} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 import {stopSignalOf} from './stop';
@@ -118,7 +118,7 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
       ...cg.hostConfig,
       CgroupMode: `host`,
       ContainerIDFile: ``,
-      LogConfig: {Type: `k8s-file`, Config: null, Path: logPath(cs, c.id), Tag: ``, Size: typeof m.logMax === `number` ? `${m.logMax}B` : `0B`},
+      LogConfig: {Type: recordedLogDriver(c.metadata), Config: null, Path: recordedLogDriver(c.metadata) === `k8s-file` ? logPath(cs, c.id) : ``, Tag: ``, Size: typeof m.logMax === `number` ? `${m.logMax}B` : `0B`},
       NetworkMode: networkModeName(net?.mode),
       PortBindings: bindings,
       RestartPolicy: {Name: policy.name === `no` ? `` : policy.name, MaximumRetryCount: policy.max},

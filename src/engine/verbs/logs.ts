@@ -4,7 +4,7 @@
 import {openSync, readSync, closeSync, readFileSync, statSync} from 'node:fs';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
-import {listFresh, logPath, mustLookup, nameOf, openContainers, refresh} from '../lifecycle/containers';
+import {listFresh, logPath, mustLookup, nameOf, openContainers, recordedLogDriver, refresh} from '../lifecycle/containers';
 import {isRunning} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 
@@ -98,6 +98,9 @@ export async function containerLogs(ctx: EngineContext, o: LogsOptions): Promise
       const c = await mustLookup(cs, ref);
       const who = {id: c.id, name: nameOf(c)};
       const emit = (l: LogLine) => o.onLine(l.stream, l.complete ? `${l.text}\n` : l.text, l.time, who);
+      const driver = recordedLogDriver(c.metadata);
+      if (driver !== `k8s-file`)
+        throw new TspodError(`Unsupported`, `this container is using the '${driver}' log driver, cannot read logs: this container is not logging output`, {hint: `create it with --log-driver k8s-file (the default) to keep its output`});
       const path = logPath(cs!, c.id);
       let old = ``;
       try { old = readFileSync(`${path}.1`, `utf8`); } catch {}

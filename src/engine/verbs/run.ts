@@ -15,7 +15,7 @@ import {checkOciRun, chooseRuntime, ociDirs} from '../run/runtime';
 import type {Store} from '../../storage/Store';
 import type {Image} from '../../storage/ImageStore';
 import {uid as hostUid} from '../../config/paths';
-import {findImage, prepareContainer, removeContainer, sweepLeftovers, validate} from '../run/prepare';
+import {findImage, logDriverOf, prepareContainer, removeContainer, sweepLeftovers, validate} from '../run/prepare';
 import type {CreateOptions, Validated} from '../run/prepare';
 import {openStore} from './store';
 import {checkNetworkPorts} from '../run/network';
@@ -165,8 +165,8 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
         const started = early;
         early = undefined; // finished or abandoned by runPlanned
         // The helper relays the output and keeps it in the log, as conmon does: `tspod logs` shows a foreground run's too.
-        const log = {path: logPath(store.containers, cid), max: o.logMax ?? 0};
-        const r = await runPlanned(helperPath, started, p.spec, {rootfsMount: p.rootfsMount, ...ids, pidFile, log}, {stdio, foreground: false, onSpawn});
+        const log = logDriverOf(o) === `k8s-file` ? {log: {path: logPath(store.containers, cid), max: o.logMax ?? 0}} : {};
+        const r = await runPlanned(helperPath, started, p.spec, {rootfsMount: p.rootfsMount, ...ids, pidFile, ...log}, {stdio, foreground: false, onSpawn});
         exitCode = r.exitCode;
       }
       phase(`container`);

@@ -7,7 +7,7 @@ import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import type {ContainerStore} from '../../storage/ContainerStore';
 import {eachContainer, targetRefs, withFreshContainer} from '../lifecycle/batch';
-import {nameOf, openContainers, readSpec} from '../lifecycle/containers';
+import {nameOf, openContainers, readSpec, recordedLogDriver} from '../lifecycle/containers';
 import {startMonitor} from '../lifecycle/monitor';
 import {isRunning, parseRestartPolicy} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
@@ -53,7 +53,7 @@ export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: stri
       const s = await startMonitor(ctx, cs, c.id, rootfsMount, {
         stdin: Boolean(m.interactive ?? spec.process.terminal) || Boolean(o.interactive),
         restartPolicy: m.restartPolicy,
-        logMax: typeof m.logMax === `number` ? m.logMax : undefined,
+        log: recordedLogDriver(c.metadata) === `k8s-file`, logMax: typeof m.logMax === `number` ? m.logMax : undefined,
         exitCommand: m.autoRemove ? exitCommand(ctx, c.id) : [],
         ...(o.attach ? {waitAttach: true, ...(o.onSocket ? {onSocket: o.onSocket} : {})} : {}),
         onSpawn: async (monitorPid, monitorStart) => {

@@ -102,3 +102,28 @@ test(`a foreground run whose reader goes away ends, as without the relay`, async
   tt.not(code, null, `still running after 30 s`);
   tt.not(code, 0);
 });
+
+test(`--log-driver none and passthrough keep no log: logs says so; json-file is k8s-file; passthrough refuses -t`, async tt => {
+  for (const [name, driver] of [[`lgn1`, `none`], [`lgn2`, `passthrough`]] as const) {
+    const r = await t([`run`, `--name`, name, `--log-driver`, driver, `--network`, `none`, ALPINE, `echo`, `direct`]);
+    tt.is(r.code, 0, r.stderr);
+    tt.is(r.stdout, `direct\n`);
+    const l = await t([`logs`, name]);
+    tt.is(l.code, 125);
+    tt.is(l.stderr.split(`\n`)[0], `Error: this container is using the '${driver}' log driver, cannot read logs: this container is not logging output`);
+    tt.is((await t([`inspect`, `--format`, `{{.HostConfig.LogConfig.Type}}`, name])).stdout.trim(), driver);
+  }
+  // Detached: the monitor writes no log either.
+  tt.is((await t([`run`, `-d`, `--name`, `lgn3`, `--log-driver`, `none`, ALPINE, `echo`, `gone`])).code, 0);
+  await t([`wait`, `lgn3`]);
+  tt.is((await t([`logs`, `lgn3`])).code, 125);
+  tt.is((await t([`run`, `-d`, `--name`, `lgn4`, `--log-driver`, `json-file`, ALPINE, `echo`, `kept`])).code, 0);
+  await t([`wait`, `lgn4`]);
+  tt.is((await t([`logs`, `lgn4`])).stdout, `kept\n`);
+  const tty = await t([`run`, `--rm`, `-t`, `--log-driver`, `passthrough`, ALPINE, `true`]);
+  tt.is(tty.code, 125);
+  tt.regex(tty.stderr, /passthrough' log driver cannot be used with -t/);
+  const bad = await t([`run`, `--rm`, `--log-driver`, `journald`, ALPINE, `true`]);
+  tt.is(bad.code, 125);
+  tt.regex(bad.stderr, /--log-driver journald is not supported/);
+});

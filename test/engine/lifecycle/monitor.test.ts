@@ -40,6 +40,7 @@ test(`a monitor that exits before onSpawn returns: its error and exit code still
   const {ctx, cs, base} = setup();
   try {
     const err = await t.throwsAsync(startMonitor(ctx, cs, `c1`, undefined, {
+      log: true,
       // Like a slow record update under a busy store lock: return only once node has
       // reaped the monitor (its /proc entry is gone), so its exit has been handled.
       onSpawn: async pid => {
