@@ -15,7 +15,7 @@ import {commandWords, GLOBAL_WITH_VALUE} from './commandLine';
 
 export type HelpPlan =
   /** Print the listing of `group` (the top level without one); `missing`: a command was due, so also an error. */
-  | {kind: `listing`, group?: string, missing: boolean}
+  | {kind: `listing`, group?: string, missing: boolean, unknownTopic?: string}
   /** `help ps`: run this line instead (`ps --help`). */
   | {kind: `command`, argv: Array<string>}
   /** An option that a listing line does not take (`tspod --bogus`, `tspod image --bogus`). */
@@ -29,8 +29,16 @@ export function helpPlan(argv: ReadonlyArray<string>): HelpPlan | undefined {
   if (words[0] === `help`) {
     const topic = words.slice(1);
     if (topic[0] === undefined || topic[0] === `help`) return {kind: `listing`, missing: false};
-    if (topic.length === 1 && isGroup(topic[0])) return {kind: `listing`, group: topic[0], missing: false};
-    return {kind: `command`, argv: [...topic, `--help`]};
+    // podman (cobra): an unknown topic is a note and the listing, exit 0; extra words after a command are ignored.
+    const known = commandTable.some(e => e.paths.some(p => p[0] === topic[0]));
+    if (!known) return {kind: `listing`, missing: false, unknownTopic: topic.join(` `)};
+    if (isGroup(topic[0])) {
+      const sub = topic[1];
+      if (sub === undefined || !commandTable.some(e => e.paths.some(p => p[0] === topic[0] && p[1] === sub)))
+        return {kind: `listing`, group: topic[0], missing: false};
+      return {kind: `command`, argv: [topic[0], sub, `--help`]};
+    }
+    return {kind: `command`, argv: [topic[0], `--help`]};
   }
   if (words.length > 1 || (words.length === 1 && !isGroup(words[0]!))) return undefined;
   const group = words[0];

@@ -94,6 +94,11 @@ async function answerHelp(help: Exclude<HelpPlan, {kind: `command`}>): Promise<n
     stderr.write(`Error: unknown flag: ${help.flag}\nSee '${[`tspod`, help.group, `--help`].filter(Boolean).join(` `)}'.\n`);
     return ExitCode.engine;
   }
+  if (help.unknownTopic !== undefined) {
+    // podman: the note and the listing both on stderr, and success.
+    stderr.write(`Unknown help topic [\`${help.unknownTopic}\`]\n${await helpListing(help.group)}`);
+    return 0;
+  }
   stdout.write(await helpListing(help.group));
   if (!help.missing) return 0;
   stderr.write(`Error: missing command '${[`tspod`, help.group].filter(Boolean).join(` `)} COMMAND'\n`);

@@ -105,9 +105,6 @@ test(`unknown words and options are still errors with exit 125`, async t => {
   t.is(typo.code, 125);
   t.is(typo.stdout, ``);
   t.is(typo.stderr, `Error: unrecognized command \`tspod frobnicate\`\nTry 'tspod --help' for more information.\n`);
-  const helpTypo = await runTspod([`help`, `frobnicate`]);
-  t.is(helpTypo.code, 125);
-  t.regex(helpTypo.stderr, /^Error: unrecognized command `tspod frobnicate`/);
   const inGroup = await runTspod([`image`, `frobnicate`]);
   t.is(inGroup.code, 125);
   t.is(inGroup.stderr, `Error: unrecognized command \`tspod image frobnicate\`\nTry 'tspod image --help' for more information.\n`);
@@ -131,4 +128,15 @@ test(`helpPlan tells listings from commands`, t => {
   t.is(helpPlan([`ps`, `--help`]), undefined, `a command's own help is clipanion's`);
   t.is(helpPlan([`--version`]), undefined);
   t.is(helpPlan([`frobnicate`]), undefined);
+  t.deepEqual(helpPlan([`help`, `frobnicate`]), {kind: `listing`, missing: false, unknownTopic: `frobnicate`});
+  t.deepEqual(helpPlan([`help`, `image`, `frobnicate`]), {kind: `listing`, group: `image`, missing: false});
+  t.deepEqual(helpPlan([`help`, `ps`, `extra`]), {kind: `command`, argv: [`ps`, `--help`]});
+});
+
+test(`help of an unknown topic notes it and lists the commands on stderr, exit 0, as podman`, async t => {
+  const r = await runTspod([`help`, `frobnicate`]);
+  t.is(r.code, 0);
+  t.is(r.stdout, ``);
+  t.regex(r.stderr, /^Unknown help topic \[`frobnicate`\]\n/);
+  t.true(listed(r.stderr).includes(`ps`));
 });
