@@ -135,7 +135,7 @@ export class Engine {
     return (await import("./verbs/volume")).inspectVolumes(this.ctx, opts);
   }
 
-  async removeVolumes(opts: {names: Array<string>, force?: boolean}) {
+  async removeVolumes(opts: {names: Array<string>, all?: boolean, force?: boolean}) {
     return (await import("./verbs/volume")).removeVolumes(this.ctx, opts);
   }
 

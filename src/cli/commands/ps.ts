@@ -75,11 +75,11 @@ function withoutHeader(text: string, drop: boolean): string {
   return drop ? text.split(`\n`).slice(1).join(`\n`) : text;
 }
 
-/** podman's --sort keys; newest first for created and runningfor, else ascending. */
+/** podman's --sort keys, all ascending: `created` (the default) lists the oldest first, `runningfor` the longest running. */
 function sortContainers(list: Array<PsEntry>, key: string): Array<PsEntry> {
   const by: Record<string, (a: PsEntry, b: PsEntry) => number> = {
-    created: (a, b) => b.Created - a.Created,
-    runningfor: (a, b) => b.Created - a.Created,
+    created: (a, b) => a.Created - b.Created,
+    runningfor: (a, b) => a.StartedAt - b.StartedAt,
     id: (a, b) => a.Id.localeCompare(b.Id),
     image: (a, b) => a.Image.localeCompare(b.Image),
     names: (a, b) => (a.Names[0] ?? ``).localeCompare(b.Names[0] ?? ``),
@@ -89,5 +89,6 @@ function sortContainers(list: Array<PsEntry>, key: string): Array<PsEntry> {
   };
   const cmp = by[key];
   if (!cmp) throw new TspodError(`InvalidArgument`, `invalid option for --sort "${key}"`, {hint: `use command, created, id, image, names, runningfor, size or status`});
-  return [...list].sort(cmp);
+  // The engine lists the newest first (for --last) to the nanosecond; reversed, containers created in the same second keep their order.
+  return [...list].reverse().sort(cmp);
 }

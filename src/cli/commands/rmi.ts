@@ -1,6 +1,7 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
 import {isTspodError} from '../../engine/errors';
+import {printErrors} from '../batch';
 
 export default class RmiCommand extends BaseCommand {
   static override paths = [[`rmi`], [`image`, `rm`]];
@@ -17,10 +18,11 @@ export default class RmiCommand extends BaseCommand {
   images = Option.Rest({name: `image`});
 
   async execute() {
-    const report = await this.engine.removeImages({images: this.images, all: this.all, force: this.force, ignore: this.ignore});
+    // podman: with --force an image that does not exist is no error.
+    const report = await this.engine.removeImages({images: this.images, all: this.all, force: this.force, ignore: this.ignore || this.force});
     for (const u of report.untagged) this.out(`Untagged: ${u}`);
     for (const d of report.deleted) this.out(`Deleted: ${d}`);
-    for (const e of report.errors) this.context.stderr.write(`Error: ${e.message}\n`);
+    printErrors(this.context.stderr, report.errors);
     if (report.errors.length === 0) return 0;
     // podman: 1 when an image was not known (and nothing else failed), 2 when in use, else 125.
     if (report.errors.every(e => isTspodError(e, `NoSuchImage`))) return 1;

@@ -2,7 +2,7 @@
 // A volume a container uses cannot be removed; prune removes every unused one.
 import type {EngineContext} from '../Engine';
 import {dirSize} from '../../util/dirSize';
-import {TspodError} from '../errors';
+import {isTspodError, TspodError} from '../errors';
 import {VolumeStore} from '../run/volumes';
 import type {VolumeRecord} from '../run/volumes';
 import {sweepLeftovers} from '../run/prepare';
@@ -72,21 +72,32 @@ export async function inspectVolumes(ctx: EngineContext, o: {names: Array<string
   return withStore(ctx, async (_s, v) => o.all ? v.list() : Promise.all(o.names.map(n => v.mustGet(n))));
 }
 
-export async function removeVolumes(ctx: EngineContext, o: {names: Array<string>, force?: boolean}): Promise<{removed: Array<string>}> {
+/** Removes each volume it can; a failure (no such volume, in use without force) is reported, the rest go on, as podman does. */
+export async function removeVolumes(ctx: EngineContext, o: {names: Array<string>, all?: boolean, force?: boolean}): Promise<{removed: Array<string>, errors: Array<Error>}> {
   return withStore(ctx, async (s, v) => {
     const inUse = await users(s);
-    for (const n of o.names) await v.mustGet(n);
-    const removed: Array<string> = [];
-    for (const n of o.names) {
+    const names = o.all ? (await v.list()).map(vol => vol.Name) : o.names;
+    const removed: Array<string> = [], errors: Array<Error> = [];
+    for (const n of names) {
+      try {
+        await v.mustGet(n);
+      } catch (err) {
+        // podman: with --force a volume that does not exist is no error.
+        if (!(o.force && isTspodError(err, `NoSuchVolume`))) errors.push(err as Error);
+        continue;
+      }
       const ids = inUse.get(n) ?? [];
       if (ids.length > 0) {
-        if (!o.force) throw new TspodError(`CtrStateInvalid`, `volume ${n} is being used by the following container(s): ${ids.join(`, `)}: volume is being used`, {hint: `remove the container first, or use --force`});
+        if (!o.force) {
+          errors.push(new TspodError(`CtrStateInvalid`, `volume ${n} is being used by the following container(s): ${ids.join(`, `)}: volume is being used`, {hint: `remove the container first, or use --force`}));
+          continue;
+        }
         for (const id of ids) await s.removeContainer(id);
       }
       await v.remove(n, p => s.store.removeTree(p));
       removed.push(n);
     }
-    return {removed};
+    return {removed, errors};
   });
 }
 

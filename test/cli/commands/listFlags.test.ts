@@ -12,7 +12,7 @@ test(`ps --sort names and --noheading; an unknown key is refused`, async tt => {
   const names = await t([`ps`, `-a`, ...mine, `--sort`, `names`, `--noheading`, `--format`, `table {{.Names}}`]);
   tt.is(names.stdout, `alpha\nmid\nzeta\n`);
   const byCreated = await t([`ps`, `-a`, ...mine, `--format`, `{{.Names}}`]);
-  tt.is(byCreated.stdout, `mid\nalpha\nzeta\n`, `newest first by default`);
+  tt.is(byCreated.stdout, `zeta\nalpha\nmid\n`, `oldest first by default, as podman's`);
   const plain = await t([`ps`, `-a`, ...mine, `--noheading`, `--sync`]);
   tt.is(plain.stdout.trim().split(`\n`).length, 3);
   tt.notRegex(plain.stdout, /CONTAINER ID/);
@@ -89,4 +89,22 @@ test(`ps --size: the container's own bytes and, as virtual, the image's with the
     tt.deepEqual([doc.SizeRw, doc.SizeRootFs], [e.Size.rwSize, e.Size.rootFsSize], cmd.join(` `));
   }
   tt.false(`SizeRw` in JSON.parse((await t([`inspect`, `sz1`])).stdout)[0], `only with --size`);
+});
+
+test.serial(`volume rm exits as podman's: 1 for a missing volume, 2 for one in use; -f ignores a missing one; --all`, async tt => {
+  tt.is((await t([`volume`, `create`, `vr-used`])).code, 0);
+  tt.is((await t([`create`, `--name`, `vr-user`, `-v`, `vr-used:/data`, SEEDED.alpine, `true`])).code, 0);
+  const missing = await t([`volume`, `rm`, `vr-nope`]);
+  tt.is(missing.code, 1);
+  tt.is(missing.stderr, `Error: no volume with name "vr-nope" found: no such volume\n`);
+  tt.deepEqual([(await t([`volume`, `rm`, `-f`, `vr-nope`])).code], [0]);
+  const used = await t([`volume`, `rm`, `vr-used`]);
+  tt.is(used.code, 2);
+  tt.regex(used.stderr, /volume vr-used is being used by the following container\(s\): [0-9a-f]{64}/);
+  tt.is((await t([`volume`, `rm`, `--all`, `vr-used`])).code, 125);
+  tt.is((await t([`rm`, `vr-user`])).code, 0);
+  const all = await t([`volume`, `rm`, `--all`]);
+  tt.is(all.code, 0, all.stderr);
+  tt.regex(all.stdout, /^vr-used$/m);
+  tt.notRegex((await t([`volume`, `ls`, `-q`])).stdout, /^vr-used$/m);
 });

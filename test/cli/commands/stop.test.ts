@@ -61,18 +61,23 @@ test(`kill -s sends the signal; kill of a stopped container is refused`, async t
   tt.regex(again.stderr, /can only kill running containers.*state exited: container state improper/);
 });
 
-test(`rm refuses a running container without -f; rm -f removes it`, async tt => {
+test(`rm refuses a running container without -f (exit 2, as podman); rm -f removes it`, async tt => {
   tt.is((await t([`run`, `-d`, `--name`, `st4`, ALPINE, `sleep`, `1000`])).code, 0);
   const rm = await t([`rm`, `st4`]);
-  tt.is(rm.code, 125);
+  tt.is(rm.code, 2);
   tt.regex(rm.stderr, /cannot remove container [0-9a-f]{64} as it is running/);
   const rmf = await t([`rm`, `-f`, `st4`]);
   tt.is(rmf.code, 0, rmf.stderr);
   tt.is((await t([`container`, `exists`, `st4`])).code, 1);
 });
 
-test(`every verb on a missing container: podman's message, exit 125`, async tt => {
-  for (const verb of [[`start`], [`stop`], [`kill`], [`rm`], [`wait`], [`logs`], [`container`, `inspect`, `nope`], [`exec`, `nope`, `true`], [`attach`], [`top`], [`restart`], [`pause`], [`unpause`], [`rename`, `nope`, `x`]]) {
+test(`every verb on a missing container: podman's message, exit 125 (rm: 1, rm -f: no error)`, async tt => {
+  const rm = await t([`rm`, `nope`]);
+  tt.is(rm.code, 1, `podman rm: 1 when a container does not exist`);
+  tt.is(rm.stderr, `Error: no container with name or ID "nope" found: no such container\n`);
+  const rmf = await t([`rm`, `-f`, `nope`, `nope2`]);
+  tt.deepEqual([rmf.code, rmf.stdout, rmf.stderr], [0, ``, ``]);
+  for (const verb of [[`start`], [`stop`], [`kill`], [`wait`], [`logs`], [`container`, `inspect`, `nope`], [`exec`, `nope`, `true`], [`attach`], [`top`], [`restart`], [`pause`], [`unpause`], [`rename`, `nope`, `x`]]) {
     const args = verb.length > 1 ? verb : [...verb, `nope`];
     const r = await t(args);
     tt.is(r.code, 125, `${verb[0]}: ${r.stderr}`);
