@@ -51,6 +51,10 @@ export function statusToError(status: HelperStatus, exitCode: number): TspodErro
     return cmd === undefined ? new TspodError(`CommandNotFound`, msg) : commandNotFound(cmd);
   if (status.stage === `exec` && exitCode === 126)
     return cmd === undefined ? new TspodError(`CannotInvoke`, msg) : cannotInvoke(cmd, status.errno);
+  // A -w that does not exist (the image's own working directory is created at create).
+  const dir = /^chdir `(.*)`: ENOENT$/.exec(msg)?.[1];
+  if (status.stage === `cwd` && dir !== undefined)
+    return new TspodError(`CannotInvoke`, `workdir "${dir}" does not exist in the container`, {hint: `create it in the image, mount a volume there, or give an existing directory with -w`});
   if (status.stage === `idmap`)
     return new TspodError(`Host`, msg, {hint: /uidmap/.test(msg) ? `install the \`uidmap\` package` : `add a range for your user to /etc/subuid and /etc/subgid (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER)`});
   if (status.errno === `EPERM` || status.errno === `ENOSYS` || status.errno === `EINVAL` && status.stage === `clone`)

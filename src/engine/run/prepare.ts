@@ -11,7 +11,7 @@ import type {ContainerCgroup} from '../../cgroups';
 import {lstatSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import type {EngineContext} from '../Engine';
-import {TspodError} from '../errors';
+import {isTspodError, TspodError} from '../errors';
 import {readSubIds, defaultIdMap} from '../../config/idmap';
 import type {IdMapEntry} from '../../config/idmap';
 import {uid as hostUid, userName} from '../../config/paths';
@@ -296,7 +296,13 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
   let user: ResolvedUser;
   let passwd: string | undefined;
   const userSpec = o.user ?? (maps.keepId ? `${maps.keepId.uid}:${maps.keepId.gid}` : imgCfg.User);
-  user = resolveUser(userSpec, read);
+  try {
+    user = resolveUser(userSpec, read);
+  } catch (err) {
+    // podman's run fails the start on a user the image lacks: 126, the command cannot be invoked as them.
+    if (o.forRun && isTspodError(err, `InvalidArgument`)) throw new TspodError(`CannotInvoke`, err.message, err.hint === undefined ? {} : {hint: err.hint});
+    throw err;
+  }
   if (maps.keepId && o.user === undefined) {
     const home = ctx.paths.home;
     passwd = passwdWith(read(`/etc/passwd`), {name: userName(), uid: maps.keepId.uid, gid: maps.keepId.gid, home, shell: `/bin/sh`});
@@ -344,8 +350,13 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
       ...networkFiles(net, v.network, {hostname, name}),
       ...(o.noHosts ? {noHosts: true} : {}),
     });
-    // podman creates a missing working directory; it goes into the container's own layer.
-    const workdir = o.workdir || imgCfg.WorkingDir;
+    // podman creates the image's working directory when it is missing (in the container's own
+    // layer), but not one given with -w: a typo there fails the start instead (podman #9054).
+    // Checked here for run (so runc, which would make it, fails the same); a create fails at its start.
+    const onMount = (p: string) => resolved.some(m => p === m.destination || p.startsWith(`${m.destination.replace(/\/$/, ``)}/`));
+    if (o.forRun && o.workdir && o.workdir !== `/` && !layeredIsDir(dirs, o.workdir) && !onMount(o.workdir))
+      throw new TspodError(`CannotInvoke`, `workdir "${o.workdir}" does not exist on container ${record.id}`, {hint: `create it in the image, mount a volume there, or give an existing directory with -w`});
+    const workdir = o.workdir ? undefined : imgCfg.WorkingDir;
     if (workdir && workdir !== `/` && !layeredIsDir(dirs, workdir)) {
       mkdirWorkdir(store.driver.diffDir(record.layer), workdir);
     }

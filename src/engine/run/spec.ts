@@ -118,8 +118,8 @@ export function processArgs(image: ImageRuntimeConfig, command: Array<string>, e
 }
 
 export function buildEnv(input: Pick<SpecInput, `image` | `envFile` | `env` | `tty` | `user` | `extras`>, hostname: string): Array<string> {
-  const base: Array<[string, string]> = [[`PATH`, DEFAULT_PATH], [`container`, `podman`]];
-  if (input.tty) base.push([`TERM`, `xterm`]);
+  // podman's defaults (containers.conf's env): TERM=xterm with or without -t.
+  const base: Array<[string, string]> = [[`PATH`, DEFAULT_PATH], [`TERM`, `xterm`], [`container`, `podman`]];
   // podman's order: its defaults, the host's (--env-host, or the proxy variables), the
   // image's, then --env-file and --env; --unsetenv[-all] drops defaults, never the user's own.
   const x = input.extras;
@@ -254,7 +254,7 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
     ociVersion: `1.0.2-dev`,
     process: {
       terminal: input.tty,
-      user: {uid: user.uid, gid: user.gid, umask: x?.umask ?? 0o022, ...additionalGids(user.additionalGids, input.extraGids)},
+      user: {uid: user.uid, gid: user.gid, umask: x?.umask ?? 0o022, ...additionalGids(user.gid, user.additionalGids, input.extraGids)},
       args: finalArgs,
       env: buildEnv(input, hostname),
       cwd: input.workdir || input.image.WorkingDir || `/`,
@@ -291,9 +291,9 @@ function sysctls(input: SpecInput): {sysctl?: Record<string, string>} {
   return Object.keys(all).length > 0 ? {sysctl: all} : {};
 }
 
-/** The user's supplementary groups and --group-add's, once each. */
-function additionalGids(user: Array<number>, extra: Array<number> = []): {additionalGids?: Array<number>} {
-  const all = [...new Set([...user, ...extra])];
+/** The user's primary group (podman lists it among the supplementary ones too), its other groups and --group-add's, once each. */
+function additionalGids(gid: number, user: Array<number>, extra: Array<number> = []): {additionalGids?: Array<number>} {
+  const all = [...new Set([gid, ...user, ...extra])];
   return all.length > 0 ? {additionalGids: all} : {};
 }
 

@@ -112,10 +112,9 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
     t.true(containers(s.root).some(c => c.names.includes(`nf-kept`)));
   });
 
-  it(`bad input: one line, exit 125, nothing created`, async t => {
+  it(`bad input: one line, exit 125 (126 for a missing user), nothing created`, async t => {
     const cases: Array<[Array<string>, RegExp]> = [
       [[`-v`, `/nonexistent-src:/x`], /^Error: statfs \/nonexistent-src: no such file or directory$/m],
-      [[`-u`, `nosuchuser`], /^Error: unable to find user nosuchuser: no matching entries in passwd file$/m],
       [[`-v`, `/tmp:/a:ro:x`], /^Error: incorrect volume format/m],
       [[`-v`, `/tmp:relative`], /^Error: invalid container path "relative", must be an absolute path$/m],
       [[`--mount`, `type=bind,target=/x`], /^Error: --mount .* has no source$/m],
@@ -134,6 +133,10 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
       t.regex(r.stderr, re, flags.join(` `));
       t.false(/\n\s+at /.test(r.stderr), `no stack trace for ${flags.join(` `)}`);
     }
+    // A user the image lacks: podman's run exits 126 (the command cannot be run as them); nothing is created.
+    const u = await run([`-u`, `nosuchuser`, `--name`, `bad-user`, ALPINE, `true`]);
+    t.is(u.code, 126, u.stderr);
+    t.regex(u.stderr, /^Error: unable to find user nosuchuser: no matching entries in passwd file$/m);
     t.false(containers(s.root).some(c => c.names.some(n => n.startsWith(`bad-`))));
   });
 
@@ -239,13 +242,19 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
   it(`-w, -u user:group, --entrypoint`, async t => {
     const r = await run([`--rm`, `-w`, `/tmp`, `-u`, `nobody:wheel`, ALPINE, `sh`, `-c`, `pwd; id -u; id -g`]);
     t.is(r.stdout, `/tmp\n65534\n10\n`, r.stderr);
-    const mk = await run([`--rm`, `-w`, `/made/by/tspod`, ALPINE, `pwd`]);
-    t.is(mk.stdout, `/made/by/tspod\n`, `a missing working directory is created, as podman does`);
+    // podman makes the image's missing WORKDIR, but a -w that does not exist is an error (a typo), exit 126.
+    const mk = await run([`--rm`, `-w`, `/not/made`, ALPINE, `pwd`]);
+    t.is(mk.code, 126);
+    t.regex(mk.stderr, /^Error: workdir "\/not\/made" does not exist on container [0-9a-f]{64}\n/);
+    t.is((await run([`--rm`, `-v`, `${s.root}:/vol`, `-w`, `/vol`, ALPINE, `pwd`])).stdout, `/vol\n`, `a mount point is a working directory`);
     const rel = await run([`--rm`, `-w`, `relative`, ALPINE, `pwd`]);
     t.is(rel.code, 125);
     t.regex(rel.stderr, /invalid working directory "relative"/);
     const n = await run([`--rm`, `-u`, `1234:5678`, ALPINE, `id`]);
     t.regex(n.stdout, /uid=1234 gid=5678/);
+    // podman lists the primary group among the supplementary ones; TERM is set with or without -t.
+    t.regex((await run([`--rm`, ALPINE, `id`, `-G`])).stdout, /^0 1 2 3 4 6 10\b/);
+    t.is((await run([`--rm`, `-u`, `1234`, ALPINE, `sh`, `-c`, `id -G; echo $TERM`])).stdout, `0\nxterm\n`);
     const ep = await run([`--rm`, `--entrypoint`, `echo`, ALPINE, `a`, `b`]);
     t.is(ep.stdout, `a b\n`);
     const epj = await run([`--rm`, `--entrypoint`, `["/bin/echo","x"]`, ALPINE]);
