@@ -11,6 +11,7 @@ import {inspectCgroup} from '../run/cgroup';
 import {containerSize, imageSizes} from '../lifecycle/containerSize';
 import {portBindings} from '../../network/ports';
 import type {NetworkConfig, NetworkMode} from '../../network/Network';
+import type {RuntimeSpec} from '../../oci/runtimeSpec';
 
 const ZERO = `0001-01-01T00:00:00Z`;
 
@@ -128,20 +129,41 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
       CapAdd: [],
       CapDrop: [],
       Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: [], GroupAdd: [],
-      IpcMode: `private`,
-      PidMode: `private`,
-      UTSMode: `private`,
+      IpcMode: nsMode(spec, `ipc`),
+      PidMode: nsMode(spec, `pid`),
+      UTSMode: nsMode(spec, `uts`),
       UsernsMode: ``,
       Privileged: Boolean(annotations[`io.podman.annotations.privileged`] === `TRUE`),
       ReadonlyRootfs: Boolean(spec?.root?.readonly),
       SecurityOpt: [],
-      Tmpfs: {},
-      ShmSize: 65536000,
+      Tmpfs: userTmpfs(spec),
+      ShmSize: shmSize(spec),
+      Ulimits: (proc?.rlimits ?? []).map(r => ({Name: r.type, Soft: r.soft, Hard: r.hard})),
+      Devices: [], Links: null, PublishAllPorts: false, ConsoleSize: [0, 0], Isolation: ``, Cgroup: ``, CgroupParent: ``,
+      OomKillDisable: false, MemorySwappiness: 0, KernelMemory: 0, DiskQuota: 0,
       Runtime: `oci`,
       Memory: 0, NanoCpus: 0, CpuShares: 0, PidsLimit: 0,
       ...cg.hostConfig, // the container's limits (cgroups work: engine/run/cgroup.ts)
     },
   };
+}
+
+/** `host` when the container shares the host's namespace of this type (no entry in the spec). */
+function nsMode(spec: RuntimeSpec | undefined, type: string): string {
+  return spec?.linux?.namespaces?.some(n => n.type === type) === false ? `host` : `private`;
+}
+
+/** /dev/shm's size (--shm-size; podman's default 64m). */
+function shmSize(spec: RuntimeSpec | undefined): number {
+  const size = spec?.mounts?.find(m => m.destination === `/dev/shm`)?.options?.find(o => o.startsWith(`size=`))?.slice(5);
+  const n = size === undefined ? NaN : Number.parseInt(size, 10) * ({k: 1024, m: 1 << 20, g: 1 << 30}[size.slice(-1).toLowerCase()] ?? 1);
+  return Number.isFinite(n) ? n : 65536000;
+}
+
+/** --tmpfs and --mount type=tmpfs mounts, as podman lists them: destination → options. */
+function userTmpfs(spec: RuntimeSpec | undefined): Record<string, string> {
+  const standard = new Set([`/dev`, `/dev/shm`, `/dev/mqueue`, `/proc`, `/sys`, `/dev/pts`, `/sys/fs/cgroup`]);
+  return Object.fromEntries((spec?.mounts ?? []).filter(m => m.type === `tmpfs` && !standard.has(m.destination)).map(m => [m.destination, (m.options ?? []).join(`,`)]));
 }
 
 export async function inspectContainers(ctx: EngineContext, o: {containers: Array<string>, size?: boolean}): Promise<{found: Array<Record<string, unknown>>, errors: Array<unknown>}> {

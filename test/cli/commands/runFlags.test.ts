@@ -70,6 +70,12 @@ test(`--uts host and --ipc host share the user's namespaces; --hostname with --u
   tt.is(ipc, (await import('node:fs')).readlinkSync(`/proc/self/ns/ipc`));
   const own = await run([], `readlink`, `/proc/self/ns/ipc`);
   tt.not(own.stdout.trim(), ipc);
+  // inspect says so, with the other settings podman's HostConfig derives from the spec.
+  tt.is((await t([`create`, `--name`, `hc-modes`, `--ipc`, `host`, `--shm-size`, `32m`, `--tmpfs`, `/scratch:size=1m`, ALPINE, `true`])).code, 0);
+  const hc = JSON.parse((await t([`inspect`, `--format`, `{{json .HostConfig}}`, `hc-modes`])).stdout);
+  tt.like(hc, {IpcMode: `host`, UTSMode: `private`, PidMode: `private`, ShmSize: 32 << 20, PublishAllPorts: false, Devices: []});
+  tt.regex(hc.Tmpfs[`/scratch`], /size=1m/);
+  tt.true(hc.Ulimits.some((u: {Name: string}) => u.Name === `RLIMIT_NOFILE`));
   const both = await run([`--uts`, `host`, `--hostname`, `x`], `true`);
   tt.is(both.code, 125);
   tt.regex(both.stderr, /--uts host/);
