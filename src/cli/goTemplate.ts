@@ -15,11 +15,22 @@ function lookup(data: unknown, path: string): unknown {
   if (path === `.`) return data;
   let cur: unknown = data;
   for (const key of path.split(`.`).filter(Boolean)) {
-    if (cur === null || typeof cur !== `object` || !(key in (cur as object)))
-      throw new Error(`can't evaluate field ${key}`);
-    cur = (cur as Record<string, unknown>)[key];
+    const k = cur !== null && typeof cur === `object` ? fieldKey(cur as object, key) : undefined;
+    if (k === undefined) throw new Error(`can't evaluate field ${key}`);
+    cur = (cur as Record<string, unknown>)[k];
   }
   return cur;
+}
+
+/**
+ * The key a template field names: itself, else the one that differs only in case. Go
+ * templates name struct fields (`.Host.Security.Rootless`) whose JSON keys podman writes
+ * in lower camel case (`host.security.rootless`); tspod's documents are those JSON objects.
+ */
+function fieldKey(obj: object, key: string): string | undefined {
+  if (key in obj) return key;
+  const lower = key.toLowerCase();
+  return Object.keys(obj).find(k => k.toLowerCase() === lower);
 }
 
 function evalExpr(expr: string, data: unknown): unknown {

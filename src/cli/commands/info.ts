@@ -1,6 +1,7 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
 import type {HostReport} from '../../engine/hostProbe';
+import {renderTemplate} from '../goTemplate';
 
 export default class InfoCommand extends BaseCommand {
   static override paths = [[`info`], [`system`, `info`]];
@@ -10,12 +11,17 @@ export default class InfoCommand extends BaseCommand {
     examples: [[`Show the report`, `$0 info`], [`As JSON`, `$0 info --format json`]],
   });
 
-  format = Option.String(`-f,--format`, {description: `Change the output format to JSON`});
+  format = Option.String(`-f,--format`, {description: `Change the output format to JSON or a Go template (podman's field names: {{.Host.Security.Rootless}}, {{.Store.GraphRoot}})`});
 
   async execute() {
     const report = await this.engine.info();
     if (this.format === `json` || this.format === `{{json .}}`) {
       this.json(report);
+      return 0;
+    }
+    if (this.format !== undefined) {
+      // podman's Go template over its report: `{{.Host.Security.Rootless}}`, `{{.Store.GraphRoot}}`.
+      this.out(renderTemplate(this.format, report));
       return 0;
     }
     this.out(renderInfo(report));

@@ -21,6 +21,21 @@ test(`info --format json reports the host as the tests see it`, async t => {
   }
 });
 
+test(`info --format takes podman's Go template field names over the report`, async t => {
+  const store = tempStore();
+  t.teardown(() => store.cleanup());
+  const r = await store.run([`info`, `--format`, `{{.Host.Security.Rootless}}|{{.Store.GraphRoot}}|{{.Store.ContainerStore.Number}}|{{.Store.ImageStore.Number}}|{{.Host.LogDriver}}|{{.Plugins.Log}}`]);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, `${process.getuid!() !== 0}|${store.root}|0|0|k8s-file|[k8s-file none passthrough]\n`);
+  const bad = await store.run([`info`, `--format`, `{{.Host.NoSuchField}}`]);
+  t.is(bad.code, 125);
+  t.regex(bad.stderr, /can't evaluate field NoSuchField/);
+  const json = await store.json([`info`, `--format`, `json`]);
+  t.true(json.host.cpus > 0);
+  t.true(json.host.memTotal > 0);
+  t.is(json.store.volumePath, join(store.root, `volumes`));
+});
+
 test(`info explains why resource limits are unavailable on a host without delegation`, async t => {
   const store = tempStore();
   t.teardown(() => store.cleanup());
