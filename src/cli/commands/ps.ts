@@ -48,6 +48,7 @@ export default class PsCommand extends BaseCommand {
       const rows = list.map(e => ({
         ...e, ID: id(e), Names: e.Names.join(`,`), Command: cmd(e), CreatedAt: timeAgo(e.Created, now), Created: timeAgo(e.Created, now),
         RunningFor: timeAgo(e.Created, now), Ports: ports(e), Size: e.Size ? humanSize(e.Size.rwSize) : ``, Labels: e.Labels ?? {},
+        ImageID: this.noTrunc ? e.ImageID : e.ImageID.slice(0, 12), Networks: (e.Networks ?? []).join(`,`),
       }));
       if (rows.length > 0 || this.format.startsWith(`table`)) this.out(withoutHeader(formatRows(this.format, rows, PS_HEADERS), this.noheading && this.format.startsWith(`table`)));
       return 0;

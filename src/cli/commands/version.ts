@@ -2,6 +2,7 @@ import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
 import type {TspodContext} from '../BaseCommand';
 import {VERSION} from '../../version';
+import {renderTemplate} from '../goTemplate';
 
 export class VersionFlagCommand extends Command<TspodContext> {
   static override paths = [[`--version`], [`-v`]];
@@ -19,7 +20,7 @@ export default class VersionCommand extends BaseCommand {
     examples: [[`Show the version`, `$0 version`], [`As JSON`, `$0 version --format json`]],
   });
 
-  format = Option.String(`-f,--format`, {description: `Change the output format to JSON`});
+  format = Option.String(`-f,--format`, {description: `Change the output format to JSON or a Go template ({{.Client.Version}})`});
 
   async execute() {
     const report = {
@@ -28,10 +29,17 @@ export default class VersionCommand extends BaseCommand {
         Version: VERSION,
         NodeVersion: process.version,
         OsArch: `${process.platform}/${process.arch === `x64` ? `amd64` : process.arch}`,
+        Os: process.platform,
+        GoVersion: ``, GitCommit: ``, BuiltTime: ``, Built: 0,
       },
     };
     if (this.format === `json` || this.format === `{{json .}}`) {
       this.json(report);
+      return 0;
+    }
+    if (this.format !== undefined) {
+      // Scripts ask `{{.Client.Version}}` (there is no server: tspod has no service).
+      this.out(renderTemplate(this.format, report));
       return 0;
     }
     const c = report.Client;

@@ -19,6 +19,8 @@ test(`version --format json`, async t => {
   const v = JSON.parse(r.stdout);
   t.regex(v.Client.Version, /^\d+\.\d+\.\d+/);
   t.is(v.Client.OsArch, `linux/amd64`);
+  const tpl = await runTspod([`version`, `--format`, `{{.Client.Version}} {{.Client.Os}}`]);
+  t.is(tpl.stdout, `${v.Client.Version} linux\n`, tpl.stderr);
 });
 
 test(`an unknown command is one line and exit 125`, async t => {
