@@ -5,7 +5,7 @@ export default class CpCommand extends BaseCommand {
   static override paths = [[`cp`], [`container`, `cp`]];
   static override usage = Command.Usage({
     description: `Copy files/folders between a container and the local filesystem`,
-    details: `One of SRC and DEST is CONTAINER:PATH. A SRC of - reads a tar archive from stdin into the container. Symbolic links are copied as links; nothing outside the container's root is read or written.`,
+    details: `One of SRC and DEST is CONTAINER:PATH. A SRC of - reads a tar archive from stdin into the container; a DEST of - writes one to stdout. Symbolic links are copied as links; nothing outside the container's root is read or written.`,
     examples: [[`Copy out`, `$0 cp web:/etc/os-release .`], [`Copy in`, `$0 cp ./app.conf web:/etc/app.conf`]],
   });
 
@@ -15,7 +15,7 @@ export default class CpCommand extends BaseCommand {
   destination = Option.String({name: `DEST`});
 
   async execute() {
-    await this.engine.copy({source: this.source, destination: this.destination, input: this.context.stdin});
+    await this.engine.copy({source: this.source, destination: this.destination, input: this.context.stdin, output: this.context.stdout});
     return 0;
   }
 }

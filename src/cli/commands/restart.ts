@@ -20,7 +20,7 @@ export default class RestartCommand extends BaseCommand {
       throw new TspodError(`InvalidArgument`, `you must provide at least one container name or id`);
     const timeout = this.time === undefined ? undefined : Number(this.time);
     const r = await this.engine.restartContainers({containers: this.containers, all: this.all, running: this.running, timeout});
-    for (const d of r.started) this.out(d.id);
+    for (const d of r.started) this.out(d.ref); // as given, as podman prints it
     reportBatch(this.context.stderr, r.errors);
     return 0;
   }

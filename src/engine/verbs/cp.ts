@@ -4,7 +4,7 @@
 // as a link). Into a container: the host path (or a tar on stdin with `-`) is
 // unpacked by the worker into the container's writable layer, refusing `..` names
 // and symlinks on the way (extractTar.ts): nothing outside the container is touched.
-import {createWriteStream, lstatSync} from 'node:fs';
+import {createReadStream, createWriteStream, lstatSync} from 'node:fs';
 import {mkdtemp, rm} from '../../util/fsp';
 import {basename, dirname, join, posix, resolve} from 'node:path';
 import {pipeline} from 'node:stream/promises';
@@ -21,6 +21,8 @@ export interface CpOptions {
   destination: string;
   /** For a source of `-` (a tar on stdin). */
   input?: NodeJS.ReadableStream;
+  /** For a destination of `-` (the tar on stdout). */
+  output?: {write(chunk: Uint8Array): unknown};
 }
 
 /** Copies into a container are owned by its root (podman's default for a root container). */
@@ -48,7 +50,18 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
       const tarFile = join(tmp, `x.tar`);
       if (src.container !== undefined) {
         const sub = rel(src.path);
-        await store.store.worker().pack({dirs, mode: `merged`, whiteouts: store.store.driver.whiteouts, out: tarFile, ...(sub ? {subPath: sub} : {})});
+        try {
+          await store.store.worker().pack({dirs, mode: `merged`, whiteouts: store.store.driver.whiteouts, out: tarFile, ...(sub ? {subPath: sub} : {})});
+        } catch (err) {
+          if (/no such file or directory|ENOENT/.test((err as Error).message))
+            throw new TspodError(`InvalidArgument`, `"${src.path}" could not be found on container ${src.container}: no such file or directory`, {hint: `check the path inside the container (tspod exec ${src.container} ls ${posix.dirname(posix.normalize(`/${src.path}`))})`});
+          throw err;
+        }
+        if (dst.path === `-` && opts.output) {
+          // podman: DEST `-` writes the tar archive itself to stdout.
+          for await (const chunk of createReadStream(tarFile)) opts.output.write(chunk as Buffer);
+          return;
+        }
         const host = resolve(dst.path);
         let isDir = false;
         try { isDir = lstatSync(host).isDirectory(); } catch {}

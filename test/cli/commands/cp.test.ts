@@ -8,6 +8,7 @@ import {join} from 'node:path';
 import {spawnSync} from 'node:child_process';
 import {pulledStore} from '../../_helpers/pulledStore';
 import {SEEDED} from '../../_helpers/registry';
+import {TSPOD_BIN} from '../../_helpers/project';
 
 const ALPINE = SEEDED.alpine;
 const fx = pulledStore(ALPINE);
@@ -37,6 +38,18 @@ test(`cp out of and into a stopped container`, async tt => {
   tt.is(c2.code, 0, c2.stderr);
   const run = await t([`run`, `--rm`, `cpcheck`, `sh`, `-c`, `cat /tmp/in.txt /root/renamed /evil; stat -c %u /tmp/in.txt`]);
   tt.is(run.stdout.trim(), `hello in\nhello in\nhello in\n0`, run.stderr);
+});
+
+test(`cp CTR:PATH - writes a tar to stdout; a missing path is named as podman names it`, async tt => {
+  tt.is((await t([`run`, `--name`, `s3`, ALPINE, `sh`, `-c`, `mkdir /out && echo x > /out/f`])).code, 0);
+  const tarFile = join(fx.dir, `s3.tar`);
+  const r = spawnSync(process.execPath, [TSPOD_BIN, `--root`, fx.s.root, `--runroot`, fx.s.runroot, `cp`, `s3:/out`, `-`], {env: {...process.env, ...fx.env}, encoding: `buffer`});
+  tt.is(r.status, 0, String(r.stderr));
+  writeFileSync(tarFile, r.stdout);
+  tt.deepEqual(spawnSync(`tar`, [`-tf`, tarFile], {encoding: `utf8`}).stdout.trim().split(`\n`).map(n => n.replace(/\/$/, ``)).sort(), [`out`, `out/f`]);
+  const missing = await t([`cp`, `s3:/nonexistent`, join(fx.dir, `nowhere`)]);
+  tt.is(missing.code, 125);
+  tt.is(missing.stderr.split(`\n`)[0], `Error: "/nonexistent" could not be found on container s3: no such file or directory`);
 });
 
 test(`cp with a running container; a tar with .. entries touches nothing outside`, async tt => {

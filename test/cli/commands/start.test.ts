@@ -138,6 +138,7 @@ test(`restart stops and starts a running container`, async tt => {
   const pid = await inspect(`sa9`, `{{.State.Pid}}`);
   const r = await t([`restart`, `-t`, `0`, `sa9`]);
   tt.is(r.code, 0, r.stderr);
+  tt.is(r.stdout, `sa9\n`, `the name as given, as podman prints it`);
   tt.is(await inspect(`sa9`, `{{.State.Status}}`), `running`);
   tt.not(await inspect(`sa9`, `{{.State.Pid}}`), pid);
 });
