@@ -135,6 +135,10 @@ export class Engine {
     return (await import("./verbs/volume")).inspectVolumes(this.ctx, opts);
   }
 
+  async volumeExists(name: string) {
+    return (await import("./verbs/volume")).volumeExists(this.ctx, name);
+  }
+
   async removeVolumes(opts: {names: Array<string>, all?: boolean, force?: boolean}) {
     return (await import("./verbs/volume")).removeVolumes(this.ctx, opts);
   }

@@ -51,6 +51,7 @@ export const commandTable: Array<CommandEntry> = [
   entry([[`volume`, `create`]], () => import("./volume/create")),
   entry([[`volume`, `ls`], [`volume`, `list`]], () => import("./volume/ls")),
   entry([[`volume`, `inspect`]], () => import("./volume/inspect")),
+  entry([[`volume`, `exists`]], () => import("./volume/exists")),
   entry([[`volume`, `rm`], [`volume`, `remove`]], () => import("./volume/rm")),
   entry([[`volume`, `prune`]], () => import("./volume/prune")),
   entry([[`start`], [`container`, `start`]], () => import("./start")),

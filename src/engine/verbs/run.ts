@@ -89,6 +89,7 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
   const runtime = chooseRuntime(ctx);
   if (runtime.kind === `oci`) checkOciRun(runtime, o, `run`);
   if (o.detach) return (await import(`./start`)).runDetached(ctx, o); // lifecycle: under a monitor
+  if (o.restart !== undefined) (await import(`./start`)).checkRestartFlags(o); // a bad policy, or one with --rm
   if (o.replace) await replaceNamed(ctx, o.name!);
   // `--log-level debug` prints when each phase ends, in ms since the process started (bench/run.mjs reads them).
   const phase = (what: string) => {

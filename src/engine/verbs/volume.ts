@@ -68,6 +68,10 @@ function parseVolumeFilter(f: string): {key: string, match: (v: VolumeRecord, in
   throw new TspodError(`InvalidArgument`, `invalid volume filter "${f}"`, {hint: `use name=, label=KEY[=VALUE], driver=local or dangling=true|false`});
 }
 
+export async function volumeExists(ctx: EngineContext, name: string): Promise<boolean> {
+  return withStore(ctx, async (_s, v) => (await v.get(name)) !== undefined);
+}
+
 export async function inspectVolumes(ctx: EngineContext, o: {names: Array<string>, all?: boolean}): Promise<Array<VolumeRecord>> {
   return withStore(ctx, async (_s, v) => o.all ? v.list() : Promise.all(o.names.map(n => v.mustGet(n))));
 }

@@ -108,3 +108,13 @@ test.serial(`volume rm exits as podman's: 1 for a missing volume, 2 for one in u
   tt.regex(all.stdout, /^vr-used$/m);
   tt.notRegex((await t([`volume`, `ls`, `-q`])).stdout, /^vr-used$/m);
 });
+
+test(`volume ls --format takes a Go template; volume exists answers 0 or 1`, async tt => {
+  tt.is((await t([`volume`, `create`, `--label`, `k=v`, `tplvol`])).code, 0);
+  const r = await t([`volume`, `ls`, `--filter`, `name=tplvol`, `--format`, `{{.Name}} {{.Driver}} {{.Labels}}`]);
+  tt.is(r.stdout, `tplvol local map[k:v]\n`, r.stderr);
+  const table = await t([`volume`, `ls`, `--filter`, `name=tplvol`, `--format`, `table {{.Name}}`]);
+  tt.is(table.stdout, `VOLUME NAME\ntplvol\n`);
+  tt.is((await t([`volume`, `exists`, `tplvol`])).code, 0);
+  tt.is((await t([`volume`, `exists`, `tplvol-nope`])).code, 1);
+});

@@ -41,6 +41,11 @@ test(`--umask, --shm-size, --tz and --group-add reach the process`, async tt => 
   tt.is((await run([`--tz`, `Nowhere/Land`], `true`)).code, 125);
   tt.is((await run([`--umask`, `999`], `true`)).code, 125);
   tt.is((await run([`--shm-size`, `lots`], `true`)).code, 125);
+  // A restart policy is checked in the foreground too: a bad one, or one --rm would defeat.
+  const badPolicy = await run([`--restart`, `sometimes`], `true`);
+  tt.is(badPolicy.code, 125);
+  tt.regex(badPolicy.stderr, /invalid restart policy "sometimes"/);
+  tt.regex((await run([`--restart`, `always`], `true`)).stderr, /the --rm option conflicts with --restart/);
 });
 
 test(`the environment: --env-host, the proxy variables, --unsetenv and --unsetenv-all`, async tt => {
