@@ -3,7 +3,9 @@
    (run exits once the container is released, so the container becomes this process's
    child), then holds the container's stdout/stderr (or pty master), writes them to a
    k8s-file log, serves attach clients on a unix socket, records the exit code
-   atomically, applies the restart policy and finally runs the exit command.
+   atomically, applies the restart policy and finally runs the exit command. With
+   --health-interval it also runs the health command (`tspod healthcheck run ID`) every
+   interval while the container runs, one at a time.
    One process per container besides the container itself; see README.md. */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +44,9 @@ struct opts
   int restart, keep_stdin, terminal, status_fd, wait_attach;
   char **exit_cmd;
   int n_exit;
+  unsigned long long health_ms;
+  char **health_cmd;
+  int n_health;
 };
 
 struct stream
@@ -60,6 +65,8 @@ struct client
 static struct opts o;
 static struct client clients[MAX_CLIENTS];
 static int stdin_fd = -1; /* write end of the container's stdin pipe, or the pty master */
+static pid_t health_pid = -1;   /* the health command running, if any */
+static long long health_next_ms; /* CLOCK_MONOTONIC ms of the next health command */
 
 static void
 send_frame (int type, const char *data, size_t len)
@@ -283,6 +290,73 @@ place_fd (int fd, int target)
   fcntl (target, F_SETFD, 0);
 }
 
+static long long
+now_ms (void)
+{
+  struct timespec t;
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  return (long long) t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The health command in its own process group (killed whole if it outlives the
+   container), stdio on /dev/null, none of our fds. The next one is due an interval
+   after it ends (systemd's on-unit-inactive timer in podman). */
+static void
+health_spawn (void)
+{
+  pid_t p = fork ();
+  if (p == 0)
+    {
+      int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      sigset_t none;
+      sigemptyset (&none);
+      sigprocmask (SIG_SETMASK, &none, NULL);
+      signal (SIGPIPE, SIG_DFL);
+      setpgid (0, 0);
+      place_fd (devnull, 0);
+      place_fd (devnull, 1);
+      place_fd (devnull, 2);
+      close_range_from (3);
+      execv (o.health_cmd[0], o.health_cmd);
+      _exit (127);
+    }
+  health_pid = p > 0 ? p : -1;
+  health_next_ms = p > 0 ? -1 : now_ms () + (long long) o.health_ms;
+}
+
+/* Poll timeout: until the next health command is due (-1: none is). */
+static int
+health_wait_ms (void)
+{
+  long long left;
+  if (o.n_health == 0 || health_pid > 0 || health_next_ms < 0)
+    return -1;
+  left = health_next_ms - now_ms ();
+  return left < 0 ? 0 : left > 3600000 ? 3600000 : (int) left;
+}
+
+/* At the monitor's end: a last check still running gets a few seconds, then its group is killed. */
+static void
+health_finish (void)
+{
+  long long deadline = now_ms () + 5000;
+  struct timespec tick = { 0, 50000000 };
+  if (health_pid <= 0)
+    return;
+  while (waitpid (health_pid, NULL, WNOHANG) == 0)
+    {
+      if (now_ms () >= deadline)
+        {
+          kill (-health_pid, SIGKILL);
+          while (waitpid (health_pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+          break;
+        }
+      nanosleep (&tick, NULL);
+    }
+  health_pid = -1;
+}
+
 /* Forks `tspod-helper run PLAN`, waits for it to release the container. Fills *cpid
    and the container's stream fds; on failure returns the exit code to record
    (125/126/127) with the helper's JSON error line in *errline. */
@@ -399,6 +473,8 @@ serve (pid_t cpid, int sfd, int lsock, struct stream *out, struct stream *errs)
   struct pollfd fds[4 + MAX_CLIENTS];
   int cidx[MAX_CLIENTS];
   int code = -1, i;
+  if (o.n_health > 0 && health_pid <= 0)
+    health_next_ms = now_ms () + (long long) o.health_ms;
   for (;;)
     {
       int n = 0, nc = 0;
@@ -417,7 +493,7 @@ serve (pid_t cpid, int sfd, int lsock, struct stream *out, struct stream *errs)
             fds[n].fd = clients[i].fd;
             fds[n++].events = POLLIN;
           }
-      if (poll (fds, n, code >= 0 ? 0 : -1) < 0 && errno != EINTR)
+      if (poll (fds, n, code >= 0 ? 0 : health_wait_ms ()) < 0 && errno != EINTR)
         break;
       if (fds[0].revents & POLLIN)
         {
@@ -429,7 +505,14 @@ serve (pid_t cpid, int sfd, int lsock, struct stream *out, struct stream *errs)
           while ((p = waitpid (-1, &ws, WNOHANG)) > 0)
             if (p == cpid)
               code = WIFEXITED (ws) ? WEXITSTATUS (ws) : 128 + WTERMSIG (ws);
+            else if (p == health_pid)
+              {
+                health_pid = -1;
+                health_next_ms = now_ms () + (long long) o.health_ms;
+              }
         }
+      if (code < 0 && health_wait_ms () == 0)
+        health_spawn ();
       if (fds[1].revents & POLLIN)
         accept_client (lsock);
       if (fds[2].revents)
@@ -532,6 +615,7 @@ parse_opts (int argc, char **argv)
   memset (&o, 0, sizeof o);
   o.status_fd = -1;
   o.exit_cmd = xmalloc ((argc + 1) * sizeof (char *));
+  o.health_cmd = xmalloc ((argc + 1) * sizeof (char *));
   for (i = 0; i < argc; i++)
     {
       const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -570,6 +654,10 @@ parse_opts (int argc, char **argv)
         o.stop_marker = v;
       else if (strcmp (a, "--exit-cmd") == 0)
         o.exit_cmd[o.n_exit++] = (char *) v;
+      else if (strcmp (a, "--health-cmd") == 0)
+        o.health_cmd[o.n_health++] = (char *) v;
+      else if (strcmp (a, "--health-interval") == 0 && parse_u64 (v, &n) == 0 && n > 0)
+        o.health_ms = n;
       else if (strcmp (a, "--log-max") == 0 && parse_u64 (v, &n) == 0)
         o.log_max = n;
       else if (strcmp (a, "--status-fd") == 0 && parse_u64 (v, &n) == 0)
@@ -595,6 +683,9 @@ parse_opts (int argc, char **argv)
         return -1;
     }
   o.exit_cmd[o.n_exit] = NULL;
+  o.health_cmd[o.n_health] = NULL;
+  if (o.health_ms == 0)
+    o.n_health = 0; /* a command with no interval is never run */
   return o.plan && o.exit_file && o.pid_file && o.stop_marker ? 0 : -1;
 }
 
@@ -611,7 +702,7 @@ helper_monitor_main (int argc, char **argv)
     {
       dprintf (2, "tspod-helper: usage: tspod-helper monitor --plan P --exit-file F --pid-file F --stop-marker F "
                   "[--state-file F] [--log F] [--log-max N] [--socket S] [--restart POLICY] [--stdin] [--terminal] [--wait-attach] "
-                  "[--status-fd N] [--exit-cmd ARG]...\n");
+                  "[--status-fd N] [--exit-cmd ARG]... [--health-interval MS --health-cmd ARG...]\n");
       return 125;
     }
   n = readlink ("/proc/self/exe", self_exe, sizeof self_exe - 1);
@@ -702,6 +793,7 @@ helper_monitor_main (int argc, char **argv)
   }
   linger_clients (5000);
   ctrlog_close ();
+  health_finish ();
   if (o.n_exit > 0)
     {
       pid_t p = fork ();

@@ -187,6 +187,51 @@ it(`the exit command runs after the final exit`, async t => {
   t.is(readFileSync(marker, `utf8`), `ok\n`);
 });
 
+const health = (cmd: string, ms = 200) => [`--health-interval`, String(ms), ...[`/bin/sh`, `-c`, cmd].flatMap(a => [`--health-cmd`, a])];
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+it(`the health command runs every interval, one at a time, with /dev/null stdio and no other fd; the monitor stays small`, async t => {
+  const runs = join(work, `health-runs`);
+  // Each run takes longer than the interval: a second one would overlap if started on the clock.
+  const m = monitor([`sleep`, `100`], health(`echo "start $$" >> ${runs}; sleep 0.4; echo end >> ${runs}`));
+  const [st] = await m.status;
+  let pid = 0;
+  for (let i = 0; i < 250 && pid === 0; i++) {
+    await sleep(20);
+    pid = Number(/start (\d+)/.exec(existsSync(runs) ? readFileSync(runs, `utf8`) : ``)?.[1] ?? 0);
+  }
+  t.true(pid > 0, `the health command ran`);
+  t.deepEqual(readdirSync(`/proc/${pid}/fd`).sort(), [`0`, `1`, `2`]);
+  const {readlinkSync} = await import(`node:fs`);
+  for (const fd of [0, 1, 2]) t.is(readlinkSync(`/proc/${pid}/fd/${fd}`), `/dev/null`);
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${m.pid}/status`, `utf8`))![1]);
+  t.true(rss < 1024, `monitor RSS ${rss} kB`);
+  for (let i = 0; i < 200 && (readFileSync(runs, `utf8`).match(/^end$/gm) ?? []).length < 3; i++) await sleep(20);
+  const lines = readFileSync(runs, `utf8`).trim().split(`\n`);
+  t.true(lines.length >= 5, lines.join(`|`));
+  // start, end, start, end...: never two at once.
+  lines.forEach((l, i) => t.is(l.split(` `)[0], i % 2 === 0 ? `start` : `end`));
+  writeFileSync(m.files.stop, ``);
+  process.kill(st.pid, `SIGKILL`);
+  await exitOf(m);
+  for (let i = 0; i < 300 && alive(m.pid); i++) await sleep(20);
+  t.false(alive(m.pid));
+});
+
+it(`a health command still running when the container ends is killed, its whole group, and the monitor exits`, async t => {
+  const pids = join(work, `health-pid`);
+  const m = monitor([`sleep`, `1`], health(`echo $$ > ${pids}; sleep 60 & echo $! >> ${pids}; wait`, 100));
+  await m.status;
+  await exitOf(m);
+  const t0 = Date.now();
+  for (let i = 0; i < 500 && alive(m.pid); i++) await sleep(20);
+  t.false(alive(m.pid));
+  t.true(Date.now() - t0 < 8000);
+  // Gone, or a zombie left to whoever reaps orphans here.
+  const running = (p: number) => { try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${p}/stat`, `utf8`)); } catch { return false; } };
+  for (const p of readFileSync(pids, `utf8`).trim().split(`\n`).map(Number)) t.false(running(p), `pid ${p} of the health command`);
+});
+
 it(`exec mode joins the container's namespaces`, async t => {
   const m = monitor([`sleep`, `100`]);
   const [st] = await m.status;

@@ -33,6 +33,9 @@ export interface MonitorOptions {
   logMax?: number | undefined;
   /** argv run by the monitor after the container's final exit. */
   exitCommand?: Array<string>;
+  /** `healthcheck run` argv, run every healthIntervalMs while the container runs (one at a time). */
+  healthIntervalMs?: number;
+  healthCommand?: Array<string>;
   /** Wait for one attach client before starting (start -a): nothing is missed. */
   waitAttach?: boolean;
   onSocket?: (path: string) => void;
@@ -74,6 +77,7 @@ export async function startMonitor(ctx: EngineContext, cs: ContainerStore, id: s
     ...(tty ? [`--terminal`] : []),
     ...(o.waitAttach ? [`--wait-attach`] : []),
     ...(o.exitCommand ?? []).flatMap(a => [`--exit-cmd`, a]),
+    ...(o.healthIntervalMs && o.healthCommand ? [`--health-interval`, String(o.healthIntervalMs), ...o.healthCommand.flatMap(a => [`--health-cmd`, a])] : []),
   ];
   const child = childProcess().spawn(helperBin(ctx), args, {detached: true, stdio: [`ignore`, `ignore`, `ignore`, `pipe`]});
   const monitorPid = child.pid;
