@@ -208,6 +208,10 @@ export class Engine {
     return (await import("./verbs/wait")).waitContainers(this.ctx, opts);
   }
 
+  async runHealthcheck(opts: {container: string}) {
+    return (await import("./verbs/healthcheck")).runHealthcheck(this.ctx, opts);
+  }
+
   async inspectAny(opts: {names: Array<string>, type: import('./verbs/inspectAny').InspectType, size?: boolean}) {
     return (await import("./verbs/inspectAny")).inspectAny(this.ctx, opts);
   }

@@ -21,6 +21,7 @@ const entry = (paths: Array<Array<string>>, load: () => Promise<{default: Comman
 export const groupDescriptions: Record<string, string> = {
   container: `Manage containers`,
   generate: `Generate structured data based on containers`,
+  healthcheck: `Manage health checks on containers`,
   image: `Manage images`,
   system: `Manage tspod`,
   volume: `Manage volumes`,
@@ -86,4 +87,5 @@ export const commandTable: Array<CommandEntry> = [
   entry([[`container`, `cleanup`]], () => import("./container/cleanup")),
   entry([[`unshare`]], () => import("./unshare")),
   entry([[`generate`, `systemd`]], () => import("./generate/systemd")),
+  entry([[`healthcheck`, `run`]], () => import("./healthcheck/run")),
 ];

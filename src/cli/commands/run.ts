@@ -123,6 +123,13 @@ export abstract class ContainerFlags extends BaseCommand {
   os = Option.String(`--os`, {description: `Use OS instead of the running OS for choosing images`});
   variant = Option.String(`--variant`, {description: `Use VARIANT instead of the running architecture variant for choosing images`});
   platform = Option.String(`--platform`, {description: `Specify the platform for selecting the image (os/arch[/variant])`});
+  healthCmd = Option.String(`--health-cmd`, {description: `Set a health check command: a shell command, or a JSON array (exec form); none disables it`});
+  healthInterval = Option.String(`--health-interval`, {description: `Time between health checks (default 30s; disable: none are run)`});
+  healthRetries = Option.String(`--health-retries`, {description: `Failures in a row before the container is unhealthy (default 3)`});
+  healthStartPeriod = Option.String(`--health-start-period`, {description: `Time for the container to start, when failed checks do not count (default 0s)`});
+  healthTimeout = Option.String(`--health-timeout`, {description: `Time a check may take before it is killed and fails (default 30s)`});
+  healthOnFailure = Option.String(`--health-on-failure`, {description: `Action when the container turns unhealthy: none (default), kill, restart or stop`});
+  noHealthcheck = Option.Boolean(`--no-healthcheck`, false, {description: `Disable the image's health check`});
   image = Option.String({name: `IMAGE`});
   args = Option.Proxy({name: `COMMAND`});
 
@@ -148,6 +155,8 @@ export abstract class ContainerFlags extends BaseCommand {
       stopSignal: this.stopSignal, stopTimeout: this.stopTimeout, envHost: this.envHost, httpProxy: this.httpProxy,
       unsetEnv: this.unsetenv, unsetEnvAll: this.unsetenvAll, readOnlyTmpfs: this.readOnlyTmpfs, sysctl: this.sysctl, device: this.device, envMerge: this.envMerge, initPath: this.initPath, logDriver: this.logDriver, noHosts: this.noHosts, expose: this.expose, shmSize: this.shmSize,
       umask: this.umask, groupAdd: this.groupAdd, tz: this.tz, uts: this.uts, ipc: this.ipc,
+      healthCmd: this.healthCmd, healthInterval: this.healthInterval, healthRetries: this.healthRetries, healthStartPeriod: this.healthStartPeriod,
+      healthTimeout: this.healthTimeout, healthOnFailure: this.healthOnFailure, noHealthcheck: this.noHealthcheck,
       pullOptions: {
         ...(this.tlsVerify !== undefined ? {tlsVerify: this.tlsVerify} : {}), ...(this.authfile !== undefined ? {authfile: this.authfile} : {}),
         ...(this.arch !== undefined ? {arch: this.arch} : {}), ...(this.os !== undefined ? {os: this.os} : {}),

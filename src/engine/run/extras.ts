@@ -1,14 +1,16 @@
 // run/create flags beyond the core set, parsed and checked before anything is made:
 // --stop-signal/--stop-timeout (kept for stop), --umask, --shm-size, --group-add,
-// --tz, --uts/--ipc host, --read-only-tmpfs, --sysctl, --device, --env-merge, --expose, --annotation, --label-file, and which host
+// --tz, --uts/--ipc host, --health-* (checked here, resolved in lifecycle/healthConfig.ts), --read-only-tmpfs, --sysctl, --device, --env-merge, --expose, --annotation, --label-file, and which host
 // variables the container gets (--env-host, --http-proxy, --unsetenv[-all]).
 import {readFileSync, readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {TspodError} from '../errors';
 import {parseSignal, signalName} from '../signals';
 import {parseLabels} from './options';
+import {parseOnFailure, resolveHealthcheck} from '../lifecycle/healthConfig';
+import type {HealthFlags} from '../lifecycle/healthConfig';
 
-export interface ExtraFlags {
+export interface ExtraFlags extends HealthFlags {
   stopSignal?: string | undefined;
   stopTimeout?: string | undefined;
   umask?: string | undefined;
@@ -73,6 +75,8 @@ export function parseExtras(f: ExtraFlags, hostEnv: Readonly<Record<string, stri
     groupAdd: [], hostUts: false, hostIpc: false, expose: {}, annotations: {}, fileLabels: {}, hostEnv: [],
     unsetEnv: f.unsetEnv ?? [], unsetEnvAll: Boolean(f.unsetEnvAll), readOnlyTmpfs: f.readOnlyTmpfs !== false, sysctls: {}, devices: [], envMerge: [],
   };
+  resolveHealthcheck(f, undefined); // the --health-* flags checked now; the image's Healthcheck joins them at create
+  parseOnFailure(f.healthOnFailure);
   for (const d of f.device ?? []) out.devices.push(...parseDevice(d));
   for (const e of f.envMerge ?? []) {
     const i = e.indexOf(`=`);

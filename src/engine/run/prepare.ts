@@ -37,6 +37,7 @@ import type {ResolvedMount} from './spec';
 import {passwdWith, writeInitLayer} from './initLayer';
 import {specSummary} from '../lifecycle/specSummary';
 import type {LogDriver} from '../lifecycle/containers';
+import {healthMeta} from '../lifecycle/healthConfig';
 import {VolumeStore} from './volumes';
 import {checkSysctls, parseExtras} from './extras';
 import type {ExtraFlags, Extras} from './extras';
@@ -336,6 +337,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
       ...(v.extras.stopTimeout !== undefined ? {stopTimeout: v.extras.stopTimeout} : {}), ...(o.rmi ? {rmi: true} : {}),
       ...(o.createCommand ? {createCommand: o.createCommand, createImageAt: o.createImageAt} : {}), ...(o.pidfile ? {pidfile: resolve(o.cwd, o.pidfile)} : {}),
       ...(logDriverOf(o) !== `k8s-file` ? {logDriver: logDriverOf(o)} : {}),
+      ...healthMeta(o, imgCfg.Healthcheck),
     },
   });
   try {

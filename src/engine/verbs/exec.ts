@@ -2,7 +2,8 @@
 // joins every namespace of the container's process (setns) and execs. The exit code
 // is the command's; 125/126/127 as podman. From the CLI (`inPlace`) tspod becomes the
 // helper (execve) and the helper reports failures itself; -d, the runc path and a host
-// without koffi keep spawning it.
+// without koffi keep spawning it. `healthcheck run` uses it with `capture` (output kept,
+// a timeout).
 import {forwardSignals, killQuietly, RELAYED_SIGNALS} from '../../util/forwardSignals';
 import {childProcess} from '../../util/lazyBuiltins';
 import {closeSync, readFileSync} from 'node:fs';
@@ -40,6 +41,16 @@ export interface ExecOptions {
    * prints an error; the helper prints its failures with it.
    */
   inPlace?: {errorText: (err: TspodError) => string};
+  /** healthcheck run: stdout and stderr collected together (up to maxBytes), not shown; the command killed after timeoutMs. */
+  capture?: {timeoutMs: number, maxBytes: number};
+}
+
+export interface ExecResult {
+  exitCode: number;
+  sessionId: string;
+  /** With `capture`: what the command wrote, and whether it ran out of time. */
+  output?: string;
+  timedOut?: boolean;
 }
 
 const NS_NAMES: Record<string, string> = {user: `user`, mount: `mnt`, pid: `pid`, uts: `uts`, ipc: `ipc`, network: `net`, net: `net`, cgroup: `cgroup`};
@@ -71,7 +82,7 @@ function mergeEnv(base: Array<string>, extra: Array<string>, hostEnv: ExecOption
   return [...map.values()];
 }
 
-export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promise<{exitCode: number, sessionId: string}> {
+export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promise<ExecResult> {
   if (o.command.length === 0) throw new TspodError(`InvalidArgument`, `must provide a non-empty command to start an exec session`);
   const cs = openContainers(ctx);
   let plan: string;
@@ -95,6 +106,8 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
     env = mergeEnv(env, o.env ?? [], o.hostEnv);
     const caps = proc.capabilities ?? {};
     const oci = recordedRuntime(m);
+    if (oci && o.capture)
+      throw new TspodError(`Unsupported`, `health checks of a container run with ${oci.name} are not supported`, {hint: `create the container without --runtime`});
     if (oci) {
       // The container runs under runc/crun: `runc exec` (runtime/runc.ts), with the same process settings.
       if (o.tty && !hostTerminal())
@@ -128,7 +141,7 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
     cs?.close();
   }
   const stdin = o.detach ? `ignore` : o.interactive || o.tty ? `inherit` : `ignore`;
-  if (o.inPlace && !ociExec && !o.detach && canExecve()) {
+  if (o.inPlace && !ociExec && !o.detach && !o.capture && canExecve()) {
     try {
       execInPlace(ctx, plan, o, o.inPlace.errorText);
     } catch (err) {
@@ -138,8 +151,10 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
   }
   const sessionId = randomBytes(32).toString(`hex`);
   if (ociExec) return {exitCode: await execWithOci(ctx, ociExec, o, sessionId, stdin), sessionId};
-  const child = childProcess().spawn(helperBin(ctx), [`exec`, `-`], {stdio: [stdin, o.detach ? `ignore` : `inherit`, o.detach ? `ignore` : `inherit`, `pipe`, `pipe`]});
-  const stopForwarding = forwardSignals(o.detach ? [] : RELAYED_SIGNALS, sig => killQuietly(child.pid, sig));
+  const out = o.detach ? `ignore` : o.capture ? `pipe` : `inherit`;
+  const child = childProcess().spawn(helperBin(ctx), [`exec`, `-`], {stdio: [o.capture ? `ignore` : stdin, out, out, `pipe`, `pipe`]});
+  const stopForwarding = forwardSignals(o.detach || o.capture ? [] : RELAYED_SIGNALS, sig => killQuietly(child.pid, sig));
+  const captured = o.capture ? captureOutput(child, o.capture) : undefined;
   try {
     let status = ``;
     (child.stdio[4] as NodeJS.ReadableStream).on(`data`, d => { status += d; });
@@ -155,10 +170,41 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
       if (st.stage === `cwd`) throw workdirFailed(st.error);
       throw statusToError(st, exitCode);
     }
-    return {exitCode, sessionId};
+    return {exitCode, sessionId, ...captured?.result()};
   } finally {
+    captured?.stop();
     stopForwarding();
   }
+}
+
+/**
+ * The command's stdout and stderr in one buffer, as podman's health check keeps them;
+ * past the timeout the command's process group is killed (the helper forked it with
+ * setsid: its pid is the helper's child), and the helper then exits with 137.
+ */
+function captureOutput(child: import('node:child_process').ChildProcess, c: {timeoutMs: number, maxBytes: number}) {
+  const chunks: Array<Buffer> = [];
+  let size = 0, timedOut = false;
+  const keep = (d: Buffer) => {
+    if (size < c.maxBytes) chunks.push(d.subarray(0, c.maxBytes - size));
+    size += d.length;
+  };
+  child.stdout?.on(`data`, keep);
+  child.stderr?.on(`data`, keep);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    const pid = child.pid;
+    let kids: Array<number> = [];
+    try { kids = readFileSync(`/proc/${pid}/task/${pid}/children`, `utf8`).trim().split(/\s+/).filter(Boolean).map(Number); } catch {}
+    for (const k of kids) {
+      try { process.kill(-k, `SIGKILL`); } catch { killQuietly(k, `SIGKILL`); }
+    }
+    if (kids.length === 0) killQuietly(pid, `SIGKILL`);
+  }, c.timeoutMs);
+  return {
+    result: () => ({output: Buffer.concat(chunks).toString(`utf8`), timedOut}),
+    stop: () => clearTimeout(timer),
+  };
 }
 
 /**

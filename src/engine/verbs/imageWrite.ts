@@ -11,6 +11,7 @@ import {TspodError} from '../errors';
 import {Digester, chainId, digestHex, sha256Of} from '../../oci/digest';
 import type {Digest} from '../../oci/digest';
 import {MediaType} from '../../oci/image';
+import {parseHealthcheckInstruction} from '../lifecycle/healthConfig';
 import type {HistoryEntry, ImageConfig, ImageManifest, ImageRuntimeConfig} from '../../oci/image';
 import type {OpenedStore} from './store';
 
@@ -123,7 +124,7 @@ export async function writeImage(store: OpenedStore, input: WriteImageInput): Pr
   return {id, manifestDigest};
 }
 
-/** podman's --change: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD (ignored), STOPSIGNAL, USER, VOLUME, WORKDIR. */
+/** podman's --change: CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD (ignored), STOPSIGNAL, USER, VOLUME, WORKDIR. */
 export function applyChanges(cfg: ImageRuntimeConfig, changes: Array<string>): ImageRuntimeConfig {
   const out: ImageRuntimeConfig = {...cfg};
   for (const change of changes) {
@@ -162,9 +163,10 @@ export function applyChanges(cfg: ImageRuntimeConfig, changes: Array<string>): I
         out.Volumes = vols;
         break;
       }
+      case `HEALTHCHECK`: out.Healthcheck = parseHealthcheckInstruction(value); break;
       case `ONBUILD`: break;
       default:
-        throw new TspodError(`InvalidArgument`, `invalid change "${change}": ${op} is not supported`, {hint: `use CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME or WORKDIR`});
+        throw new TspodError(`InvalidArgument`, `invalid change "${change}": ${op} is not supported`, {hint: `use CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, STOPSIGNAL, USER, VOLUME or WORKDIR`});
     }
   }
   return out;

@@ -7,6 +7,8 @@ import {logPath, mustLookup, nameOf, openContainers, readSpec, recordedLogDriver
 import {isRunning, parseRestartPolicy, podmanStatus} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 import {stopSignalOf} from './stop';
+import {readHealth} from '../lifecycle/health';
+import type {HealthState} from '../lifecycle/health';
 import {inspectCgroup} from '../run/cgroup';
 import {containerSize, imageSizes} from '../lifecycle/containerSize';
 import {portBindings} from '../../network/ports';
@@ -14,6 +16,12 @@ import type {NetworkConfig, NetworkMode} from '../../network/Network';
 import type {RuntimeSpec} from '../../oci/runtimeSpec';
 
 const ZERO = `0001-01-01T00:00:00Z`;
+
+/** State.Health: a container with a check that never ran is `starting`. */
+function healthOf(userdata: string): HealthState {
+  const h = readHealth(userdata);
+  return {...h, Status: h.Status || `starting`};
+}
 
 export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: ContainerRecord): Record<string, unknown> {
   const m = c.metadata as LifeMeta;
@@ -51,7 +59,7 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
       Error: m.startError ?? ``,
       StartedAt: m.startedAt ?? ZERO,
       FinishedAt: m.finishedAt ?? ZERO,
-      Health: {Status: ``, FailingStreak: 0, Log: null},
+      Health: m.healthcheck ? healthOf(userdata) : {Status: ``, FailingStreak: 0, Log: null},
       CheckpointedAt: ZERO,
       RestoredAt: ZERO,
     },
@@ -113,6 +121,7 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
       Timeout: 0,
       StopTimeout: typeof m.stopTimeout === `number` ? m.stopTimeout : 10,
       CreateCommand: Array.isArray(m.createCommand) ? m.createCommand : null,
+      ...(m.healthcheck ? {Healthcheck: m.healthcheck, HealthcheckOnFailureAction: m.healthOnFailure ?? `none`} : {}),
     },
     HostConfig: {
       Binds: mounts.map(x => `${x.source}:${x.destination}`),

@@ -9,6 +9,7 @@ import type {SpecSummary} from '../lifecycle/specSummary';
 import {isRunning, podmanStatus, statusLine} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 import type {NetworkConfig} from '../../network/Network';
+import {healthStatusOf} from '../lifecycle/health';
 
 export interface PsOptions {
   all?: boolean;
@@ -49,7 +50,7 @@ export interface PsEntry {
 const ZERO_UNIX = -62135596800;
 const unix = (s: unknown) => typeof s === `string` ? Math.floor(Date.parse(s) / 1000) : ZERO_UNIX;
 
-function matches(c: ContainerRecord, e: PsEntry, filters: Array<[string, string]>): boolean {
+function matches(c: ContainerRecord, e: PsEntry, filters: Array<[string, string]>, health: string | undefined): boolean {
   const by = new Map<string, Array<string>>();
   for (const [k, v] of filters) by.set(k, [...(by.get(k) ?? []), v]);
   for (const [k, vs] of by) {
@@ -66,8 +67,9 @@ function matches(c: ContainerRecord, e: PsEntry, filters: Array<[string, string]
           return Object.hasOwn(labels, lk) && (i < 0 || labels[lk] === v.slice(i + 1));
         }
         case `exited`: return e.Exited && e.ExitCode === Number(v);
+        case `health`: return (health ?? ``) === (v === `none` ? `` : v);
         case `restart-policy`: return String((c.metadata as {restartPolicy?: unknown}).restartPolicy ?? `no`).split(`:`)[0] === v; // tspod-restart.service
-        default: throw new TspodError(`InvalidArgument`, `invalid filter "${k}"`, {hint: `use name, id, status, ancestor, label or exited`});
+        default: throw new TspodError(`InvalidArgument`, `invalid filter "${k}"`, {hint: `use name, id, status, ancestor, label, exited or health`});
       }
     });
     if (!ok) return false;
@@ -112,10 +114,15 @@ export function psEntry(ctx: EngineContext, c: ContainerRecord, cs: {userdataDir
     Size: withSize ? {rootFsSize: 0, rwSize: 0} : null,
     StartedAt: unix(m.startedAt),
     State: st,
-    Status: statusLine(m, Date.now()),
+    Status: withHealth(statusLine(m, Date.now()), m.state === `running` ? healthStatusOf(cs.userdataDir(c.id), m.healthcheck) : ``),
     Created: unix(c.created),
   };
   void ctx;
+}
+
+/** podman's `Up 5 seconds (healthy)`. */
+function withHealth(status: string, health: string): string {
+  return health ? `${status} (${health})` : status;
 }
 
 export async function listContainers(ctx: EngineContext, o: PsOptions): Promise<Array<PsEntry>> {
@@ -132,10 +139,11 @@ export async function listContainers(ctx: EngineContext, o: PsOptions): Promise<
     if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
     const out: Array<PsEntry> = [];
     const imageSize = o.size ? imageSizes(cs.dir) : new Map<string, number>();
+    const health = (c: ContainerRecord) => isRunning(c.metadata as LifeMeta) ? healthStatusOf(cs.userdataDir(c.id), (c.metadata as LifeMeta).healthcheck) : ``;
     for (const c of list) {
       const e = psEntry(ctx, c, cs, Boolean(o.size));
       if (!o.all && o.last === undefined && e.State !== `running` && e.State !== `paused`) continue;
-      if (!matches(c, e, filters)) continue;
+      if (!matches(c, e, filters, health(c))) continue;
       if (o.size && e.Size) e.Size = containerSize(ctx.paths.graphRoot, c.layer, imageSize.get(c.image) ?? 0);
       out.push(e);
     }

@@ -14,6 +14,8 @@ import type {LifeMeta} from '../lifecycle/state';
 import type {CreateOptions} from './run';
 import type {NotifyRelay} from '../quadlet/sdnotify';
 import {recordedRuntime} from '../run/runtime';
+import {readHealth, startingState, writeHealth} from '../lifecycle/health';
+import type {Healthcheck} from '../lifecycle/healthConfig';
 
 export interface StartOptions {
   containers: Array<string>;
@@ -31,11 +33,19 @@ export interface StartReport {
   errors: Array<unknown>;
 }
 
-function exitCommand(ctx: EngineContext, id: string): Array<string> {
+/** A tspod command line the monitor runs (this tspod, this store): its exit command, its health checks. */
+export function tspodArgv(ctx: EngineContext, ...args: Array<string>): Array<string> {
   return [
     process.execPath, join(ctx.installDir, `dist/tspod.js`), `--root`, ctx.paths.graphRoot, `--runroot`, ctx.paths.runRoot,
-    ...(ctx.storageDriver ? [`--storage-driver`, ctx.storageDriver] : []), `container`, `cleanup`, id,
+    ...(ctx.storageDriver ? [`--storage-driver`, ctx.storageDriver] : []), ...args,
   ];
+}
+
+/** The monitor runs `healthcheck run` every interval (none for --health-interval disable). */
+function healthOptions(ctx: EngineContext, id: string, m: LifeMeta): {healthIntervalMs: number, healthCommand: Array<string>} | {} {
+  const hc = m.healthcheck as Healthcheck | undefined;
+  if (!hc || hc.Interval <= 0) return {};
+  return {healthIntervalMs: Math.max(1, Math.round(hc.Interval / 1e6)), healthCommand: tspodArgv(ctx, `healthcheck`, `run`, id)};
 }
 
 export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: string, o: {attach?: boolean, interactive?: boolean, onSocket?: (path: string) => void} = {}): Promise<{id: string, name: string}> {
@@ -54,7 +64,8 @@ export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: stri
         stdin: Boolean(m.interactive ?? spec.process.terminal) || Boolean(o.interactive),
         restartPolicy: m.restartPolicy,
         log: recordedLogDriver(c.metadata) === `k8s-file`, logMax: typeof m.logMax === `number` ? m.logMax : undefined,
-        exitCommand: m.autoRemove ? exitCommand(ctx, c.id) : [],
+        exitCommand: m.autoRemove ? tspodArgv(ctx, `container`, `cleanup`, c.id) : [],
+        ...healthOptions(ctx, c.id, m),
         ...(o.attach ? {waitAttach: true, ...(o.onSocket ? {onSocket: o.onSocket} : {})} : {}),
         onSpawn: async (monitorPid, monitorStart) => {
           await cs.updateRecord(c.id, r => {
@@ -71,6 +82,7 @@ export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: stri
         };
       });
       if (typeof m.pidfile === `string` && s.pid !== undefined) writePidfile(m.pidfile, s.pid);
+      if (m.healthcheck) await writeHealth(cs.userdataDir(c.id), startingState(readHealth(cs.userdataDir(c.id)))); // under the lock (withFreshContainer)
     } catch (err) {
       const exitCode = (err as {exitCode?: number}).exitCode;
       await cs.updateRecord(c.id, r => {

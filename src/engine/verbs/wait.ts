@@ -1,12 +1,13 @@
 // `wait`: polls the reconciled state until each container meets the condition
-// (default: stopped/exited) and reports its exit code.
+// (default: stopped/exited; healthy/unhealthy: its health state) and reports its exit code.
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {mustLookup, openContainers, readExit, refresh, runFiles} from '../lifecycle/containers';
-import {podmanStatus} from '../lifecycle/state';
+import {isRunning, podmanStatus} from '../lifecycle/state';
+import {healthStatusOf} from '../lifecycle/health';
 import type {LifeMeta} from '../lifecycle/state';
 
-const CONDITIONS = [`configured`, `created`, `exited`, `paused`, `removing`, `running`, `stopped`, `stopping`];
+const CONDITIONS = [`configured`, `created`, `exited`, `healthy`, `paused`, `removing`, `running`, `stopped`, `stopping`, `unhealthy`];
 
 export async function waitContainers(ctx: EngineContext, o: {containers: Array<string>, conditions?: Array<string>, intervalMs?: number, ignore?: boolean}): Promise<Array<{ref: string, exitCode: number}>> {
   const conds = (o.conditions?.length ? o.conditions : [`stopped`]).map(c => c.toLowerCase());
@@ -31,7 +32,8 @@ export async function waitContainers(ctx: EngineContext, o: {containers: Array<s
         const m = (await refresh(ctx, cs!, cur)).metadata as LifeMeta;
         if (m.exitCode !== undefined) last = m.exitCode;
         const st = podmanStatus(m);
-        const hit = conds.some(c => c === st || (c === `stopped` && st === `exited`) || c === m.state);
+        const health = conds.some(c => c === `healthy` || c === `unhealthy`) && isRunning(m) ? healthStatusOf(cs!.userdataDir(first.id), m.healthcheck) : ``;
+        const hit = conds.some(c => c === st || (c === `stopped` && st === `exited`) || c === m.state || c === health);
         if (hit) return {ref, exitCode: m.exitCode ?? (st === `exited` ? 0 : -1)};
         await new Promise(r => setTimeout(r, o.intervalMs ?? 25));
       }
