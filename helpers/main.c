@@ -1,6 +1,7 @@
 /* tspod-helper: mode dispatch. See README.md for the protocol. */
 #include <stdio.h>
 #include <string.h>
+#include "copyup.h"
 #include "exec_mode.h"
 #include "fixups.h"
 #include "init.h"
@@ -16,7 +17,8 @@ usage (void)
               "       tspod-helper run PLANFILE|-\n"
               "       tspod-helper init [--] CMD [ARGS...]\n"
               "       tspod-helper portfwd PID [ADDR/]HOSTPORT[-END]:CONTAINERPORT[-END]...\n"
-              "       tspod-helper fixups\n");
+              "       tspod-helper fixups\n"
+              "       tspod-helper copy-up PLANFILE|-\n");
 }
 
 int
@@ -41,6 +43,8 @@ main (int argc, char **argv)
     return helper_portfwd_main (argc - 2, argv + 2);
   if (strcmp (argv[1], "fixups") == 0)
     return helper_fixups_main (argc - 2, argv + 2);
+  if (strcmp (argv[1], "copy-up") == 0)
+    return helper_copyup_main (argc - 2, argv + 2);
   if (strcmp (argv[1], "--version") == 0)
     {
       printf ("tspod-helper 1\n");

@@ -13,8 +13,8 @@
 #include "utils.h"
 
 
-static int
-openat2_in_root (int rootfd, const char *path, int flags)
+int
+mounts_open_in_root (int rootfd, const char *path, int flags)
 {
   struct open_how how;
   memset (&how, 0, sizeof how);
@@ -33,8 +33,8 @@ root_of (struct mount_ctx *m)
   return m->pivoted ? "/" : m->rootfs;
 }
 
-static int
-ensure_root_mounted (struct mount_ctx *m, helper_error_t *err)
+int
+mounts_ensure_root (struct mount_ctx *m, helper_error_t *err)
 {
   if (m->root_mounted || m->pivoted)
     return 0;
@@ -69,14 +69,14 @@ open_or_create (int rootfd, const char *path, int leaf_file, int create, helper_
   cleanup_free char *copy = xstrdup (path);
   cleanup_close int parent = -1;
   char *p, *slash;
-  int fd = openat2_in_root (rootfd, path, O_PATH);
+  int fd = mounts_open_in_root (rootfd, path, O_PATH);
   if (fd >= 0 || errno != ENOENT || !create)
     {
       if (fd < 0)
         return helper_make_error (err, errno, "mount", "open `%s` in the container", path);
       return fd;
     }
-  parent = openat2_in_root (rootfd, "/", O_PATH | O_DIRECTORY);
+  parent = mounts_open_in_root (rootfd, "/", O_PATH | O_DIRECTORY);
   if (parent < 0)
     return helper_make_error (err, errno, "mount", "open container root");
   for (p = copy; *p == '/'; p++)
@@ -91,7 +91,7 @@ open_or_create (int rootfd, const char *path, int leaf_file, int create, helper_
       if (*p && strcmp (p, ".") != 0)
         {
           /* Resolve the prefix so far from the root, then create the single name in it. */
-          next = openat2_in_root (rootfd, copy, O_PATH);
+          next = mounts_open_in_root (rootfd, copy, O_PATH);
           if (next < 0 && errno == ENOENT)
             {
               int r;
@@ -105,7 +105,7 @@ open_or_create (int rootfd, const char *path, int leaf_file, int create, helper_
                 r = mkdirat (parent, p, 0755);
               if (r < 0 && errno != EEXIST)
                 return helper_make_error (err, errno, "mount", "create `%s` in the container", copy);
-              next = openat2_in_root (rootfd, copy, O_PATH);
+              next = mounts_open_in_root (rootfd, copy, O_PATH);
             }
           if (next < 0)
             return helper_make_error (err, errno, "mount", "open `%s` in the container", copy);
@@ -171,7 +171,7 @@ mounts_mount (struct mount_ctx *m, const char *source, const char *dest, const c
   int is_bind = (flags & MS_BIND) || strcmp (type, "bind") == 0;
   int leaf_file = 0;
 
-  if (ensure_root_mounted (m, err) < 0)
+  if (mounts_ensure_root (m, err) < 0)
     return -1;
   rootfd = open (root_of (m), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
@@ -216,7 +216,7 @@ mounts_symlink (struct mount_ctx *m, const char *target, const char *dest, helpe
   cleanup_free char *dir = xstrdup (dest);
   char *slash = strrchr (dir, '/');
   const char *name = dest;
-  if (ensure_root_mounted (m, err) < 0)
+  if (mounts_ensure_root (m, err) < 0)
     return -1;
   rootfd = open (root_of (m), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
@@ -239,7 +239,7 @@ mounts_symlink (struct mount_ctx *m, const char *target, const char *dest, helpe
 int
 mounts_pivot (struct mount_ctx *m, helper_error_t *err)
 {
-  if (ensure_root_mounted (m, err) < 0)
+  if (mounts_ensure_root (m, err) < 0)
     return -1;
   if (chdir (m->rootfs) < 0)
     return helper_make_error (err, errno, "pivot", "chdir `%s`", m->rootfs);
@@ -265,7 +265,7 @@ mounts_mask (struct mount_ctx *m, const char *path, helper_error_t *err)
   struct stat st;
   if (rootfd < 0)
     return helper_make_error (err, errno, "mask", "open `%s`", root_of (m));
-  target = openat2_in_root (rootfd, path, O_PATH);
+  target = mounts_open_in_root (rootfd, path, O_PATH);
   if (target < 0)
     {
       if (errno == ENOENT)
@@ -294,7 +294,7 @@ mounts_readonly (struct mount_ctx *m, const char *path, helper_error_t *err)
   char procpath[64];
   if (rootfd < 0)
     return helper_make_error (err, errno, "readonly", "open `%s`", root_of (m));
-  target = openat2_in_root (rootfd, path, O_PATH);
+  target = mounts_open_in_root (rootfd, path, O_PATH);
   if (target < 0)
     {
       if (errno == ENOENT)
@@ -305,7 +305,7 @@ mounts_readonly (struct mount_ctx *m, const char *path, helper_error_t *err)
   if (mount (procpath, procpath, NULL, MS_BIND | MS_REC, NULL) < 0)
     return helper_make_error (err, errno, "readonly", "bind `%s` on itself", path);
   close (target);
-  target = openat2_in_root (rootfd, path, O_PATH);
+  target = mounts_open_in_root (rootfd, path, O_PATH);
   if (target < 0)
     return helper_make_error (err, errno, "readonly", "open `%s` in the container", path);
   snprintf (procpath, sizeof procpath, "/proc/self/fd/%d", target);

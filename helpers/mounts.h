@@ -11,6 +11,11 @@ struct mount_ctx
   int pivoted;          /* after pivot, container paths are resolved from "/" */
 };
 
+/* openat2 (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) of PATH under ROOTFD: symlinks
+   never lead out of the root. Close-on-exec; -1 with errno. */
+int mounts_open_in_root (int rootfd, const char *path, int flags);
+/* Make the rootfs a mount point (bind on itself) unless a `rootfs-mount` did. */
+int mounts_ensure_root (struct mount_ctx *m, helper_error_t *err);
 int mounts_rootfs_mount (struct mount_ctx *m, const char *type, const char *source,
                          unsigned long flags, const char *data, helper_error_t *err);
 int mounts_mount (struct mount_ctx *m, const char *source, const char *dest, const char *type,

@@ -24,6 +24,7 @@
 #include "hooks.h"
 #include "idmap.h"
 #include "monitor.h"
+#include "copyup.h"
 #include "mounts.h"
 #include "plan.h"
 #include "pty.h"
@@ -311,6 +312,8 @@ child_main (struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_soc
       else if (strcmp (kw, "mount") == 0)
         ret = want (d, 5, err) < 0 || num (d, 3, &a, err) < 0
                 ? -1 : mounts_mount (&m, d->argv[0], d->argv[1], d->argv[2], (unsigned long) a, d->argv[4], err);
+      else if (strcmp (kw, "copy-up") == 0)
+        ret = want (d, 2, err) < 0 ? -1 : copyup_volume (&m, d->argv[0], d->argv[1], err);
       else if (strcmp (kw, "symlink") == 0)
         ret = want (d, 2, err) < 0 ? -1 : mounts_symlink (&m, d->argv[0], d->argv[1], err);
       else if (strcmp (kw, "pivot") == 0)

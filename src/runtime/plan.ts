@@ -10,6 +10,8 @@ export type Directive =
   | {kind: `rootfs-mount`, type: string, source: string, flags: number, data: string}
   | {kind: `mount`, source: string, dest: string, type: string, flags: number, data: string}
   | {kind: `symlink`, target: string, dest: string}
+  // Before a volume's bind mount: fill the (empty) volume from the image's DEST.
+  | {kind: `copy-up`, source: string, dest: string}
   | {kind: `pivot`}
   | {kind: `mask`, path: string}
   | {kind: `readonly`, path: string}
@@ -63,6 +65,7 @@ function args(d: Directive): Array<string> {
     case `rootfs-mount`: return [d.type, d.source, String(d.flags), d.data];
     case `mount`: return [d.source, d.dest, d.type, String(d.flags), d.data];
     case `symlink`: return [d.target, d.dest];
+    case `copy-up`: return [d.source, d.dest];
     case `pivot`: case `root-readonly`: case `lo-up`: case `no-new-privs`: case `terminal`: case `log-pipes`: return [];
     case `mask`: case `readonly`: return [d.path];
     case `hostname`: return [d.name];

@@ -26,6 +26,17 @@ export interface SpecToPlanOptions {
  */
 export const NETWORK_HOOKS_ANNOTATION = `io.tspod.network.hooks`;
 
+/**
+ * Spec annotation with the destinations of the volume mounts that get the image's
+ * content there on first use (a JSON array; podman's copy-up, helpers/copyup.c).
+ */
+export const COPY_UP_ANNOTATION = `io.tspod.volumes.copyup`;
+
+export function copyUpDestinations(spec: RuntimeSpec): Array<string> {
+  const text = spec.annotations?.[COPY_UP_ANNOTATION];
+  return text ? JSON.parse(text) as Array<string> : [];
+}
+
 /** podman's default masked and read-only paths. */
 export const DEFAULT_MASKED_PATHS = [
   `/proc/acpi`, `/proc/kcore`, `/proc/keys`, `/proc/latency_stats`, `/proc/timer_list`,
@@ -158,6 +169,7 @@ export function planBody(spec: RuntimeSpec, opts: SpecToPlanOptions, single: boo
     plan.push({kind: `rootfs-mount`, type: opts.rootfsMount.type, source: opts.rootfsMount.source, flags, data});
   }
   const mounts = spec.mounts ?? [];
+  const copyUp = new Set(copyUpDestinations(spec));
   for (const m of mounts) {
     const {flags, data: rawData} = mountFlags(m.options);
     let data = rawData;
@@ -171,6 +183,7 @@ export function planBody(spec: RuntimeSpec, opts: SpecToPlanOptions, single: boo
     if (type === `cgroup` || type === `cgroup2`) continue; // no delegation here: /sys/fs/cgroup comes with /sys
     if (type === `devpts` && single) data = data.split(`,`).filter(o => !o.startsWith(`gid=`)).join(`,`);
     const bind = (flags & MS.BIND) !== 0 || type === `bind`;
+    if (bind && copyUp.has(m.destination) && m.source !== undefined) plan.push({kind: `copy-up`, source: m.source, dest: m.destination});
     plan.push({kind: `mount`, source: m.source ?? type, dest: m.destination, type: bind ? `bind` : type, flags: bind ? flags | MS.BIND : flags, data});
     if (m.destination === `/dev` && type === `tmpfs`) {
       for (const d of HOST_DEVICES)

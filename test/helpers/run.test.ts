@@ -1,6 +1,6 @@
 // `tspod-helper run`: a container from a flat plan, driven through runtime/helper.ts.
 import {spawn, spawnSync} from 'node:child_process';
-import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {userInfo} from 'node:os';
 import test from 'ava';
@@ -10,7 +10,7 @@ import type {RuntimeSpec} from '../../src/oci/runtimeSpec';
 import {resolveCapabilities} from '../../src/runtime/capabilities';
 import {runContainer, startHelper} from '../../src/runtime/helper';
 import {encodePlan} from '../../src/runtime/plan';
-import {DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, defaultMounts, frameOf, specToPlan, splitPlan} from '../../src/runtime/specToPlan';
+import {COPY_UP_ANNOTATION, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, defaultMounts, frameOf, specToPlan, splitPlan} from '../../src/runtime/specToPlan';
 import {runPlanned, startEarly} from '../../src/engine/run/earlyStart';
 import {canUserns, inUserns, removeTree, subordinateRange, tempDir, unpackAlpine} from './_support';
 
@@ -156,6 +156,39 @@ it(`a hostile /proc symlink in the image cannot make anything on the host`, asyn
     t.deepEqual(readdirSync(evil).sort(), [`rootfs`]);
   } finally {
     removeTree(evil);
+  }
+});
+
+it(`copy-up fills an empty volume from the image (owners, times, symlinks as symlinks); a filled volume and a DEST leading out of the root are left alone`, async t => {
+  const w = tempDir(`tspod-copyup-`);
+  const img = join(w, `rootfs`), secret = join(w, `secret`);
+  const [v1, v2, v3] = [`v1`, `v2`, `v3`].map(n => join(w, n)) as [string, string, string];
+  mkdirSync(secret);
+  writeFileSync(join(secret, `s`), `secret`);
+  for (const v of [v1, v2, v3]) mkdirSync(v);
+  writeFileSync(join(v2, `keep`), `mine`);
+  // /cudata: owned 1000:1001, a dated file, a symlink to a host directory; /cuesc: a
+  // symlink to that host directory's path, which inside the root is another directory.
+  inUserns([`sh`, `-c`, `cp -a "$1" "$2" && mkdir -p "$2/cudata/sub" "$2$3" && echo hi > "$2/cudata/sub/f" && touch "$2$3/inroot" && chown -R 1000:1001 "$2/cudata" && touch -d @1000000000 "$2/cudata/sub/f" && ln -s "$3" "$2/cudata/out" && ln -s "$3" "$2/cuesc"`, `sh`, rootfs, img, secret]);
+  try {
+    const s = spec([`cat`, `/cudata/sub/f`], x => {
+      x.annotations = {[COPY_UP_ANNOTATION]: JSON.stringify([`/cudata`, `/lib/apk`, `/cuesc`])};
+      x.mounts!.push(...([[v1, `/cudata`], [v2, `/lib/apk`], [v3, `/cuesc`]] as const).map(([source, destination]) => ({destination, type: `bind`, source, options: [`rbind`]})));
+    });
+    const r = await runContainer(HELPER_BIN, specToPlan(s, {rootfsMount: {type: `bind`, source: img}}), {stdio: [`ignore`, `pipe`, `pipe`]});
+    t.is(r.exitCode, 0, r.stderr);
+    t.is(r.stdout, `hi\n`);
+    const owner = subordinateRange(`/etc/subuid`)!.start + 999;
+    t.is(readFileSync(join(v1, `sub/f`), `utf8`), `hi\n`);
+    t.is(statSync(join(v1, `sub/f`)).uid, owner);
+    t.is(statSync(join(v1, `sub/f`)).mtimeMs, 1e12);
+    t.is(statSync(v1).uid, owner, `the volume takes the owner of the image's directory`);
+    t.true(lstatSync(join(v1, `out`)).isSymbolicLink());
+    t.deepEqual(readdirSync(v2), [`keep`]);
+    t.deepEqual(readdirSync(v3), [`inroot`], `/cuesc resolves inside the root`);
+    t.deepEqual(readdirSync(secret), [`s`]);
+  } finally {
+    removeTree(w);
   }
 });
 
