@@ -28,6 +28,7 @@ import {keeperHooks, ociSpec} from './ociSpec';
 import {startKeeperHooks} from './keeperHooks';
 import type {RunningHooks} from './keeperHooks';
 import {findExecutable} from './ociRuntime';
+import {copyUpPlan, ociCopyUp} from './ociCopyUp';
 import type {OciRuntimeName} from './ociRuntime';
 
 export {runtimeAvailability} from './ociRuntime';
@@ -209,6 +210,8 @@ export async function runOci(spec: RuntimeSpec, o: OciRunOptions): Promise<{exit
     mkfifo(go, 0o600);
     goFd = openSync(go, constants.O_RDWR);
     writeBundle(o.bundleDir, ociSpec(spec, {rootfsMount: o.rootfsMount, sync: {notify, go}}));
+    const copyUp = copyUpPlan(spec, o.rootfsMount);
+    if (copyUp) await ociCopyUp(copyUp, {helperPath: o.helperPath, dir: o.bundleDir, env: {PATH: o.path ?? `/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin`, ...idMapEnv(spec)}});
     const args = [
       `userns`, `--`, o.runtime.path, `--root`, o.stateRoot, `--log`, log, `--log-format`, `json`,
       `run`, `--bundle`, o.bundleDir, ...(o.pidFile ? [`--pid-file`, o.pidFile] : []), o.id,

@@ -35,12 +35,14 @@ export interface MountRequest {
   options: Array<string>;
   /** Where it came from, for error messages. */
   spec: string;
+  /** A volume's `nocopy` (--mount volume-nocopy): an empty volume does not get the image's content. */
+  noCopy?: boolean;
 }
 
 const VOLUME_FORMAT = `incorrect volume format, should be [host-dir:]ctr-dir[:option]`;
 const PROPAGATION = new Set([`shared`, `rshared`, `slave`, `rslave`, `private`, `rprivate`, `unbindable`, `runbindable`]);
 const PASSTHROUGH = new Set([`nosuid`, `suid`, `nodev`, `dev`, `noexec`, `exec`, `bind`, `rbind`, ...PROPAGATION]);
-// Accepted and ignored here: SELinux relabel (off on this host), copy-up flags, chown.
+// Accepted and ignored here: SELinux relabel (off on this host), chown. (copy/nocopy are read by parseVolume.)
 const IGNORED = new Set([`z`, `Z`, `copy`, `nocopy`, `U`, `O`, `idmap`]);
 
 function checkDestination(dst: string, spec: string): string {
@@ -81,30 +83,34 @@ export function parseVolume(spec: string, cwd: string): MountRequest {
   }
   const destination = checkDestination(dst, spec);
   const {readonly, options} = parseMountOptions(opts, spec);
-  if (src === ``) return {kind: `volume`, source: ``, destination, readonly, options, spec};
+  const noCopy = opts.split(`,`).includes(`nocopy`) ? {noCopy: true} : {};
+  if (src === ``) return {kind: `volume`, source: ``, destination, readonly, options, spec, ...noCopy};
   if (isBindSource(src)) return {kind: `bind`, source: posix.resolve(cwd, src), destination, readonly, options, spec};
-  return {kind: `volume`, source: checkVolumeName(src), destination, readonly, options, spec};
+  return {kind: `volume`, source: checkVolumeName(src), destination, readonly, options, spec, ...noCopy};
 }
 
 function parseMountOptions(opts: string, spec: string): {readonly: boolean, options: Array<string>} {
-  let readonly = false, rwSeen = false;
+  let readonly = false, rwSeen = false, copy = false, nocopy = false;
   const options: Array<string> = [];
   if (opts === ``) return {readonly, options};
   for (const o of opts.split(`,`)) {
     if (o === `ro`) readonly = true;
     else if (o === `rw`) rwSeen = true;
+    else if (o === `copy`) copy = true;
+    else if (o === `nocopy`) nocopy = true;
     else if (IGNORED.has(o)) continue;
     else if (PASSTHROUGH.has(o)) options.push(o);
     else throw bad(`invalid option "${o}" in volume "${spec}"`, `use ro, rw, z, Z, nosuid, nodev, noexec or a propagation mode`);
   }
   if (readonly && rwSeen) throw bad(`cannot set both ro and rw in volume "${spec}"`);
+  if (copy && nocopy) throw bad(`cannot set both copy and nocopy in volume "${spec}"`);
   return {readonly, options};
 }
 
 /** `--mount type=bind|volume|tmpfs,source=…,target=…[,readonly][,…]` */
 export function parseMount(spec: string, cwd: string): MountRequest {
   let kind: MountKind | undefined;
-  let source = ``, target = ``, readonly = false;
+  let source = ``, target = ``, readonly = false, noCopy = false;
   const options: Array<string> = [];
   for (const field of spec.split(`,`)) {
     const eq = field.indexOf(`=`);
@@ -129,7 +135,8 @@ export function parseMount(spec: string, cwd: string): MountRequest {
       case `dst`: case `destination`: case `target`: target = need(); break;
       case `ro`: case `readonly`: readonly = flagValue(); break;
       case `rw`: readonly = !flagValue(); break;
-      case `relabel`: case `z`: case `Z`: case `U`: case `idmap`: case `volume-nocopy`: case `chown`: case `consistency`: break;
+      case `volume-nocopy`: noCopy = flagValue(); break;
+      case `relabel`: case `z`: case `Z`: case `U`: case `idmap`: case `chown`: case `consistency`: break;
       case `bind-propagation`: {
         const v = need();
         if (!PROPAGATION.has(v)) throw bad(`invalid bind-propagation "${v}" in --mount "${spec}"`);
@@ -154,7 +161,7 @@ export function parseMount(spec: string, cwd: string): MountRequest {
     if (source === ``) throw bad(`--mount "${spec}" has no source`, `add source=/path/on/host`);
     return {kind, source: posix.resolve(cwd, source), destination, readonly, options, spec};
   }
-  if (kind === `volume`) return {kind, source: source === `` ? `` : checkVolumeName(source), destination, readonly, options, spec};
+  if (kind === `volume`) return {kind, source: source === `` ? `` : checkVolumeName(source), destination, readonly, options, spec, ...(noCopy ? {noCopy} : {})};
   if (source !== ``) throw bad(`tmpfs mounts take no source in --mount "${spec}"`);
   return {kind, source: ``, destination, readonly, options: tmpfsDefaults(options), spec};
 }

@@ -39,6 +39,8 @@ import {specSummary} from '../lifecycle/specSummary';
 import type {LogDriver} from '../lifecycle/containers';
 import {healthMeta} from '../lifecycle/healthConfig';
 import {VolumeStore} from './volumes';
+import {depth, parseImageVolumeMode, uncoveredImageVolumes} from './imageVolumes';
+import type {ImageVolumeMode} from './imageVolumes';
 import {checkSysctls, parseExtras} from './extras';
 import type {ExtraFlags, Extras} from './extras';
 import {hostname as osHostname} from 'node:os';
@@ -123,6 +125,8 @@ export interface CreateOptions extends ExtraFlags {
   createImageAt?: number;
   /** --rmi (run --rm): the image is removed after the container, unless something else uses it. */
   rmi?: boolean;
+  /** --image-volume bind|tmpfs|ignore: what the image's VOLUMEs get (engine/run/imageVolumes.ts). */
+  imageVolume?: string | undefined;
   /** When the image is pulled: pull's --tls-verify, --authfile and platform flags. */
   pullOptions?: Pick<PullOptions, `tlsVerify` | `authfile` | `arch` | `os` | `variant` | `platform`>;
 }
@@ -141,6 +145,7 @@ export interface Validated {
   cgroup: ContainerCgroup;
   labels: Record<string, string>;
   extras: Extras;
+  imageVolume: ImageVolumeMode;
 }
 
 /** Every check that needs no store: run before anything is created. */
@@ -204,7 +209,8 @@ export function validate(o: CreateOptions): Validated {
     if (!ok) throw new TspodError(`InvalidArgument`, `--init-path ${o.initPath}: no such file`, {hint: `give the path of an init binary such as catatonit or tini`});
   }
   const labels = {...extras.fileLabels, ...parseLabels(o.labels ?? [])};
-  return {name: o.name, pull: parsePullPolicy(o.pull), userns, mounts, envFile, env, capAdd, capDrop, noNewPrivileges, network, cgroup, labels, extras};
+  const imageVolume = parseImageVolumeMode(o.imageVolume);
+  return {name: o.name, pull: parsePullPolicy(o.pull), userns, mounts, envFile, env, capAdd, capDrop, noNewPrivileges, network, cgroup, labels, extras, imageVolume};
 }
 
 /** podman refuses a --cidfile that exists: another container may own it. */
@@ -321,11 +327,23 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     if (m.kind === `volume`) {
       const {volume} = await volumes.create(m.source === `` ? undefined : m.source, {existOk: true});
       (m.source === `` ? anonymousVolumes : namedVolumes).push(volume.Name);
-      resolved.push({kind: `volume`, source: volume.Mountpoint, destination: m.destination, readonly: m.readonly, options: m.options});
+      resolved.push({kind: `volume`, source: volume.Mountpoint, destination: m.destination, readonly: m.readonly, options: m.options, copyUp: !m.noCopy});
     } else {
       resolved.push({kind: m.kind, source: m.source, destination: m.destination, readonly: m.readonly, options: m.options});
     }
   }
+  const imageVolumes = v.imageVolume === `ignore` ? [] : uncoveredImageVolumes(imgCfg.Volumes, resolved);
+  for (const destination of imageVolumes) {
+    if (v.imageVolume === `tmpfs`) {
+      resolved.push({kind: `tmpfs`, source: ``, destination, readonly: false, options: [`rprivate`, `nodev`, `exec`]});
+      continue;
+    }
+    const {volume} = await volumes.create(undefined);
+    anonymousVolumes.push(volume.Name);
+    resolved.push({kind: `volume`, source: volume.Mountpoint, destination, readonly: false, options: [], copyUp: true});
+  }
+  // An image volume inside a user's mount (or around one) is mounted in the right order.
+  if (imageVolumes.length > 0) resolved.sort((a, b) => depth(a.destination) - depth(b.destination));
 
   const labels = {...imgCfg.Labels ?? {}, ...v.labels};
   const record = await store.createContainer({

@@ -11,7 +11,7 @@ import {envPairs, mergeEnv} from './options';
 import type {MountRequest, Rlimit} from './options';
 import type {ResolvedUser} from './users';
 import type {NamespaceChoice} from '../../network/index';
-import {NETWORK_HOOKS_ANNOTATION} from '../../runtime/specToPlan';
+import {COPY_UP_ANNOTATION, NETWORK_HOOKS_ANNOTATION} from '../../runtime/specToPlan';
 import type {Extras} from './extras';
 
 export type {RuntimeSpec};
@@ -39,6 +39,8 @@ export interface ResolvedMount {
   destination: string;
   readonly: boolean;
   options: Array<string>;
+  /** A volume that gets the image's content at its destination while it is empty (podman's copy-up). */
+  copyUp?: boolean;
 }
 
 export interface SpecInput {
@@ -269,6 +271,7 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
       ...x?.annotations,
       'io.container.manager': `tspod`, 'org.opencontainers.image.stopSignal': x?.stopSignal ?? input.image.StopSignal ?? `SIGTERM`,
       ...(input.network && input.network.hooks.length > 0 ? {[NETWORK_HOOKS_ANNOTATION]: JSON.stringify(input.network.hooks)} : {}),
+      ...copyUpAnnotation(input.mounts),
     },
     linux: {
       uidMappings: mapping(input.uidMap),
@@ -279,6 +282,11 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
       readonlyPaths: input.privileged ? [] : [...READONLY_PATHS],
     },
   };
+}
+
+function copyUpAnnotation(mounts: ReadonlyArray<ResolvedMount>): Record<string, string> {
+  const dests = mounts.filter(m => m.kind === `volume` && m.copyUp).map(m => m.destination);
+  return dests.length > 0 ? {[COPY_UP_ANNOTATION]: JSON.stringify(dests)} : {};
 }
 
 /**

@@ -23,6 +23,12 @@ function healthOf(userdata: string): HealthState {
   return {...h, Status: h.Status || `starting`};
 }
 
+/** A mount of one of the container's volumes (its source is `volumes/NAME/_data`) shows as podman's: Type volume, its Name. */
+function volumeOf(source: string | undefined, volumes: ReadonlyArray<string> | undefined): {Type: string, Name?: string, Driver: string} {
+  const name = /\/volumes\/([^/]+)\/_data$/.exec(source ?? ``)?.[1];
+  return name !== undefined && volumes?.includes(name) ? {Type: `volume`, Name: name, Driver: `local`} : {Type: `bind`, Driver: ``};
+}
+
 export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: ContainerRecord): Record<string, unknown> {
   const m = c.metadata as LifeMeta;
   let spec: ReturnType<typeof readSpec> | undefined;
@@ -87,7 +93,8 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
     ExecIDs: [],
     GraphDriver: {Name: driver, Data: null},
     Mounts: mounts.map(x => ({
-      Type: `bind`, Source: x.source ?? ``, Destination: x.destination, Driver: ``, Mode: ``,
+      ...volumeOf(x.source, (m as {volumes?: Array<string>}).volumes),
+      Source: x.source ?? ``, Destination: x.destination, Mode: ``,
       Options: (x.options ?? []).filter(o => o !== `ro` && o !== `rw`), RW: !(x.options ?? []).includes(`ro`), Propagation: `rprivate`,
     })),
     Dependencies: [],

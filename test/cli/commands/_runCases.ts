@@ -312,6 +312,29 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
     t.deepEqual(vols, []);
   });
 
+  it(`an image VOLUME: an anonymous volume filled with the image's content (owners kept), removed by --rm; a named one filled once`, async t => {
+    // A store of its own: the anonymous volumes counted here are not the other cases'.
+    const own = tempStore();
+    const o = (args: Array<string>) => own.run([...globals, ...args], {env});
+    try {
+      t.is((await o([`pull`, ALPINE])).code, 0);
+      const mk = await o([`run`, `--name`, `volsrc`, ALPINE, `sh`, `-c`, `mkdir -p /data/sub && echo hi > /data/sub/f && ln -s / /data/up && chown -R 1000:1001 /data`]);
+      t.is(mk.code, 0, mk.stderr);
+      t.is((await o([`commit`, `--change`, `VOLUME /data`, `volsrc`, `localhost/runvol:1`])).code, 0);
+      await o([`rm`, `volsrc`]);
+      const volumes = () => existsSync(join(own.root, `volumes`)) ? readdirSync(join(own.root, `volumes`)).filter(n => !n.startsWith(`.`)) : [];
+      const r = await o([`run`, `--rm`, `localhost/runvol:1`, `sh`, `-c`, `stat -c %u:%g /data /data/sub/f; cat /data/sub/f; readlink /data/up; grep -c ' /data ' /proc/mounts`]);
+      t.is(r.code, 0, r.stderr);
+      t.is(r.stdout, `1000:1001\n1000:1001\nhi\n/\n1\n`);
+      t.deepEqual(volumes(), []);
+      t.is((await o([`run`, `--rm`, `-v`, `named:/data`, `localhost/runvol:1`, `sh`, `-c`, `echo changed > /data/sub/f`])).code, 0);
+      t.is((await o([`run`, `--rm`, `-v`, `named:/data`, `localhost/runvol:1`, `cat`, `/data/sub/f`])).stdout, `changed\n`);
+      t.deepEqual(volumes(), [`named`]);
+    } finally {
+      own.cleanup();
+    }
+  });
+
   it(`--read-only, --init, --ulimit, --name conflicts`, async t => {
     const ro = await run([`--rm`, `--read-only`, ALPINE, `touch`, `/x`]);
     t.not(ro.code, 0);

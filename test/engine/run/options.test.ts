@@ -33,6 +33,17 @@ test(`-v named and anonymous volumes`, t => {
   t.true(ro.readonly);
 });
 
+test(`nocopy: -v NAME:/d:nocopy and --mount volume-nocopy; copy is the default`, t => {
+  t.true(parseVolume(`data:/d:nocopy`, `/`).noCopy);
+  t.true(parseVolume(`/anon:ro,nocopy`, `/`).noCopy);
+  t.true(parseVolume(`/anon:ro,nocopy`, `/`).readonly);
+  t.falsy(parseVolume(`data:/d:copy`, `/`).noCopy);
+  t.falsy(parseVolume(`data:/d`, `/`).noCopy);
+  t.true(parseMount(`type=volume,source=v,target=/d,volume-nocopy`, `/`).noCopy);
+  t.falsy(parseMount(`type=volume,source=v,target=/d,volume-nocopy=false`, `/`).noCopy);
+  invalid(t, () => parseVolume(`data:/d:copy,nocopy`, `/`), /cannot set both copy and nocopy/);
+});
+
 test(`-v errors are one line`, t => {
   invalid(t, () => parseVolume(`/a:/b:ro:extra`, `/`), /incorrect volume format/);
   invalid(t, () => parseVolume(`/a:b`, `/`), /invalid container path "b", must be an absolute path/);

@@ -2,6 +2,7 @@ import test from 'ava';
 import {buildSpec, processArgs, buildEnv, keepIdMap, parseProcLimits, MASKED_PATHS, READONLY_PATHS, INIT_PATH} from '../../../src/engine/run/spec';
 import type {SpecInput} from '../../../src/engine/run/spec';
 import {TspodError} from '../../../src/engine/errors';
+import {COPY_UP_ANNOTATION} from '../../../src/runtime/specToPlan';
 
 const ID = `0123456789abcdef`.repeat(4);
 
@@ -112,6 +113,16 @@ test(`user mounts, init files, --init, --read-only, no-new-privileges, tty, host
   t.deepEqual(s.mounts!.filter(m => m.destination === `/dev/shm`), [{destination: `/dev/shm`, type: `tmpfs`, source: `tmpfs`, options: [`rw`, `nosuid`, `size=1m`]}]);
   t.deepEqual(s.mounts!.find(m => m.destination === `/etc/hosts`)?.source, `/ud/hosts`);
   t.deepEqual(s.mounts!.find(m => m.destination === INIT_PATH)?.source, `/opt/tspod-helper`);
+});
+
+test(`volumes to fill from the image are named in the copy-up annotation`, t => {
+  const s = buildSpec(input({mounts: [
+    {kind: `volume`, source: `/vols/a/_data`, destination: `/a`, readonly: false, options: [], copyUp: true},
+    {kind: `volume`, source: `/vols/b/_data`, destination: `/b`, readonly: false, options: []},
+    {kind: `bind`, source: `/h`, destination: `/c`, readonly: false, options: [], copyUp: true},
+  ]}));
+  t.is(s.annotations![COPY_UP_ANNOTATION], `["/a"]`);
+  t.false(COPY_UP_ANNOTATION in buildSpec(input()).annotations!);
 });
 
 test(`duplicate destinations are refused`, t => {
