@@ -131,7 +131,8 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
       ...(m.healthcheck ? {Healthcheck: m.healthcheck, HealthcheckOnFailureAction: m.healthOnFailure ?? `none`} : {}),
     },
     HostConfig: {
-      Binds: mounts.map(x => `${x.source}:${x.destination}`),
+      // podman names a volume by its name here, a bind by its host path.
+      Binds: mounts.map(x => `${volumeOf(x.source, (m as {volumes?: Array<string>}).volumes).Name ?? x.source}:${x.destination}`),
       ...cg.hostConfig,
       CgroupMode: `host`,
       ContainerIDFile: ``,

@@ -50,6 +50,7 @@ test.serial(`an image VOLUME becomes an anonymous volume with the image's conten
   const mounts = (info.Mounts as Array<Record<string, unknown>>).filter(m => m.Destination === `/data`);
   tt.is(mounts.length, 1);
   tt.like(mounts[0], {Type: `volume`, Name: name, Destination: `/data`, RW: true, Driver: `local`, Source: join(pulled.s.root, `volumes`, name, `_data`)});
+  tt.true((info.HostConfig.Binds as Array<string>).includes(`${name}:/data`));
   // On the host: the copy's symlinks are symlinks (never followed), the write is in the volume.
   const [vol] = await pulled.s.json([`volume`, `inspect`, name], {env: pulled.env});
   tt.like(vol, {Name: name, Anonymous: true, Mountpoint: join(pulled.s.root, `volumes`, name, `_data`)});
