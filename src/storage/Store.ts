@@ -249,7 +249,7 @@ export class Store {
   async mountSpec(containerId: string, target?: string): Promise<MountSpec> {
     const c = await this.containers.get(containerId);
     if (!c) throw new TspodError(`NoSuchContainer`, `no container with id ${containerId}`);
-    return this.driver.mountSpec(c.layer, target ?? join(this.driver.home, c.layer, `merged`));
+    return this.driver.mountSpec(c.layer, target ?? this.driver.mountPoint(c.layer));
   }
 
   /** The record, then its writable layer; the layer is flagged first, so a kill in between leaves nothing a store open does not clean. */

@@ -52,7 +52,7 @@ function runSettings(metadata: Record<string, unknown> | undefined): ImageRuntim
 /** The container's upper dir as a gzip layer blob in the BlobStore. */
 export async function packUpper(store: OpenedStore, layerId: string): Promise<LayerBlob> {
   if (store.store.driver.whiteouts !== `overlay`)
-    throw new TspodError(`Unsupported`, `commit and diff need the overlay storage driver (this store uses ${store.driverName})`);
+    throw new TspodError(`Unsupported`, `commit and diff need the overlay storage driver (this store uses ${store.driverName})`, {hint: `use a store made with the overlay or fuse-overlayfs driver`});
   const tmp = await store.blobs.tempPath();
   try {
     const r = await store.store.worker().pack({dirs: [store.layers.diffDir(layerId)], mode: `diff`, whiteouts: `overlay`, out: tmp, gzip: true, skipEmpty: INIT_FILES});

@@ -8,6 +8,7 @@ import {join} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import tar from 'tar-stream';
 import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
 import {mustLookup} from '../lifecycle/containers';
 import {layerDirs} from './imageWrite';
 import {INIT_FILES} from './commit';
@@ -21,6 +22,9 @@ export interface Change {
 export async function diffContainer(ctx: EngineContext, opts: {container: string}): Promise<Array<Change>> {
   return withStore(ctx, async store => {
     const c = await mustLookup(store.containers, opts.container);
+    // A vfs layer is a full copy, not the changes: its diff would be the whole tree.
+    if (store.store.driver.whiteouts !== `overlay`)
+      throw new TspodError(`Unsupported`, `commit and diff need the overlay storage driver (this store uses ${store.driverName})`, {hint: `use a store made with the overlay or fuse-overlayfs driver`});
     const dirs = await layerDirs(store, c.layer);
     const lowers = dirs.slice(1);
     const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.diff-`));

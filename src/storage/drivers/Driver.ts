@@ -66,6 +66,8 @@ export interface Driver {
   listLayers(): Promise<Array<string>>;
   /** Bookkeeping to drop outside the user namespace, then the ops that remove the files. */
   removeLayer(id: string): Promise<Array<WorkerOp>>;
+  /** Where a container's root is mounted by default (overlay: `<id>/merged`; vfs: the layer's own directory, bound onto itself). */
+  mountPoint(id: string): string;
   /** The mount that presents layer `id` (a read-write layer) and its parents at `target`. */
   mountSpec(id: string, target: string): Promise<MountSpec>;
 }

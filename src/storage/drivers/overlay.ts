@@ -127,6 +127,10 @@ export class OverlayDriver implements Driver {
     return {lower, upper: this.diffDir(id), work: join(this.layerDir(id), `work`)};
   }
 
+  mountPoint(id: string): string {
+    return join(this.layerDir(id), `merged`);
+  }
+
   async mountSpec(id: string, target: string): Promise<MountSpec> {
     const {lower, upper, work} = await this.dirs(id);
     const abs = `lowerdir=${lower.map(l => join(this.home, l)).join(`:`)},upperdir=${upper},workdir=${work},userxattr`;

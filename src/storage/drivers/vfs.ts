@@ -48,6 +48,11 @@ export class VfsDriver implements Driver {
     return (await this.exists(id)) ? [{op: `remove`, path: this.diffDir(id)}] : [];
   }
 
+  /** A vfs layer is a complete tree: it is the container's root, bound onto itself (a mount point for pivot_root). */
+  mountPoint(id: string): string {
+    return this.diffDir(id);
+  }
+
   async mountSpec(id: string, target: string): Promise<MountSpec> {
     return {kind: `bind`, source: this.diffDir(id), target};
   }
