@@ -39,6 +39,7 @@ import {specSummary} from '../lifecycle/specSummary';
 import type {LogDriver} from '../lifecycle/containers';
 import {healthMeta} from '../lifecycle/healthConfig';
 import {VolumeStore} from './volumes';
+import {mountsFrom, parseVolumesFrom} from './volumesFrom';
 import {depth, parseImageVolumeMode, uncoveredImageVolumes} from './imageVolumes';
 import type {ImageVolumeMode} from './imageVolumes';
 import {checkSysctls, parseExtras} from './extras';
@@ -61,6 +62,8 @@ export interface CreateOptions extends ExtraFlags {
   env?: Array<string>;
   envFile?: Array<string>;
   volumes?: Array<string>;
+  /** --volumes-from CTR[:ro|rw]: that container's volumes and bind mounts. */
+  volumesFrom?: Array<string>;
   mounts?: Array<string>;
   tmpfs?: Array<string>;
   workdir?: string | undefined;
@@ -169,6 +172,7 @@ export function validate(o: CreateOptions): Validated {
   const userns = parseUserns(o.userns);
   if (userns.mode === `host` || userns.mode === `auto` || userns.mode === `nomap`)
     throw new TspodError(`Unsupported`, `--userns ${userns.mode} is not supported by rootless tspod`, {hint: `use the default user namespace, or --userns keep-id to keep your uid inside`});
+  for (const f of o.volumesFrom ?? []) parseVolumesFrom(f);
   const mounts = [
     ...(o.volumes ?? []).map(v => parseVolume(v, o.cwd)),
     ...(o.mounts ?? []).map(m => parseMount(m, o.cwd)),
@@ -331,6 +335,11 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     } else {
       resolved.push({kind: m.kind, source: m.source, destination: m.destination, readonly: m.readonly, options: m.options});
     }
+  }
+  if (o.volumesFrom && o.volumesFrom.length > 0) {
+    const from = await mountsFrom(store.containers, o.volumesFrom, resolved);
+    resolved.push(...from.mounts);
+    namedVolumes.push(...from.volumes);
   }
   const imageVolumes = v.imageVolume === `ignore` ? [] : uncoveredImageVolumes(imgCfg.Volumes, resolved);
   for (const destination of imageVolumes) {

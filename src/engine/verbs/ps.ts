@@ -50,7 +50,14 @@ export interface PsEntry {
 const ZERO_UNIX = -62135596800;
 const unix = (s: unknown) => typeof s === `string` ? Math.floor(Date.parse(s) / 1000) : ZERO_UNIX;
 
-function matches(c: ContainerRecord, e: PsEntry, filters: Array<[string, string]>, health: string | undefined): boolean {
+/** The creation time (ms) of the container a before=/since= filter names, among those listed. */
+function createdOf(list: ReadonlyArray<ContainerRecord>, ref: string): number {
+  const c = list.find(x => x.names.includes(ref)) ?? list.find(x => x.id.startsWith(ref));
+  if (!c) throw new TspodError(`NoSuchContainer`, `no container with name or ID "${ref}" found: no such container`);
+  return Date.parse(c.created);
+}
+
+function matches(c: ContainerRecord, e: PsEntry, filters: Array<[string, string]>, health: string | undefined, list: ReadonlyArray<ContainerRecord>): boolean {
   const by = new Map<string, Array<string>>();
   for (const [k, v] of filters) by.set(k, [...(by.get(k) ?? []), v]);
   for (const [k, vs] of by) {
@@ -69,12 +76,34 @@ function matches(c: ContainerRecord, e: PsEntry, filters: Array<[string, string]
         case `exited`: return e.Exited && e.ExitCode === Number(v);
         case `health`: return (health ?? ``) === (v === `none` ? `` : v);
         case `restart-policy`: return String((c.metadata as {restartPolicy?: unknown}).restartPolicy ?? `no`).split(`:`)[0] === v; // tspod-restart.service
-        default: throw new TspodError(`InvalidArgument`, `invalid filter "${k}"`, {hint: `use name, id, status, ancestor, label, exited or health`});
+        case `before`: return Date.parse(c.created) < createdOf(list, v);
+        case `since`: return Date.parse(c.created) > createdOf(list, v);
+        case `until`: return Date.parse(c.created) <= untilTime(v);
+        case `volume`: return ((c.metadata as {volumes?: Array<string>}).volumes ?? []).includes(v) || e.Mounts.includes(v);
+        case `network`: return networkModeOf(c) === v;
+        case `pod`: return false; // tspod has no pods
+        default: throw new TspodError(`InvalidArgument`, `invalid filter "${k}"`, {hint: `use name, id, status, ancestor, label, exited, health, before, since, until, volume, network or restart-policy`});
       }
     });
     if (!ok) return false;
   }
   return true;
+}
+
+/** until=: a timestamp (RFC 3339 or Unix seconds) or a duration before now (10m, 2h). */
+function untilTime(v: string): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const d = /^(\d+)(s|m|h)$/.exec(v);
+  if (d) return Date.now() - Number(d[1]) * {s: 1000, m: 60_000, h: 3_600_000}[d[2] as `s` | `m` | `h`];
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new TspodError(`InvalidArgument`, `invalid until filter "${v}"`, {hint: `give a timestamp (2024-01-02T15:04:05Z), Unix seconds, or a duration such as 10m`});
+  return t;
+}
+
+/** The network mode's name as podman's network= filter takes it (none, host, pasta, slirp4netns, container:ID). */
+function networkModeOf(c: ContainerRecord): string {
+  const mode = (c.metadata as {network?: NetworkConfig}).network?.mode as {kind?: string} | undefined;
+  return mode?.kind ?? ``;
 }
 
 /** A container created before records kept the summary: read its spec. */
@@ -143,7 +172,7 @@ export async function listContainers(ctx: EngineContext, o: PsOptions): Promise<
     for (const c of list) {
       const e = psEntry(ctx, c, cs, Boolean(o.size));
       if (!o.all && o.last === undefined && e.State !== `running` && e.State !== `paused`) continue;
-      if (!matches(c, e, filters, health(c))) continue;
+      if (!matches(c, e, filters, health(c), list)) continue;
       if (o.size && e.Size) e.Size = containerSize(ctx.paths.graphRoot, c.layer, imageSize.get(c.image) ?? 0);
       out.push(e);
     }

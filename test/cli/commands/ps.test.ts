@@ -75,6 +75,13 @@ test.serial(`create --label and run -l: inspect Config.Labels, ps --filter label
   tt.deepEqual(await names(`label=url=http://x/?a=b`), [`la`]);
   tt.deepEqual(await names(`label=flag`), [`la`]);
   tt.deepEqual(await names(`label=tier=nope`), []);
+  // podman's other keys: created before/since another container, a volume, the network mode.
+  const mine = (xs: Array<string>) => xs.filter(n => [`la`, `lb`, `lc`].includes(n));
+  tt.deepEqual(mine(await names(`before=lb`)), [`la`]);
+  tt.deepEqual(mine(await names(`since=lb`)), [`lc`]);
+  tt.deepEqual(mine(await names(`until=1h`)), []);
+  tt.deepEqual(mine(await names(`until=${Math.floor(Date.now() / 1000) + 60}`)), [`la`, `lb`, `lc`]);
+  tt.is((await t([`ps`, `-a`, `--filter`, `before=nope`])).code, 125);
   tt.deepEqual(JSON.parse((await t([`ps`, `--format`, `json`, `--filter`, `label=tier=db`])).stdout).map((c: any) => c.Labels), [{tier: `db`}]);
   const bad = await t([`create`, `--label`, `=v`, ALPINE, `true`]);
   tt.is(bad.code, 125);
@@ -134,4 +141,15 @@ test.serial(`rename, top, container exists`, async tt => {
   tt.regex(top.stdout, /root\s+1\s+0\s+.*sleep 1000/);
   tt.regex((await t([`top`, `new`, `pid`, `args`])).stdout, /^PID\s+COMMAND\n1\s+sleep 1000/);
   await t([`rm`, `-f`, `new`, `other`]);
+});
+
+test(`ps --filter volume= and network=`, async tt => {
+  tt.is((await t([`create`, `--name`, `fv1`, `-v`, `psvol:/x`, `--network`, `none`, ALPINE, `true`])).code, 0);
+  tt.is((await t([`create`, `--name`, `fv2`, `--network`, `host`, ALPINE, `true`])).code, 0);
+  const names = async (f: string) => (await t([`ps`, `-a`, `--filter`, f, `--format`, `{{.Names}}`])).stdout.trim().split(`\n`).filter(n => n.startsWith(`fv`)).sort();
+  tt.deepEqual(await names(`volume=psvol`), [`fv1`]);
+  tt.deepEqual(await names(`volume=/x`), [`fv1`]);
+  tt.deepEqual(await names(`network=host`), [`fv2`]);
+  tt.deepEqual(await names(`network=none`), [`fv1`]);
+  await t([`rm`, `fv1`, `fv2`]);
 });

@@ -1,7 +1,7 @@
 // run/create flags beyond the core set (engine/run/extras.ts and --replace, --cidfile,
 // --no-hosts, --rmi, the pull flags), end to end as the unprivileged test user.
 import test from 'ava';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {SEEDED} from '../../_helpers/registry';
 import {pulledStore} from '../../_helpers/pulledStore';
@@ -297,4 +297,26 @@ test(`rm -f -t N sends the stop signal and waits up to N seconds before the kill
   tt.is(r.code, 0, r.stderr);
   tt.is(readFileSync(join(pulled.dir, `rmt1-bye`), `utf8`), `bye\n`, `the container got SIGTERM and ran its trap`);
   tt.is((await t([`rm`, `-f`, `-t`, `soon`, `x`])).code, 125);
+});
+
+test(`--volumes-from mounts another container's volumes and bind mounts at the same places; :ro overrides; the volumes stay its own`, async tt => {
+  const bindDir = join(pulled.dir, `vf-bind`);
+  mkdirSync(bindDir, {recursive: true});
+  writeFileSync(join(bindDir, `shared`), `from host\n`);
+  tt.is((await t([`create`, `--name`, `vf-src`, `-v`, `vf-named:/data`, `-v`, `${bindDir}:/bind:ro`, `-v`, `/anon`, ALPINE, `true`])).code, 0);
+  const r = await run([`--volumes-from`, `vf-src`], `sh`, `-c`, `echo written > /data/f; cat /bind/shared; touch /bind/x 2>/dev/null || echo bind-ro; test -d /anon && echo anon`);
+  tt.is(r.stdout, `from host\nbind-ro\nanon\n`, r.stderr);
+  const ro = await run([`--volumes-from`, `vf-src:ro`], `sh`, `-c`, `cat /data/f; touch /data/g 2>/dev/null || echo data-ro`);
+  tt.is(ro.stdout, `written\ndata-ro\n`, ro.stderr);
+  const own = await run([`--volumes-from`, `vf-src`, `--tmpfs`, `/data`], `sh`, `-c`, `test -e /data/f || echo own-wins`);
+  tt.is(own.stdout, `own-wins\n`);
+  const missing = await run([`--volumes-from`, `vf-nope`], `true`);
+  tt.is(missing.code, 125);
+  tt.regex(missing.stderr, /no container with name or ID "vf-nope" found/);
+  tt.is((await run([`--volumes-from`, `vf-src:bogus`], `true`)).code, 125);
+  // --rm removed the borrowers; the source's named volume is still there, in use by it.
+  tt.is((await t([`volume`, `exists`, `vf-named`])).code, 0);
+  tt.is((await t([`volume`, `rm`, `vf-named`])).code, 2);
+  tt.is((await t([`rm`, `-v`, `vf-src`])).code, 0);
+  tt.is((await t([`volume`, `rm`, `vf-named`])).code, 0);
 });
