@@ -139,6 +139,26 @@ export class Engine {
     return (await import("./verbs/volume")).volumeExists(this.ctx, name);
   }
 
+  async createSecret(opts: {name: string, data: Buffer, labels?: Record<string, string>, replace?: boolean}) {
+    return (await import("./verbs/secret")).createSecret(this.ctx, opts);
+  }
+
+  async listSecrets(opts: {filters?: Array<string>} = {}) {
+    return (await import("./verbs/secret")).listSecrets(this.ctx, opts);
+  }
+
+  async inspectSecrets(opts: {refs: Array<string>, showSecret?: boolean}) {
+    return (await import("./verbs/secret")).inspectSecrets(this.ctx, opts);
+  }
+
+  async removeSecrets(opts: {refs: Array<string>, all?: boolean, ignore?: boolean}) {
+    return (await import("./verbs/secret")).removeSecrets(this.ctx, opts);
+  }
+
+  async secretExists(ref: string) {
+    return (await import("./verbs/secret")).secretExists(this.ctx, ref);
+  }
+
   async removeVolumes(opts: {names: Array<string>, all?: boolean, force?: boolean}) {
     return (await import("./verbs/volume")).removeVolumes(this.ctx, opts);
   }

@@ -57,7 +57,7 @@ const WORDS: Record<string, string> = {
 };
 const EACH: Record<string, string> = {
   PublishPort: `--publish`, Volume: `--volume`, EnvironmentFile: `--env-file`, ExposeHostPort: `--expose`, AddDevice: `--device`,
-  Mount: `--mount`, Tmpfs: `--tmpfs`, Ulimit: `--ulimit`,
+  Mount: `--mount`, Tmpfs: `--tmpfs`, Ulimit: `--ulimit`, Secret: `--secret`,
 };
 const SINGLE: Record<string, string> = {
   Network: `--network`, Pull: `--pull`, HostName: `--hostname`, LogDriver: `--log-driver`, Timezone: `--tz`, UserNS: `--userns`,

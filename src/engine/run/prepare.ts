@@ -8,7 +8,7 @@ import {applyCgroup} from './cgroup';
 import {applySdNotify, parseSdNotify} from '../quadlet/sdnotify';
 import {planContainerCgroup} from '../../cgroups';
 import type {ContainerCgroup} from '../../cgroups';
-import {lstatSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
+import {chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import type {EngineContext} from '../Engine';
 import {isTspodError, TspodError} from '../errors';
@@ -40,6 +40,7 @@ import type {LogDriver} from '../lifecycle/containers';
 import {healthMeta} from '../lifecycle/healthConfig';
 import {VolumeStore} from './volumes';
 import {mountsFrom, parseVolumesFrom} from './volumesFrom';
+import {parseSecretFlag, SecretStore} from './secrets';
 import {depth, parseImageVolumeMode, uncoveredImageVolumes} from './imageVolumes';
 import type {ImageVolumeMode} from './imageVolumes';
 import {checkSysctls, parseExtras} from './extras';
@@ -64,6 +65,8 @@ export interface CreateOptions extends ExtraFlags {
   volumes?: Array<string>;
   /** --volumes-from CTR[:ro|rw]: that container's volumes and bind mounts. */
   volumesFrom?: Array<string>;
+  /** --secret NAME[,type=mount|env][,target=T][,mode=M]. */
+  secrets?: Array<string>;
   mounts?: Array<string>;
   tmpfs?: Array<string>;
   workdir?: string | undefined;
@@ -173,6 +176,7 @@ export function validate(o: CreateOptions): Validated {
   if (userns.mode === `host` || userns.mode === `auto` || userns.mode === `nomap`)
     throw new TspodError(`Unsupported`, `--userns ${userns.mode} is not supported by rootless tspod`, {hint: `use the default user namespace, or --userns keep-id to keep your uid inside`});
   for (const f of o.volumesFrom ?? []) parseVolumesFrom(f);
+  for (const f of o.secrets ?? []) parseSecretFlag(f);
   const mounts = [
     ...(o.volumes ?? []).map(v => parseVolume(v, o.cwd)),
     ...(o.mounts ?? []).map(m => parseMount(m, o.cwd)),
@@ -372,6 +376,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     const net = await settleNetwork(store, v.network, {...imgCfg.ExposedPorts, ...v.extras.expose}, m => ctx.log.warn(m));
     const hostname = o.hostname ?? (v.extras.hostUts ? osHostname() : undefined) ?? defaultHostname(net) ?? record.id.slice(0, 12);
     const userdata = store.containers.userdataDir(record.id);
+    const secretEnv = await provideSecrets(store.graphRoot, userdata, o.secrets ?? [], resolved);
     const group = passwd !== undefined && maps.keepId && !parseGroup(read(`/etc/group`)).some(g => g.gid === maps.keepId!.gid)
       ? `${read(`/etc/group`) ?? ``}${userName()}:x:${maps.keepId.gid}:\n` : undefined;
     const initFiles = await writeInitLayer(userdata, {
@@ -391,7 +396,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     }
     const mountSpec = await store.mountSpec(record.id);
     const spec = buildSpec({
-      id: record.id, image: imgCfg, command: o.command, entrypoint: o.entrypoint, envFile: v.envFile, env: v.env, user,
+      id: record.id, image: imgCfg, command: o.command, entrypoint: o.entrypoint, envFile: v.envFile, env: [...v.env, ...secretEnv], user,
       workdir: o.workdir, hostname, tty: Boolean(o.tty), readOnly: Boolean(o.readOnly), privileged: Boolean(o.privileged),
       init: Boolean(o.init), initBinary: o.initPath ?? join(ctx.installDir, `helpers/tspod-helper`), customInit: o.initPath !== undefined, capAdd: v.capAdd, capDrop: v.capDrop,
       noNewPrivileges: v.noNewPrivileges, ulimits, mounts: resolved, initFiles, rootfs: mountSpec.target,
@@ -414,6 +419,33 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     await removeContainer(store, record.id, anonymousVolumes).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * --secret: each mount-type secret copied into the container's own directory (removing the
+ * secret later leaves the container working, as podman's) and bound read-only at its target;
+ * the env-type ones returned as variables.
+ */
+async function provideSecrets(graphRoot: string, userdata: string, flags: ReadonlyArray<string>, mounts: Array<ResolvedMount>): Promise<Array<[string, string]>> {
+  if (flags.length === 0) return [];
+  const store = new SecretStore(graphRoot);
+  const env: Array<[string, string]> = [];
+  for (const [i, f] of flags.entries()) {
+    const req = parseSecretFlag(f);
+    const secret = await store.mustLookup(req.name);
+    const data = await store.data(secret);
+    if (req.type === `env`) {
+      env.push([req.target, data.toString()]);
+      continue;
+    }
+    const dir = join(userdata, `secrets`);
+    mkdirSync(dir, {recursive: true, mode: 0o700});
+    const file = join(dir, `${i}-${secret.ID}`);
+    writeFileSync(file, data, {mode: req.mode});
+    chmodSync(file, req.mode); // the umask must not narrow it
+    mounts.push({kind: `bind`, source: file, destination: req.target, readonly: true, options: []});
+  }
+  return env;
 }
 
 /** `wx`: a file made meanwhile (another container's) is not overwritten. */
