@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -45,6 +47,7 @@ struct opts
   char **exit_cmd;
   int n_exit;
   unsigned long long health_ms;
+  unsigned long long timeout_ms; /* --timeout: SIGKILL the container after this long (0: never) */
   char **health_cmd;
   int n_health;
 };
@@ -466,6 +469,39 @@ start_container (pid_t *cpid, struct stream *out, struct stream *errs, char **er
   return 0;
 }
 
+/* The monitor idles for the container's whole life: the code it ran to start it (plan
+   parsing, the clone, libc's setup; the helper is one static binary) need not stay
+   resident. Dropping the text pages' mappings (they stay in the page cache, and fault back
+   in if run again) leaves the monitor holding only what its loop touches. Text only: the
+   data and heap are private and written. */
+extern char __executable_start[], etext[];
+
+static void
+drop_startup_text (void)
+{
+  long page = sysconf (_SC_PAGESIZE);
+  uintptr_t start = ((uintptr_t) __executable_start + page - 1) & ~(uintptr_t) (page - 1);
+  uintptr_t end = (uintptr_t) etext & ~(uintptr_t) (page - 1);
+  if (end > start)
+    madvise ((void *) start, end - start, MADV_DONTNEED);
+}
+
+/* How long poll may sleep: until the next health check or the --timeout kill (-1: no limit). */
+static int
+wait_ms (long long kill_at)
+{
+  int h = health_wait_ms ();
+  long long left;
+  if (kill_at < 0)
+    return h;
+  left = kill_at - now_ms ();
+  if (left < 0)
+    left = 0;
+  if (left > 3600000)
+    left = 3600000;
+  return h < 0 || left < h ? (int) left : h;
+}
+
 /* Serve until the container exits; returns its exit code (128+signal when killed). */
 static int
 serve (pid_t cpid, int sfd, int lsock, struct stream *out, struct stream *errs)
@@ -473,6 +509,8 @@ serve (pid_t cpid, int sfd, int lsock, struct stream *out, struct stream *errs)
   struct pollfd fds[4 + MAX_CLIENTS];
   int cidx[MAX_CLIENTS];
   int code = -1, i;
+  /* --timeout counts from each start, as conmon's does. */
+  long long kill_at = o.timeout_ms > 0 ? now_ms () + (long long) o.timeout_ms : -1;
   if (o.n_health > 0 && health_pid <= 0)
     health_next_ms = now_ms () + (long long) o.health_ms;
   for (;;)
@@ -493,8 +531,13 @@ serve (pid_t cpid, int sfd, int lsock, struct stream *out, struct stream *errs)
             fds[n].fd = clients[i].fd;
             fds[n++].events = POLLIN;
           }
-      if (poll (fds, n, code >= 0 ? 0 : health_wait_ms ()) < 0 && errno != EINTR)
+      if (poll (fds, n, code >= 0 ? 0 : wait_ms (kill_at)) < 0 && errno != EINTR)
         break;
+      if (code < 0 && kill_at >= 0 && now_ms () >= kill_at)
+        {
+          kill (cpid, SIGKILL);
+          kill_at = -1;
+        }
       if (fds[0].revents & POLLIN)
         {
           struct signalfd_siginfo si;
@@ -658,6 +701,8 @@ parse_opts (int argc, char **argv)
         o.health_cmd[o.n_health++] = (char *) v;
       else if (strcmp (a, "--health-interval") == 0 && parse_u64 (v, &n) == 0 && n > 0)
         o.health_ms = n;
+      else if (strcmp (a, "--timeout") == 0 && parse_u64 (v, &n) == 0)
+        o.timeout_ms = n * 1000;
       else if (strcmp (a, "--log-max") == 0 && parse_u64 (v, &n) == 0)
         o.log_max = n;
       else if (strcmp (a, "--status-fd") == 0 && parse_u64 (v, &n) == 0)
@@ -773,7 +818,10 @@ helper_monitor_main (int argc, char **argv)
           write_file_atomic (o.state_file, buf);
         }
       if (code == 0)
-        code = serve (cpid, sfd, lsock, &out, &errs);
+        {
+          drop_startup_text ();
+          code = serve (cpid, sfd, lsock, &out, &errs);
+        }
       write_exit_file (code, restarts);
       if (first)
         first = 0;

@@ -43,6 +43,7 @@ export abstract class ContainerFlags extends BaseCommand {
   mount = Option.Array(`--mount`, [], {description: `Attach a filesystem mount: type=bind|volume|tmpfs,source=…,target=…`});
   tmpfs = Option.Array(`--tmpfs`, [], {description: `Mount a temporary filesystem: DST[:OPTS]`});
   volumesFrom = Option.Array(`--volumes-from`, [], {description: `Mount the volumes and bind mounts of another container: CONTAINER[:ro|rw]`});
+  timeout = Option.String(`--timeout`, {description: `Maximum time in seconds the container may run before it is killed (0: no limit)`});
   secret = Option.Array(`--secret`, [], {description: `Add a secret to the container: NAME[,type=mount|env][,target=PATH|VAR][,mode=0444]`});
   imageVolume = Option.String(`--image-volume`, {description: `What the image's VOLUMEs get: bind (an anonymous volume with the image's content, default), tmpfs or ignore`});
   workdir = Option.String(`-w,--workdir`, {description: `Working directory inside the container`});
@@ -145,7 +146,7 @@ export abstract class ContainerFlags extends BaseCommand {
     return {
       image: this.image, command: this.args, cwd: (this.context as {cwd?: string}).cwd ?? process.cwd(), hostEnv: this.context.env,
       name: this.name, interactive: this.interactive, tty: this.tty, rm: this.rm, env: this.env, envFile: this.envFile,
-      volumes: this.volume, volumesFrom: this.volumesFrom, secrets: this.secret, mounts: this.mount, tmpfs: this.tmpfs, imageVolume: this.imageVolume, workdir: this.workdir, user: this.user,
+      volumes: this.volume, volumesFrom: this.volumesFrom, secrets: this.secret, timeout: this.timeout, mounts: this.mount, tmpfs: this.tmpfs, imageVolume: this.imageVolume, workdir: this.workdir, user: this.user,
       userns: this.userns, hostname: this.hostname, entrypoint: this.entrypoint, init: this.init, readOnly: this.readOnly,
       pull: this.pull, privileged: this.privileged, ulimits: this.ulimit, securityOpt: this.securityOpt,
       capAdd: this.capAdd, capDrop: this.capDrop, limits, cgroups: this.cgroups, cgroupManager: this.cgroupManager, sdnotify: this.sdnotify, network: this.network, quiet: this.quiet,

@@ -33,6 +33,8 @@ export interface MonitorOptions {
   logMax?: number | undefined;
   /** argv run by the monitor after the container's final exit. */
   exitCommand?: Array<string>;
+  /** --timeout: the monitor kills the container (SIGKILL) this many seconds after each start. */
+  timeout?: number | undefined;
   /** `healthcheck run` argv, run every healthIntervalMs while the container runs (one at a time). */
   healthIntervalMs?: number;
   healthCommand?: Array<string>;
@@ -77,6 +79,7 @@ export async function startMonitor(ctx: EngineContext, cs: ContainerStore, id: s
     ...(tty ? [`--terminal`] : []),
     ...(o.waitAttach ? [`--wait-attach`] : []),
     ...(o.exitCommand ?? []).flatMap(a => [`--exit-cmd`, a]),
+    ...(o.timeout ? [`--timeout`, String(o.timeout)] : []),
     ...(o.healthIntervalMs && o.healthCommand ? [`--health-interval`, String(o.healthIntervalMs), ...o.healthCommand.flatMap(a => [`--health-cmd`, a])] : []),
   ];
   const child = childProcess().spawn(helperBin(ctx), args, {detached: true, stdio: [`ignore`, `ignore`, `ignore`, `pipe`]});

@@ -67,6 +67,8 @@ export interface CreateOptions extends ExtraFlags {
   volumesFrom?: Array<string>;
   /** --secret NAME[,type=mount|env][,target=T][,mode=M]. */
   secrets?: Array<string>;
+  /** --timeout: seconds the container may run before it is killed (0: no limit). */
+  timeout?: string | undefined;
   mounts?: Array<string>;
   tmpfs?: Array<string>;
   workdir?: string | undefined;
@@ -156,6 +158,13 @@ export interface Validated {
 
 /** Every check that needs no store: run before anything is created. */
 /** The log driver of these options; one tspod has not is refused. */
+/** --timeout N: whole seconds, 0 for none (podman's uint). */
+export function timeoutSeconds(v: string | undefined): number {
+  if (v === undefined) return 0;
+  if (!/^\d+$/.test(v)) throw new TspodError(`InvalidArgument`, `invalid argument "${v}" for "--timeout" flag: want a whole number of seconds`);
+  return Number(v);
+}
+
 export function logDriverOf(o: Pick<CreateOptions, `logDriver`>): LogDriver {
   const d = o.logDriver ?? `k8s-file`;
   if (d === `k8s-file` || d === `json-file`) return `k8s-file`;
@@ -177,6 +186,7 @@ export function validate(o: CreateOptions): Validated {
     throw new TspodError(`Unsupported`, `--userns ${userns.mode} is not supported by rootless tspod`, {hint: `use the default user namespace, or --userns keep-id to keep your uid inside`});
   for (const f of o.volumesFrom ?? []) parseVolumesFrom(f);
   for (const f of o.secrets ?? []) parseSecretFlag(f);
+  timeoutSeconds(o.timeout);
   const mounts = [
     ...(o.volumes ?? []).map(v => parseVolume(v, o.cwd)),
     ...(o.mounts ?? []).map(m => parseMount(m, o.cwd)),
@@ -368,6 +378,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
       ...(v.extras.stopTimeout !== undefined ? {stopTimeout: v.extras.stopTimeout} : {}), ...(o.rmi ? {rmi: true} : {}),
       ...(o.createCommand ? {createCommand: o.createCommand, createImageAt: o.createImageAt} : {}), ...(o.pidfile ? {pidfile: resolve(o.cwd, o.pidfile)} : {}),
       ...(logDriverOf(o) !== `k8s-file` ? {logDriver: logDriverOf(o)} : {}),
+      ...(timeoutSeconds(o.timeout) ? {timeout: timeoutSeconds(o.timeout)} : {}),
       ...healthMeta(o, imgCfg.Healthcheck),
     },
   });

@@ -4,6 +4,7 @@
 // by sweepLeftovers on the next command when tspod was killed.
 import {forwardSignals, killQuietly, RELAYED_SIGNALS} from '../../util/forwardSignals';
 import {join, resolve} from 'node:path';
+import {readFileSync} from 'node:fs';
 import {copyPidWhenStarted, removePidfile} from '../run/pidfile';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
@@ -15,7 +16,7 @@ import {checkOciRun, chooseRuntime, ociDirs} from '../run/runtime';
 import type {Store} from '../../storage/Store';
 import type {Image} from '../../storage/ImageStore';
 import {uid as hostUid} from '../../config/paths';
-import {findImage, logDriverOf, prepareContainer, removeContainer, sweepLeftovers, validate} from '../run/prepare';
+import {findImage, logDriverOf, prepareContainer, removeContainer, sweepLeftovers, timeoutSeconds, validate} from '../run/prepare';
 import type {CreateOptions, Validated} from '../run/prepare';
 import {openStore} from './store';
 import {checkNetworkPorts} from '../run/network';
@@ -84,6 +85,14 @@ export async function createContainer(ctx: EngineContext, o: CreateOptions): Pro
   }
 }
 
+/** SIGKILL to the container's process as its pid file names it (nothing if it is gone). */
+function killByPidfile(pidFile: string): void {
+  try {
+    const pid = Number(readFileSync(pidFile, `utf8`).trim());
+    if (pid > 0) process.kill(pid, `SIGKILL`);
+  } catch {} // not started yet, or exited meanwhile
+}
+
 export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {sigProxy?: boolean}): Promise<RunReport> {
   const v = validate(o);
   const runtime = chooseRuntime(ctx);
@@ -148,6 +157,9 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
       }).catch(() => undefined);
     };
     let exitCode: number;
+    // --timeout: podman's conmon kills the container once it has run that long.
+    const limit = timeoutSeconds(o.timeout);
+    const killer = limit > 0 ? setTimeout(() => killByPidfile(pidFile), limit * 1000) : undefined;
     try {
       if (oci) {
         const dirs = ociDirs(ctx.paths.runRoot, oci.name, cid);
@@ -172,6 +184,7 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
       }
       phase(`container`);
     } finally {
+      clearTimeout(killer);
       notify.done = true;
       relay?.close();
       stopForwarding();

@@ -65,6 +65,7 @@ export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: stri
         restartPolicy: m.restartPolicy,
         log: recordedLogDriver(c.metadata) === `k8s-file`, logMax: typeof m.logMax === `number` ? m.logMax : undefined,
         exitCommand: m.autoRemove ? tspodArgv(ctx, `container`, `cleanup`, c.id) : [],
+        timeout: typeof (m as {timeout?: unknown}).timeout === `number` ? (m as {timeout: number}).timeout : undefined,
         ...healthOptions(ctx, c.id, m),
         ...(o.attach ? {waitAttach: true, ...(o.onSocket ? {onSocket: o.onSocket} : {})} : {}),
         onSpawn: async (monitorPid, monitorStart) => {

@@ -320,3 +320,15 @@ test(`--volumes-from mounts another container's volumes and bind mounts at the s
   tt.is((await t([`rm`, `-v`, `vf-src`])).code, 0);
   tt.is((await t([`volume`, `rm`, `vf-named`])).code, 0);
 });
+
+test(`--timeout kills the container once it has run that long, in the foreground and detached (137)`, async tt => {
+  const t0 = Date.now();
+  const fg = await run([`--timeout`, `1`], `sleep`, `60`);
+  tt.is(fg.code, 137, fg.stderr);
+  tt.true(Date.now() - t0 < 30_000);
+  tt.is((await t([`run`, `-d`, `--name`, `to-det`, `--timeout`, `1`, ALPINE, `sleep`, `60`])).code, 0);
+  tt.is((await t([`wait`, `to-det`])).stdout.trim(), `137`);
+  tt.is((await run([`--timeout`, `30`], `true`)).code, 0, `a container that ends first is left alone`);
+  tt.is((await run([`--timeout`, `soon`], `true`)).code, 125);
+  await t([`rm`, `to-det`]);
+});
