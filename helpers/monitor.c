@@ -301,11 +301,10 @@ now_ms (void)
   return (long long) t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* The health command in its own process group (killed whole if it outlives the
-   container), stdio on /dev/null, none of our fds. The next one is due an interval
-   after it ends (systemd's on-unit-inactive timer in podman). */
-static void
-health_spawn (void)
+/* A command of ours (health check, exit command): default signal mask and SIGPIPE, stdio on
+   /dev/null, none of our fds; in its own process group when OWN_GROUP (killed whole later). */
+static pid_t
+spawn_quiet (char **argv, int own_group)
 {
   pid_t p = fork ();
   if (p == 0)
@@ -315,14 +314,25 @@ health_spawn (void)
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
       signal (SIGPIPE, SIG_DFL);
-      setpgid (0, 0);
+      if (own_group)
+        setpgid (0, 0);
       place_fd (devnull, 0);
       place_fd (devnull, 1);
       place_fd (devnull, 2);
       close_range_from (3);
-      execv (o.health_cmd[0], o.health_cmd);
+      execv (argv[0], argv);
       _exit (127);
     }
+  return p;
+}
+
+/* The health command in its own process group (killed whole if it outlives the
+   container), stdio on /dev/null, none of our fds. The next one is due an interval
+   after it ends (systemd's on-unit-inactive timer in podman). */
+static void
+health_spawn (void)
+{
+  pid_t p = spawn_quiet (o.health_cmd, 1);
   health_pid = p > 0 ? p : -1;
   health_next_ms = p > 0 ? -1 : now_ms () + (long long) o.health_ms;
 }
@@ -844,20 +854,7 @@ helper_monitor_main (int argc, char **argv)
   health_finish ();
   if (o.n_exit > 0)
     {
-      pid_t p = fork ();
-      if (p == 0)
-        {
-          int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
-          sigset_t none;
-          sigemptyset (&none);
-          sigprocmask (SIG_SETMASK, &none, NULL);
-          place_fd (devnull, 0);
-          place_fd (devnull, 1);
-          place_fd (devnull, 2);
-          close_range_from (3);
-          execv (o.exit_cmd[0], o.exit_cmd);
-          _exit (127);
-        }
+      pid_t p = spawn_quiet (o.exit_cmd, 0);
       if (p > 0)
         while (waitpid (p, NULL, 0) < 0 && errno == EINTR)
           ;
