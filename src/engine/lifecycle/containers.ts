@@ -7,6 +7,7 @@ import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import type {RuntimeSpec} from '../../oci/runtimeSpec';
 import {ContainerStore} from '../../storage/ContainerStore';
+import {storeNameOf} from '../../storage/drivers/Driver';
 import type {ContainerRecord} from '../../storage/ContainerStore';
 import {flockWait, unflock} from '../../sys/lock';
 import {isAlive} from './procStat';
@@ -56,11 +57,12 @@ export function noSuchContainer(ref: string): TspodError {
   return new TspodError(`NoSuchContainer`, `no container with name or ID "${ref}" found: no such container`);
 }
 
-function driverName(ctx: EngineContext): string | undefined {
-  if (ctx.storageDriver) return ctx.storageDriver;
+/** The name of the store's containers directory (`<name>-containers`): fuse-overlayfs shares overlay's. */
+function storeDirName(ctx: EngineContext): string | undefined {
+  if (ctx.storageDriver) return storeNameOf(ctx.storageDriver);
   try {
     const best = JSON.parse(readFileSync(join(ctx.paths.graphRoot, `.driver-probe.json`), `utf8`)).best;
-    if (typeof best === `string`) return best;
+    if (typeof best === `string`) return storeNameOf(best);
   } catch {}
   try {
     const dirs = readdirSync(ctx.paths.graphRoot).filter(d => d.endsWith(`-containers`));
@@ -71,7 +73,7 @@ function driverName(ctx: EngineContext): string | undefined {
 
 /** The ContainerStore alone; undefined when nothing was ever stored. */
 export function openContainers(ctx: EngineContext): ContainerStore | undefined {
-  const d = driverName(ctx);
+  const d = storeDirName(ctx);
   if (d === undefined) return undefined;
   if (!existsSync(join(ctx.paths.graphRoot, `${d}-containers`))) return undefined;
   return new ContainerStore(ctx.paths.graphRoot, d);

@@ -8,6 +8,11 @@
 
 export type DriverName = `overlay` | `fuse-overlayfs` | `vfs`;
 
+/** The directory-name prefix of a driver's stores (Driver.storeName), from its name alone: both overlay drivers share `overlay`. */
+export function storeNameOf(name: string): string {
+  return name === `fuse-overlayfs` ? `overlay` : name;
+}
+
 /** How whiteouts and opaque directories are written into a layer's directory. */
 export type WhiteoutFormat = `overlay` | `vfs`;
 
