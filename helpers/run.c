@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "caps.h"
 #include "exec.h"
+#include "fuse.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "monitor.h"
@@ -299,7 +300,7 @@ child_main (struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_soc
           || strcmp (kw, "namespaces") == 0 || strcmp (kw, "status-fd") == 0 || strcmp (kw, "pid-file") == 0
           || strcmp (kw, "terminal") == 0 || strcmp (kw, "plan-rest") == 0 || hooks_is_parent_directive (kw)
           || strcmp (kw, "detach") == 0 || strcmp (kw, "console-socket") == 0
-          || strcmp (kw, "log-pipes") == 0 || strcmp (kw, "log") == 0)
+          || strcmp (kw, "log-pipes") == 0 || strcmp (kw, "log") == 0 || strcmp (kw, "rootfs-fuse") == 0)
         continue;
       if (strcmp (kw, "rootfs") == 0)
         {
@@ -644,7 +645,9 @@ helper_run_main (int argc, char **argv)
       wait_exit_code (pid);
       goto fail;
     }
-  if ((plan_find (&plan, "detach") ? run_hooks_in_keeper (&plan, pid, &err) : hooks_run_net_hooks (&plan, pid, &err)) < 0
+  /* The root before the network: a failed mount starts no backend. */
+  if (fuse_mount_rootfs (&plan, pid, &err) < 0
+      || (plan_find (&plan, "detach") ? run_hooks_in_keeper (&plan, pid, &err) : hooks_run_net_hooks (&plan, pid, &err)) < 0
       || hooks_sync (&plan, pid, &err) < 0)
     {
       close (sync[1]);

@@ -69,6 +69,7 @@ export function ociSpec(spec: RuntimeSpec, opts: OciSpecOptions = {}): RuntimeSp
   const mounts: Array<Mount> = [];
   let root = {...spec.root};
   const rm = opts.rootfsMount;
+  if (rm?.type === `fuse`) throw new TspodError(`Unsupported`, `an OCI runtime cannot mount a fuse-overlayfs root`, {hint: `drop --runtime to use the built-in runtime`});
   if (rm?.type === `bind`) root = {...root, path: rm.source};
   else if (rm) mounts.push({destination: `/`, type: rm.type, source: rm.source, options: rm.options ?? []});
   for (const m of spec.mounts ?? []) {

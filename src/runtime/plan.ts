@@ -8,6 +8,8 @@ export type Directive =
   | {kind: `namespaces`, names: Array<`user` | `mount` | `pid` | `uts` | `ipc` | `net` | `cgroup`>}
   | {kind: `rootfs`, path: string}
   | {kind: `rootfs-mount`, type: string, source: string, flags: number, data: string}
+  // P runs ARGV (fuse-overlayfs) in C's namespaces to mount the root (helpers/fuse.c).
+  | {kind: `rootfs-fuse`, argv: Array<string>}
   | {kind: `mount`, source: string, dest: string, type: string, flags: number, data: string}
   | {kind: `symlink`, target: string, dest: string}
   // Before a volume's bind mount: fill the (empty) volume from the image's DEST.
@@ -63,6 +65,7 @@ function args(d: Directive): Array<string> {
     case `namespaces`: return d.names;
     case `rootfs`: return [d.path];
     case `rootfs-mount`: return [d.type, d.source, String(d.flags), d.data];
+    case `rootfs-fuse`: return d.argv;
     case `mount`: return [d.source, d.dest, d.type, String(d.flags), d.data];
     case `symlink`: return [d.target, d.dest];
     case `copy-up`: return [d.source, d.dest];

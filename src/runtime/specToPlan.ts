@@ -5,9 +5,20 @@ import {capabilityMask} from './capabilities';
 import type {Directive, Plan} from './plan';
 import {MS, RLIM_INFINITY} from './plan';
 
+/**
+ * How the root filesystem gets on spec.root.path: a mount (overlay), a bind (vfs), or
+ * type `fuse` (fuse-overlayfs): `argv` mounts it, run by the helper in the container's
+ * namespaces (`rootfs-fuse`).
+ */
+export interface RootfsMount {
+  type: string;
+  source: string;
+  options?: Array<string>;
+  argv?: Array<string>;
+}
+
 export interface SpecToPlanOptions {
-  /** How to mount the root filesystem on spec.root.path (overlay, or a bind for vfs). */
-  rootfsMount?: {type: string, source: string, options?: Array<string>};
+  rootfsMount?: RootfsMount;
   /** Id maps; defaults to the spec's linux.uidMappings / gidMappings. */
   uidMap?: Array<LinuxIDMapping>;
   gidMap?: Array<LinuxIDMapping>;
@@ -164,7 +175,9 @@ export function planBody(spec: RuntimeSpec, opts: SpecToPlanOptions, single: boo
   if (hooks) for (const argv of JSON.parse(hooks) as Array<Array<string>>) plan.push({kind: `net-hook`, argv});
 
   plan.push({kind: `rootfs`, path: spec.root.path});
-  if (opts.rootfsMount) {
+  if (opts.rootfsMount?.type === `fuse`) {
+    plan.push({kind: `rootfs-fuse`, argv: opts.rootfsMount.argv ?? []});
+  } else if (opts.rootfsMount) {
     const {flags, data} = mountFlags(opts.rootfsMount.options);
     plan.push({kind: `rootfs-mount`, type: opts.rootfsMount.type, source: opts.rootfsMount.source, flags, data});
   }

@@ -221,6 +221,39 @@ it(`the plan file form, and a bad plan is a clean 125 with a status line`, t => 
   t.regex(r.stderr, /tspod-helper: parse plan/);
 });
 
+it(`rootfs-fuse: a program that fails before mounting, or is missing, is the start's error (stage mount)`, async t => {
+  const s = spec([`true`]);
+  const plan = (argv: Array<string>) => specToPlan(s, {rootfsMount: {type: `fuse`, source: s.root.path, argv}});
+  await t.throwsAsync(runContainer(HELPER_BIN, plan([`sh`, `-c`, `echo 'fuse: bad mount point' >&2; exit 3`]), {stdio: [`ignore`, `pipe`, `pipe`]}),
+    {message: /`sh` exited with status 3 before the root was mounted: fuse: bad mount point/});
+  await t.throwsAsync(runContainer(HELPER_BIN, plan([`/no/such/fuse-overlayfs`]), {stdio: [`ignore`, `pipe`, `pipe`]}),
+    {message: /find `\/no\/such\/fuse-overlayfs`/});
+});
+
+const withFuse = whenAvailable(canUserns && existsSync(`/dev/fuse`) && spawnSync(`fuse-overlayfs`, [`--version`]).status === 0, `fuse-overlayfs and /dev/fuse`);
+
+withFuse(`rootfs-fuse: the root is fuse-overlayfs's mount, seen only by the container; the daemon is outside it and exits with it`, async t => {
+  const w = tempDir(`tspod-fuse-`);
+  const [up, wk, merged] = [`up`, `wk`, `merged`].map(n => join(w, n)) as [string, string, string];
+  for (const d of [up, wk, merged]) mkdirSync(d);
+  const daemons = () => readdirSync(`/proc`).filter(p => /^\d+$/.test(p)).filter(p => {
+    try { return readFileSync(`/proc/${p}/cmdline`, `utf8`).includes(`upperdir=${up}`); } catch { return false; }
+  });
+  try {
+    const s = spec([`sh`, `-c`, `echo new > /new; awk '$5 == "/" {print $NF, $(NF-2)}' /proc/self/mountinfo | grep -c fuse; ps -o comm | grep -c fuse || true; ls /proc/self/fd`], x => { x.root.path = merged; });
+    const argv = [`fuse-overlayfs`, `-o`, `lowerdir=${rootfs},upperdir=${up},workdir=${wk}`, merged];
+    const r = await runContainer(HELPER_BIN, specToPlan(s, {rootfsMount: {type: `fuse`, source: merged, argv}}), {stdio: [`ignore`, `pipe`, `pipe`]});
+    t.is(r.exitCode, 0, r.stderr);
+    t.deepEqual(r.stdout!.trim().split(/\s+/), [`1`, `0`, `0`, `1`, `2`, `3`], `a FUSE root, no daemon in the container, no fd leaked`);
+    t.is(readFileSync(join(up, `new`), `utf8`), `new\n`, `the write is in the upper directory`);
+    t.false(readFileSync(`/proc/self/mountinfo`, `utf8`).includes(merged), `nothing is mounted on the host`);
+    for (let i = 0; i < 50 && daemons().length > 0; i++) await new Promise(resolve => setTimeout(resolve, 100));
+    t.deepEqual(daemons(), [], `the daemon is gone with the container`);
+  } finally {
+    removeTree(w);
+  }
+});
+
 it(`a plan in two parts: the head first (the ids are mapped), the rest later on plan-rest's fd`, async t => {
   const s = spec([`sh`, `-c`, `echo "$FOO"; cat /proc/self/uid_map | wc -l; exit 7`]);
   const {head, body} = splitPlan(s, {rootfsMount: {type: `bind`, source: rootfs}});

@@ -24,6 +24,7 @@ import type {Store} from '../../storage/Store';
 import type {Image} from '../../storage/ImageStore';
 import type {ContainerRecord} from '../../storage/ContainerStore';
 import type {MountSpec} from '../../storage/drivers/Driver';
+import type {RootfsMount} from '../../runtime/specToPlan';
 import {mkdirNoFollow} from '../../util/mkdirNoFollow';
 import {
   checkContainerName, checkHostname, normalizeCap, parseEnv, parseEnvFile, parseLabels, parseMount, parsePullPolicy,
@@ -244,7 +245,7 @@ function checkCidfile(file: string): void {
 export interface Prepared {
   record: ContainerRecord;
   spec: RuntimeSpec;
-  rootfsMount: {type: string, source: string, options: Array<string>};
+  rootfsMount: RootfsMount;
   /** Anonymous volumes made for this container (removed with it by --rm). */
   anonymousVolumes: Array<string>;
 }
@@ -296,13 +297,13 @@ export function idMaps(userns: UsernsMode, paths: {uidFile?: string, gidFile?: s
   return {uidMap: defaultIdMap(uid, subU), gidMap: defaultIdMap(gid, subG)};
 }
 
-function rootfsMountOf(m: MountSpec): {type: string, source: string, options: Array<string>} {
+function rootfsMountOf(m: MountSpec): RootfsMount {
   if (m.kind === `mount`) {
     if (m.cwd !== undefined) throw new TspodError(`Unsupported`, `this image has too many layers for one overlay mount`, {hint: `use --storage-driver vfs`});
     return {type: m.type, source: m.source, options: [m.data]};
   }
   if (m.kind === `bind`) return {type: `bind`, source: m.source, options: [`rbind`]};
-  throw new TspodError(`Unsupported`, `run does not support the fuse-overlayfs storage driver yet`, {hint: `use --storage-driver overlay or vfs`});
+  return {type: `fuse`, source: m.target, options: [], argv: m.argv};
 }
 
 export async function findImage(store: Store, ref: string): Promise<Image | undefined> {

@@ -60,6 +60,13 @@ export function checkOciRun(choice: OciChoice, o: {detach?: boolean, tty?: boole
       `drop --runtime to use the built-in runtime`);
 }
 
+/** runc and crun mount the root themselves: a FUSE root needs its daemon started in the container's namespaces, which only the built-in runtime does. */
+export function checkOciDriver(choice: OciChoice, driver: string): void {
+  if (driver === `fuse-overlayfs`)
+    throw refuse(`--runtime ${choice.name} with the fuse-overlayfs storage driver is not supported: the root's FUSE daemon is started by tspod's built-in runtime`,
+      `drop --runtime to use the built-in runtime, or use --storage-driver overlay or vfs`);
+}
+
 export interface OciDirs {
   /** The runtime's state (--root), per runtime name. */
   stateRoot: string;

@@ -12,7 +12,7 @@ import {predictFrame, runPlanned, startEarly} from '../run/earlyStart';
 import {runOci} from '../../runtime/runc';
 import {startTimeOf} from '../lifecycle/procStat';
 import {logPath} from '../lifecycle/containers';
-import {checkOciRun, chooseRuntime, ociDirs} from '../run/runtime';
+import {checkOciDriver, checkOciRun, chooseRuntime, ociDirs} from '../run/runtime';
 import type {Store} from '../../storage/Store';
 import type {Image} from '../../storage/ImageStore';
 import {uid as hostUid} from '../../config/paths';
@@ -124,6 +124,7 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
   let id: string | undefined;
   let anonymous: Array<string> = [];
   try {
+    if (runtime.kind === `oci`) checkOciDriver(runtime, store.driver.name);
     const oci = runtime.kind === `oci` ? {name: runtime.name, path: runtime.path} : undefined;
     let helperPid = early?.helper.pid;
     const p = await prepareContainer(ctx, store, image, o.image, {...o, forRun: true}, v, {

@@ -1,6 +1,7 @@
 // fuse-overlayfs: the same on-disk layout as native overlay (it reads char 0/0
 // whiteouts and user.overlay.opaque), mounted by running the fuse-overlayfs
-// program inside the user namespace instead of mount(2).
+// program instead of mount(2): tspod-helper runs it in the container's user and mount
+// namespaces (`rootfs-fuse`, helpers/fuse.c), and its daemon exits with the container.
 import {join} from 'node:path';
 import {OverlayDriver} from './overlay';
 import type {MountSpec} from './Driver';
