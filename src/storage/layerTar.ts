@@ -40,7 +40,11 @@ export interface PackResult {
   compressedSize: number;
 }
 
-const OPAQUE = [`user.overlay.opaque`, `trusted.overlay.opaque`];
+// fuse-overlayfs, which cannot write trusted.* in a user namespace, marks an opaque directory
+// with its own xattr and a `.wh..wh..opq` file, and may write a whiteout as a `.wh.NAME` file
+// (where it cannot make a 0/0 device): read like the kernel's markers.
+const OPAQUE = [`user.overlay.opaque`, `trusted.overlay.opaque`, `user.fuseoverlayfs.opaque`];
+const OPAQUE_FILE = `.wh..wh..opq`;
 
 function isWhiteout(st: Stats, fmt: WhiteoutFormat): boolean {
   return fmt === `overlay` && st.isCharacterDevice() && st.rdev === 0;
@@ -48,6 +52,7 @@ function isWhiteout(st: Stats, fmt: WhiteoutFormat): boolean {
 
 function isOpaque(path: string, fmt: WhiteoutFormat): boolean {
   if (fmt !== `overlay`) return false;
+  if (lstatOrUndefined(join(path, OPAQUE_FILE))) return true;
   for (const x of OPAQUE) {
     try {
       if (lgetxattr(path, x)?.toString() === `y`) return true;
@@ -92,8 +97,8 @@ function mergedChildren(dirs: Array<string>, from: number, rel: string, fmt: Whi
       const abs = join(dir, name);
       const cst = lstatOrUndefined(abs);
       if (!cst) continue;
-      if (isWhiteout(cst, fmt) || (fmt === `vfs` && name.startsWith(`.wh.`))) {
-        hidden.add(fmt === `vfs` ? name.slice(4) : name);
+      if (isWhiteout(cst, fmt) || name.startsWith(`.wh.`)) {
+        hidden.add(isWhiteout(cst, fmt) ? name : name.slice(4));
         continue;
       }
       seen.set(name, {rel: rel === `` ? name : `${rel}/${name}`, abs, st: cst, from: i});
@@ -113,7 +118,8 @@ function diffChildren(dir: string, rel: string, fmt: WhiteoutFormat): Array<Entr
   for (const name of names) {
     const abs = join(dir, rel, name);
     const st = lstatOrUndefined(abs);
-    if (!st) continue;
+    // The opaque marker is written once, for its directory (emit).
+    if (!st || (fmt === `overlay` && name === OPAQUE_FILE)) continue;
     out.push({rel: rel === `` ? name : `${rel}/${name}`, abs, st, from: 0, ...(isWhiteout(st, fmt) ? {whiteout: true} : {})});
   }
   return out;

@@ -5,6 +5,7 @@
 import test from 'ava';
 import {execFileSync} from 'node:child_process';
 import {existsSync, readFileSync, readdirSync} from 'node:fs';
+import {join} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {tempStore} from '../../_helpers/runCli';
 import type {TempStore} from '../../_helpers/runCli';
@@ -86,6 +87,11 @@ fuseTest.serial(`fuse-overlayfs: run, run -d, exec, restart, commit, rm -f and -
   tt.is(d.code, 0, d.stderr);
   tt.regex(d.stdout, /^D \/etc\/motd$/m);
   tt.regex(d.stdout, /^A \/opt\/x\/f$/m);
+  // cp out of the container reads the stacked layers: fuse-overlayfs's opaque marker hides the image's /etc/apk.
+  const out = join(s.root, `..`, `cp-out`);
+  const cp = await t([`cp`, `fd:/etc/apk`, out]);
+  tt.is(cp.code, 0, cp.stderr);
+  tt.deepEqual(readdirSync(out), [`only`]);
   const c = await t([`commit`, `fd`, `fused:1`]);
   tt.is(c.code, 0, c.stderr);
   const r2 = await t([`run`, `--rm`, `--network`, `none`, `fused:1`, `sh`, `-c`, `cat /made /opt/x/f; test -e /etc/motd || echo gone; ls /etc/apk`]);
