@@ -108,6 +108,23 @@ fuseTest.serial(`fuse-overlayfs: run, run -d, exec, restart, commit, rm -f and -
   tt.deepEqual(await noDaemonLeft(), [], `rm -f: the daemon is gone`);
 });
 
+fuseTest.serial(`fuse-overlayfs: a restart policy mounts the root again for each start, the writes kept`, async tt => {
+  const rd = await t([`run`, `-d`, `--name`, `fr`, `--restart`, `on-failure:2`, `--network`, `none`, ALPINE, `sh`, `-c`, `echo run >> /count; exit 3`]);
+  tt.is(rd.code, 0, rd.stderr);
+  let state = ``;
+  for (let i = 0; i < 100; i++) {
+    state = (await t([`inspect`, `--format`, `{{.State.Status}} {{.RestartCount}}`, `fr`])).stdout.trim();
+    if (state === `exited 2`) break;
+    await sleep(100);
+  }
+  tt.is(state, `exited 2`);
+  const out = join(s.root, `..`, `count`);
+  tt.is((await t([`cp`, `fr:/count`, out])).code, 0);
+  tt.is(readFileSync(out, `utf8`), `run\nrun\nrun\n`);
+  tt.deepEqual(await noDaemonLeft(), []);
+  tt.is((await t([`rm`, `fr`])).code, 0);
+});
+
 fuseTest.serial(`fuse-overlayfs: create then start -a`, async tt => {
   const cr = await t([`create`, `--name`, `fc`, `--network`, `none`, ALPINE, `sh`, `-c`, `echo created`]);
   tt.is(cr.code, 0, cr.stderr);
