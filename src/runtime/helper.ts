@@ -57,6 +57,9 @@ export function statusToError(status: HelperStatus, exitCode: number): TspodErro
     return new TspodError(`CannotInvoke`, `workdir "${dir}" does not exist in the container`, {hint: `create it in the image, mount a volume there, or give an existing directory with -w`});
   if (status.stage === `idmap`)
     return new TspodError(`Host`, msg, {hint: /uidmap/.test(msg) ? `install the \`uidmap\` package` : `add a range for your user to /etc/subuid and /etc/subgid (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $USER)`});
+  // The FUSE root (`rootfs-fuse`): fuse-overlayfs missing, or failing to mount, is the host's to fix.
+  if (status.stage === `mount` && /^find `[^`]*fuse-overlayfs`|^`[^`]*fuse-overlayfs` (exited|was killed)/.test(msg))
+    return new TspodError(`Host`, msg, {hint: `install fuse-overlayfs and make /dev/fuse usable by you (tspod info checks), or use --storage-driver overlay or vfs`});
   if (status.errno === `EPERM` || status.errno === `ENOSYS` || status.errno === `EINVAL` && status.stage === `clone`)
     return kernelRefused(msg);
   return new TspodError(`Internal`, msg);

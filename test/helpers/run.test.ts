@@ -227,7 +227,7 @@ it(`rootfs-fuse: a program that fails before mounting, or is missing, is the sta
   await t.throwsAsync(runContainer(HELPER_BIN, plan([`sh`, `-c`, `echo 'fuse: bad mount point' >&2; exit 3`]), {stdio: [`ignore`, `pipe`, `pipe`]}),
     {message: /`sh` exited with status 3 before the root was mounted: fuse: bad mount point/});
   await t.throwsAsync(runContainer(HELPER_BIN, plan([`/no/such/fuse-overlayfs`]), {stdio: [`ignore`, `pipe`, `pipe`]}),
-    {message: /find `\/no\/such\/fuse-overlayfs`/});
+    {message: /find `\/no\/such\/fuse-overlayfs`/, code: `Host`} as any);
 });
 
 const withFuse = whenAvailable(canUserns && existsSync(`/dev/fuse`) && spawnSync(`fuse-overlayfs`, [`--version`]).status === 0, `fuse-overlayfs and /dev/fuse`);
@@ -241,6 +241,9 @@ withFuse(`rootfs-fuse: the root is fuse-overlayfs's mount, seen only by the cont
   });
   try {
     const s = spec([`sh`, `-c`, `echo new > /new; awk '$5 == "/" {print $NF, $(NF-2)}' /proc/self/mountinfo | grep -c fuse; ps -o comm | grep -c fuse || true; ls /proc/self/fd`], x => { x.root.path = merged; });
+    const bad = specToPlan(s, {rootfsMount: {type: `fuse`, source: merged, argv: [`fuse-overlayfs`, `-o`, `lowerdir=${join(w, `none`)},upperdir=${up},workdir=${wk}`, merged]}});
+    await t.throwsAsync(runContainer(HELPER_BIN, bad, {stdio: [`ignore`, `pipe`, `pipe`]}),
+      {message: /^`fuse-overlayfs` exited with status \d+ before the root was mounted: .+/, code: `Host`} as any, `fuse-overlayfs's own reason`);
     const argv = [`fuse-overlayfs`, `-o`, `lowerdir=${rootfs},upperdir=${up},workdir=${wk}`, merged];
     const r = await runContainer(HELPER_BIN, specToPlan(s, {rootfsMount: {type: `fuse`, source: merged, argv}}), {stdio: [`ignore`, `pipe`, `pipe`]});
     t.is(r.exitCode, 0, r.stderr);
