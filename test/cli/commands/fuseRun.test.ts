@@ -65,6 +65,8 @@ fuseTest.serial(`fuse-overlayfs: run, run -d, exec, restart, commit, rm -f and -
   tt.is(r.code, 0, r.stderr);
   tt.is(r.stdout, `on-fuse\n1\n0\n`, `the root is a FUSE mount, and its daemon is not in the container`);
   tt.deepEqual(await noDaemonLeft(), [], `--rm: the daemon is gone with the container`);
+  const k = await t([`run`, `--rm`, `--userns`, `keep-id`, `--network`, `none`, ALPINE, `sh`, `-c`, `id -u; touch /tmp/k && echo wrote`]);
+  tt.is(k.stdout, `${process.getuid!()}\nwrote\n`, `--userns keep-id: the daemon is root of the namespace all the same: ${k.stderr}`);
   const ro = await t([`run`, `--rm`, `--read-only`, `--network`, `none`, `-v`, `fvol:/etc/apk`, ALPINE, `sh`, `-c`, `touch /x 2>/dev/null || echo ro; ls /etc/apk | grep -c keys`]);
   tt.is(ro.stdout, `ro\n1\n`, `a read-only FUSE root; a new volume filled from it: ${ro.stderr}`);
 
