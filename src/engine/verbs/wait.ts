@@ -33,8 +33,10 @@ export async function waitContainers(ctx: EngineContext, o: {containers: Array<s
         if (m.exitCode !== undefined) last = m.exitCode;
         const st = podmanStatus(m);
         const health = conds.some(c => c === `healthy` || c === `unhealthy`) && isRunning(m) ? healthStatusOf(cs!.userdataDir(first.id), m.healthcheck) : ``;
-        const hit = conds.some(c => c === st || (c === `stopped` && st === `exited`) || c === m.state || c === health);
-        if (hit) return {ref, exitCode: m.exitCode ?? (st === `exited` ? 0 : -1)};
+        // No --condition: podman waits only while the container runs; one never started answers at once (0).
+        const idle = !o.conditions?.length && (st === `created` || st === `configured`);
+        const hit = idle || conds.some(c => c === st || (c === `stopped` && st === `exited`) || c === m.state || c === health);
+        if (hit) return {ref, exitCode: m.exitCode ?? (st === `exited` || idle ? 0 : -1)};
         await new Promise(r => setTimeout(r, o.intervalMs ?? 25));
       }
     }));

@@ -103,3 +103,14 @@ test(`pause and unpause are refused with podman's reason on this host`, async tt
   tt.regex(p.stderr, /can not pause containers on rootless containers with cgroup V1/);
   await t([`rm`, `-f`, `st6`]);
 });
+
+test(`wait: a container never started answers at once with 0, as podman's; --condition running waits for its start`, async tt => {
+  tt.is((await t([`create`, `--name`, `st-w`, ALPINE, `sleep`, `1000`])).code, 0);
+  const w = await t([`wait`, `st-w`]);
+  tt.is(w.code, 0, w.stderr);
+  tt.is(w.stdout, `0\n`);
+  const running = t([`wait`, `--condition`, `running`, `st-w`]);
+  tt.is((await t([`start`, `st-w`])).code, 0);
+  tt.is((await running).code, 0);
+  tt.is((await t([`rm`, `-f`, `st-w`])).code, 0);
+});
