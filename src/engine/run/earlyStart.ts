@@ -10,7 +10,7 @@ import type {PlanFrame, SpecToPlanOptions} from '../../runtime/specToPlan';
 import {runContainer, startHelper} from '../../runtime/helper';
 import type {RunOptions, RunResult, StartedHelper} from '../../runtime/helper';
 import type {RuntimeSpec} from '../../oci/runtimeSpec';
-import {idMaps, logDriverOf} from './prepare';
+import {idMaps, logsForeground} from './prepare';
 import type {CreateOptions, Validated} from './prepare';
 import {mapping, namespaces} from './spec';
 
@@ -22,7 +22,7 @@ export interface EarlyHelper {
 type HeadOptions = Pick<SpecToPlanOptions, `hostUid` | `hostGid`>;
 
 /** The frame a run of these options will have; undefined when it depends on the store (--network container:). */
-export function predictFrame(o: Pick<CreateOptions, `tty` | `logDriver`>, v: Pick<Validated, `network` | `userns` | `extras`>): PlanFrame | undefined {
+export function predictFrame(o: Pick<CreateOptions, `tty` | `logDriver` | `rm`>, v: Pick<Validated, `network` | `userns` | `extras`>): PlanFrame | undefined {
   const kind = v.network.mode.kind;
   if (kind === `container`) return undefined;
   let maps;
@@ -34,7 +34,7 @@ export function predictFrame(o: Pick<CreateOptions, `tty` | `logDriver`>, v: Pic
   return {
     uidMappings: mapping(maps.uidMap), gidMappings: mapping(maps.gidMap),
     namespaces: namespaces(kind === `host` ? {kind: `host`} : {kind: `new`}, {uts: v.extras.hostUts, ipc: v.extras.hostIpc}), terminal: Boolean(o.tty),
-    logPipes: !o.tty && logDriverOf(o) === `k8s-file`, // a foreground run is logged (verbs/run.ts)
+    logPipes: !o.tty && logsForeground(o), // a foreground run is logged (verbs/run.ts)
   };
 }
 

@@ -16,7 +16,7 @@ import {checkOciDriver, checkOciRun, chooseRuntime, ociDirs} from '../run/runtim
 import type {Store} from '../../storage/Store';
 import type {Image} from '../../storage/ImageStore';
 import {uid as hostUid} from '../../config/paths';
-import {findImage, logDriverOf, prepareContainer, removeContainer, sweepLeftovers, timeoutSeconds, validate} from '../run/prepare';
+import {findImage, logsForeground, prepareContainer, removeContainer, sweepLeftovers, timeoutSeconds, validate} from '../run/prepare';
 import type {CreateOptions, Validated} from '../run/prepare';
 import {openStore} from './store';
 import {checkNetworkPorts} from '../run/network';
@@ -179,7 +179,7 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
         const started = early;
         early = undefined; // finished or abandoned by runPlanned
         // The helper relays the output and keeps it in the log, as conmon does: `tspod logs` shows a foreground run's too.
-        const log = logDriverOf(o) === `k8s-file` ? {log: {path: logPath(store.containers, cid), max: o.logMax ?? 0}} : {};
+        const log = logsForeground(o) ? {log: {path: logPath(store.containers, cid), max: o.logMax ?? 0}} : {};
         const r = await runPlanned(helperPath, started, p.spec, {rootfsMount: p.rootfsMount, ...ids, pidFile, ...log}, {stdio, foreground: false, onSpawn});
         exitCode = r.exitCode;
       }

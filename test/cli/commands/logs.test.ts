@@ -92,7 +92,8 @@ test(`a foreground run logs the streams -a does not show, and a terminal's outpu
 
 test(`a foreground run whose reader goes away ends, as without the relay`, async tt => {
   // `tspod run ... yes | head -1`: once tspod's stdout is closed, the container's writes fail and it ends.
-  const child = spawn(process.execPath, [TSPOD_BIN, `--root`, pulled.s.root, `--runroot`, pulled.s.runroot, `run`, `--rm`, `--network`, `none`, ALPINE, `yes`],
+  // Without --rm, so the output goes through the helper's relay (a --rm run writes to tspod's stdio directly).
+  const child = spawn(process.execPath, [TSPOD_BIN, `--root`, pulled.s.root, `--runroot`, pulled.s.runroot, `run`, `--name`, `lgf-yes`, `--network`, `none`, ALPINE, `yes`],
     {env: {...process.env, ...pulled.env}, stdio: [`ignore`, `pipe`, `ignore`]});
   const code = await new Promise<number | null>(resolve => {
     const timer = setTimeout(() => child.kill(`SIGKILL`), 30_000);
@@ -101,6 +102,15 @@ test(`a foreground run whose reader goes away ends, as without the relay`, async
   });
   tt.not(code, null, `still running after 30 s`);
   tt.not(code, 0);
+  tt.true((await t([`logs`, `lgf-yes`])).stdout.startsWith(`y\ny\n`), `what it wrote is in the log`);
+});
+
+test(`a foreground --rm run is not relayed: the container writes to tspod's own stdio`, async tt => {
+  // Its log would go with it at exit; the relay would cost every run --rm (bench/run).
+  const r = await t([`run`, `--rm`, `--network`, `none`, ALPINE, `sh`, `-c`, `echo out; echo err >&2`]);
+  tt.is(r.code, 0, r.stderr);
+  tt.is(r.stdout, `out\n`);
+  tt.is(r.stderr, `err\n`);
 });
 
 test(`--log-driver none and passthrough keep no log: logs says so; json-file is k8s-file; passthrough refuses -t`, async tt => {
