@@ -121,6 +121,7 @@ export abstract class ContainerFlags extends BaseCommand {
   tz = Option.String(`--tz`, {description: `Set timezone in container: local, or a zone such as Europe/Paris`});
   uts = Option.String(`--uts`, {description: `UTS namespace to use: private (default) or host`});
   ipc = Option.String(`--ipc`, {description: `IPC namespace to use: private (default) or host`});
+  pid = Option.String(`--pid`, {description: `PID namespace to use: private (default) or host`});
   tlsVerify = Option.Boolean(`--tls-verify`, {description: `Require HTTPS and verify certificates when pulling the image (default true)`});
   authfile = Option.String(`--authfile`, {description: `Path of the authentication file, when pulling the image`});
   arch = Option.String(`--arch`, {description: `Use ARCH instead of the architecture of the machine for choosing images`});
@@ -158,7 +159,7 @@ export abstract class ContainerFlags extends BaseCommand {
       labelFiles: this.labelFile, annotations: this.annotation, replace: this.replace, cidfile: this.cidfile, pidfile: this.pidfile,
       stopSignal: this.stopSignal, stopTimeout: this.stopTimeout, envHost: this.envHost, httpProxy: this.httpProxy,
       unsetEnv: this.unsetenv, unsetEnvAll: this.unsetenvAll, readOnlyTmpfs: this.readOnlyTmpfs, sysctl: this.sysctl, device: this.device, envMerge: this.envMerge, initPath: this.initPath, logDriver: this.logDriver, noHosts: this.noHosts, expose: this.expose, shmSize: this.shmSize,
-      umask: this.umask, groupAdd: this.groupAdd, tz: this.tz, uts: this.uts, ipc: this.ipc,
+      umask: this.umask, groupAdd: this.groupAdd, tz: this.tz, uts: this.uts, ipc: this.ipc, pid: this.pid,
       healthCmd: this.healthCmd, healthInterval: this.healthInterval, healthRetries: this.healthRetries, healthStartPeriod: this.healthStartPeriod,
       healthTimeout: this.healthTimeout, healthOnFailure: this.healthOnFailure, noHealthcheck: this.noHealthcheck,
       pullOptions: {

@@ -18,6 +18,8 @@ export interface ExtraFlags extends HealthFlags {
   groupAdd?: Array<string>;
   tz?: string | undefined;
   uts?: string | undefined;
+  /** --pid host: share the user's pid namespace (host /proc bound in). */
+  pid?: string | undefined;
   ipc?: string | undefined;
   expose?: Array<string>;
   annotations?: Array<string>;
@@ -48,6 +50,7 @@ export interface Extras {
   localtime?: string;
   hostUts: boolean;
   hostIpc: boolean;
+  hostPid: boolean;
   /** `80/tcp` keys, as the image config's ExposedPorts. */
   expose: Record<string, Record<string, never>>;
   annotations: Record<string, string>;
@@ -72,7 +75,7 @@ export const PROXY_VARS = [`http_proxy`, `https_proxy`, `ftp_proxy`, `no_proxy`,
 
 export function parseExtras(f: ExtraFlags, hostEnv: Readonly<Record<string, string | undefined>>): Extras {
   const out: Extras = {
-    groupAdd: [], hostUts: false, hostIpc: false, expose: {}, annotations: {}, fileLabels: {}, hostEnv: [],
+    groupAdd: [], hostUts: false, hostIpc: false, hostPid: false, expose: {}, annotations: {}, fileLabels: {}, hostEnv: [],
     unsetEnv: f.unsetEnv ?? [], unsetEnvAll: Boolean(f.unsetEnvAll), readOnlyTmpfs: f.readOnlyTmpfs !== false, sysctls: {}, devices: [], envMerge: [],
   };
   resolveHealthcheck(f, undefined); // the --health-* flags checked now; the image's Healthcheck joins them at create
@@ -101,6 +104,7 @@ export function parseExtras(f: ExtraFlags, hostEnv: Readonly<Record<string, stri
   if (f.tz !== undefined) out.localtime = zoneFile(f.tz);
   out.hostUts = hostNamespace(`--uts`, f.uts);
   out.hostIpc = hostNamespace(`--ipc`, f.ipc);
+  out.hostPid = hostNamespace(`--pid`, f.pid);
   for (const e of f.expose ?? []) for (const key of exposeKeys(e)) out.expose[key] = {};
   for (const a of f.annotations ?? []) {
     const i = a.indexOf(`=`);

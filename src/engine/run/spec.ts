@@ -182,8 +182,12 @@ function isMapped(map: Array<IdMapEntry>, id: number): boolean {
 function defaultMounts(input: SpecInput): Array<SpecMount> {
   const devpts = [`nosuid`, `noexec`, `newinstance`, `ptmxmode=0666`, `mode=0620`];
   if (isMapped(input.gidMap, 5)) devpts.push(`gid=5`);
+  // --pid host: a new proc needs a pid namespace of our own; the user's /proc is bound instead (as podman's rootless spec).
+  const proc: SpecMount = input.extras?.hostPid
+    ? {destination: `/proc`, type: `bind`, source: `/proc`, options: [`rbind`, `nosuid`, `noexec`, `nodev`]}
+    : {destination: `/proc`, type: `proc`, source: `proc`, options: [`nosuid`, `noexec`, `nodev`]};
   return [
-    {destination: `/proc`, type: `proc`, source: `proc`, options: [`nosuid`, `noexec`, `nodev`]},
+    proc,
     {destination: `/dev`, type: `tmpfs`, source: `tmpfs`, options: [`nosuid`, `strictatime`, `mode=755`, `size=65536k`]},
     {destination: `/dev/pts`, type: `devpts`, source: `devpts`, options: devpts},
     {destination: `/dev/mqueue`, type: `mqueue`, source: `mqueue`, options: [`nosuid`, `noexec`, `nodev`]},
@@ -206,9 +210,10 @@ function userMount(m: ResolvedMount): SpecMount {
 type SpecNamespace = NonNullable<NonNullable<RuntimeSpec[`linux`]>[`namespaces`]>[number];
 
 /** --network host: no network namespace; container:NAME: its network and user namespaces joined. */
-export function namespaces(net: NamespaceChoice | undefined, host: {uts?: boolean, ipc?: boolean} = {}): Array<SpecNamespace> {
+export function namespaces(net: NamespaceChoice | undefined, host: {uts?: boolean, ipc?: boolean, pid?: boolean} = {}): Array<SpecNamespace> {
   const kind = net?.kind ?? `new`;
-  const out: Array<SpecNamespace> = [{type: `pid`}];
+  // --pid host: the user's pid namespace (its /proc is bound in: a new proc needs a pid namespace of ours).
+  const out: Array<SpecNamespace> = host.pid ? [] : [{type: `pid`}];
   if (net?.kind === `join`) out.push({type: `network`, path: net.netns});
   else if (kind === `new`) out.push({type: `network`});
   // --ipc host / --uts host: the host's (the user's) namespace is kept, no new one made.
@@ -276,7 +281,7 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
     linux: {
       uidMappings: mapping(input.uidMap),
       gidMappings: mapping(input.gidMap),
-      namespaces: namespaces(input.network?.namespace, {uts: x?.hostUts, ipc: x?.hostIpc}),
+      namespaces: namespaces(input.network?.namespace, {uts: x?.hostUts, ipc: x?.hostIpc, pid: x?.hostPid}),
       ...sysctls(input),
       maskedPaths: input.privileged ? [] : [...MASKED_PATHS],
       readonlyPaths: input.privileged ? [] : [...READONLY_PATHS],

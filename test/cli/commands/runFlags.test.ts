@@ -332,3 +332,16 @@ test(`--timeout kills the container once it has run that long, in the foreground
   tt.is((await run([`--timeout`, `soon`], `true`)).code, 125);
   await t([`rm`, `to-det`]);
 });
+
+test(`--pid host shares the user's pid namespace, with its /proc; inspect says PidMode host`, async tt => {
+  const r = await run([`--pid`, `host`], `sh`, `-c`, `readlink /proc/self/ns/pid; echo $$; test -d /proc/1 && echo has-1`);
+  tt.is(r.code, 0, r.stderr);
+  const [ns, pid, one] = r.stdout.trim().split(`\n`);
+  tt.is(ns, (await import('node:fs')).readlinkSync(`/proc/self/ns/pid`));
+  tt.not(pid, `1`, `the command is not PID 1 in the user's namespace`);
+  tt.is(one, `has-1`);
+  tt.is((await t([`create`, `--name`, `pid-host`, `--pid`, `host`, ALPINE, `true`])).code, 0);
+  tt.is((await t([`inspect`, `--format`, `{{.HostConfig.PidMode}}`, `pid-host`])).stdout.trim(), `host`);
+  tt.is((await run([`--pid`, `elsewhere`], `true`)).code, 125);
+  await t([`rm`, `pid-host`]);
+});
