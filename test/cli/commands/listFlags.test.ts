@@ -118,3 +118,14 @@ test(`volume ls --format takes a Go template; volume exists answers 0 or 1`, asy
   tt.is((await t([`volume`, `exists`, `tplvol`])).code, 0);
   tt.is((await t([`volume`, `exists`, `tplvol-nope`])).code, 1);
 });
+
+test.serial(`volume prune asks first and names the volumes; y removes them, anything else nothing`, async tt => {
+  tt.is((await t([`volume`, `create`, `pr-unused`])).code, 0);
+  const no = await t([`volume`, `prune`], ``);
+  tt.is(no.code, 0);
+  tt.regex(no.stdout, /^WARNING! This will remove all volumes not used by at least one container\. The following volumes will be removed:\n(.*\n)*pr-unused\n(.*\n)*Are you sure you want to continue\? \[y\/N\] $/);
+  tt.is((await t([`volume`, `exists`, `pr-unused`])).code, 0);
+  const yes = await t([`volume`, `prune`], `y\n`);
+  tt.regex(yes.stdout, /^pr-unused$/m);
+  tt.is((await t([`volume`, `exists`, `pr-unused`])).code, 1);
+});

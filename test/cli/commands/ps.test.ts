@@ -118,6 +118,11 @@ test.serial(`container prune removes only non-running containers`, async tt => {
   tt.is((await t([`create`, `--name`, `gone1`, ALPINE, `true`])).code, 0);
   tt.is((await t([`run`, `-d`, `--name`, `gone2`, ALPINE, `true`])).code, 0);
   await t([`wait`, `gone2`]);
+  // Without -f it asks, as podman's: no answer (EOF) or `n` removes nothing.
+  const asked = await t([`container`, `prune`], `n\n`);
+  tt.is(asked.code, 0);
+  tt.regex(asked.stdout, /^WARNING! This will remove all non running containers\.\nAre you sure you want to continue\? \[y\/N\] $/);
+  tt.is((await t([`container`, `exists`, `gone1`])).code, 0);
   const r = await t([`container`, `prune`, `-f`]);
   tt.is(r.code, 0, r.stderr);
   tt.is(r.stdout.trim().split(`\n`).length, 2);

@@ -11,6 +11,12 @@ export default class VolumePruneCommand extends BaseCommand {
   force = Option.Boolean(`-f,--force`, false, {description: `Do not prompt for confirmation`});
 
   async execute() {
+    if (!this.force) {
+      // podman names them, then asks (a script without -f reads EOF: nothing is removed).
+      const unused = await this.engine.listVolumes({filters: [`dangling=true`]});
+      const ok = await this.confirm(`WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n${unused.map(v => `${v.Name}\n`).join(``)}Are you sure you want to continue? [y/N] `);
+      if (!ok) return 0;
+    }
     const r = await this.engine.pruneVolumes();
     for (const n of r.removed) this.out(n);
     return 0;
