@@ -441,7 +441,7 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
   it(`-it through a real pty: raw input, a terminal inside, window size, exit status`, async t => {
     // runc run sizes its pty only after the container's process has started (its forward()
     // loop), so a first command can see no size yet: with runc, wait for it (up to 5 s).
-    const waitSize = runtime === `runc` ? `i=0; while ! stty size >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; ` : ``;
+    const waitSize = runtime === `runc` ? `i=0; while ! stty size >/dev/null 2>&1 && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; ` : ``;
     const cmd = `stty cols 100 rows 30; ${process.execPath} ${TSPOD_BIN} --root ${s.root} --runroot ${s.runroot} ${globals.join(` `)} run -it --rm ${ALPINE} sh -c '${waitSize}tty; stty size; read line; echo got:$line; exit 3'`;
     // Not spawnSync: the other cases of this file run meanwhile (a blocked event loop would stall their signals and reads).
     const r = await new Promise<{status: number | null, stdout: string, stderr: string}>(resolve => {
@@ -451,7 +451,16 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
       child.stderr.on(`data`, d => { stderr += d; });
       const timer = setTimeout(() => child.kill(`SIGKILL`), 60_000);
       child.on(`close`, status => { clearTimeout(timer); resolve({status, stdout, stderr}); });
-      child.stdin.end(`typed-text\n`);
+      // Typed once the container's terminal answers (its `tty` line): input that arrives while
+      // the runtime is still setting the terminal up is echoed by the outer pty, and a loaded
+      // host showed runc's pty with no size yet then (a flake).
+      let typed = false;
+      child.stdout.on(`data`, () => {
+        if (!typed && /\/dev\/pts\/\d+/.test(stdout)) {
+          typed = true;
+          child.stdin.end(`typed-text\n`);
+        }
+      });
     });
     t.is(r.status, 3, `${r.stdout}${r.stderr}`);
     t.regex(r.stdout, /\/dev\/pts\/\d+/);
