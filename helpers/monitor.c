@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include "ctrlog.h"
 #include "monitor.h"
+#include "monitor_tasks.h"
 #include "plan.h"
 #include "pty.h"
 #include "utils.h"
@@ -68,8 +69,6 @@ struct client
 static struct opts o;
 static struct client clients[MAX_CLIENTS];
 static int stdin_fd = -1; /* write end of the container's stdin pipe, or the pty master */
-static pid_t health_pid = -1;   /* the health command running, if any */
-static long long health_next_ms; /* CLOCK_MONOTONIC ms of the next health command */
 
 static void
 send_frame (int type, const char *data, size_t len)
@@ -279,97 +278,6 @@ read_pid_file (void)
 
 static char self_exe[4096];
 
-static void
-close_range_from (int from)
-{
-  syscall (SYS_close_range, from, ~0U, 0);
-}
-
-/* dup2 FD (moved out of the way first) to TARGET without close-on-exec. */
-static void
-place_fd (int fd, int target)
-{
-  dup2 (fd, target);
-  fcntl (target, F_SETFD, 0);
-}
-
-static long long
-now_ms (void)
-{
-  struct timespec t;
-  clock_gettime (CLOCK_MONOTONIC, &t);
-  return (long long) t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-/* A command of ours (health check, exit command): default signal mask and SIGPIPE, stdio on
-   /dev/null, none of our fds; in its own process group when OWN_GROUP (killed whole later). */
-static pid_t
-spawn_quiet (char **argv, int own_group)
-{
-  pid_t p = fork ();
-  if (p == 0)
-    {
-      int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
-      sigset_t none;
-      sigemptyset (&none);
-      sigprocmask (SIG_SETMASK, &none, NULL);
-      signal (SIGPIPE, SIG_DFL);
-      if (own_group)
-        setpgid (0, 0);
-      place_fd (devnull, 0);
-      place_fd (devnull, 1);
-      place_fd (devnull, 2);
-      close_range_from (3);
-      execv (argv[0], argv);
-      _exit (127);
-    }
-  return p;
-}
-
-/* The health command in its own process group (killed whole if it outlives the
-   container), stdio on /dev/null, none of our fds. The next one is due an interval
-   after it ends (systemd's on-unit-inactive timer in podman). */
-static void
-health_spawn (void)
-{
-  pid_t p = spawn_quiet (o.health_cmd, 1);
-  health_pid = p > 0 ? p : -1;
-  health_next_ms = p > 0 ? -1 : now_ms () + (long long) o.health_ms;
-}
-
-/* Poll timeout: until the next health command is due (-1: none is). */
-static int
-health_wait_ms (void)
-{
-  long long left;
-  if (o.n_health == 0 || health_pid > 0 || health_next_ms < 0)
-    return -1;
-  left = health_next_ms - now_ms ();
-  return left < 0 ? 0 : left > 3600000 ? 3600000 : (int) left;
-}
-
-/* At the monitor's end: a last check still running gets a few seconds, then its group is killed. */
-static void
-health_finish (void)
-{
-  long long deadline = now_ms () + 5000;
-  struct timespec tick = { 0, 50000000 };
-  if (health_pid <= 0)
-    return;
-  while (waitpid (health_pid, NULL, WNOHANG) == 0)
-    {
-      if (now_ms () >= deadline)
-        {
-          kill (-health_pid, SIGKILL);
-          while (waitpid (health_pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-          break;
-        }
-      nanosleep (&tick, NULL);
-    }
-  health_pid = -1;
-}
-
 /* Forks `tspod-helper run PLAN`, waits for it to release the container. Fills *cpid
    and the container's stream fds; on failure returns the exit code to record
    (125/126/127) with the helper's JSON error line in *errline. */
@@ -521,8 +429,7 @@ serve (pid_t cpid, int sfd, int lsock, struct stream *out, struct stream *errs)
   int code = -1, i;
   /* --timeout counts from each start, as conmon's does. */
   long long kill_at = o.timeout_ms > 0 ? now_ms () + (long long) o.timeout_ms : -1;
-  if (o.n_health > 0 && health_pid <= 0)
-    health_next_ms = now_ms () + (long long) o.health_ms;
+  health_start ();
   for (;;)
     {
       int n = 0, nc = 0;
@@ -558,14 +465,11 @@ serve (pid_t cpid, int sfd, int lsock, struct stream *out, struct stream *errs)
           while ((p = waitpid (-1, &ws, WNOHANG)) > 0)
             if (p == cpid)
               code = WIFEXITED (ws) ? WEXITSTATUS (ws) : 128 + WTERMSIG (ws);
-            else if (p == health_pid)
-              {
-                health_pid = -1;
-                health_next_ms = now_ms () + (long long) o.health_ms;
-              }
+            else
+              health_reaped (p);
         }
-      if (code < 0 && health_wait_ms () == 0)
-        health_spawn ();
+      if (code < 0)
+        health_run_if_due ();
       if (fds[1].revents & POLLIN)
         accept_client (lsock);
       if (fds[2].revents)
@@ -760,6 +664,7 @@ helper_monitor_main (int argc, char **argv)
                   "[--status-fd N] [--exit-cmd ARG]... [--health-interval MS --health-cmd ARG...]\n");
       return 125;
     }
+  health_configure (o.n_health > 0 ? o.health_cmd : NULL, o.health_ms);
   n = readlink ("/proc/self/exe", self_exe, sizeof self_exe - 1);
   if (n <= 0)
     return 125;
