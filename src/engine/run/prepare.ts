@@ -155,6 +155,9 @@ export interface Validated {
   labels: Record<string, string>;
   extras: Extras;
   imageVolume: ImageVolumeMode;
+  logDriver: LogDriver;
+  /** --timeout in seconds (0: none). */
+  timeout: number;
 }
 
 /** Every check that needs no store: run before anything is created. */
@@ -196,7 +199,7 @@ export function validate(o: CreateOptions): Validated {
     throw new TspodError(`Unsupported`, `--userns ${userns.mode} is not supported by rootless tspod`, {hint: `use the default user namespace, or --userns keep-id to keep your uid inside`});
   for (const f of o.volumesFrom ?? []) parseVolumesFrom(f);
   for (const f of o.secrets ?? []) parseSecretFlag(f);
-  timeoutSeconds(o.timeout);
+  const timeout = timeoutSeconds(o.timeout);
   const mounts = [
     ...(o.volumes ?? []).map(v => parseVolume(v, o.cwd)),
     ...(o.mounts ?? []).map(m => parseMount(m, o.cwd)),
@@ -238,7 +241,7 @@ export function validate(o: CreateOptions): Validated {
   }
   const labels = {...extras.fileLabels, ...parseLabels(o.labels ?? [])};
   const imageVolume = parseImageVolumeMode(o.imageVolume);
-  return {name: o.name, pull: parsePullPolicy(o.pull), userns, mounts, envFile, env, capAdd, capDrop, noNewPrivileges, network, cgroup, labels, extras, imageVolume};
+  return {name: o.name, pull: parsePullPolicy(o.pull), userns, mounts, envFile, env, capAdd, capDrop, noNewPrivileges, network, cgroup, labels, extras, imageVolume, logDriver: driver, timeout};
 }
 
 /** podman refuses a --cidfile that exists: another container may own it. */
@@ -387,8 +390,8 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
       anonymousVolumes, createdBy: process.pid, ...(Object.keys(labels).length > 0 ? {labels} : {}),
       ...(v.extras.stopTimeout !== undefined ? {stopTimeout: v.extras.stopTimeout} : {}), ...(o.rmi ? {rmi: true} : {}),
       ...(o.createCommand ? {createCommand: o.createCommand, createImageAt: o.createImageAt} : {}), ...(o.pidfile ? {pidfile: resolve(o.cwd, o.pidfile)} : {}),
-      ...(logDriverOf(o) !== `k8s-file` ? {logDriver: logDriverOf(o)} : {}),
-      ...(timeoutSeconds(o.timeout) ? {timeout: timeoutSeconds(o.timeout)} : {}),
+      ...(v.logDriver !== `k8s-file` ? {logDriver: v.logDriver} : {}),
+      ...(v.timeout ? {timeout: v.timeout} : {}),
       ...healthMeta(o, imgCfg.Healthcheck),
     },
   });
