@@ -7,10 +7,11 @@ import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import type {ContainerStore} from '../../storage/ContainerStore';
 import {eachContainer, targetRefs, withFreshContainer} from '../lifecycle/batch';
-import {nameOf, openContainers, readSpec, recordedLogDriver} from '../lifecycle/containers';
+import {mustLookup, nameOf, openContainers, readSpec, recordedLogDriver} from '../lifecycle/containers';
 import {startMonitor} from '../lifecycle/monitor';
 import {isRunning, parseRestartPolicy} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
+import {isAlive} from '../lifecycle/procStat';
 import type {CreateOptions} from './run';
 import type {NotifyRelay} from '../quadlet/sdnotify';
 import {recordedRuntime} from '../run/runtime';
@@ -171,6 +172,18 @@ export async function runDetached(ctx: EngineContext, o: CreateOptions & {restar
   return {id, exitCode: 0};
 }
 
+/**
+ * stop returns once the exit is recorded; the old monitor may still be finishing (its
+ * clients, its exit command) and the container's namespaces going away. A restart starts
+ * the new monitor only after the old one is gone (10 s at most), so the two never overlap.
+ */
+async function monitorGone(cs: ContainerStore, ref: string): Promise<void> {
+  const m = (await mustLookup(cs, ref)).metadata as LifeMeta;
+  const end = Date.now() + 10_000;
+  while (typeof m.monitorPid === `number` && isAlive(m.monitorPid, m.monitorStart) && Date.now() < end)
+    await new Promise(r => setTimeout(r, 10));
+}
+
 export async function restartContainers(ctx: EngineContext, o: {containers: Array<string>, all?: boolean, running?: boolean, timeout?: number | undefined}): Promise<StartReport> {
   const {stopOne} = await import(`./stop`);
   const cs = openContainers(ctx);
@@ -179,6 +192,7 @@ export async function restartContainers(ctx: EngineContext, o: {containers: Arra
     const refs = await targetRefs(ctx, cs, {all: o.all || o.running, containers: o.containers}, c => !o.running || isRunning(c.metadata as LifeMeta));
     const r = await eachContainer(refs, async ref => {
       await stopOne(ctx, cs, ref, {timeout: o.timeout});
+      await monitorGone(cs!, ref);
       return {...await startOne(ctx, cs!, ref), ref};
     }, {throwSingle: true});
     report.started = r.done;
