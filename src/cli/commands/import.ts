@@ -29,7 +29,7 @@ export default class ImportCommand extends BaseCommand {
       os: this.os,
       variant: this.variant,
     });
-    this.out(r.id);
+    this.out(`sha256:${r.id}`); // podman prints the image ID so
     return 0;
   }
 }
