@@ -105,33 +105,53 @@ export function resolvConfFor(input: ResolvInput): string {
 export interface HostsInput {
   hostname: string;
   name: string;
-  /** The container's own address (its hostname resolves to it), else 127.0.1.1. */
+  /** The container's own address (its hostname resolves to it), else 127.0.0.1. */
   containerIp?: string | undefined;
   /** Address of the host as seen from the container (host.containers.internal). */
   hostGatewayIp?: string | undefined;
   addHosts: Array<HostEntry>;
-  /** --network host: the host's /etc/hosts text, kept as the base. */
+  /** --network host: the host's /etc/hosts text, kept as it is. */
   hostHosts?: string | undefined;
+  /** Another network: the host's /etc/hosts, whose entries the container gets too (podman's base hosts file). */
+  baseHosts?: string | undefined;
 }
 
-/** The container's /etc/hosts text: localhost, --add-host entries, the container's own names. */
+const LOCALHOST = [
+  `127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4`,
+  `::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6`,
+];
+
+/** The entries of a hosts file as `ADDRESS\tNAMES` lines: comments and blank lines dropped. */
+export function hostsEntries(text: string): Array<string> {
+  const out: Array<string> = [];
+  for (const line of text.split(`\n`)) {
+    const fields = line.replace(/#.*/, ``).trim().split(/\s+/);
+    if (fields.length >= 2) out.push(`${fields[0]}\t${fields.slice(1).join(` `)}`);
+  }
+  return out;
+}
+
+/**
+ * The container's /etc/hosts, in podman's order: --add-host entries (so they win), the
+ * host's entries (localhost added when they lack it), host.containers.internal, then
+ * the container's own address with its hostname and name.
+ */
 export function hostsFor(input: HostsInput): string {
   const lines: Array<string> = [];
-  if (input.hostHosts !== undefined) {
-    lines.push(...input.hostHosts.replace(/\n+$/, ``).split(`\n`));
-  } else {
-    lines.push(`127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4`);
-    lines.push(`::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6`);
-  }
   for (const h of input.addHosts) {
     const ip = h.ip === `host-gateway` ? input.hostGatewayIp : h.ip;
     if (ip === undefined) throw bad(`--add-host ${h.names.join(`;`)}:host-gateway needs a network that reaches the host`, `use slirp4netns or pasta, or give an address`);
     lines.push(`${ip}\t${h.names.join(` `)}`);
   }
   const names = [...new Set([input.hostname, input.name])].join(` `);
-  if (input.hostHosts === undefined || !input.hostHosts.split(`\n`).some(l => l.split(/\s+/).slice(1).includes(input.hostname)))
-    lines.push(`${input.containerIp ?? `127.0.1.1`}\t${names}`);
-  if (input.hostGatewayIp !== undefined && input.hostHosts === undefined)
-    lines.push(`${input.hostGatewayIp}\thost.containers.internal host.docker.internal`);
+  if (input.hostHosts !== undefined) {
+    const own = input.hostHosts.split(`\n`).some(l => l.split(/\s+/).slice(1).includes(input.hostname));
+    return `${[...lines, ...input.hostHosts.replace(/\n+$/, ``).split(`\n`), ...own ? [] : [`127.0.0.1\t${names}`]].join(`\n`)}\n`;
+  }
+  const base = hostsEntries(input.baseHosts ?? ``);
+  if (!base.some(l => l.split(/\s+/).slice(1).includes(`localhost`))) lines.push(...LOCALHOST);
+  lines.push(...base);
+  if (input.hostGatewayIp !== undefined) lines.push(`${input.hostGatewayIp}\thost.containers.internal host.docker.internal`);
+  lines.push(`${input.containerIp ?? `127.0.0.1`}\t${names}`);
   return `${lines.join(`\n`)}\n`;
 }

@@ -35,15 +35,25 @@ test(`--add-host: host:ip, several names, IPv6, host-gateway; bad ones refused`,
   t.throws(() => parseAddHost(`db:300.1.1.1`), {message: /invalid IP address/});
 });
 
-test(`/etc/hosts: localhost, --add-host, the container's names, host.containers.internal`, t => {
+test(`/etc/hosts: --add-host first, localhost, the container's names, host.containers.internal`, t => {
   const text = hostsFor({hostname: `h1`, name: `web`, containerIp: `10.0.2.100`, hostGatewayIp: `10.0.2.2`, addHosts: [parseAddHost(`db:10.0.0.5`), parseAddHost(`gw:host-gateway`)]});
   t.is(text, [
+    `10.0.0.5\tdb`, `10.0.2.2\tgw`,
     `127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4`,
     `::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6`,
-    `10.0.0.5\tdb`, `10.0.2.2\tgw`, `10.0.2.100\th1 web`, `10.0.2.2\thost.containers.internal host.docker.internal`, ``,
+    `10.0.2.2\thost.containers.internal host.docker.internal`, `10.0.2.100\th1 web`, ``,
   ].join(`\n`));
-  t.regex(hostsFor({hostname: `x`, name: `x`, addHosts: []}), /^127\.0\.1\.1\tx$/m);
+  t.regex(hostsFor({hostname: `x`, name: `x`, addHosts: []}), /^127\.0\.0\.1\tx$/m);
   t.throws(() => hostsFor({hostname: `x`, name: `x`, addHosts: [parseAddHost(`gw:host-gateway`)]}), {message: /host-gateway needs a network/});
   const host = hostsFor({hostname: `myhost`, name: `c`, addHosts: [], hostHosts: `127.0.0.1 localhost\n10.0.0.1 myhost\n`});
   t.is(host, `127.0.0.1 localhost\n10.0.0.1 myhost\n`);
+});
+
+test(`/etc/hosts: the host's entries come along, comments dropped; localhost only when they lack it`, t => {
+  const base = `# The host's file\n127.0.0.1 localhost\n\n10.1.1.1   build.corp  build # the CI box\n::1 ip6-localhost\n`;
+  t.is(hostsFor({hostname: `c1`, name: `n1`, containerIp: `10.0.2.100`, addHosts: [parseAddHost(`extra:1.2.3.4`)], baseHosts: base}), [
+    `1.2.3.4\textra`, `127.0.0.1\tlocalhost`, `10.1.1.1\tbuild.corp build`, `::1\tip6-localhost`, `10.0.2.100\tc1 n1`, ``,
+  ].join(`\n`));
+  t.regex(hostsFor({hostname: `c1`, name: `c1`, addHosts: [], baseHosts: `10.1.1.1 build\n`}), /^127\.0\.0\.1\tlocalhost localhost\.localdomain/m);
+  t.regex(hostsFor({hostname: `c1`, name: `c1`, addHosts: [], baseHosts: `10.1.1.1 build\n`}), /^10\.1\.1\.1\tbuild$/m);
 });

@@ -28,7 +28,7 @@ export function hostsFile(hostname: string, name: string): string {
   return [
     `127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4`,
     `::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6`,
-    `127.0.1.1\t${names}`,
+    `127.0.0.1\t${names}`,
     ``,
   ].join(`\n`);
 }

@@ -110,7 +110,7 @@ export function networkFiles(rec: NetworkRecord, req: NetworkRequest, names: {ho
   return {
     hosts: hostsFor({
       hostname: names.hostname, name: names.name, containerIp: a.containerIp, hostGatewayIp: a.hostGatewayIp,
-      addHosts: req.addHosts, ...(a.hostFiles ? {hostHosts: readText(`/etc/hosts`) ?? ``} : {}),
+      addHosts: req.addHosts, ...(a.hostFiles ? {hostHosts: readText(`/etc/hosts`) ?? ``} : {baseHosts: readText(`/etc/hosts`)}),
     }),
     resolvConf: resolvConfFor({hostResolvConf: hostResolv, dns: req.dns, forwarder: a.forwarder, keepLoopback: a.hostFiles, ipv6: a.ipv6}),
   };

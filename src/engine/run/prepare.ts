@@ -32,6 +32,7 @@ import {
 } from './options';
 import type {MountRequest, PullPolicy, UsernsMode} from './options';
 import {layeredIsDir, layeredReader, parseGroup, resolveUser} from './users';
+import {missingUserEntries} from './userEntries';
 import type {ResolvedUser} from './users';
 import {buildSpec, entrypointAndCmd, keepIdMap, parseProcLimits} from './spec';
 import type {ResolvedMount} from './spec';
@@ -341,10 +342,17 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     if (o.forRun && isTspodError(err, `InvalidArgument`)) throw new TspodError(`CannotInvoke`, err.message, err.hint === undefined ? {} : {hint: err.hint});
     throw err;
   }
-  if (maps.keepId && o.user === undefined) {
+  let addedGroup: string | undefined;
+  const keepIdUser = maps.keepId !== undefined && o.user === undefined;
+  if (keepIdUser) {
     const home = ctx.paths.home;
-    passwd = passwdWith(read(`/etc/passwd`), {name: userName(), uid: maps.keepId.uid, gid: maps.keepId.gid, home, shell: `/bin/sh`});
+    passwd = passwdWith(read(`/etc/passwd`), {name: userName(), uid: maps.keepId!.uid, gid: maps.keepId!.gid, home, shell: `/bin/sh`});
     if (passwd !== undefined) user = {...user, home, name: userName()};
+  } else {
+    const added = missingUserEntries(userSpec, user, read, o.workdir || imgCfg.WorkingDir || `/`);
+    passwd = added.passwd;
+    addedGroup = added.group;
+    if (added.home !== undefined) user = {...user, home: added.home};
   }
   const extraGids = v.extras.groupAdd.map(g => groupId(g, read));
   const ulimits = (o.ulimits ?? []).filter(u => u !== `host`).map(parseUlimit);
@@ -401,8 +409,8 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     const hostname = o.hostname ?? (v.extras.hostUts ? osHostname() : undefined) ?? defaultHostname(net) ?? record.id.slice(0, 12);
     const userdata = store.containers.userdataDir(record.id);
     const secretEnv = await provideSecrets(store.graphRoot, userdata, o.secrets ?? [], resolved);
-    const group = passwd !== undefined && maps.keepId && !parseGroup(read(`/etc/group`)).some(g => g.gid === maps.keepId!.gid)
-      ? `${read(`/etc/group`) ?? ``}${userName()}:x:${maps.keepId.gid}:\n` : undefined;
+    const group = addedGroup ?? (passwd !== undefined && keepIdUser && !parseGroup(read(`/etc/group`)).some(g => g.gid === maps.keepId!.gid)
+      ? `${read(`/etc/group`) ?? ``}${userName()}:x:${maps.keepId!.gid}:\n` : undefined);
     const initFiles = await writeInitLayer(userdata, {
       id: record.id, name, hostname, image: ref, imageId: image.id, hostResolvConf: readText(`/etc/resolv.conf`), passwd, group,
       ...networkFiles(net, v.network, {hostname, name}),

@@ -345,3 +345,28 @@ test(`--pid host shares the user's pid namespace, with its /proc; inspect says P
   tt.is((await run([`--pid`, `elsewhere`], `true`)).code, 125);
   await t([`rm`, `pid-host`]);
 });
+
+test(`a numeric --user the image lacks gets passwd and group entries, as podman gives them`, async tt => {
+  const r = await run([`--user`, `1234:5678`, `-w`, `/tmp`], `sh`, `-c`, `whoami; echo $HOME; tail -1 /etc/passwd; tail -1 /etc/group; id`);
+  tt.is(r.code, 0, r.stderr);
+  tt.is(r.stdout, `1234\n/tmp\n1234:*:1234:5678:container user:/tmp:/bin/sh\n5678:x:5678:1234\nuid=1234(1234) gid=5678(5678) groups=5678(5678)\n`);
+  // Users and groups the image has get nothing; the uid stands for a group --user leaves out.
+  const known = await run([`--user`, `guest`], `sh`, `-c`, `tail -1 /etc/passwd; tail -1 /etc/group; id -un`);
+  tt.is(known.stdout, `nobody:x:65534:65534:nobody:/:/sbin/nologin\nnobody:x:65534:\nguest\n`, known.stderr);
+  const noGroup = await run([`--user`, `4321`], `sh`, `-c`, `tail -1 /etc/passwd; tail -1 /etc/group`);
+  tt.is(noGroup.stdout, `4321:*:4321:0:container user:/:/bin/sh\n4321:x:4321:4321\n`, noGroup.stderr);
+  // The image's own files are not changed: a commit of the container would not hold the entries.
+  const plain = await run([], `grep`, `-c`, `container user`, `/etc/passwd`);
+  tt.is(plain.stdout, `0\n`);
+});
+
+test(`/etc/hosts carries the host's entries and the container's name, after --add-host`, async tt => {
+  const r = await run([`--name`, `hosts-named`, `--hostname`, `hh`, `--add-host`, `first.example:10.9.8.7`], `cat`, `/etc/hosts`);
+  tt.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split(`\n`);
+  tt.is(lines[0], `10.9.8.7\tfirst.example`);
+  tt.is(lines[lines.length - 1], `127.0.0.1\thh hosts-named`);
+  const host = readFileSync(`/etc/hosts`, `utf8`).split(`\n`).map(l => l.replace(/#.*/, ``).trim().split(/\s+/)).filter(f => f.length >= 2);
+  for (const [ip, ...names] of host) tt.true(lines.includes(`${ip}\t${names.join(` `)}`), `host entry ${ip} ${names.join(` `)} is in the container's hosts`);
+  tt.true(lines.some(l => /^127\.0\.0\.1\t.*\blocalhost\b/.test(l)));
+});

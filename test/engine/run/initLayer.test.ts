@@ -7,8 +7,8 @@ import {VolumeStore} from '../../../src/engine/run/volumes';
 import {TspodError} from '../../../src/engine/errors';
 
 test(`hosts names the container; resolv.conf drops loopback servers`, t => {
-  t.regex(hostsFile(`h`, `n`), /^127\.0\.1\.1\th n$/m);
-  t.regex(hostsFile(`h`, `h`), /^127\.0\.1\.1\th$/m);
+  t.regex(hostsFile(`h`, `n`), /^127\.0\.0\.1\th n$/m);
+  t.regex(hostsFile(`h`, `h`), /^127\.0\.0\.1\th$/m);
   t.is(resolvConf(`nameserver 127.0.0.53\nnameserver 10.0.0.1\nsearch x\n`), `nameserver 10.0.0.1\nsearch x\n`);
   t.is(resolvConf(undefined), ``);
 });
