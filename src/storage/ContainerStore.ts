@@ -27,6 +27,19 @@ export interface NewContainer {
   image: string;
   layer: string;
   metadata?: Record<string, unknown>;
+  /** Without names: makes one (the caller's policy), taken only when no container has it. */
+  generateName?: () => string;
+}
+
+/** A generated name no record has, chosen under the index lock; a number is appended once the tries run out. */
+function freeName(records: ReadonlyArray<ContainerRecord>, generate: () => string): string {
+  const taken = new Set(records.flatMap(r => r.names));
+  for (let i = 0; i < 20; i++) {
+    const n = generate();
+    if (!taken.has(n)) return n;
+  }
+  const base = generate();
+  for (let i = 2; ; i++) if (!taken.has(`${base}${i}`)) return `${base}${i}`;
 }
 
 export function newContainerId(): string {
@@ -76,7 +89,9 @@ export class ContainerStore {
         const owner = records.find(r => r.names.includes(n));
         if (owner) throw new TspodError(`NameInUse`, `the container name "${n}" is already in use by ${owner.id}`, {hint: `remove that container first, or choose another name with --name`});
       }
-      const r: ContainerRecord = {id, names: [...(c.names ?? [])], image: c.image, layer: c.layer, created: new Date().toISOString(), metadata: c.metadata ?? {}};
+      const names = [...(c.names ?? [])];
+      if (names.length === 0 && c.generateName) names.push(freeName(records, c.generateName));
+      const r: ContainerRecord = {id, names, image: c.image, layer: c.layer, created: new Date().toISOString(), metadata: c.metadata ?? {}};
       records.push(r);
       return r;
     });

@@ -224,7 +224,7 @@ export class Store {
   }
 
   /** Creates a container record and its writable layer on top of the image's top layer. */
-  async createContainer(o: {id?: string, names?: Array<string>, image?: string, metadata?: Record<string, unknown>}): Promise<ContainerRecord> {
+  async createContainer(o: {id?: string, names?: Array<string>, image?: string, metadata?: Record<string, unknown>, generateName?: () => string}): Promise<ContainerRecord> {
     const id = o.id ?? newContainerId();
     let parent: string | undefined;
     if (o.image) {
@@ -236,7 +236,7 @@ export class Store {
     if (begun.state === `exists`) throw new TspodError(`NameInUse`, `a layer with id ${id} already exists`);
     try {
       await this.runOps(begun.prep.before);
-      const c = await this.containers.create({id, ...(o.names ? {names: o.names} : {}), image: o.image ?? ``, layer: id, ...(o.metadata ? {metadata: o.metadata} : {})});
+      const c = await this.containers.create({id, ...(o.names ? {names: o.names} : {}), image: o.image ?? ``, layer: id, ...(o.metadata ? {metadata: o.metadata} : {}), ...(o.generateName ? {generateName: o.generateName} : {})});
       await this.layers.commit(id);
       return c;
     } catch (err) {

@@ -33,6 +33,7 @@ import {
 import type {MountRequest, PullPolicy, UsernsMode} from './options';
 import {layeredIsDir, layeredReader, parseGroup, resolveUser} from './users';
 import {missingUserEntries} from './userEntries';
+import {randomContainerName} from './containerNames';
 import type {ResolvedUser} from './users';
 import {buildSpec, entrypointAndCmd, keepIdMap, parseProcLimits} from './spec';
 import type {ResolvedMount} from './spec';
@@ -391,7 +392,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
 
   const labels = {...imgCfg.Labels ?? {}, ...v.labels};
   const record = await store.createContainer({
-    ...(v.name ? {names: [v.name]} : {}),
+    ...(v.name ? {names: [v.name]} : {generateName: randomContainerName}),
     image: image.id,
     metadata: {
       state: `configured`, imageName: ref, autoRemove: Boolean(o.rm), rmPending: Boolean(o.rm && o.forRun), volumes: [...namedVolumes, ...anonymousVolumes],
@@ -404,7 +405,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     },
   });
   try {
-    const name = v.name ?? record.id.slice(0, 12);
+    const name = record.names[0] ?? record.id.slice(0, 12);
     const net = await settleNetwork(store, v.network, {...imgCfg.ExposedPorts, ...v.extras.expose}, m => ctx.log.warn(m));
     const hostname = o.hostname ?? (v.extras.hostUts ? osHostname() : undefined) ?? defaultHostname(net) ?? record.id.slice(0, 12);
     const userdata = store.containers.userdataDir(record.id);

@@ -370,3 +370,25 @@ test(`/etc/hosts carries the host's entries and the container's name, after --ad
   for (const [ip, ...names] of host) tt.true(lines.includes(`${ip}\t${names.join(` `)}`), `host entry ${ip} ${names.join(` `)} is in the container's hosts`);
   tt.true(lines.some(l => /^127\.0\.0\.1\t.*\blocalhost\b/.test(l)));
 });
+
+test(`a container without --name gets a readable adjective_surname, distinct from the others`, async tt => {
+  const ids: Array<string> = [];
+  for (let i = 0; i < 3; i++) {
+    const c = await t([`create`, ALPINE, `true`]);
+    tt.is(c.code, 0, c.stderr);
+    ids.push(c.stdout.trim());
+  }
+  const names: Array<string> = [];
+  for (const id of ids) {
+    const n = (await t([`inspect`, `--format`, `{{.Name}}`, id])).stdout.trim();
+    tt.regex(n, /^[a-z]+_[a-z]+\d*$/);
+    names.push(n);
+  }
+  tt.is(new Set(names).size, 3);
+  const ps = await t([`ps`, `-a`, `--format`, `{{.ID}} {{.Names}}`]);
+  for (const [i, id] of ids.entries()) tt.true(ps.stdout.includes(`${id.slice(0, 12)} ${names[i]}\n`), ps.stdout);
+  const rm = await t([`rm`, names[0]!]);
+  tt.is(rm.code, 0, rm.stderr);
+  tt.is(rm.stdout, `${names[0]}\n`);
+  await t([`rm`, ...ids.slice(1)]);
+});
