@@ -29,8 +29,18 @@ export class FdWriter {
 
   /** For what needs a real stream (pipeline() of an archive, readline's output). */
   get stream(): NodeJS.WriteStream {
-    return this.nodeStream();
+    const s = this.nodeStream();
+    // `tspod save | head -c 1`: the same quiet end as a write here, not a stack trace
+    // from whichever stream the error is passed on to. Listening first, it ends the process
+    // before the pipeline learns of it.
+    if (!this.watched) {
+      this.watched = true;
+      s.on(`error`, err => { if ((err as NodeJS.ErrnoException).code === `EPIPE`) brokenPipe(); });
+    }
+    return s;
   }
+
+  private watched = false;
 }
 
 let pause: Int32Array | undefined;

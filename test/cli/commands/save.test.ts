@@ -4,10 +4,10 @@
 import test from 'ava';
 import {readFileSync, writeFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
-import {spawnSync} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 import {pulledStore} from '../../_helpers/pulledStore';
 import {SEEDED} from '../../_helpers/registry';
-import {SHARED_IMAGES} from '../../_helpers/project';
+import {SHARED_IMAGES, TSPOD_BIN} from '../../_helpers/project';
 
 const ALPINE = SEEDED.alpine;
 const BUSYBOX = SEEDED.busyboxMusl;
@@ -120,4 +120,15 @@ test.serial(`a truncated or malformed archive fails with one line and changes no
   }
   tt.deepEqual(await imageIds(), before);
   tt.is(spawnSync(`ls`, [join(fx.s.root, `blobs/sha256`)], {encoding: `utf8`}).stdout, blobsBefore);
+});
+
+test(`a reader that goes away (save | head -c 100): a quiet end by SIGPIPE, no stack trace`, async tt => {
+  const child = spawn(process.execPath, [TSPOD_BIN, `--root`, fx.s.root, `--runroot`, fx.s.runroot, `save`, ALPINE], {env: {...process.env, ...fx.env}, stdio: [`ignore`, `pipe`, `pipe`]});
+  let stderr = ``;
+  child.stderr.on(`data`, d => { stderr += d; });
+  // The first bytes, then the reading end is closed (as head does).
+  await new Promise<void>(resolve => child.stdout.once(`data`, () => { child.stdout.destroy(); resolve(); }));
+  const [code, signal] = await new Promise<[number | null, string | null]>(resolve => child.on(`close`, (c, s) => resolve([c, s])));
+  tt.is(signal, `SIGPIPE`, `exit ${code}`);
+  tt.is(stderr, ``);
 });
