@@ -59,21 +59,39 @@ hooks_join_namespaces (const struct plan *p, unsigned long *ns_flags, int *joine
   size_t i;
   int r;
   *joined_user = 0;
+  /* The user namespace first: the others belong to it, and joining them needs its
+     capabilities. A joined pid namespace is the one C is cloned into (pid_for_children). */
+  static const struct
+  {
+    const char *name;
+    int flag;
+  } NS[] = { { "user", CLONE_NEWUSER }, { "net", CLONE_NEWNET }, { "ipc", CLONE_NEWIPC },
+             { "uts", CLONE_NEWUTS },   { "pid", CLONE_NEWPID } };
+  size_t k;
   for (i = 0; i < p->n; i++)
-    if (strcmp (p->d[i].kw, "join-ns") == 0 && p->d[i].argc == 2 && strcmp (p->d[i].argv[0], "user") != 0
-        && strcmp (p->d[i].argv[0], "net") != 0)
-      return helper_make_error (err, 0, "plan", "`join-ns`: unsupported namespace `%s`", p->d[i].argv[0]);
-  if ((r = join_one (p, "user", CLONE_NEWUSER, err)) < 0)
-    return -1;
-  if (r)
+    if (strcmp (p->d[i].kw, "join-ns") == 0 && p->d[i].argc == 2)
+      {
+        for (k = 0; k < sizeof NS / sizeof NS[0] && strcmp (p->d[i].argv[0], NS[k].name) != 0; k++)
+          ;
+        if (k == sizeof NS / sizeof NS[0])
+          return helper_make_error (err, 0, "plan", "`join-ns`: unsupported namespace `%s`", p->d[i].argv[0]);
+      }
+  for (k = 0; k < sizeof NS / sizeof NS[0]; k++)
     {
-      *joined_user = 1;
-      *ns_flags &= ~(unsigned long) CLONE_NEWUSER;
+      if ((r = join_one (p, NS[k].name, NS[k].flag, err)) < 0)
+        return -1;
+      if (!r)
+        continue;
+      if (NS[k].flag == CLONE_NEWUSER)
+        *joined_user = 1;
+      *ns_flags &= ~(unsigned long) NS[k].flag;
     }
-  if ((r = join_one (p, "net", CLONE_NEWNET, err)) < 0)
-    return -1;
-  if (r)
-    *ns_flags &= ~(unsigned long) CLONE_NEWNET;
+  /* Entering another user namespace makes a process non-dumpable (its capabilities there
+     are not a subset of its old ones), and so is C, forked from P: the network hooks
+     (pasta, slirp4netns) could then not open C's /proc/PID/ns files. The namespace is the
+     user's own container's, whose processes are dumpable: so are P and C again. */
+  if (*joined_user && prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+    return helper_make_error (err, errno, "join-ns", "PR_SET_DUMPABLE");
   return 0;
 }
 

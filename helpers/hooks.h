@@ -7,7 +7,7 @@
 #include "error.h"
 #include "plan.h"
 
-/* `join-ns user|net PATH`: setns into existing namespaces (user first); clears the
+/* `join-ns user|net|ipc|uts|pid PATH`: setns into existing namespaces (user first); clears the
    matching CLONE_NEW* bits in *ns_flags and sets *joined_user when a user namespace was joined. */
 int hooks_join_namespaces (const struct plan *p, unsigned long *ns_flags, int *joined_user, helper_error_t *err);
 /* `net-hook ARG...`: start each hook (`@PID@` replaced by PID), tied to P's life by

@@ -42,7 +42,7 @@ export type Directive =
   // Network directives (helpers/hooks.c): P joins namespaces by path before the clone,
   // starts each hook (`@PID@` = the container's pid) and waits for a byte on its fd 3,
   // then writes the pid to NOTIFY and waits for '0' on GO.
-  | {kind: `join-ns`, type: `user` | `net`, path: string}
+  | {kind: `join-ns`, type: `user` | `net` | `pid` | `ipc` | `uts`, path: string}
   | {kind: `net-hook`, argv: Array<string>}
   | {kind: `sync-fds`, notify: number, go: number};
 

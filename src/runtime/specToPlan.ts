@@ -105,6 +105,9 @@ function isSingle(map: Array<LinuxIDMapping>, hostId: number | undefined): boole
   return map.length === 1 && map[0].size === 1 && map[0].containerID === 0 && (hostId === undefined || map[0].hostID === hostId);
 }
 
+type JoinableNs = Extract<Directive, {kind: `join-ns`}>[`type`];
+const JOINABLE = new Set([`user`, `network`, `pid`, `ipc`, `uts`]);
+
 /** What the helper's parent needs before it clones: the maps, the namespaces, whether there is a terminal. */
 export interface PlanFrame {
   uidMappings: Array<LinuxIDMapping>;
@@ -141,11 +144,11 @@ export function planHead(frame: PlanFrame, opts: Pick<SpecToPlanOptions, `hostUi
     head.push({kind: `uidmap`, triples: uidMap.map(m => [m.containerID, m.hostID, m.size])});
     head.push({kind: `gidmap`, triples: gidMap.map(m => [m.containerID, m.hostID, m.size])});
   }
-  // A namespace with a path is joined (user and network: --network container:NAME), not made.
+  // A namespace with a path is joined (--network/--pid/--ipc/--uts container:NAME, with its user namespace), not made.
   const joined = frame.namespaces.filter(n => n.path !== undefined && n.path !== ``);
   for (const n of joined) {
-    if (n.type !== `user` && n.type !== `network`) throw new Error(`joining a \`${n.type}\` namespace is not supported`);
-    head.push({kind: `join-ns`, type: n.type === `network` ? `net` : `user`, path: n.path!});
+    if (!JOINABLE.has(n.type)) throw new Error(`joining a \`${n.type}\` namespace is not supported`);
+    head.push({kind: `join-ns`, type: n.type === `network` ? `net` : n.type as JoinableNs, path: n.path!});
   }
   const ns = new Set(frame.namespaces.filter(n => !joined.includes(n)).map(n => n.type === `network` ? `net` : n.type));
   if (!joined.some(n => n.type === `user`)) ns.add(`user`);
@@ -192,7 +195,7 @@ export function planBody(spec: RuntimeSpec, opts: SpecToPlanOptions, single: boo
       plan.push({kind: `mount`, source: `/sys`, dest: m.destination, type: `bind`, flags: MS.BIND | MS.REC | MS.RDONLY | (flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC)), data: ``});
       continue;
     }
-    if (type === `mqueue` && !ns.has(`ipc`)) continue;
+    if (type === `mqueue` && !ns.has(`ipc`) && !frameJoins(spec, `ipc`)) continue; // --ipc host: the user's own
     if (type === `cgroup` || type === `cgroup2`) continue; // no delegation here: /sys/fs/cgroup comes with /sys
     if (type === `devpts` && single) data = data.split(`,`).filter(o => !o.startsWith(`gid=`)).join(`,`);
     const bind = (flags & MS.BIND) !== 0 || type === `bind`;
@@ -238,4 +241,9 @@ export function planBody(spec: RuntimeSpec, opts: SpecToPlanOptions, single: boo
   if (proc.env && proc.env.length > 0) plan.push({kind: `env`, vars: proc.env});
   plan.push({kind: `args`, argv: proc.args});
   return plan as Array<Directive>;
+}
+
+/** Whether the spec joins an existing namespace of this type (a path is given). */
+function frameJoins(spec: RuntimeSpec, type: string): boolean {
+  return (spec.linux?.namespaces ?? []).some(n => n.type === type && n.path !== undefined && n.path !== ``);
 }

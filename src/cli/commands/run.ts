@@ -119,9 +119,9 @@ export abstract class ContainerFlags extends BaseCommand {
   umask = Option.String(`--umask`, {description: `Set umask in container (default 0022)`});
   groupAdd = Option.Array(`--group-add`, [], {description: `Add additional groups to the primary container process (a gid or a group of the image)`});
   tz = Option.String(`--tz`, {description: `Set timezone in container: local, or a zone such as Europe/Paris`});
-  uts = Option.String(`--uts`, {description: `UTS namespace to use: private (default) or host`});
-  ipc = Option.String(`--ipc`, {description: `IPC namespace to use: private (default) or host`});
-  pid = Option.String(`--pid`, {description: `PID namespace to use: private (default) or host`});
+  uts = Option.String(`--uts`, {description: `UTS namespace to use: private (default), host or container:NAME`});
+  ipc = Option.String(`--ipc`, {description: `IPC namespace to use: private (default), host or container:NAME`});
+  pid = Option.String(`--pid`, {description: `PID namespace to use: private (default), host or container:NAME`});
   tlsVerify = Option.Boolean(`--tls-verify`, {description: `Require HTTPS and verify certificates when pulling the image (default true)`});
   authfile = Option.String(`--authfile`, {description: `Path of the authentication file, when pulling the image`});
   arch = Option.String(`--arch`, {description: `Use ARCH instead of the architecture of the machine for choosing images`});

@@ -24,7 +24,7 @@ type HeadOptions = Pick<SpecToPlanOptions, `hostUid` | `hostGid`>;
 /** The frame a run of these options will have; undefined when it depends on the store (--network container:). */
 export function predictFrame(o: Pick<CreateOptions, `tty` | `logDriver` | `rm`>, v: Pick<Validated, `network` | `userns` | `extras`>): PlanFrame | undefined {
   const kind = v.network.mode.kind;
-  if (kind === `container`) return undefined;
+  if (kind === `container` || v.extras.joinPid !== undefined || v.extras.joinIpc !== undefined || v.extras.joinUts !== undefined) return undefined; // resolved at create
   let maps;
   try {
     maps = idMaps(v.userns);

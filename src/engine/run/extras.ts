@@ -1,6 +1,6 @@
 // run/create flags beyond the core set, parsed and checked before anything is made:
 // --stop-signal/--stop-timeout (kept for stop), --umask, --shm-size, --group-add,
-// --tz, --uts/--ipc host, --health-* (checked here, resolved in lifecycle/healthConfig.ts), --read-only-tmpfs, --sysctl, --device, --env-merge, --expose, --annotation, --label-file, and which host
+// --tz, --uts/--ipc/--pid host|container:NAME, --health-* (checked here, resolved in lifecycle/healthConfig.ts), --read-only-tmpfs, --sysctl, --device, --env-merge, --expose, --annotation, --label-file, and which host
 // variables the container gets (--env-host, --http-proxy, --unsetenv[-all]).
 import {readFileSync, readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
@@ -51,6 +51,10 @@ export interface Extras {
   hostUts: boolean;
   hostIpc: boolean;
   hostPid: boolean;
+  /** `container:NAME`: that running container's namespace is joined (with its user namespace). */
+  joinUts?: string;
+  joinIpc?: string;
+  joinPid?: string;
   /** `80/tcp` keys, as the image config's ExposedPorts. */
   expose: Record<string, Record<string, never>>;
   annotations: Record<string, string>;
@@ -105,6 +109,10 @@ export function parseExtras(f: ExtraFlags, hostEnv: Readonly<Record<string, stri
   out.hostUts = hostNamespace(`--uts`, f.uts);
   out.hostIpc = hostNamespace(`--ipc`, f.ipc);
   out.hostPid = hostNamespace(`--pid`, f.pid);
+  const uts = joinedContainer(f.uts), ipc = joinedContainer(f.ipc), pid = joinedContainer(f.pid);
+  if (uts !== undefined) out.joinUts = uts;
+  if (ipc !== undefined) out.joinIpc = ipc;
+  if (pid !== undefined) out.joinPid = pid;
   for (const e of f.expose ?? []) for (const key of exposeKeys(e)) out.expose[key] = {};
   for (const a of f.annotations ?? []) {
     const i = a.indexOf(`=`);
@@ -185,7 +193,16 @@ function zoneFile(tz: string): string {
 function hostNamespace(flag: string, v: string | undefined): boolean {
   if (v === undefined || v === `private` || v === `` || (flag === `--ipc` && (v === `shareable` || v === `none`))) return false;
   if (v === `host`) return true;
-  throw bad(`invalid ${flag} "${v}"`, `use host or private`);
+  if (joinedContainer(v) !== undefined) return false;
+  throw bad(`invalid ${flag} "${v}"`, `use host, private or container:NAME`);
+}
+
+/** NAME of `container:NAME`. */
+function joinedContainer(v: string | undefined): string | undefined {
+  if (v === undefined || !v.startsWith(`container:`)) return undefined;
+  const name = v.slice(`container:`.length);
+  if (name === ``) throw bad(`invalid "${v}": container: needs a container's name or ID`);
+  return name;
 }
 
 /** `80`, `80/udp`, `8000-8002/tcp` → `80/tcp`… keys. */
@@ -222,6 +239,6 @@ export function checkSysctls(sysctls: Record<string, string>, shared: {net: bool
   for (const key of Object.keys(sysctls)) {
     const ns = sysctlNamespace(key);
     if (ns === undefined) throw bad(`--sysctl ${key} is not allowed: it is not namespaced, so it would change the host`, `only net.*, fs.mqueue.*, kernel.msg*/sem/shm* and kernel.hostname/domainname can be set`);
-    if (shared[ns]) throw bad(`--sysctl ${key} is not allowed with --${ns === `net` ? `network` : ns} host: it would change the host`);
+    if (shared[ns]) throw bad(`--sysctl ${key} is not allowed with a shared --${ns === `net` ? `network` : ns} (host or container:NAME): it would change the host's or the other container's`);
   }
 }

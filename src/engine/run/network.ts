@@ -4,8 +4,6 @@
 // at start the keeper's hooks plus the work done before the container is released.
 import {readFileSync} from 'node:fs';
 import {hostname as osHostname} from 'node:os';
-import {join} from 'node:path';
-import {TspodError} from '../errors';
 import {canPublish, createNetwork, parseNetworkMode} from '../../network/index';
 import type {Addressing, Network, NetworkConfig, NetworkMode, NamespaceChoice} from '../../network/index';
 import {assignPorts, checkPortsFree, parsePorts} from '../../network/ports';
@@ -15,7 +13,9 @@ import type {DnsOptions, HostEntry} from '../../network/dns';
 import {probeNetwork, requireBackend} from '../../network/probe';
 import type {NetworkProbe} from '../../network/probe';
 import type {Store} from '../../storage/Store';
+import type {EngineContext} from '../Engine';
 import {NETWORK_HOOKS_ANNOTATION} from '../../runtime/specToPlan';
+import {runningTarget} from './namespaceJoins';
 
 export type Log = (message: string) => void;
 
@@ -67,27 +67,15 @@ function readText(p: string): string | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === `EPERM`;
-  }
-}
 
 /** The running container NAME's pid and network record (container:NAME). */
-export async function networkTarget(store: Store, name: string): Promise<{id: string, pid: number, record: NetworkRecord | undefined}> {
-  const c = await store.containers.lookup(name);
-  if (!c) throw new TspodError(`NoSuchContainer`, `no container with name or ID "${name}" found`, {hint: `--network container:NAME needs an existing, running container`});
-  const pid = Number(readText(join(store.containers.userdataDir(c.id), `pidfile`))?.trim());
-  if (!(pid > 0) || !alive(pid) || (c.metadata as {state?: string}).state !== `running`)
-    throw new TspodError(`CtrStateInvalid`, `container ${name} is not running: its network namespace cannot be joined`, {hint: `start it first, then use --network container:${name}`});
-  return {id: c.id, pid, record: (c.metadata as {network?: NetworkRecord}).network};
+export async function networkTarget(ctx: EngineContext, store: Store, name: string): Promise<{id: string, pid: number, record: NetworkRecord | undefined}> {
+  const t = await runningTarget(ctx, store, name, `--network`);
+  return {id: t.id, pid: t.pid, record: (t.record.metadata as {network?: NetworkRecord}).network};
 }
 
 /** Settles ports (random ones chosen, -P expanded) and addressing at create time. */
-export async function settleNetwork(store: Store, req: NetworkRequest, exposed: Readonly<Record<string, unknown>> | undefined, warn: Log): Promise<NetworkRecord> {
+export async function settleNetwork(ctx: EngineContext, store: Store, req: NetworkRequest, exposed: Readonly<Record<string, unknown>> | undefined, warn: Log): Promise<NetworkRecord> {
   let ports: Array<PortMapping> = parsePorts(req.publish, req.publishAll, exposed);
   if (ports.length > 0 && !canPublish(req.mode)) {
     warn(`port mappings have been discarded: --network ${req.mode.kind} has no published ports`);
@@ -95,7 +83,7 @@ export async function settleNetwork(store: Store, req: NetworkRequest, exposed: 
   }
   ports = await assignPorts(ports);
   if (req.mode.kind === `container`) {
-    const t = await networkTarget(store, req.mode.target);
+    const t = await networkTarget(ctx, store, req.mode.target);
     const addressing = t.record?.addressing ?? {ipv6: false, hostFiles: false};
     return {mode: req.mode, ports, addressing, targetId: t.id};
   }
@@ -131,10 +119,10 @@ export interface NetworkSetup {
 }
 
 /** The spec's part of the network, fixed at create time (container:NAME resolved now). */
-export async function networkSetup(store: Store, rec: NetworkRecord, req: NetworkRequest, helper: string): Promise<NetworkSetup> {
+export async function networkSetup(ctx: EngineContext, store: Store, rec: NetworkRecord, req: NetworkRequest, helper: string): Promise<NetworkSetup> {
   let target: {pid: number, addressing: Addressing} | undefined;
   if (rec.mode.kind === `container`) {
-    const t = await networkTarget(store, rec.targetId ?? rec.mode.target);
+    const t = await networkTarget(ctx, store, rec.targetId ?? rec.mode.target);
     target = {pid: t.pid, addressing: rec.addressing};
   }
   const network: Network = createNetwork(rec.mode, rec.ports, {probe: req.probe, helper, ...(target ? {target} : {})});

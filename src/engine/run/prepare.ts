@@ -34,6 +34,7 @@ import type {MountRequest, PullPolicy, UsernsMode} from './options';
 import {layeredIsDir, layeredReader, parseGroup, resolveUser} from './users';
 import {missingUserEntries} from './userEntries';
 import {randomContainerName} from './containerNames';
+import {resolveNamespaceJoins} from './namespaceJoins';
 import type {ResolvedUser} from './users';
 import {buildSpec, entrypointAndCmd, keepIdMap, parseProcLimits} from './spec';
 import type {ResolvedMount} from './spec';
@@ -225,7 +226,15 @@ export function validate(o: CreateOptions): Validated {
   const extras = parseExtras(o, o.hostEnv);
   if (extras.hostUts && o.hostname !== undefined)
     throw new TspodError(`InvalidArgument`, `cannot set the hostname with --uts host: the container shares the host's`, {hint: `drop --hostname or --uts host`});
-  checkSysctls(extras.sysctls, {net: network.mode.kind === `host`, ipc: extras.hostIpc, uts: extras.hostUts});
+  const joined = [[`--pid`, extras.joinPid], [`--ipc`, extras.joinIpc], [`--uts`, extras.joinUts]].find(j => j[1] !== undefined);
+  // The backends (pasta, slirp4netns) are started by the keeper, which would be in the other
+  // container's user namespace by then: they cannot reach the new network namespace from there.
+  if (joined && (network.mode.kind === `pasta` || network.mode.kind === `slirp4netns`))
+    throw new TspodError(`Unsupported`, `${joined[0]} container:${joined[1]} with a network of the container's own (${network.mode.kind}) is not supported`, {hint: `share that container's network too (--network container:${joined[1]}), or use --network none or host`});
+  if (extras.joinUts !== undefined && o.hostname !== undefined)
+    throw new TspodError(`InvalidArgument`, `cannot set the hostname with --uts container:${extras.joinUts}: the container shares that one's`, {hint: `drop --hostname or --uts`});
+  // A shared namespace's sysctls are the other container's (or the host's) to set.
+  checkSysctls(extras.sysctls, {net: network.mode.kind === `host` || network.mode.kind === `container`, ipc: extras.hostIpc || extras.joinIpc !== undefined, uts: extras.hostUts || extras.joinUts !== undefined});
   if (o.replace && o.name === undefined) throw new TspodError(`InvalidArgument`, `--replace needs --name: it replaces the container of that name`);
   if (o.rmi && !o.rm) throw new TspodError(`InvalidArgument`, `--rmi needs --rm`, {hint: `add --rm, or remove the image later with tspod rmi`});
   if (o.cidfile !== undefined) checkCidfile(o.cidfile);
@@ -406,8 +415,10 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
   });
   try {
     const name = record.names[0] ?? record.id.slice(0, 12);
-    const net = await settleNetwork(store, v.network, {...imgCfg.ExposedPorts, ...v.extras.expose}, m => ctx.log.warn(m));
-    const hostname = o.hostname ?? (v.extras.hostUts ? osHostname() : undefined) ?? defaultHostname(net) ?? record.id.slice(0, 12);
+    const net = await settleNetwork(ctx, store, v.network, {...imgCfg.ExposedPorts, ...v.extras.expose}, m => ctx.log.warn(m));
+    const network = await networkSetup(ctx, store, net, v.network, join(ctx.installDir, `helpers/tspod-helper`));
+    const shared = await resolveNamespaceJoins(ctx, store, v.extras, network.namespace.kind === `join` ? network.namespace.userns : undefined);
+    const hostname = o.hostname ?? shared.hostname ?? (v.extras.hostUts ? osHostname() : undefined) ?? defaultHostname(net) ?? record.id.slice(0, 12);
     const userdata = store.containers.userdataDir(record.id);
     const secretEnv = await provideSecrets(store.graphRoot, userdata, o.secrets ?? [], resolved);
     const group = addedGroup ?? (passwd !== undefined && keepIdUser && !parseGroup(read(`/etc/group`)).some(g => g.gid === maps.keepId!.gid)
@@ -435,7 +446,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
       noNewPrivileges: v.noNewPrivileges, ulimits, mounts: resolved, initFiles, rootfs: mountSpec.target,
       uidMap: maps.uidMap, gidMap: maps.gidMap,
       host: {...limits, devices: o.privileged ? hostDevices() : []},
-      network: await networkSetup(store, net, v.network, join(ctx.installDir, `helpers/tspod-helper`)),
+      network, joins: shared.joins,
       extras: v.extras, extraGids,
     });
     applyCgroup(spec, v.cgroup, record.id, join(userdata, `memory.events`));
@@ -444,7 +455,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     // The new container's own directory: written once, nothing reads it yet (update replaces it atomically).
     writeFileSync(join(userdata, `config.json`), `${JSON.stringify(spec, null, 2)}\n`, {flag: `wx`});
     const rec = await store.containers.updateRecord(record.id, c => {
-      c.metadata = {...c.metadata, state: `created`, rootfsMount, network: net, commitConfig: commitConfigOf(imgCfg, spec, o), specSummary: specSummary(spec), ...startMeta};
+      c.metadata = {...c.metadata, state: `created`, rootfsMount, network: net, ...(Object.keys(shared.targets).length > 0 ? {sharedNamespaces: shared.targets} : {}), commitConfig: commitConfigOf(imgCfg, spec, o), specSummary: specSummary(spec), ...startMeta};
     });
     if (o.cidfile !== undefined) writeCidfile(o.cidfile, rec.id);
     return {record: rec, spec, rootfsMount, anonymousVolumes};

@@ -77,6 +77,8 @@ export interface SpecInput {
   host: HostFacts;
   /** The network namespace (src/network): new (default), the host's, or joined; and the keeper's hooks. */
   network?: {namespace: NamespaceChoice, hooks: Array<Array<string>>} | undefined;
+  /** --pid/--ipc/--uts container:NAME: the namespaces joined. */
+  joins?: NamespaceJoins | undefined;
   /** engine/run/extras.ts: stop signal, umask, shm size, time zone, host uts/ipc, annotations, host env. */
   extras?: Extras;
   /** --group-add, resolved to gids. */
@@ -209,18 +211,29 @@ function userMount(m: ResolvedMount): SpecMount {
 
 type SpecNamespace = NonNullable<NonNullable<RuntimeSpec[`linux`]>[`namespaces`]>[number];
 
+/** Namespaces of a running container to join (--pid/--ipc/--uts container:NAME): /proc/PID/ns/TYPE paths. */
+export interface NamespaceJoins {
+  pid?: string;
+  ipc?: string;
+  uts?: string;
+  /** The user namespace those belong to (joined with them). */
+  user?: string;
+}
+
 /** --network host: no network namespace; container:NAME: its network and user namespaces joined. */
-export function namespaces(net: NamespaceChoice | undefined, host: {uts?: boolean, ipc?: boolean, pid?: boolean} = {}): Array<SpecNamespace> {
+export function namespaces(net: NamespaceChoice | undefined, host: {uts?: boolean, ipc?: boolean, pid?: boolean} = {}, joins: NamespaceJoins = {}): Array<SpecNamespace> {
   const kind = net?.kind ?? `new`;
   // --pid host: the user's pid namespace (its /proc is bound in: a new proc needs a pid namespace of ours).
-  const out: Array<SpecNamespace> = host.pid ? [] : [{type: `pid`}];
+  const own = (type: `pid` | `ipc` | `uts`, keepHost: boolean | undefined): Array<SpecNamespace> =>
+    joins[type] !== undefined ? [{type, path: joins[type]}] : keepHost ? [] : [{type}];
+  const out: Array<SpecNamespace> = own(`pid`, host.pid);
   if (net?.kind === `join`) out.push({type: `network`, path: net.netns});
   else if (kind === `new`) out.push({type: `network`});
   // --ipc host / --uts host: the host's (the user's) namespace is kept, no new one made.
-  if (!host.ipc) out.push({type: `ipc`});
-  if (!host.uts) out.push({type: `uts`});
+  out.push(...own(`ipc`, host.ipc), ...own(`uts`, host.uts));
   out.push({type: `mount`});
-  out.push(net?.kind === `join` ? {type: `user`, path: net.userns} : {type: `user`});
+  const userns = net?.kind === `join` ? net.userns : joins.user;
+  out.push(userns !== undefined ? {type: `user`, path: userns} : {type: `user`});
   return out;
 }
 
@@ -281,7 +294,7 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
     linux: {
       uidMappings: mapping(input.uidMap),
       gidMappings: mapping(input.gidMap),
-      namespaces: namespaces(input.network?.namespace, {uts: x?.hostUts, ipc: x?.hostIpc, pid: x?.hostPid}),
+      namespaces: namespaces(input.network?.namespace, {uts: x?.hostUts, ipc: x?.hostIpc, pid: x?.hostPid}, input.joins),
       ...sysctls(input),
       maskedPaths: input.privileged ? [] : [...MASKED_PATHS],
       readonlyPaths: input.privileged ? [] : [...READONLY_PATHS],

@@ -146,9 +146,9 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
       CapAdd: [],
       CapDrop: [],
       Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: [], GroupAdd: [],
-      IpcMode: nsMode(spec, `ipc`),
-      PidMode: nsMode(spec, `pid`),
-      UTSMode: nsMode(spec, `uts`),
+      IpcMode: nsMode(spec, `ipc`, m.sharedNamespaces),
+      PidMode: nsMode(spec, `pid`, m.sharedNamespaces),
+      UTSMode: nsMode(spec, `uts`, m.sharedNamespaces),
       UsernsMode: ``,
       Privileged: Boolean(annotations[`io.podman.annotations.privileged`] === `TRUE`),
       ReadonlyRootfs: Boolean(spec?.root?.readonly),
@@ -166,7 +166,9 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
 }
 
 /** `host` when the container shares the host's namespace of this type (no entry in the spec). */
-function nsMode(spec: RuntimeSpec | undefined, type: string): string {
+function nsMode(spec: RuntimeSpec | undefined, type: string, shared: unknown): string {
+  const target = (shared as Record<string, string> | undefined)?.[type];
+  if (target !== undefined) return `container:${target}`;
   return spec?.linux?.namespaces?.some(n => n.type === type) === false ? `host` : `private`;
 }
 

@@ -177,7 +177,7 @@ test(`root in the container may ping (podman's default ping_group_range), and --
   tt.regex(host.stderr, /vm\.swappiness is not allowed/);
   const shared = await t([`run`, `--rm`, `--network`, `host`, `--sysctl`, `net.ipv4.ip_forward=1`, ALPINE, `true`]);
   tt.is(shared.code, 125);
-  tt.regex(shared.stderr, /with --network host/);
+  tt.regex(shared.stderr, /with a shared --network \(host or container:NAME\)/);
 });
 
 test(`--device binds a host device node, or each one in a directory; a missing one is refused`, async tt => {
