@@ -1,8 +1,12 @@
 // `tspod pull`: wires the pull pipeline (image/pull.ts) to registries.conf, the
-// credentials and the store.
+// credentials and the store. The one place a pulled name's transport is read: a
+// `docker://` prefix is dropped, the local transports (oci:, oci-archive:,
+// docker-archive:, dir:) go through load's reader (run and create pull through here).
 import type {EngineContext} from '../Engine';
+import {TspodError} from '../errors';
 import {certsDirs, loadRegistriesConf, pullSources, recordShortNameAlias, registriesConfFiles, resolveShortName} from '../../config/registriesConf';
 import {formatReference, repositoryName, shortNameParts} from '../../oci/reference';
+import {parseImageName} from '../../oci/transport';
 import {parsePlatformOptions} from '../../image/platform';
 import {pull} from '../../image/pull';
 import type {PullSource} from '../../image/pull';
@@ -40,6 +44,16 @@ export interface PullReport {
 }
 
 export async function pullImage(ctx: EngineContext, opts: PullOptions): Promise<PullReport> {
+  const name = parseImageName(opts.reference);
+  if (name.transport !== `docker`) {
+    if (opts.allTags) throw new TspodError(`InvalidArgument`, `--all-tags works only with registry images, not ${name.transport}:`, {hint: `drop --all-tags`});
+    const {loadFromTransport} = await import(`./load`);
+    return {images: await loadFromTransport(ctx, name)};
+  }
+  return pullFromRegistry(ctx, {...opts, reference: name.reference});
+}
+
+async function pullFromRegistry(ctx: EngineContext, opts: PullOptions): Promise<PullReport> {
   const wish = parsePlatformOptions(opts);
   const conf = loadRegistriesConf(registriesConfFiles(ctx.env, ctx.paths));
   const certs = certsDirs(ctx.paths);

@@ -16,6 +16,7 @@ import {checkOciDriver, checkOciRun, chooseRuntime, ociDirs} from '../run/runtim
 import type {Store} from '../../storage/Store';
 import type {Image} from '../../storage/ImageStore';
 import {uid as hostUid} from '../../config/paths';
+import {parseImageName} from '../../oci/transport';
 import {findImage, logsForeground, prepareContainer, removeContainer, sweepLeftovers, timeoutSeconds, validate} from '../run/prepare';
 import type {CreateOptions, Validated} from '../run/prepare';
 import {openStore} from './store';
@@ -34,7 +35,11 @@ export interface RunReport {
 async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Promise<{store: Store, image: Image}> {
   let store = (await openStore(ctx)).store;
   await sweepLeftovers(store).catch(() => undefined);
-  let image = v.pull === `always` ? undefined : await findImage(store, o.image);
+  // A registry image may already be here; one from a local transport is always
+  // copied again, as podman does (its pull policy applies to registries only).
+  const name = parseImageName(o.image);
+  const local = name.transport === `docker` ? name.reference : undefined;
+  let image = v.pull === `always` || local === undefined ? undefined : await findImage(store, local);
   if (!image && v.pull === `never`)
     throw new TspodError(`NoSuchImage`, `${o.image}: image not known`, {hint: `pull it first (tspod pull ${o.image}) or drop --pull never`});
   if (!image) {
@@ -43,7 +48,7 @@ async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Pro
     const report = await pullImage(ctx, {reference: o.image, ...o.pullUi?.(), ...o.pullOptions});
     store = (await openStore(ctx)).store;
     const id = report.images[0]?.id;
-    image = id ? (await store.images.get(id)) : await findImage(store, o.image);
+    image = id ? (await store.images.get(id)) : local !== undefined ? await findImage(store, local) : undefined;
     if (!image) throw new Error(`Assertion failed: pulled ${o.image} but cannot find it`);
   }
   return {store, image};

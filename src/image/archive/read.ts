@@ -1,8 +1,10 @@
-// Reading image archives (`load`): a docker-archive or oci-archive (plain or
-// gzip-compressed) is unpacked into a private temp directory (regular files only,
-// names checked: nothing outside that directory is written), then its index is
-// parsed and every referenced file checked to exist. Nothing here touches the store:
-// the caller stores an image only once its whole archive read cleanly.
+// Reading image archives and directories (`load`, `pull oci:…`): a docker-archive or
+// oci-archive (plain or gzip-compressed) is unpacked into a private temp directory
+// (regular files only, names checked: nothing outside that directory is written); an
+// OCI layout or dir: directory is read in place. Either way its index is parsed and
+// every referenced file checked to exist (and, where named by digest, verified).
+// Nothing here touches the store: the caller stores an image only once all of it
+// read cleanly.
 import {createReadStream, createWriteStream} from 'node:fs';
 import {mkdir, readFile, stat} from '../../util/fsp';
 import {dirname, join, posix} from 'node:path';
@@ -31,10 +33,26 @@ export interface LoadedImage {
   layers: Array<LoadedLayer>;
   /** oci-archive: the manifest as stored (kept when every layer is gzip). */
   manifest?: {body: Buffer, mediaType: string};
+  /** OCI layouts: the `org.opencontainers.image.ref.name` annotation as written. */
+  refName?: string;
 }
+
+/** What was read: an OCI layout, a docker-archive's manifest.json, or a dir: image. */
+export type LayoutFormat = `oci` | `docker-archive` | `dir`;
+
+export interface ReadLayout {
+  format: LayoutFormat;
+  images: Array<LoadedImage>;
+}
+
+export type BadInput = (why: string) => TspodError;
 
 export function badArchive(why: string): TspodError {
   return new TspodError(`InvalidArgument`, `invalid image archive: ${why}`, {hint: `check that the file is a complete docker-archive or oci-archive (podman save / docker save)`});
+}
+
+export function badImageDir(dir: string): BadInput {
+  return why => new TspodError(`InvalidArgument`, `invalid image directory ${dir}: ${why}`, {hint: `check that it is a complete OCI image layout or dir: image (podman save --format oci-dir or docker-dir)`});
 }
 
 /** Unpacks `input` (tar or tar.gz) into `dir`. Throws badArchive on a truncated or malformed tar. */
@@ -111,44 +129,60 @@ async function fileDigest(p: string): Promise<Digest> {
 }
 
 /** Parses an unpacked archive; every image's files are present (and for OCI, verified). */
-export async function readUnpacked(dir: string, arch: string): Promise<Array<LoadedImage>> {
-  if (await exists(join(dir, `manifest.json`))) return readDocker(dir);
-  if (await exists(join(dir, `index.json`))) return readOci(dir, arch);
-  throw badArchive(`it has neither manifest.json (docker-archive) nor index.json (oci-archive)`);
+export async function readUnpacked(dir: string, arch: string, bad: BadInput = badArchive): Promise<ReadLayout> {
+  if (await exists(join(dir, `manifest.json`))) return {format: `docker-archive`, images: await readDocker(dir, bad)};
+  if (await exists(join(dir, `index.json`))) return {format: `oci`, images: await readOci(dir, arch, bad)};
+  throw bad(`it has neither manifest.json (docker-archive) nor index.json (oci-archive)`);
 }
 
-function safeJoin(dir: string, rel: string): string {
+/**
+ * Parses a directory in place: an OCI image layout (index.json, what `save --format
+ * oci-dir` writes) or containers/image's dir: format (manifest.json, files named by
+ * digest hex, what `save --format docker-dir` writes). Every blob is verified.
+ */
+export async function readImageDirectory(dir: string, arch: string): Promise<ReadLayout> {
+  const bad = badImageDir(dir);
+  if (await exists(join(dir, `index.json`))) return {format: `oci`, images: await readOci(dir, arch, bad)};
+  if (await exists(join(dir, `manifest.json`))) {
+    const m = await readJson(join(dir, `manifest.json`), `manifest.json`, bad);
+    if (Array.isArray(m)) return {format: `docker-archive`, images: await readDocker(dir, bad)};
+    return {format: `dir`, images: [await readDirImage(dir, bad)]};
+  }
+  throw bad(`it has neither index.json (OCI image layout) nor manifest.json (dir: image)`);
+}
+
+function safeJoin(dir: string, rel: string, bad: BadInput): string {
   const n = posix.normalize(rel);
-  if (n.startsWith(`/`) || n.startsWith(`../`) || n === `..`) throw badArchive(`path ${JSON.stringify(rel)} points outside the archive`);
+  if (n.startsWith(`/`) || n.startsWith(`../`) || n === `..`) throw bad(`path ${JSON.stringify(rel)} points outside the archive`);
   return join(dir, n);
 }
 
-async function readJson(path: string, what: string): Promise<unknown> {
+async function readJson(path: string, what: string, bad: BadInput): Promise<unknown> {
   try {
     return JSON.parse(await readFile(path, `utf8`));
   } catch (err) {
-    throw badArchive(`${what} is not valid JSON (${(err as Error).message})`);
+    throw bad(`${what} is not valid JSON (${(err as Error).message})`);
   }
 }
 
-async function readDocker(dir: string): Promise<Array<LoadedImage>> {
-  const m = await readJson(join(dir, `manifest.json`), `manifest.json`);
-  if (!Array.isArray(m) || m.length === 0) throw badArchive(`manifest.json lists no images`);
+async function readDocker(dir: string, bad: BadInput): Promise<Array<LoadedImage>> {
+  const m = await readJson(join(dir, `manifest.json`), `manifest.json`, bad);
+  if (!Array.isArray(m) || m.length === 0) throw bad(`manifest.json lists no images`);
   const out: Array<LoadedImage> = [];
   for (const [i, e] of m.entries()) {
     const entry = e as {Config?: unknown, RepoTags?: unknown, Layers?: unknown};
     if (typeof entry.Config !== `string` || !Array.isArray(entry.Layers) || !entry.Layers.every(l => typeof l === `string`))
-      throw badArchive(`manifest.json entry ${i} needs Config and Layers`);
-    const cfgPath = safeJoin(dir, entry.Config);
-    if (!await exists(cfgPath)) throw badArchive(`config ${entry.Config} is missing from the archive`);
+      throw bad(`manifest.json entry ${i} needs Config and Layers`);
+    const cfgPath = safeJoin(dir, entry.Config, bad);
+    if (!await exists(cfgPath)) throw bad(`config ${entry.Config} is missing`);
     const configBody = await readFile(cfgPath);
     const config = parseImageConfig(configBody);
     if (config.rootfs.diff_ids.length !== entry.Layers.length)
-      throw badArchive(`image ${i} has ${entry.Layers.length} layers but its config lists ${config.rootfs.diff_ids.length}`);
+      throw bad(`image ${i} has ${entry.Layers.length} layers but its config lists ${config.rootfs.diff_ids.length}`);
     const layers: Array<LoadedLayer> = [];
     for (const l of entry.Layers as Array<string>) {
-      const p = safeJoin(dir, l);
-      if (!await exists(p)) throw badArchive(`layer ${l} is missing from the archive`);
+      const p = safeJoin(dir, l, bad);
+      if (!await exists(p)) throw bad(`layer ${l} is missing`);
       layers.push({path: p});
     }
     const names = Array.isArray(entry.RepoTags) ? entry.RepoTags.filter((t): t is string => typeof t === `string`) : [];
@@ -157,40 +191,65 @@ async function readDocker(dir: string): Promise<Array<LoadedImage>> {
   return out;
 }
 
-async function verifiedBlob(dir: string, digest: Digest, what: string): Promise<string> {
-  if (!isDigest(digest) || !digest.startsWith(`sha256:`)) throw badArchive(`${what} has an invalid digest ${String(digest)}`);
-  const p = join(dir, `blobs`, `sha256`, digestHex(digest));
-  if (!await exists(p)) throw badArchive(`${what} ${digest} is missing from the archive`);
-  if (await fileDigest(p) !== digest) throw badArchive(`${what} ${digest} does not match its digest`);
+/** The file at `p` must exist and hash to `digest`. */
+async function verifiedFile(p: string, digest: Digest, what: string, bad: BadInput): Promise<string> {
+  if (!await exists(p)) throw bad(`${what} ${digest} is missing`);
+  if (await fileDigest(p) !== digest) throw bad(`${what} ${digest} does not match its digest`);
   return p;
 }
 
-async function readOci(dir: string, arch: string): Promise<Array<LoadedImage>> {
+function checkDigest(digest: Digest, what: string, bad: BadInput): string {
+  if (!isDigest(digest) || !digest.startsWith(`sha256:`)) throw bad(`${what} has an invalid digest ${String(digest)}`);
+  return digestHex(digest);
+}
+
+async function verifiedBlob(dir: string, digest: Digest, what: string, bad: BadInput): Promise<string> {
+  return verifiedFile(join(dir, `blobs`, `sha256`, checkDigest(digest, what, bad)), digest, what, bad);
+}
+
+async function readOci(dir: string, arch: string, bad: BadInput): Promise<Array<LoadedImage>> {
   const indexBody = await readFile(join(dir, `index.json`));
   const index = parseIndex(indexBody);
   const out: Array<LoadedImage> = [];
   for (const [i, desc] of index.manifests.entries()) {
-    let body = await readFile(await verifiedBlob(dir, desc.digest, `manifest`));
+    let body = await readFile(await verifiedBlob(dir, desc.digest, `manifest`, bad));
     let mt = sniffMediaType(body, desc.mediaType);
     if (isIndexMediaType(mt)) {
       const inner = parseIndex(body);
       const pick = inner.manifests.find(m => m.platform?.architecture === arch) ?? inner.manifests[0];
-      if (!pick) throw badArchive(`index ${desc.digest} lists no manifests`);
-      body = await readFile(await verifiedBlob(dir, pick.digest, `manifest`));
+      if (!pick) throw bad(`index ${desc.digest} lists no manifests`);
+      body = await readFile(await verifiedBlob(dir, pick.digest, `manifest`, bad));
       mt = sniffMediaType(body, pick.mediaType);
     }
     const manifest = parseManifest(body);
-    const configBody = await readFile(await verifiedBlob(dir, manifest.config.digest, `config`));
+    const configBody = await readFile(await verifiedBlob(dir, manifest.config.digest, `config`, bad));
     const config = parseImageConfig(configBody);
     if (config.rootfs.diff_ids.length !== manifest.layers.length)
-      throw badArchive(`image ${i} has ${manifest.layers.length} layers but its config lists ${config.rootfs.diff_ids.length}`);
+      throw bad(`image ${i} has ${manifest.layers.length} layers but its config lists ${config.rootfs.diff_ids.length}`);
     const layers: Array<LoadedLayer> = [];
-    for (const l of manifest.layers) layers.push({path: await verifiedBlob(dir, l.digest, `layer`), digest: l.digest, mediaType: l.mediaType});
+    for (const l of manifest.layers) layers.push({path: await verifiedBlob(dir, l.digest, `layer`, bad), digest: l.digest, mediaType: l.mediaType});
     const ref = desc.annotations?.[`org.opencontainers.image.ref.name`];
-    out.push({configBody, names: ref ? [ociArchiveName(ref)] : [], layers, manifest: {body, mediaType: mt}});
+    out.push({configBody, names: ref ? [ociArchiveName(ref)] : [], layers, manifest: {body, mediaType: mt}, ...(ref ? {refName: ref} : {})});
   }
-  if (out.length === 0) throw badArchive(`index.json lists no images`);
+  if (out.length === 0) throw bad(`index.json lists no images`);
   return out;
+}
+
+/** containers/image's dir: format: manifest.json, then every blob in a file named by its digest hex. */
+async function readDirImage(dir: string, bad: BadInput): Promise<LoadedImage> {
+  const body = await readFile(join(dir, `manifest.json`));
+  const manifest = parseManifest(body);
+  const configPath = join(dir, checkDigest(manifest.config.digest, `config`, bad));
+  const configBody = await readFile(await verifiedFile(configPath, manifest.config.digest, `config`, bad));
+  const config = parseImageConfig(configBody);
+  if (config.rootfs.diff_ids.length !== manifest.layers.length)
+    throw bad(`the manifest has ${manifest.layers.length} layers but its config lists ${config.rootfs.diff_ids.length}`);
+  const layers: Array<LoadedLayer> = [];
+  for (const l of manifest.layers) {
+    const p = join(dir, checkDigest(l.digest, `layer`, bad));
+    layers.push({path: await verifiedFile(p, l.digest, `layer`, bad), digest: l.digest, mediaType: l.mediaType});
+  }
+  return {configBody, names: [], layers, manifest: {body, mediaType: sniffMediaType(body, manifest.mediaType)}};
 }
 
 /**
