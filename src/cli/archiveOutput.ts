@@ -20,7 +20,10 @@ export async function withArchiveOutput(file: string | undefined, stdout: {reado
     await finished(ws);
     await rename(tmp, file);
   } catch (err) {
+    // The file opens asynchronously: wait for the stream to close, or the unlink may
+    // come before the open creates it (an early error left the temp file behind).
     ws.destroy();
+    await finished(ws).catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
     throw err;
   }

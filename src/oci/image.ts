@@ -15,6 +15,7 @@ export const MediaType = {
   dockerManifest: `application/vnd.docker.distribution.manifest.v2+json`,
   dockerManifestList: `application/vnd.docker.distribution.manifest.list.v2+json`,
   dockerConfig: `application/vnd.docker.container.image.v1+json`,
+  dockerLayer: `application/vnd.docker.image.rootfs.diff.tar`,
   dockerLayerGzip: `application/vnd.docker.image.rootfs.diff.tar.gzip`,
   dockerForeignLayerGzip: `application/vnd.docker.image.rootfs.foreign.diff.tar.gzip`,
   dockerSchema1: `application/vnd.docker.distribution.manifest.v1+json`,

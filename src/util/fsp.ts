@@ -18,6 +18,7 @@ export const readdir = lazy(`readdir`);
 export const readlink = lazy(`readlink`);
 export const rename = lazy(`rename`);
 export const rm = lazy(`rm`);
+export const rmdir = lazy(`rmdir`);
 export const stat = lazy(`stat`);
 export const symlink = lazy(`symlink`);
 export const unlink = lazy(`unlink`);
