@@ -5,6 +5,7 @@
 // transport leaves the input a registry reference (`localhost:5000/x`, `foo:bar`).
 // No I/O.
 import {TspodError} from '../engine/errors';
+import {formatReference, parseReference, withDefaultTag} from './reference';
 
 export type LocalTransport = `oci` | `oci-archive` | `docker-archive` | `dir`;
 
@@ -38,7 +39,16 @@ export function parseImageName(input: string): ImageName {
   return reference === `` ? {transport, path} : {transport, path, reference};
 }
 
-/** The name podman gives an image from an oci: directory: `localhost/` + the path as typed. */
+/**
+ * The name podman gives an image from an oci: directory: `localhost/` + the path as
+ * typed, tagged latest. A path that makes no valid name (upper case, spaces) is
+ * refused, as podman refuses it.
+ */
 export function localNameForPath(path: string): string {
-  return `localhost/${path.replace(/^\/+/, ``)}`;
+  const name = `localhost/${path.replace(/^\/+/, ``).replace(/\/+$/, ``)}`;
+  try {
+    return formatReference(withDefaultTag(parseReference(name)));
+  } catch (err) {
+    throw new TspodError(`InvalidArgument`, `an image from ${path} is named after its path, and ${JSON.stringify(name)} is not a valid image name (${(err as Error).message})`, {hint: `copy or link the directory to a path in lower case letters, digits, '.', '_' and '-'`});
+  }
 }

@@ -1,8 +1,10 @@
-// `save` and `load` end to end as the unprivileged test user: both formats, several
-// images in one archive, stdin/stdout, round trips through rmi, and archives that
-// are truncated or malformed (one-line error, store unchanged).
+// `save` and `load` end to end as the unprivileged test user: both archive formats
+// and both directory formats (oci-dir, docker-dir), several images in one archive,
+// stdin/stdout, round trips through rmi, what save refuses, and archives that are
+// truncated or malformed (one-line error, store unchanged).
 import test from 'ava';
-import {readFileSync, writeFileSync, statSync} from 'node:fs';
+import {mkdirSync, readFileSync, rmSync, writeFileSync, statSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {spawn, spawnSync} from 'node:child_process';
 import {pulledStore} from '../../_helpers/pulledStore';
@@ -131,4 +133,66 @@ test(`a reader that goes away (save | head -c 100): a quiet end by SIGPIPE, no s
   const [code, signal] = await new Promise<[number | null, string | null]>(resolve => child.on(`close`, (c, s) => resolve([c, s])));
   tt.is(signal, `SIGPIPE`, `exit ${code}`);
   tt.is(stderr, ``);
+});
+
+test.serial(`save --format oci-dir and docker-dir (with and without --compress) load back with the same image id and run`, async tt => {
+  const id = (await fx.s.json([`image`, `inspect`, BUSYBOX], {env: fx.env}))[0].Id;
+  // An OCI layout loads named after its path: a lower-case one (TMPDIR may not be).
+  const lower = join(/[A-Z]/.test(tmpdir()) ? `/var/tmp` : tmpdir(), `tspod-save-dirs-${process.pid}`);
+  mkdirSync(lower);
+  tt.teardown(() => rmSync(lower, {recursive: true, force: true}));
+  const cases: Array<[string, Array<string>]> = [[`oci-dir`, []], [`docker-dir`, []], [`docker-dir`, [`--compress`]]];
+  for (const [format, extra] of cases) {
+    const what = `${format} ${extra.join(` `)}`;
+    const out = join(lower, `${format}${extra.length}`);
+    const r = await t([`save`, `--format`, format, ...extra, `-o`, out, BUSYBOX]);
+    tt.is(r.code, 0, `${what}: ${r.stderr}`);
+    if (format === `oci-dir`) {
+      const index = JSON.parse(readFileSync(join(out, `index.json`), `utf8`));
+      tt.is(index.manifests[0].annotations[`org.opencontainers.image.ref.name`], BUSYBOX);
+      tt.true(statSync(join(out, `oci-layout`)).isFile());
+    } else {
+      const manifest = JSON.parse(readFileSync(join(out, `manifest.json`), `utf8`));
+      tt.is(readFileSync(join(out, `version`), `utf8`), `Directory Transport Version: 1.1\n`);
+      tt.is(manifest.config.digest, `sha256:${id}`);
+      const layer = readFileSync(join(out, manifest.layers[0].digest.slice(7)));
+      const gzip = layer[0] === 0x1f && layer[1] === 0x8b;
+      tt.is(gzip, extra.includes(`--compress`), `${what}: layers are gzip'd only with --compress`);
+      tt.is(manifest.layers[0].mediaType, gzip ? `application/vnd.docker.image.rootfs.diff.tar.gzip` : `application/vnd.docker.image.rootfs.diff.tar`);
+    }
+    tt.is((await t([`rmi`, BUSYBOX])).code, 0, what);
+    const l = await t([`load`, `-i`, out]);
+    tt.is(l.code, 0, `${what}: ${l.stderr}`);
+    tt.regex(l.stdout, new RegExp(`Loaded image: .*${format === `oci-dir` ? `${format}0:latest` : `sha256:${id}`}`), what);
+    tt.true((await imageIds()).includes(id), `${what}: the image id survives`);
+    tt.is((await t([`tag`, id, BUSYBOX])).code, 0);
+    const run = await t([`run`, `--rm`, `--network`, `none`, BUSYBOX, `echo`, `ok`]);
+    tt.is(run.stdout.trim(), `ok`, `${what}: ${run.stderr}`);
+  }
+});
+
+test.serial(`save to a directory: -o is required, an existing non-empty directory and several images are refused, --compress only with docker-dir`, async tt => {
+  const taken = join(fx.dir, `taken`);
+  spawnSync(`mkdir`, [`-p`, taken]);
+  writeFileSync(join(taken, `important`), `data`);
+  const empty = join(fx.dir, `empty`);
+  spawnSync(`mkdir`, [`-p`, empty]);
+  const cases: Array<[Array<string>, RegExp]> = [
+    [[`save`, `--format`, `oci-dir`, BUSYBOX], /-o DIR is required/],
+    [[`save`, `--format`, `docker-dir`, `-o`, taken, BUSYBOX], /exists and is not empty/],
+    [[`save`, `--format`, `oci-dir`, `-o`, join(taken, `important`), BUSYBOX], /exists and is not a directory/],
+    [[`save`, `--format`, `oci-dir`, `-o`, join(fx.dir, `two`), BUSYBOX, ALPINE], /holds one image/],
+    [[`save`, `--format`, `oci-archive`, `--compress`, `-o`, join(fx.dir, `c.tar`), BUSYBOX], /--compress can only be used with --format docker-dir/],
+    [[`save`, `--format`, `oci-dir`, `-o`, join(fx.dir, `x`), `no-such-image`], /image not known/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await t(args);
+    tt.is(r.code, 125, `${args.join(` `)}: ${r.stderr}`);
+    tt.regex(r.stderr, re);
+  }
+  tt.is(readFileSync(join(taken, `important`), `utf8`), `data`, `the existing directory is left alone`);
+  // Nothing half-written is left beside the targets; an existing empty directory is fine.
+  tt.deepEqual(spawnSync(`ls`, [`-A`, fx.dir], {encoding: `utf8`}).stdout.split(`\n`).filter(n => /tmp/.test(n)), []);
+  tt.is((await t([`save`, `--format`, `oci-dir`, `-o`, empty, BUSYBOX])).code, 0);
+  tt.true(statSync(join(empty, `index.json`)).isFile());
 });
