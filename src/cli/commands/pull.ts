@@ -7,9 +7,9 @@ import {TspodError} from '../../engine/errors';
 export default class PullCommand extends BaseCommand {
   static override paths = [[`pull`], [`image`, `pull`]];
   static override usage = Command.Usage({
-    description: `Pull an image from a registry`,
-    details: `Resolves short names through registries.conf, picks the manifest for the platform, downloads the config and the layers concurrently (verifying every digest) and stores the image. Prints the image ID when done.`,
-    examples: [[`Pull alpine`, `$0 pull alpine`], [`Pull the arm64 variant`, `$0 pull --arch arm64 busybox`], [`Every tag of a repository`, `$0 pull --all-tags localhost:5000/app`]],
+    description: `Pull an image from a registry or a local transport`,
+    details: `Resolves short names through registries.conf, picks the manifest for the platform, downloads the config and the layers concurrently (verifying every digest) and stores the image. Prints the image ID when done. docker://REF is a registry image; oci:DIR[:REF] (an OCI image layout, the image named localhost/DIR), oci-archive:PATH[:REF], docker-archive:PATH[:REF] and dir:DIR are read from local files, every blob verified.`,
+    examples: [[`Pull alpine`, `$0 pull alpine`], [`Pull the arm64 variant`, `$0 pull --arch arm64 busybox`], [`Every tag of a repository`, `$0 pull --all-tags localhost:5000/app`], [`From an OCI image layout`, `$0 pull oci:./busybox.oci:busybox:1.37.0`]],
   });
 
   allTags = Option.Boolean(`-a,--all-tags`, false, {description: `All tagged images in the repository will be pulled`});

@@ -7,8 +7,8 @@ export default class PushCommand extends BaseCommand {
   static override paths = [[`push`], [`image`, `push`]];
   static override usage = Command.Usage({
     description: `Push an image to a specified destination`,
-    details: `Sends the image's layers, config and manifest to a registry; blobs the registry already has are skipped.`,
-    examples: [[`Push to a local registry over http`, `$0 push --tls-verify=false myimage localhost:5000/myimage:v1`]],
+    details: `Sends the image's layers, config and manifest to a registry (DESTINATION as REF or docker://REF); blobs the registry already has are skipped. A DESTINATION of oci:DIR[:REF], dir:DIR, oci-archive:PATH[:REF] or docker-archive:PATH[:REF] writes the image there instead, as save does (an archive is replaced, a directory must not exist or be empty).`,
+    examples: [[`Push to a local registry over http`, `$0 push --tls-verify=false myimage localhost:5000/myimage:v1`], [`Write an OCI image layout`, `$0 push myimage oci:./myimage.oci:myimage:v1`]],
   });
 
   tlsVerify = Option.String(`--tls-verify`, {tolerateBoolean: true, description: `Require HTTPS and verify certificates when contacting registries (--tls-verify=false to allow http)`});

@@ -180,7 +180,7 @@ export default class RunCommand extends ContainerFlags {
   static override paths = [[`run`], [`container`, `run`]];
   static override usage = Command.Usage({
     description: `Run a command in a new container`,
-    details: `Creates a container from IMAGE and runs COMMAND (or the image's entrypoint and command) in it, attached to this terminal. Flags after IMAGE belong to the command. The exit status is the container's; 125 means tspod failed, 126 the command cannot be invoked, 127 it was not found.`,
+    details: `Creates a container from IMAGE and runs COMMAND (or the image's entrypoint and command) in it, attached to this terminal. IMAGE may name a transport: docker://REF, or oci:DIR[:REF], oci-archive:PATH[:REF], docker-archive:PATH[:REF] and dir:DIR, which are copied into the store first (every time, as podman does). Flags after IMAGE belong to the command. The exit status is the container's; 125 means tspod failed, 126 the command cannot be invoked, 127 it was not found.`,
     examples: [
       [`Run a shell`, `$0 run -it --rm alpine sh`],
       [`Mount the current directory, keeping your uid`, `$0 run --rm --userns keep-id -v .:/src -w /src alpine ls -l`],

@@ -26,7 +26,7 @@ export default class SaveCommand extends BaseCommand {
   async execute() {
     const opts = {images: this.images, format: this.format, multiImage: this.multi, compress: this.compress};
     if (this.format !== undefined && DIR_FORMATS.includes(this.format)) await this.engine.saveImages({...opts, directory: this.output});
-    else await withArchiveOutput(this.output, this.context.stdout, out => this.engine.saveImages({...opts, output: out}));
+    else await withArchiveOutput(this.output, this.context.stdout, async out => { await this.engine.saveImages({...opts, output: out}); });
     return 0;
   }
 }

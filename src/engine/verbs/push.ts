@@ -1,4 +1,5 @@
-// `push IMAGE [DEST]`: an image's blobs and manifest to a registry. Blobs the
+// `push IMAGE [DEST]`: an image's blobs and manifest to a registry (DEST may say
+// docker://; the local transports go to pushLocal.ts). Blobs the
 // registry already has (blobExists) are not sent. Layers go as the blobs kept in the
 // BlobStore; a layer whose blob is gone is packed again (tar + gzip) from its
 // directory by the worker, and then the config (diff_ids) and manifest are rewritten.
@@ -12,6 +13,7 @@ import type {Digest} from '../../oci/digest';
 import {MediaType, parseImageConfig, parseManifest} from '../../oci/image';
 import type {Descriptor, ImageManifest} from '../../oci/image';
 import {formatReference, parseReference, repositoryName, withDefaultTag} from '../../oci/reference';
+import {parseImageName} from '../../oci/transport';
 import {mustLookup} from '../../image/lookup';
 import {RegistryClient} from '../../image/registry';
 import {certsDirs, findRegistry, loadRegistriesConf, registriesConfFiles} from '../../config/registriesConf';
@@ -38,14 +40,17 @@ export interface PushReport {
 }
 
 export async function pushImage(ctx: EngineContext, opts: PushOptions): Promise<PushReport> {
+  const dest = opts.destination !== undefined ? parseImageName(opts.destination) : undefined;
+  if (dest !== undefined && dest.transport !== `docker`) return (await import(`./pushLocal`)).pushToLocal(ctx, opts.image, dest);
+  const destination = dest?.reference;
   const say = opts.onLine ?? (() => undefined);
   return withStore(ctx, async store => {
     const found = mustLookup(await store.images.list(), opts.image);
     const img = found.image;
-    const destInput = (opts.destination ?? found.name ?? img.names[0])?.replace(/^docker:\/\//, ``);
+    const destInput = destination ?? found.name ?? img.names[0];
     if (!destInput) throw new TspodError(`InvalidArgument`, `image ${opts.image} has no name to push it to`, {hint: `give a destination: push IMAGE registry.example.com/repo:tag`});
     const ref = withDefaultTag(parseReference(destInput));
-    if (ref.short && opts.destination === undefined && !found.name)
+    if (ref.short && destination === undefined && !found.name)
       throw new TspodError(`InvalidArgument`, `no registry in ${destInput}`, {hint: `give a destination with a registry host`});
     const repo = ref.path;
     const {authFiles, getCredentials} = await import(`../../config/authFile`);

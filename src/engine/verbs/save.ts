@@ -12,9 +12,10 @@ import {createGunzip} from 'node:zlib';
 import tar from 'tar-stream';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
+import type {Digest} from '../../oci/digest';
 import {parseManifest, parseImageConfig, MediaType} from '../../oci/image';
 import {mustLookup} from '../../image/lookup';
-import {dirSink, tarSink, writeDockerArchive, writeDockerDir, writeOciLayout} from '../../image/archive/write';
+import {asOciManifest, dirSink, tarSink, writeDockerArchive, writeDockerDir, writeOciLayout} from '../../image/archive/write';
 import type {ArchiveImage, ArchiveLayer} from '../../image/archive/write';
 import {withStore} from './store';
 
@@ -28,6 +29,8 @@ export interface SaveOptions {
   output?: NodeJS.WritableStream;
   /** The directory formats write this directory (-o), which must not exist or be empty. */
   directory?: string | undefined;
+  /** The names to record (push to a local transport); default: the names asked for, else all the image's. */
+  names?: Array<string>;
 }
 
 const FORMATS = [`docker-archive`, `oci-archive`, `oci-dir`, `docker-dir`];
@@ -36,7 +39,8 @@ export function isDirectoryFormat(format: string | undefined): boolean {
   return format === `oci-dir` || format === `docker-dir`;
 }
 
-export async function saveImages(ctx: EngineContext, opts: SaveOptions): Promise<void> {
+/** Saves; returns the digest of each image's manifest as written. */
+export async function saveImages(ctx: EngineContext, opts: SaveOptions): Promise<Array<Digest>> {
   const format = opts.format ?? `docker-archive`;
   if (!FORMATS.includes(format))
     throw new TspodError(`InvalidArgument`, `unsupported format "${format}"`, {hint: `use --format ${FORMATS.join(`, `)}`});
@@ -47,7 +51,7 @@ export async function saveImages(ctx: EngineContext, opts: SaveOptions): Promise
     throw new TspodError(`InvalidArgument`, `--format ${format} writes a directory: -o DIR is required`, {hint: `give -o DIR`});
   if (opts.images.length === 0) throw new TspodError(`InvalidArgument`, `save needs at least one image`);
   if (toDir) await checkTargetDir(opts.directory!);
-  await withStore(ctx, async store => {
+  return withStore(ctx, async store => {
     const list = await store.images.list();
     const found = opts.images.map(i => mustLookup(list, i));
     const ids = [...new Set(found.map(f => f.image.id))];
@@ -95,11 +99,13 @@ export async function saveImages(ctx: EngineContext, opts: SaveOptions): Promise
         }
         images.push({
           configBody, configDigest: img.configDigest, manifestBody, manifestDigest: img.manifestDigest,
-          manifestMediaType: manifest.mediaType, names: asked.length > 0 ? asked : img.names, layers: al,
+          manifestMediaType: manifest.mediaType, names: opts.names ?? (asked.length > 0 ? asked : img.names), layers: al,
         });
       }
-      if (toDir) await writeDirectory(opts.directory!, format, images, Boolean(opts.compress));
+      if (format === `docker-dir`) return [await writeDirectory(opts.directory!, format, images, Boolean(opts.compress))];
+      if (toDir) await writeDirectory(opts.directory!, format, images, false);
       else await writeArchive(opts.output!, format, images);
+      return images.map(i => (format === `docker-archive` ? i.manifestDigest : asOciManifest(i).digest));
     } finally {
       await rm(tmp, {recursive: true, force: true});
     }
@@ -131,14 +137,17 @@ async function checkTargetDir(dir: string): Promise<void> {
   if (entries.length > 0) throw new TspodError(`InvalidArgument`, `${dir} exists and is not empty`, {hint: `remove it or give -o a new directory`});
 }
 
-async function writeDirectory(dir: string, format: string, images: Array<ArchiveImage>, compress: boolean): Promise<void> {
+/** Returns the digest of the manifest written for docker-dir (made there), or the first image's. */
+async function writeDirectory(dir: string, format: string, images: Array<ArchiveImage>, compress: boolean): Promise<Digest> {
   const tmp = await mkdtemp(join(dirname(dir), `.${basename(dir)}.tmp-`));
   try {
+    let digest = asOciManifest(images[0]!).digest;
     if (format === `oci-dir`) await writeOciLayout(dirSink(tmp), images);
-    else await writeDockerDir(dirSink(tmp), images[0]!, compress);
+    else digest = await writeDockerDir(dirSink(tmp), images[0]!, compress);
     await checkTargetDir(dir);
     await rmdir(dir).catch(() => undefined);
     await rename(tmp, dir);
+    return digest;
   } catch (err) {
     await rm(tmp, {recursive: true, force: true});
     throw err;

@@ -14,6 +14,7 @@ import {mkdir, writeFile} from '../../util/fsp';
 import {digestHex, sha256Of} from '../../oci/digest';
 import type {Digest} from '../../oci/digest';
 import {MediaType} from '../../oci/image';
+import type {Descriptor, ImageManifest} from '../../oci/image';
 
 export interface ArchiveLayer {
   diffID: Digest;
@@ -115,13 +116,14 @@ export async function writeOciLayout(sink: ImageSink, images: Array<ArchiveImage
   for (const img of images) {
     for (const l of img.layers) await blob(l.blob!.digest, l.blob!);
     await blob(img.configDigest, img.configBody);
-    await blob(img.manifestDigest, img.manifestBody);
+    const m = asOciManifest(img);
+    await blob(m.digest, m.body);
     const names = img.names.filter(n => !n.includes(`@`));
     for (const n of names.length > 0 ? names : [undefined]) {
       manifests.push({
-        mediaType: img.manifestMediaType,
-        digest: img.manifestDigest,
-        size: img.manifestBody.length,
+        mediaType: MediaType.ociManifest,
+        digest: m.digest,
+        size: m.body.length,
         ...(n !== undefined ? {annotations: {'org.opencontainers.image.ref.name': n}} : {}),
       });
     }
@@ -129,12 +131,32 @@ export async function writeOciLayout(sink: ImageSink, images: Array<ArchiveImage
   await sink.file(`index.json`, Buffer.from(JSON.stringify({schemaVersion: 2, mediaType: MediaType.ociIndex, manifests})));
 }
 
+const DOCKER_TO_OCI: Record<string, string> = {
+  [MediaType.dockerConfig]: MediaType.ociConfig,
+  [MediaType.dockerLayerGzip]: MediaType.ociLayerGzip,
+  [MediaType.dockerLayer]: MediaType.ociLayer,
+  [MediaType.dockerForeignLayerGzip]: MediaType.ociLayerNondistributableGzip,
+};
+
+/**
+ * An OCI layout holds OCI manifests (containers/image finds an image by ref.name only
+ * among those): a docker schema 2 manifest is rewritten with the OCI media types, as
+ * podman does; the blobs are the same.
+ */
+export function asOciManifest(img: ArchiveImage): {body: Buffer, digest: Digest} {
+  if (img.manifestMediaType !== MediaType.dockerManifest) return {body: img.manifestBody, digest: img.manifestDigest};
+  const m = JSON.parse(img.manifestBody.toString(`utf8`)) as ImageManifest;
+  const convert = (d: Descriptor): Descriptor => ({...d, mediaType: DOCKER_TO_OCI[d.mediaType] ?? d.mediaType});
+  const body = Buffer.from(JSON.stringify({schemaVersion: 2, mediaType: MediaType.ociManifest, config: convert(m.config), layers: m.layers.map(convert)}));
+  return {body, digest: sha256Of(body)};
+}
+
 /**
  * docker-dir: one image in containers/image's dir: format, with a docker schema 2
  * manifest (as podman writes). Layers are the uncompressed tars (named by diffID),
- * or with `compress` the stored gzip blobs.
+ * or with `compress` the stored gzip blobs. Returns the manifest's digest.
  */
-export async function writeDockerDir(sink: ImageSink, img: ArchiveImage, compress: boolean): Promise<void> {
+export async function writeDockerDir(sink: ImageSink, img: ArchiveImage, compress: boolean): Promise<Digest> {
   const layers: Array<{mediaType: string, size: number, digest: Digest}> = [];
   for (const l of img.layers) {
     if (compress) {
@@ -152,6 +174,8 @@ export async function writeDockerDir(sink: ImageSink, img: ArchiveImage, compres
     config: {mediaType: MediaType.dockerConfig, size: img.configBody.length, digest: sha256Of(img.configBody)},
     layers,
   };
-  await sink.file(`manifest.json`, Buffer.from(JSON.stringify(manifest)));
+  const body = Buffer.from(JSON.stringify(manifest));
+  await sink.file(`manifest.json`, body);
   await sink.file(`version`, Buffer.from(`Directory Transport Version: 1.1\n`));
+  return sha256Of(body);
 }

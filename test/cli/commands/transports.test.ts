@@ -180,3 +180,38 @@ test.serial(`bad input fails with one line and changes nothing: missing paths, n
   tt.deepEqual(await images(), before);
   tt.deepEqual(blobs(), blobsBefore);
 });
+
+test.serial(`push IMAGE to oci:, dir:, oci-archive: and docker-archive: writes what pull reads back, named as podman names it`, async tt => {
+  const id = await idOf(BUSYBOX);
+  const dests: Array<[string, string]> = [
+    [`oci:${join(DIR, `push.oci`)}:busybox:pushed`, `localhost${join(DIR, `push.oci`)}:latest`],
+    [`dir:${join(DIR, `push.dir`)}`, ``],
+    [`oci-archive:${join(DIR, `push.oci.tar`)}:localhost/pushed:1`, `localhost/pushed:1`],
+    [`docker-archive:${join(DIR, `push.tar`)}:localhost/pushed:2`, `localhost/pushed:2`],
+  ];
+  for (const [dest] of dests) {
+    const r = await t([`push`, BUSYBOX, dest]);
+    tt.is(r.code, 0, `${dest}: ${r.stderr}`);
+  }
+  const index = JSON.parse(readFileSync(join(DIR, `push.oci`, `index.json`), `utf8`));
+  tt.is(index.manifests[0].annotations[`org.opencontainers.image.ref.name`], `busybox:pushed`);
+  tt.is(index.manifests[0].mediaType, `application/vnd.oci.image.manifest.v1+json`);
+  // An archive is replaced, as podman does; a directory that is there already is not.
+  tt.is((await t([`push`, BUSYBOX, `docker-archive:${join(DIR, `push.tar`)}:localhost/pushed:2`])).code, 0);
+  const again = await t([`push`, BUSYBOX, `dir:${join(DIR, `push.dir`)}`]);
+  tt.is(again.code, 125);
+  tt.regex(again.stderr, /exists and is not empty/);
+  tt.is((await t([`rmi`, `-f`, id])).code, 0);
+  for (const [dest, name] of dests) {
+    const r = await t([`pull`, dest]);
+    tt.is(r.code, 0, `${dest}: ${r.stderr}`);
+    tt.is(r.stdout.trim(), id, dest);
+    if (name !== ``) tt.is(await idOf(name), id, `${dest} is named ${name}`);
+  }
+  // pull docker-archive:PATH:REF names the image REF only, though the archive records the name pushed too.
+  const names = (await images()).find(i => i.id === id)?.names;
+  tt.deepEqual(names, [`localhost${join(DIR, `push.oci`)}:latest`, `localhost/pushed:1`, `localhost/pushed:2`].sort());
+  const tags = JSON.parse(spawnSync(`tar`, [`-xOf`, join(DIR, `push.tar`), `manifest.json`], {encoding: `utf8`}).stdout)[0].RepoTags;
+  tt.deepEqual(tags, [`localhost/pushed:2`, BUSYBOX]);
+  tt.is((await t([`tag`, id, BUSYBOX])).code, 0);
+});
