@@ -5,6 +5,7 @@
 import {TspodError} from '../engine/errors';
 import {findImage} from '../storage/ImageStore';
 import type {Image} from '../storage/ImageStore';
+import {transportOf} from '../oci/transport';
 import {formatReference, parseReference, repositoryName, shortNameParts, withDefaultTag} from '../oci/reference';
 
 export interface Found {
@@ -22,6 +23,10 @@ function tryParse(input: string) {
 }
 
 export function lookupLocal(images: ReadonlyArray<Image>, input: string): Found | undefined {
+  // A transport names where to copy an image from, never a stored image (as in podman).
+  const transport = transportOf(input);
+  if (transport !== undefined)
+    throw new TspodError(`InvalidArgument`, `unsupported transport "${transport}" for looking up local images: ${input}`, {hint: `name the stored image without the transport (tspod images lists them)`});
   const exact = images.find(i => i.names.includes(input));
   if (exact) return {image: exact, name: input};
   const ref = tryParse(input);

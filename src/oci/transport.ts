@@ -21,6 +21,14 @@ export function isLocalTransport(name: string): name is LocalTransport {
   return (LOCAL as ReadonlyArray<string>).includes(name);
 }
 
+/** The transport `input` names (`docker` for docker://), or undefined for a plain reference. */
+export function transportOf(input: string): string | undefined {
+  if (input.startsWith(`docker://`)) return `docker`;
+  const colon = input.indexOf(`:`);
+  const t = colon > 0 ? input.slice(0, colon) : ``;
+  return isLocalTransport(t) || UNSUPPORTED.includes(t) ? t : undefined;
+}
+
 export function parseImageName(input: string): ImageName {
   if (input.startsWith(`docker://`)) return {transport: `docker`, reference: input.slice(`docker://`.length)};
   const colon = input.indexOf(`:`);

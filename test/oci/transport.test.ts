@@ -1,5 +1,5 @@
 import test from 'ava';
-import {localNameForPath, parseImageName} from '../../src/oci/transport';
+import {localNameForPath, parseImageName, transportOf} from '../../src/oci/transport';
 import {isTspodError} from '../../src/engine/errors';
 
 test(`docker:// is a registry reference; the local transports split path and reference as containers/image does`, t => {
@@ -31,4 +31,11 @@ test(`an oci: directory's image is named localhost/PATH:latest, and a path that 
   t.is(localNameForPath(`od/`), `localhost/od:latest`);
   const err = t.throws(() => localNameForPath(`/tmp/Upper/od`));
   t.regex(err!.message, /not a valid image name/);
+});
+
+test(`transportOf names the transport of an input, and nothing for a registry reference`, t => {
+  t.is(transportOf(`docker://alpine`), `docker`);
+  t.is(transportOf(`oci:/x`), `oci`);
+  t.is(transportOf(`containers-storage:x`), `containers-storage`);
+  for (const s of [`alpine`, `foo:bar`, `localhost:5000/x`, `sha256:${`a`.repeat(64)}`]) t.is(transportOf(s), undefined, s);
 });

@@ -169,6 +169,8 @@ test.serial(`bad input fails with one line and changes nothing: missing paths, n
     [`oci: given a file`, [`pull`, `oci:${join(GLIBC_LAYOUT, `index.json`)}`], /is not a directory/],
     [`an OCI layout whose path makes no image name`, [`load`, `-i`, upper], /is named after its path, .* is not a valid image name/],
     [`a transport tspod does not implement`, [`pull`, `containers-storage:${BUSYBOX}`], /unsupported transport "containers-storage"/],
+    [`a transport in a local lookup`, [`image`, `exists`, `docker://${BUSYBOX}`], /unsupported transport "docker" for looking up local images/],
+    [`the same for rmi`, [`rmi`, `oci:${corrupt}`], /unsupported transport "oci" for looking up local images/],
     [`run of a transport tspod does not implement`, [`run`, `--rm`, `docker-daemon:busybox:latest`, `true`], /unsupported transport "docker-daemon"/],
   ];
   for (const [what, args, re] of cases) {
