@@ -35,7 +35,7 @@ export interface SaveOptions {
 
 const FORMATS = [`docker-archive`, `oci-archive`, `oci-dir`, `docker-dir`];
 
-export function isDirectoryFormat(format: string | undefined): boolean {
+function isDirectoryFormat(format: string | undefined): boolean {
   return format === `oci-dir` || format === `docker-dir`;
 }
 
@@ -139,7 +139,9 @@ async function checkTargetDir(dir: string): Promise<void> {
 
 /** Returns the digest of the manifest written for docker-dir (made there), or the first image's. */
 async function writeDirectory(dir: string, format: string, images: Array<ArchiveImage>, compress: boolean): Promise<Digest> {
-  const tmp = await mkdtemp(join(dirname(dir), `.${basename(dir)}.tmp-`));
+  const tmp = await mkdtemp(join(dirname(dir), `.${basename(dir)}.tmp-`)).catch((err: NodeJS.ErrnoException) => {
+    throw new TspodError(`InvalidArgument`, `cannot create ${dir}: ${err.code ?? err.message}`, {hint: `check that its parent directory exists and is writable`});
+  });
   try {
     let digest = asOciManifest(images[0]!).digest;
     if (format === `oci-dir`) await writeOciLayout(dirSink(tmp), images);

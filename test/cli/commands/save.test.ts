@@ -184,6 +184,7 @@ test.serial(`save to a directory: -o is required, an existing non-empty director
     [[`save`, `--format`, `oci-dir`, `-o`, join(fx.dir, `two`), BUSYBOX, ALPINE], /holds one image/],
     [[`save`, `--format`, `oci-archive`, `--compress`, `-o`, join(fx.dir, `c.tar`), BUSYBOX], /--compress can only be used with --format docker-dir/],
     [[`save`, `--format`, `oci-dir`, `-o`, join(fx.dir, `x`), `no-such-image`], /image not known/],
+    [[`save`, `--format`, `docker-dir`, `-o`, join(fx.dir, `no-parent`, `x`), BUSYBOX], /cannot create .*no-parent\/x: ENOENT/],
   ];
   for (const [args, re] of cases) {
     const r = await t(args);
