@@ -32,7 +32,8 @@ export interface RunReport {
   exitCode: number;
 }
 
-async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Promise<{store: Store, image: Image}> {
+/** The image to create from, and the name to record for it (a transport's input is no image name). */
+async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Promise<{store: Store, image: Image, ref: string}> {
   let store = (await openStore(ctx)).store;
   await sweepLeftovers(store).catch(() => undefined);
   // A registry image may already be here; one from a local transport is always
@@ -51,7 +52,7 @@ async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Pro
     image = id ? (await store.images.get(id)) : local !== undefined ? await findImage(store, local) : undefined;
     if (!image) throw new Error(`Assertion failed: pulled ${o.image} but cannot find it`);
   }
-  return {store, image};
+  return {store, image, ref: local ?? image.names[0] ?? image.id};
 }
 
 /** A sink for a stream -a leaves out. */
@@ -80,9 +81,9 @@ export async function createContainer(ctx: EngineContext, o: CreateOptions): Pro
   if (runtime.kind === `oci`) checkOciRun(runtime, o, o.forRun === false ? `run` : `create`);
   (await import(`./start`)).checkRestartFlags(o);
   if (o.replace) await replaceNamed(ctx, o.name!);
-  const {store, image} = await imageFor(ctx, o, v);
+  const {store, image, ref} = await imageFor(ctx, o, v);
   try {
-    const p = await prepareContainer(ctx, store, image, o.image, {...o, forRun: false}, v);
+    const p = await prepareContainer(ctx, store, image, ref, {...o, forRun: false}, v);
     await (await import(`./start`)).applyCreateExtras(store.containers, p.record.id, o); // --restart, -i (lifecycle)
     return {id: p.record.id};
   } finally {
@@ -118,9 +119,9 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
   const ids = {hostUid: hostUid(), hostGid: process.getgid ? process.getgid() : 0};
   const frame = runtime.kind === `oci` ? undefined : predictFrame(o, v);
   let early = frame ? startEarly(helperPath, frame, ids, {stdio, foreground: false}) : undefined;
-  let store: Store, image: Image;
+  let store: Store, image: Image, ref: string;
   try {
-    ({store, image} = await imageFor(ctx, o, v));
+    ({store, image, ref} = await imageFor(ctx, o, v));
   } catch (err) {
     await early?.helper.abandon();
     throw err;
@@ -132,7 +133,7 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
     if (runtime.kind === `oci`) checkOciDriver(runtime, store.driver.name);
     const oci = runtime.kind === `oci` ? {name: runtime.name, path: runtime.path} : undefined;
     let helperPid = early?.helper.pid;
-    const p = await prepareContainer(ctx, store, image, o.image, {...o, forRun: true}, v, {
+    const p = await prepareContainer(ctx, store, image, ref, {...o, forRun: true}, v, {
       state: `running`, runnerPid: process.pid, startedAt: new Date().toISOString(), ...(oci ? {runtime: oci} : {}), ...(helperPid ? {helperPid} : {}),
     });
     phase(`prepare`);

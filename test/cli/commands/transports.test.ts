@@ -57,6 +57,9 @@ test.serial(`docker://REF pulls, runs and creates a registry image as the plain 
   tt.is(r.stdout, `via docker\n`, r.stderr);
   const c = await t([`create`, `docker://${BUSYBOX}`, `true`]);
   tt.is(c.code, 0, c.stderr);
+  // The container records the image's name, not the transport (as podman's ps shows it).
+  const ps = await fx.s.json([`ps`, `-a`, `--format`, `json`], {env: fx.env});
+  tt.is(ps.find((x: any) => x.Id === c.stdout.trim())?.Image, BUSYBOX);
   tt.is((await t([`rm`, c.stdout.trim()])).code, 0);
   // Not a transport: a registry with a port, and a name that only looks like one.
   const bad = await t([`pull`, `docker://${BUSYBOX.replace(/:[^:]+$/, `:no-such-tag`)}`]);
@@ -126,6 +129,11 @@ test.serial(`pull and run oci:DIR[:REF], dir:DIR, oci-archive:PATH[:REF] and doc
   tt.deepEqual((await images()).find(i => i.id === id)?.names, [BUSYBOX]);
   const rt = await t([`run`, `--rm`, `--network`, `none`, `docker-archive:${da}:${BUSYBOX}`, `echo`, `archive run`]);
   tt.is(rt.stdout, `archive run\n`, rt.stderr);
+  const c = await t([`create`, `dir:${dd}`, `true`]);
+  tt.is(c.code, 0, c.stderr);
+  const ps = await fx.s.json([`ps`, `-a`, `--format`, `json`], {env: fx.env});
+  tt.is(ps.find((x: any) => x.Id === c.stdout.trim())?.Image, BUSYBOX, `a container from a transport records the image's name`);
+  tt.is((await t([`rm`, c.stdout.trim()])).code, 0);
   const wrongTag = await t([`pull`, `docker-archive:${da}:localhost/other:1`]);
   tt.is(wrongTag.code, 125);
   tt.regex(wrongTag.stderr, /no image tagged "localhost\/other:1"/);
