@@ -15,8 +15,8 @@ import {parseImageConfig} from '../../oci/image';
 import {formatReference, parseReference, withDefaultTag} from '../../oci/reference';
 import {localNameForPath} from '../../oci/transport';
 import type {LocalTransport} from '../../oci/transport';
-import {badArchive, readImageDirectory, readUnpacked, unpackArchive} from '../../image/archive/read';
-import type {LoadedImage, ReadLayout} from '../../image/archive/read';
+import {badArchive, badImageDir, readImageDirectory, readUnpacked, unpackArchive} from '../../image/archive/read';
+import type {BadInput, LoadedImage, ReadLayout} from '../../image/archive/read';
 import {applyLayerBlobs, hostArch, storeLayerFile, writeImage} from './imageWrite';
 import type {LayerBlob} from './imageWrite';
 import {withStore} from './store';
@@ -56,8 +56,9 @@ export async function loadImages(ctx: EngineContext, opts: LoadOptions): Promise
     if (opts.file !== undefined && await isDirectory(opts.file)) {
       const read = await readImageDirectory(opts.file, hostArch());
       // podman names an OCI layout's image after the directory, and a dir: image not at all.
-      if (read.format === `oci`) return storeLoaded(store, onlyImage(read, opts.file).map(i => ({...i, names: [localNameForPath(opts.file!)]})));
-      return storeLoaded(store, read.images);
+      const bad = badImageDir(opts.file);
+      if (read.format === `oci`) return storeLoaded(store, onlyImage(read, opts.file).map(i => ({...i, names: [localNameForPath(opts.file!)]})), bad);
+      return storeLoaded(store, read.images, bad);
     }
     const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.load-`));
     try {
@@ -89,9 +90,10 @@ export async function loadFromTransport(ctx: EngineContext, src: {transport: Loc
     return withStore(ctx, async store => {
       const read = await readImageDirectory(src.path, hostArch());
       expectFormat(read, src.transport === `oci` ? `oci` : `dir`, where);
-      if (src.transport === `dir`) return storeLoaded(store, read.images);
+      const bad = badImageDir(src.path);
+      if (src.transport === `dir`) return storeLoaded(store, read.images, bad);
       const picked = src.reference !== undefined ? [pickByRefName(read.images, src.reference, where)] : onlyImage(read, src.path);
-      return storeLoaded(store, picked.map(i => ({...i, names: [localNameForPath(src.path)]})));
+      return storeLoaded(store, picked.map(i => ({...i, names: [localNameForPath(src.path)]})), bad);
     });
   }
   if (isDir) throw new TspodError(`InvalidArgument`, `${where}: ${src.path} is a directory`, {hint: `use oci:${src.path} for an OCI image layout directory, dir:${src.path} for a dir: image`});
@@ -137,7 +139,7 @@ function pickByTag(images: Array<LoadedImage>, ref: string, where: string): Load
 }
 
 /** Stores read images: every layer blob first (none kept if any fails), then layers and records. */
-async function storeLoaded(store: OpenedStore, images: Array<LoadedImage>): Promise<LoadReport> {
+async function storeLoaded(store: OpenedStore, images: Array<LoadedImage>, bad: BadInput = badArchive): Promise<LoadReport> {
   const before = new Set(await store.blobs.list());
   const added: Array<Digest> = [];
   const blobsOf: Array<Array<LayerBlob>> = [];
@@ -147,11 +149,11 @@ async function storeLoaded(store: OpenedStore, images: Array<LoadedImage>): Prom
       const blobs: Array<LayerBlob> = [];
       for (const [i, l] of img.layers.entries()) {
         const b = await storeLayerFile(store, l.path).catch(err => {
-          throw badArchive(`layer ${i + 1} of ${img.names[0] ?? `an image`} is not a valid tar (${(err as Error).message})`);
+          throw bad(`layer ${i + 1} of ${img.names[0] ?? `an image`} is not a valid tar (${(err as Error).message})`);
         });
         if (!before.has(b.digest)) added.push(b.digest);
         if (b.diffID !== config.rootfs.diff_ids[i])
-          throw badArchive(`layer ${i + 1} of ${img.names[0] ?? `an image`} does not match the diff_id in its config`);
+          throw bad(`layer ${i + 1} of ${img.names[0] ?? `an image`} does not match the diff_id in its config`);
         blobs.push(b);
       }
       blobsOf.push(blobs);

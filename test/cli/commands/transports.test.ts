@@ -6,6 +6,7 @@
 import test from 'ava';
 import {appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
 import {spawnSync} from 'node:child_process';
+import {createHash} from 'node:crypto';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {pulledStore} from '../../_helpers/pulledStore';
@@ -158,6 +159,18 @@ test.serial(`bad input fails with one line and changes nothing: missing paths, n
   const index = JSON.parse(readFileSync(join(corrupt, `index.json`), `utf8`));
   const manifest = JSON.parse(readFileSync(join(corrupt, `blobs/sha256`, index.manifests[0].digest.slice(7)), `utf8`));
   appendFileSync(join(corrupt, `blobs/sha256`, manifest.layers[0].digest.slice(7)), `x`);
+  // A dir: image whose blobs match their digests but whose config names another diff_id.
+  const mismatch = join(DIR, `mismatch.dir`);
+  tt.is((await t([`save`, `--format`, `docker-dir`, `-o`, mismatch, BUSYBOX])).code, 0);
+  const dm = JSON.parse(readFileSync(join(mismatch, `manifest.json`), `utf8`));
+  const cfg = JSON.parse(readFileSync(join(mismatch, dm.config.digest.slice(7)), `utf8`));
+  cfg.rootfs.diff_ids[0] = `sha256:${`0`.repeat(64)}`;
+  const cfgBody = Buffer.from(JSON.stringify(cfg));
+  const cfgHex = createHash(`sha256`).update(cfgBody).digest(`hex`);
+  rmSync(join(mismatch, dm.config.digest.slice(7)));
+  writeFileSync(join(mismatch, cfgHex), cfgBody);
+  dm.config = {...dm.config, digest: `sha256:${cfgHex}`, size: cfgBody.length};
+  writeFileSync(join(mismatch, `manifest.json`), JSON.stringify(dm));
   const upper = join(DIR, `Upper.oci`);
   copyLayout(upper);
   const truncated = join(DIR, `truncated.oci`);
@@ -172,6 +185,7 @@ test.serial(`bad input fails with one line and changes nothing: missing paths, n
     [`an index.json that is not JSON`, [`load`, `-i`, badJson], /invalid image directory|JSON/],
     [`a layer whose digest does not match`, [`load`, `-i`, corrupt], /layer sha256:[0-9a-f]{64} does not match its digest/],
     [`the same through oci:`, [`pull`, `oci:${corrupt}`], /does not match its digest/],
+    [`a layer that is not the one its config names`, [`load`, `-i`, mismatch], /invalid image directory .*mismatch.dir: layer 1 .* does not match the diff_id in its config/],
     [`a missing config blob`, [`load`, `-i`, truncated], /config sha256:[0-9a-f]{64} is missing/],
     [`an archive transport given a directory`, [`pull`, `oci-archive:${corrupt}`], /is a directory/],
     [`oci: given a file`, [`pull`, `oci:${join(GLIBC_LAYOUT, `index.json`)}`], /is not a directory/],
