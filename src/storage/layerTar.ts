@@ -33,6 +33,9 @@ export interface PackRequest {
   skipEmpty?: Array<string>;
 }
 
+/** Top-level mount points a run creates when the image lacks them (see packLayers' skipEmpty). */
+const MOUNT_POINT_DIRS = new Set([`proc`, `sys`, `dev`, `run`]);
+
 export interface PackResult {
   diffID: Digest;
   size: number;
@@ -148,9 +151,16 @@ export async function packLayers(req: PackRequest): Promise<PackResult> {
   const skip = new Set(req.skipEmpty ?? []);
   const fmt = req.whiteouts;
 
+  const stub = (e: Entry) => skip.has(e.rel) && e.st.isFile() && e.st.size === 0;
+  // The directories the runtime made as mount points in a container's layer (/proc, /sys,
+  // /dev, or /run for .containerenv, when the image lacks them) go with the stubs: podman
+  // keeps them in its init layer, so neither its diff nor its commit has them.
+  const mountDir = (e: Entry) => req.mode === `diff` && e.st.isDirectory() && !e.whiteout && req.skipEmpty !== undefined
+    && MOUNT_POINT_DIRS.has(e.rel) && !isOpaque(e.abs, fmt) && diffChildren(req.dirs[0]!, e.rel, fmt).every(stub);
+
   const emit = async (e: Entry, name: string): Promise<void> => {
     const st = e.st;
-    if (skip.has(e.rel) && st.isFile() && st.size === 0) return;
+    if (stub(e) || mountDir(e)) return;
     const base = {name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime};
     if (e.whiteout) {
       const slash = name.lastIndexOf(`/`);

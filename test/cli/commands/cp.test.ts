@@ -11,7 +11,8 @@ import {SEEDED} from '../../_helpers/registry';
 import {TSPOD_BIN} from '../../_helpers/project';
 
 const ALPINE = SEEDED.alpine;
-const fx = pulledStore(ALPINE);
+const BUSYBOX = SEEDED.busyboxMusl;
+const fx = pulledStore([ALPINE, BUSYBOX]);
 const t = fx.t;
 
 test(`cp out of and into a stopped container`, async tt => {
@@ -91,4 +92,14 @@ test(`diff shows A, C and D; --format json`, async tt => {
   const j = await fx.s.json([`diff`, `--format`, `json`, `d1`], {env: fx.env});
   tt.true(j.added.includes(`/newfile`));
   tt.true(j.deleted.includes(`/etc/motd`));
+});
+
+test(`diff leaves out the mount points a run made where the image had none (busybox lacks /proc, /sys, /run)`, async tt => {
+  tt.is((await t([`run`, `--name`, `d2`, BUSYBOX, `touch`, `/newfile`])).code, 0);
+  const r = await t([`diff`, `d2`]);
+  tt.is(r.code, 0, r.stderr);
+  tt.deepEqual(r.stdout.trim().split(`\n`), [`C /etc`, `A /newfile`]);
+  // What the container itself puts there is still shown.
+  tt.is((await t([`run`, `--name`, `d3`, BUSYBOX, `sh`, `-c`, `touch /run/mine`])).code, 0);
+  tt.deepEqual((await t([`diff`, `d3`])).stdout.trim().split(`\n`).filter(l => l.includes(`/run`)), [`A /run`, `A /run/mine`]);
 });
