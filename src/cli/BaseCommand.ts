@@ -32,6 +32,8 @@ export abstract class BaseCommand extends Command<TspodContext> {
   // A global flag in podman (`podman --cgroup-manager cgroupfs run …`); used by run and create.
   cgroupManager = Option.String(`--cgroup-manager`, {description: `Cgroup manager to use: systemd or cgroupfs (default: systemd when a user instance runs)`});
 
+  eventsBackend = Option.String(`--events-backend`, {description: `Events backend to use: file (the default) or none`});
+
   private engineInstance?: Engine;
 
   get engine(): Engine {
@@ -45,6 +47,7 @@ export abstract class BaseCommand extends Command<TspodContext> {
         runroot: this.runroot,
         storageDriver: this.storageDriver,
         runtime: this.runtimeName,
+        eventsBackend: this.eventsBackend,
         log: createLogger(level as LogLevel, line => this.context.stderr.write(line)),
         installDir: this.context.installDir,
         interactive: this.context.isTTY,

@@ -2,7 +2,7 @@
 // it names decides what main.ts loads, before any command class is.
 
 // Options every command takes, with a value: skipped to find the command's first word.
-export const GLOBAL_WITH_VALUE = new Set([`--root`, `--runroot`, `--storage-driver`, `--log-level`, `--runtime`, `--cgroup-manager`]);
+export const GLOBAL_WITH_VALUE = new Set([`--root`, `--runroot`, `--storage-driver`, `--log-level`, `--runtime`, `--cgroup-manager`, `--events-backend`]);
 
 /** The command line's words that are not options (nor a global option's value). */
 export function commandWords(argv: ReadonlyArray<string>): Array<string> {

@@ -4,6 +4,7 @@
 import type {Paths, Env} from '../config/paths';
 import {resolvePaths} from '../config/paths';
 import type {Logger} from '../util/log';
+import {resolveEventsBackend} from './events/emit';
 
 export interface EngineOptions {
   env: Env;
@@ -11,6 +12,8 @@ export interface EngineOptions {
   runroot?: string | undefined;
   storageDriver?: string | undefined;
   runtime?: string | undefined;
+  /** --events-backend (file or none); containers.conf's events_logger when unset. */
+  eventsBackend?: string | undefined;
   log: Logger;
   /** Directory of the tspod installation (where the helper binary is found). */
   installDir: string;
@@ -26,13 +29,15 @@ export interface EngineContext {
   readonly runtime: string | undefined;
   readonly installDir: string;
   readonly interactive: boolean;
+  /** Where events go (events/emit.ts): read from containers.conf at the first event. */
+  readonly eventsBackend: import('./events/emit').EventsBackend;
 }
 
 export class Engine {
   readonly ctx: EngineContext;
 
   constructor(opts: EngineOptions) {
-    this.ctx = {
+    const base = {
       paths: resolvePaths(opts.env, {root: opts.root, runroot: opts.runroot}),
       env: opts.env,
       log: opts.log,
@@ -41,6 +46,19 @@ export class Engine {
       installDir: opts.installDir,
       interactive: opts.interactive,
     };
+    // A bad --events-backend fails the command at once; containers.conf is read only
+    // when a command emits its first event (most read-only commands never do).
+    let backend = opts.eventsBackend === undefined ? undefined : resolveEventsBackend(base, opts.eventsBackend);
+    this.ctx = {
+      ...base,
+      get eventsBackend() {
+        return backend ??= resolveEventsBackend(base, undefined);
+      },
+    };
+  }
+
+  async events(opts: import('./verbs/events').EventsOptions) {
+    return (await import("./verbs/events")).readEvents(this.ctx, opts);
   }
 
   async info() {

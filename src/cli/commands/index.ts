@@ -68,6 +68,7 @@ export const commandTable: Array<CommandEntry> = [
   entry([[`rm`], [`container`, `rm`]], () => import("./rm")),
   entry([[`ps`], [`container`, `ps`], [`container`, `ls`], [`container`, `list`]], () => import("./ps")),
   entry([[`logs`], [`container`, `logs`]], () => import("./logs")),
+  entry([[`events`], [`system`, `events`]], () => import("./events")),
   entry([[`wait`], [`container`, `wait`]], () => import("./wait")),
   entry([[`container`, `inspect`]], () => import("./container/inspect")),
   entry([[`inspect`]], () => import("./inspect")),

@@ -24,7 +24,7 @@ export default class SaveCommand extends BaseCommand {
   images = Option.Rest({name: `IMAGE`});
 
   async execute() {
-    const opts = {images: this.images, format: this.format, multiImage: this.multi, compress: this.compress};
+    const opts = {images: this.images, format: this.format, multiImage: this.multi, compress: this.compress, outputPath: this.output};
     if (this.format !== undefined && DIR_FORMATS.includes(this.format)) await this.engine.saveImages({...opts, directory: this.output});
     else await withArchiveOutput(this.output, this.context.stdout, async out => { await this.engine.saveImages({...opts, output: out}); });
     return 0;

@@ -11,7 +11,8 @@ import {storeNameOf} from '../../storage/drivers/Driver';
 import type {ContainerRecord} from '../../storage/ContainerStore';
 import {flockWait, unflock} from '../../sys/lock';
 import {isAlive} from './procStat';
-import {LOST_EXIT_CODE, hasMonitor, podmanStatus, reconcile} from './state';
+import {LOST_EXIT_CODE, hasMonitor, isRunning, podmanStatus, reconcile} from './state';
+import {containerEvent, emitEvents} from '../events/emit';
 import type {ExitRecord, LifeMeta} from './state';
 
 /** Files of one container under the run root (gone after a reboot). */
@@ -129,24 +130,37 @@ export async function refresh(ctx: EngineContext, cs: ContainerStore, c: Contain
       return m.pid !== undefined || pid === undefined || !isAlive(pid) ? c : {...c, metadata: {...m, pid}};
     }
     const meta = {...m, state: `exited`, exitCode: m.exitCode ?? LOST_EXIT_CODE, finishedAt: m.finishedAt ?? new Date().toISOString()};
-    return cs.updateRecord(c.id, rec => {
-      if ((rec.metadata as LifeMeta).state === `running` && !hasMonitor(rec.metadata as LifeMeta)) rec.metadata = meta;
+    let died = false;
+    const rec = await cs.updateRecord(c.id, rec => {
+      if ((rec.metadata as LifeMeta).state === `running` && !hasMonitor(rec.metadata as LifeMeta)) rec.metadata = meta, died = true;
     }).catch(() => ({...c, metadata: meta}));
+    if (died) emitDied(ctx, rec);
+    return rec;
   }
   const r = reconcile(m, probe);
   if (r.orphan !== undefined) {
     try { process.kill(r.orphan, `SIGKILL`); } catch {}
   }
   if (!r.changed) return c;
+  let died = false;
   try {
-    return await cs.updateRecord(c.id, rec => {
+    const rec = await cs.updateRecord(c.id, rec => {
       // Re-check under the lock: another tspod may have moved it on (start, rm).
       if ((rec.metadata as LifeMeta).monitorPid !== m.monitorPid || (rec.metadata as LifeMeta).state !== m.state) return;
       rec.metadata = r.meta;
+      died = isRunning(m) && !isRunning(r.meta);
     });
+    // Only the tspod whose update recorded the exit tells of it (ps, stop and the monitor's cleanup may race).
+    if (died) emitDied(ctx, rec);
+    return rec;
   } catch {
     return {...c, metadata: r.meta};
   }
+}
+
+function emitDied(ctx: EngineContext, c: ContainerRecord): void {
+  const code = (c.metadata as LifeMeta).exitCode;
+  emitEvents(ctx, [containerEvent(c, `died`, {exitCode: typeof code === `number` ? code : undefined})]);
 }
 
 /**

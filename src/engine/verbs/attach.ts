@@ -2,6 +2,8 @@
 // are {type u8, length u32be, data} (helpers/README.md, "monitor"): 1 stdout,
 // 2 stderr, 3 exit code from the monitor; 0 stdin, 4 close stdin, 5 resize to it.
 // The detach keys (default ctrl-p,ctrl-q) end the session, leaving the container running.
+import {emitContainer} from '../events/emit';
+import type {ContainerRecord} from '../../storage/ContainerStore';
 import {closeSync, openSync} from 'node:fs';
 import {connect} from 'node:net';
 import {basename, dirname} from 'node:path';
@@ -122,15 +124,18 @@ export function attachSession(sock: Socket, io: AttachIO): Promise<AttachResult>
 export async function attachContainer(ctx: EngineContext, o: {container: string, noStdin?: boolean} & AttachIO): Promise<AttachResult> {
   const cs = openContainers(ctx);
   let id: string;
+  let record: ContainerRecord;
   try {
     const c = await refresh(ctx, cs!, await mustLookup(cs, o.container));
     if (!isRunning(c.metadata as LifeMeta))
       throw new TspodError(`CtrStateInvalid`, `you can only attach to running containers: container ${nameOf(c)} is ${(c.metadata as LifeMeta).state === `stopped` ? `exited` : (c.metadata as LifeMeta).state}: container state improper`);
     id = c.id;
+    record = c;
   } finally {
     cs?.close();
   }
   const sock = await connectSocket(runFiles(ctx.paths.runRoot, id).socket);
+  emitContainer(ctx, record, `attach`);
   const r = await attachSession(sock, {...o, stdin: o.noStdin ? undefined : o.stdin});
   if (r.exitCode === -1) {
     // The monitor closed without an exit frame: take the recorded exit code.

@@ -4,6 +4,7 @@
 // /etc/hostname and /run/.containerenv are bind-mounted from userdata, so their
 // contents are never in the upper dir; the empty files created as their mount points
 // (when the image lacks them) are left out. Rootless: the container is not paused.
+import {emitContainer} from '../events/emit';
 import {unlink} from '../../util/fsp';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
@@ -88,6 +89,7 @@ export async function commitContainer(ctx: EngineContext, opts: CommitOptions): 
       history: [...(baseConfig.history ?? []), historyEntry(``, {comment: opts.message, author: opts.author})],
     };
     const {id} = await writeImage(store, {config, layerIds, layers: [...baseLayers, blob], names});
+    emitContainer(ctx, c, `commit`);
     return {id, names};
   });
 }

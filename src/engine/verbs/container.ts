@@ -1,4 +1,5 @@
 // Small container verbs: rename, exists, top.
+import {emitContainer} from '../events/emit';
 import {readFileSync, readdirSync, readlinkSync} from 'node:fs';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
@@ -19,6 +20,7 @@ export async function renameContainer(ctx: EngineContext, o: {container: string,
       if (!r) throw new TspodError(`NoSuchContainer`, `no container with name or ID "${o.container}" found: no such container`);
       r.names = [o.name];
     }));
+    emitContainer(ctx, {...c, names: [o.name]}, `rename`);
   } finally {
     cs?.close();
   }

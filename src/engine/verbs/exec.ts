@@ -16,6 +16,8 @@ import {execFailureRules, workdirFailed} from '../../runtime/helperErrors';
 import {canExecve, execve, inheritableMemfd} from '../../sys/execve';
 import {mustLookup, openContainers, readSpec, refresh} from '../lifecycle/containers';
 import {helperBin} from '../lifecycle/monitor';
+import {containerEvent, emitContainer, emitEvents} from '../events/emit';
+import type {ContainerRecord} from '../../storage/ContainerStore';
 import {isAlive} from '../lifecycle/procStat';
 import {isRunning} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
@@ -87,8 +89,9 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
   const cs = openContainers(ctx);
   let plan: string;
   let ociExec: {runtime: OciRuntimeRef, id: string, pid: number, process: Process} | undefined;
+  let target: ContainerRecord;
   try {
-    const c = await refresh(ctx, cs!, await mustLookup(cs, o.container));
+    const c = target = await refresh(ctx, cs!, await mustLookup(cs, o.container));
     const m = c.metadata as LifeMeta;
     if (!isRunning(m) || typeof m.pid !== `number` || !isAlive(m.pid, m.pidStart))
       throw new TspodError(`CtrStateInvalid`, `can only create exec sessions on running containers: container state improper`, {hint: `container ${c.names[0] ?? c.id.slice(0, 12)} is ${m.state === `stopped` ? `exited` : m.state}: start it first (tspod start ${c.names[0] ?? c.id.slice(0, 12)})`});
@@ -141,6 +144,12 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
     cs?.close();
   }
   const stdin = o.detach ? `ignore` : o.interactive || o.tty ? `inherit` : `ignore`;
+  // Health checks (capture) are not exec sessions a user started: podman tells of them as health_status.
+  if (!o.capture) emitContainer(ctx, target, `exec`);
+  const died = (exitCode: number) => {
+    if (!o.capture && !o.detach) emitEvents(ctx, [containerEvent(target, `exec_died`, {exitCode})]);
+    return exitCode;
+  };
   if (o.inPlace && !ociExec && !o.detach && !o.capture && canExecve()) {
     try {
       execInPlace(ctx, plan, o, o.inPlace.errorText);
@@ -150,7 +159,7 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
     }
   }
   const sessionId = randomBytes(32).toString(`hex`);
-  if (ociExec) return {exitCode: await execWithOci(ctx, ociExec, o, sessionId, stdin), sessionId};
+  if (ociExec) return {exitCode: died(await execWithOci(ctx, ociExec, o, sessionId, stdin)), sessionId};
   const out = o.detach ? `ignore` : o.capture ? `pipe` : `inherit`;
   const child = childProcess().spawn(helperBin(ctx), [`exec`, `-`], {stdio: [o.capture ? `ignore` : stdin, out, out, `pipe`, `pipe`]});
   const stopForwarding = forwardSignals(o.detach || o.capture ? [] : RELAYED_SIGNALS, sig => killQuietly(child.pid, sig));
@@ -170,7 +179,7 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
       if (st.stage === `cwd`) throw workdirFailed(st.error);
       throw statusToError(st, exitCode);
     }
-    return {exitCode, sessionId, ...captured?.result()};
+    return {exitCode: died(exitCode), sessionId, ...captured?.result()};
   } finally {
     captured?.stop();
     stopForwarding();

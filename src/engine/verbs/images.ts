@@ -1,5 +1,6 @@
 // Local image verbs: images / image ls, image inspect, image exists, history, tag,
 // untag. Reports carry podman's field names so `--format json` matches podman's.
+import {emitEvents, imageEvent} from '../events/emit';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import type {Digest} from '../../oci/digest';
@@ -270,6 +271,7 @@ export async function tagImage(ctx: EngineContext, opts: {image: string, names: 
     const {image} = mustLookup(await store.images.list(), opts.image);
     const names = opts.names.map(normalizeName);
     await store.images.addNames(image.id, names);
+    emitEvents(ctx, opts.names.map(n => imageEvent(`tag`, image.id, n)));
   });
 }
 
@@ -278,6 +280,7 @@ export async function untagImage(ctx: EngineContext, opts: {image: string, names
     const {image} = mustLookup(await store.images.list(), opts.image);
     if (opts.names.length === 0) {
       await store.images.removeNames(image.id, image.names);
+      emitEvents(ctx, image.names.map(n => imageEvent(`untag`, image.id, n)));
       return;
     }
     const remove: Array<string> = [];
@@ -289,5 +292,6 @@ export async function untagImage(ctx: EngineContext, opts: {image: string, names
       remove.push(name);
     }
     await store.images.removeNames(image.id, remove);
+    emitEvents(ctx, remove.map(n => imageEvent(`untag`, image.id, n)));
   });
 }

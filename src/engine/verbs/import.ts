@@ -1,5 +1,6 @@
 // `import TARBALL [REF]`: a root file system tarball (plain or gzip, a file or `-`
 // for stdin) becomes a one-layer image, with --change applied to its config.
+import {emitEvents, imageEvent} from '../events/emit';
 import {createWriteStream} from 'node:fs';
 import {mkdtemp, rm} from '../../util/fsp';
 import {join} from 'node:path';
@@ -50,6 +51,8 @@ export async function importImage(ctx: EngineContext, opts: ImportOptions): Prom
       };
       if (!config.config!.Env) config.config!.Env = [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`];
       const {id} = await writeImage(store, {config, layerIds, layers: [blob], names});
+      // podman 4 tells of an import by the tag it gets (if any).
+      if (opts.reference) emitEvents(ctx, [imageEvent(`tag`, id, opts.reference)]);
       return {id, names};
     } finally {
       if (tmp) await rm(tmp, {recursive: true, force: true});

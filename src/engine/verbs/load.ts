@@ -4,6 +4,7 @@
 // fails before the store is touched); layer blobs are stored only when their
 // recomputed diffID matches the config, and removed again if a later image of the
 // same source fails.
+import {emitEvents, imageEvent} from '../events/emit';
 import {createReadStream} from 'node:fs';
 import {mkdtemp, rm, stat} from '../../util/fsp';
 import {join} from 'node:path';
@@ -57,8 +58,11 @@ export async function loadImages(ctx: EngineContext, opts: LoadOptions): Promise
       const read = await readImageDirectory(opts.file, hostArch());
       // podman names an OCI layout's image after the directory, and a dir: image not at all.
       const bad = badImageDir(opts.file);
-      if (read.format === `oci`) return storeLoaded(store, onlyImage(read, opts.file).map(i => ({...i, names: [localNameForPath(opts.file!)]})), bad);
-      return storeLoaded(store, read.images, bad);
+      const out = read.format === `oci`
+        ? await storeLoaded(store, onlyImage(read, opts.file).map(i => ({...i, names: [localNameForPath(opts.file!)]})), bad)
+        : await storeLoaded(store, read.images, bad);
+      emitEvents(ctx, [imageEvent(`loadfromarchive`, undefined, opts.file)]);
+      return out;
     }
     const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.load-`));
     try {
@@ -67,7 +71,9 @@ export async function loadImages(ctx: EngineContext, opts: LoadOptions): Promise
       else if (opts.input) src = opts.input;
       else throw new TspodError(`InvalidArgument`, `no archive to load`, {hint: `give -i FILE or pipe the archive to stdin`});
       await unpackArchive(src, join(tmp, `a`));
-      return await storeLoaded(store, (await readUnpacked(join(tmp, `a`), hostArch())).images);
+      const out = await storeLoaded(store, (await readUnpacked(join(tmp, `a`), hostArch())).images);
+      emitEvents(ctx, [imageEvent(`loadfromarchive`, undefined, opts.file)]);
+      return out;
     } finally {
       await rm(tmp, {recursive: true, force: true});
     }

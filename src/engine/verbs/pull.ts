@@ -2,6 +2,7 @@
 // credentials and the store. The one place a pulled name's transport is read: a
 // `docker://` prefix is dropped, the local transports (oci:, oci-archive:,
 // docker-archive:, dir:) go through load's reader (run and create pull through here).
+import {emitEvents, imageEvent} from '../events/emit';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {certsDirs, loadRegistriesConf, pullSources, recordShortNameAlias, registriesConfFiles, resolveShortName} from '../../config/registriesConf';
@@ -103,6 +104,7 @@ async function pullFromRegistry(ctx: EngineContext, opts: PullOptions): Promise<
     for (let attempt = 0; ; attempt++) {
       try {
         const images = await run();
+        emitEvents(ctx, [imageEvent(`pull`, undefined, opts.reference)]);
         if (selected) recordShortNameAlias(conf.aliasCacheFile, selected.name, selected.value);
         return {images};
       } catch (err) {

@@ -3,6 +3,7 @@
 // registry already has (blobExists) are not sent. Layers go as the blobs kept in the
 // BlobStore; a layer whose blob is gone is packed again (tar + gzip) from its
 // directory by the worker, and then the config (diff_ids) and manifest are rewritten.
+import {emitEvents, imageEvent} from '../events/emit';
 import {createReadStream} from 'node:fs';
 import {unlink} from '../../util/fsp';
 import {Readable} from 'node:stream';
@@ -121,6 +122,7 @@ export async function pushImage(ctx: EngineContext, opts: PushOptions): Promise<
       if (!await client.blobExists(repo, configDigest)) await client.pushBlob(repo, configDigest, () => Readable.from([configBody]), configBody.length);
       say(`Writing manifest to image destination`);
       const digest = await client.putManifest(repo, ref.tag ?? ref.digest ?? `latest`, mediaType, manifestBody);
+      emitEvents(ctx, [imageEvent(`push`, img.id, formatReference(ref))]);
       return {reference: formatReference(ref), digest, pushed, reused};
     } finally {
       for (const t of temps) await unlink(t).catch(() => undefined);

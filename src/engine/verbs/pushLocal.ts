@@ -34,7 +34,7 @@ export async function pushToLocal(ctx: EngineContext, image: string, dest: {tran
   const opts: SaveOptions = {images: [image], format, ...(names !== undefined ? {names} : {})};
   const reference = `${dest.transport}:${dest.path}${dest.reference !== undefined ? `:${dest.reference}` : ``}`;
   if (format.endsWith(`-dir`)) {
-    const [digest] = await saveImages(ctx, {...opts, directory: dest.path});
+    const [digest] = await saveImages(ctx, {...opts, directory: dest.path, noSaveEvent: true});
     return {reference, digest: digest!, pushed: 1, reused: 0};
   }
   const tmp = tempPathFor(dest.path);
@@ -44,7 +44,7 @@ export async function pushToLocal(ctx: EngineContext, image: string, dest: {tran
       ws.once(`open`, () => resolve());
       ws.once(`error`, err => reject(new TspodError(`InvalidArgument`, `cannot write ${dest.path}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, {hint: `check that its directory exists and is writable`})));
     });
-    const [digest] = await saveImages(ctx, {...opts, output: ws});
+    const [digest] = await saveImages(ctx, {...opts, output: ws, noSaveEvent: true});
     ws.end();
     await finished(ws);
     await rename(tmp, dest.path);

@@ -1,5 +1,5 @@
 // `rm` (-f kills first, -v takes anonymous volumes), `container prune` and
-// `container cleanup` (the monitor's exit command: removes --rm containers).
+// `container cleanup` (the monitor's exit command: records the exit, removes --rm containers).
 // rm -f always works: whatever state a killed tspod left (removing, configured,
 // a dead monitor), the record, layer and run files go.
 import {removePidfile} from '../run/pidfile';
@@ -8,6 +8,7 @@ import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {isAlive} from '../lifecycle/procStat';
 import {isRunning} from '../lifecycle/state';
+import {emitContainer} from '../events/emit';
 import type {LifeMeta} from '../lifecycle/state';
 import {eachContainer, withFreshContainer} from '../lifecycle/batch';
 import {markStopped, listFresh, nameOf, openContainers, readExit, refresh, removeRunFiles, runFiles} from '../lifecycle/containers';
@@ -55,6 +56,7 @@ async function removeOne(ctx: EngineContext, cs: ContainerStore, ref: string, o:
         throw new TspodError(`CtrStateInvalid`, `cannot remove container ${c.id} as it is ${m.state} - running or paused containers cannot be removed without force: container state improper`, {hint: `stop it first, or use tspod rm -f ${nameOf(c)}`});
       if (o.timeout !== undefined && o.timeout > 0) await askToStop(ctx, cs, c.id, m, o.timeout);
       await killAndWait(ctx, c.id, m);
+      await refresh(ctx, cs, c); // records the exit (the died event) before the record goes
     }
     await cs.updateRecord(c.id, r => { r.metadata = {...r.metadata, state: `removing`}; }).catch(() => undefined);
     const {removeContainer} = await import(`../run/prepare`);
@@ -62,6 +64,7 @@ async function removeOne(ctx: EngineContext, cs: ContainerStore, ref: string, o:
     await removeContainer(await store(), c.id, anon);
     removeRunFiles(ctx, c.id);
     removePidfile(m.pidfile);
+    emitContainer(ctx, c, `remove`);
     return c.id;
   });
 }
@@ -98,7 +101,10 @@ export async function pruneContainers(ctx: EngineContext): Promise<RemoveReport>
   return removeContainers(ctx, {containers: ids, ignore: true});
 }
 
-/** The monitor's exit command: refresh the state; remove an --rm container. Quiet. */
+/**
+ * The monitor's exit command: record the exit (refresh tells of it, the died event), then
+ * the cleanup event; remove an --rm container. Quiet.
+ */
 export async function cleanupContainer(ctx: EngineContext, o: {container: string}): Promise<void> {
   const cs = openContainers(ctx);
   let rmiImage: string | undefined;
@@ -106,7 +112,9 @@ export async function cleanupContainer(ctx: EngineContext, o: {container: string
     const c = cs ? await cs.lookup(o.container) : undefined;
     if (!c || !cs) return;
     const fresh = await refresh(ctx, cs, c);
-    if (!(fresh.metadata as LifeMeta).autoRemove || isRunning(fresh.metadata as LifeMeta)) return;
+    if (isRunning(fresh.metadata as LifeMeta)) return;
+    emitContainer(ctx, fresh, `cleanup`);
+    if (!(fresh.metadata as LifeMeta).autoRemove) return;
     if ((fresh.metadata as {rmi?: boolean}).rmi) rmiImage = fresh.image;
   } finally {
     cs?.close();

@@ -2,6 +2,7 @@
 // lock), then the layers and blobs nothing else refers to are collected, still
 // under that lock so a pull committing at the same moment sees either the old
 // layers or none (pull re-checks its layers when it commits).
+import {emitEvents, imageEvent} from '../events/emit';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {lookupLocal} from '../../image/lookup';
@@ -30,7 +31,8 @@ export async function removeImages(ctx: EngineContext, opts: RemoveImagesOptions
   return withStore(ctx, async store => {
     const report: RemoveImagesReport = {untagged: [], deleted: [], errors: []};
     const list = await store.images.list();
-    const targets: Array<{image: Image, name?: string}> = [];
+    // input: the name rmi was given (podman's remove event names it; none for an ID).
+    const targets: Array<{image: Image, name?: string, input?: string}> = [];
     if (opts.all) {
       for (const image of list) targets.push({image});
     } else {
@@ -48,7 +50,7 @@ export async function removeImages(ctx: EngineContext, opts: RemoveImagesOptions
         }
         // A name given on an image with several names only untags it (podman).
         const byName = f.name !== undefined && f.image.names.length > 1 && !opts.force;
-        targets.push(byName ? {image: f.image, name: f.name!} : {image: f.image});
+        targets.push(byName ? {image: f.image, name: f.name!} : {image: f.image, ...(f.name !== undefined ? {input} : {})});
       }
     }
     const containers = await store.containers.list();
@@ -56,6 +58,7 @@ export async function removeImages(ctx: EngineContext, opts: RemoveImagesOptions
       if (t.name !== undefined) {
         await store.images.removeNames(t.image.id, [t.name]);
         report.untagged.push(t.name);
+        emitEvents(ctx, [imageEvent(`untag`, t.image.id, t.name)]);
         continue;
       }
       const users = containers.filter(c => c.image === t.image.id);
@@ -77,6 +80,7 @@ export async function removeImages(ctx: EngineContext, opts: RemoveImagesOptions
         if (!gone) continue; // someone else removed it meanwhile
         report.untagged.push(...gone.names);
         report.deleted.push(gone.id);
+        emitEvents(ctx, [...gone.names.map(n => imageEvent(`untag`, gone.id, n)), imageEvent(`remove`, gone.id, t.input)]);
       } catch (err) {
         report.errors.push(err as Error);
       }

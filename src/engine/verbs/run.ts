@@ -24,6 +24,8 @@ import {checkNetworkPorts} from '../run/network';
 import {notifyWhenStarted, openRelay, parseSdNotify} from '../quadlet/sdnotify';
 import type {NotifyRelay} from '../quadlet/sdnotify';
 import type {NetworkRecord} from '../run/network';
+import {containerEvent, emitContainer, emitEvents} from '../events/emit';
+import type {ContainerRecord} from '../../storage/ContainerStore';
 
 export type {CreateOptions} from '../run/prepare';
 
@@ -85,6 +87,7 @@ export async function createContainer(ctx: EngineContext, o: CreateOptions): Pro
   try {
     const p = await prepareContainer(ctx, store, image, ref, {...o, forRun: false}, v);
     await (await import(`./start`)).applyCreateExtras(store.containers, p.record.id, o); // --restart, -i (lifecycle)
+    emitContainer(ctx, p.record, `create`);
     return {id: p.record.id};
   } finally {
     await store.close();
@@ -129,6 +132,9 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
   phase(`store`);
   let id: string | undefined;
   let anonymous: Array<string> = [];
+  // A foreground run's events go in two writes: as it starts, and once it is over.
+  let record: ContainerRecord | undefined;
+  let exitCode: number | undefined;
   try {
     if (runtime.kind === `oci`) checkOciDriver(runtime, store.driver.name);
     const oci = runtime.kind === `oci` ? {name: runtime.name, path: runtime.path} : undefined;
@@ -138,7 +144,9 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
     });
     phase(`prepare`);
     id = p.record.id;
+    record = p.record;
     anonymous = p.anonymousVolumes;
+    emitContainer(ctx, record, `create`, `init`, `start`, `attach`);
     const cid = id;
     await checkNetworkPorts((p.record.metadata as {network?: NetworkRecord}).network);
     const pidFile = join(store.containers.userdataDir(cid), `pidfile`);
@@ -163,7 +171,6 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
         c.metadata = {...c.metadata, helperPid: pid};
       }).catch(() => undefined);
     };
-    let exitCode: number;
     // --timeout: podman's conmon kills the container once it has run that long.
     const limit = timeoutSeconds(o.timeout);
     const killer = limit > 0 ? setTimeout(() => killByPidfile(pidFile), limit * 1000) : undefined;
@@ -200,7 +207,7 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
       await store.containers.updateRecord(cid, c => {
         c.metadata = {...c.metadata, state: `exited`, exitCode, finishedAt: new Date().toISOString()};
       }).catch(() => undefined);
-    return {id: cid, exitCode};
+    return {id: cid, exitCode: exitCode!};
   } catch (err) {
     await early?.helper.abandon();
     if (id && !o.rm)
@@ -212,9 +219,14 @@ export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {s
     // No `removing` state first: removeContainer drops the record before anything
     // else, so no other command could see it; a failed removal stays rmPending for
     // sweepLeftovers.
+    let removed = false;
     if (id && o.rm) {
-      await removeContainer(store, id, anonymous).catch(() => undefined);
+      removed = await removeContainer(store, id, anonymous).then(() => true, () => false);
       if (o.pidfile) removePidfile(resolve(o.cwd, o.pidfile));
+    }
+    if (record) {
+      const died = exitCode === undefined ? [] : [containerEvent(record, `died`, {exitCode})];
+      emitEvents(ctx, [...died, containerEvent(record, removed ? `remove` : `cleanup`)]);
     }
     await store.close();
     if (id && o.rm && o.rmi) await removeImageQuietly(ctx, image!.id);

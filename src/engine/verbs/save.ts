@@ -4,6 +4,7 @@
 // layer whose blob is gone is packed again from its directory by the worker (for the
 // formats that hold uncompressed layers). A directory is built under a temp name
 // beside its target and renamed into place once complete.
+import {emitEvents, imageEvent} from '../events/emit';
 import {createReadStream} from 'node:fs';
 import {mkdtemp, readdir, rename, rm, rmdir} from '../../util/fsp';
 import {basename, dirname, join} from 'node:path';
@@ -31,6 +32,10 @@ export interface SaveOptions {
   directory?: string | undefined;
   /** The names to record (push to a local transport); default: the names asked for, else all the image's. */
   names?: Array<string>;
+  /** The file or directory written (-o), named by the save events; none for stdout. */
+  outputPath?: string | undefined;
+  /** A push to a local transport: its own event, not save's. */
+  noSaveEvent?: boolean;
 }
 
 const FORMATS = [`docker-archive`, `oci-archive`, `oci-dir`, `docker-dir`];
@@ -102,10 +107,15 @@ export async function saveImages(ctx: EngineContext, opts: SaveOptions): Promise
           manifestMediaType: manifest.mediaType, names: opts.names ?? (asked.length > 0 ? asked : img.names), layers: al,
         });
       }
-      if (format === `docker-dir`) return [await writeDirectory(opts.directory!, format, images, Boolean(opts.compress))];
-      if (toDir) await writeDirectory(opts.directory!, format, images, false);
-      else await writeArchive(opts.output!, format, images);
-      return images.map(i => (format === `docker-archive` ? i.manifestDigest : asOciManifest(i).digest));
+      let digests: Array<Digest>;
+      if (format === `docker-dir`) digests = [await writeDirectory(opts.directory!, format, images, Boolean(opts.compress))];
+      else {
+        if (toDir) await writeDirectory(opts.directory!, format, images, false);
+        else await writeArchive(opts.output!, format, images);
+        digests = images.map(i => (format === `docker-archive` ? i.manifestDigest : asOciManifest(i).digest));
+      }
+      if (!opts.noSaveEvent) emitEvents(ctx, ids.map(id => imageEvent(`save`, id, opts.outputPath ?? opts.directory)));
+      return digests;
     } finally {
       await rm(tmp, {recursive: true, force: true});
     }

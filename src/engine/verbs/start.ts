@@ -9,6 +9,7 @@ import type {ContainerStore} from '../../storage/ContainerStore';
 import {eachContainer, targetRefs, withFreshContainer} from '../lifecycle/batch';
 import {mustLookup, nameOf, openContainers, readSpec, recordedLogDriver} from '../lifecycle/containers';
 import {startMonitor} from '../lifecycle/monitor';
+import {emitContainer} from '../events/emit';
 import {isRunning, parseRestartPolicy} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 import {isAlive} from '../lifecycle/procStat';
@@ -38,7 +39,8 @@ export interface StartReport {
 export function tspodArgv(ctx: EngineContext, ...args: Array<string>): Array<string> {
   return [
     process.execPath, join(ctx.installDir, `dist/tspod.js`), `--root`, ctx.paths.graphRoot, `--runroot`, ctx.paths.runRoot,
-    ...(ctx.storageDriver ? [`--storage-driver`, ctx.storageDriver] : []), ...args,
+    ...(ctx.storageDriver ? [`--storage-driver`, ctx.storageDriver] : []),
+    ...(ctx.eventsBackend === `none` ? [`--events-backend`, `none`] : []), ...args,
   ];
 }
 
@@ -65,7 +67,8 @@ export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: stri
         stdin: Boolean(m.interactive ?? spec.process.terminal) || Boolean(o.interactive),
         restartPolicy: m.restartPolicy,
         log: recordedLogDriver(c.metadata) === `k8s-file`, logMax: typeof m.logMax === `number` ? m.logMax : undefined,
-        exitCommand: m.autoRemove ? tspodArgv(ctx, `container`, `cleanup`, c.id) : [],
+        // Always, as podman's conmon: the cleanup records the exit (the died event) when it happens.
+        exitCommand: tspodArgv(ctx, `container`, `cleanup`, c.id),
         timeout: typeof (m as {timeout?: unknown}).timeout === `number` ? (m as {timeout: number}).timeout : undefined,
         ...healthOptions(ctx, c.id, m),
         ...(o.attach ? {waitAttach: true, ...(o.onSocket ? {onSocket: o.onSocket} : {})} : {}),
@@ -83,6 +86,7 @@ export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: stri
           helperPid: s.monitorPid, startedAt: new Date().toISOString(), restartCount: 0,
         };
       });
+      emitContainer(ctx, c, `init`, `start`);
       if (typeof m.pidfile === `string` && s.pid !== undefined) writePidfile(m.pidfile, s.pid);
       if (m.healthcheck) await writeHealth(cs.userdataDir(c.id), startingState(readHealth(cs.userdataDir(c.id)))); // under the lock (withFreshContainer)
     } catch (err) {
@@ -193,6 +197,7 @@ export async function restartContainers(ctx: EngineContext, o: {containers: Arra
     const r = await eachContainer(refs, async ref => {
       await stopOne(ctx, cs, ref, {timeout: o.timeout});
       await monitorGone(cs!, ref);
+      emitContainer(ctx, await mustLookup(cs, ref), `restart`);
       return {...await startOne(ctx, cs!, ref), ref};
     }, {throwSingle: true});
     report.started = r.done;

@@ -6,6 +6,7 @@ import {TspodError} from '../errors';
 import type {ContainerStore} from '../../storage/ContainerStore';
 import type {ContainerRecord} from '../../storage/ContainerStore';
 import {eachContainer, targetRefs, withFreshContainer} from '../lifecycle/batch';
+import {emitContainer} from '../events/emit';
 import {markStopped, mustLookup, nameOf, noSuchContainer, openContainers, readExit, readSpec, refresh, runFiles} from '../lifecycle/containers';
 import {isAlive} from '../lifecycle/procStat';
 import {parseSignal} from '../signals';
@@ -106,6 +107,7 @@ export async function killContainers(ctx: EngineContext, o: {containers: Array<s
         throw new TspodError(`CtrStateInvalid`, `can only kill running containers. ${c.id} is in state ${m.state === `stopped` ? `exited` : m.state}: container state improper`);
       markStopped(ctx, c.id);
       signalCtr(m, sig);
+      emitContainer(ctx, c, `kill`);
       return {id: c.id, ref};
     });
   } finally {
@@ -125,6 +127,7 @@ export async function pauseContainers(ctx: EngineContext, o: {containers: Array<
         throw new TspodError(`CtrStateInvalid`, `"${st === `stopped` ? `exited` : st}" is not running, can't pause: container state improper`);
       // The cgroup v2 freezer (verbs/pause.ts); without a cgroup, podman's own refusal.
       await (await import(`./pause`)).setPaused(ctx, cs!, c, !o.unpause);
+      emitContainer(ctx, c, o.unpause ? `unpause` : `pause`);
       return {id: c.id, ref};
     });
   } finally {

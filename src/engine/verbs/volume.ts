@@ -1,5 +1,6 @@
 // `tspod volume create|ls|inspect|rm|prune`: named volumes under `<graphRoot>/volumes`.
 // A volume a container uses cannot be removed; prune removes every unused one.
+import {emitEvents, volumeEvent} from '../events/emit';
 import type {EngineContext} from '../Engine';
 import {dirSize} from '../../util/dirSize';
 import {isTspodError, TspodError} from '../errors';
@@ -30,7 +31,11 @@ async function users(s: OpenedStore): Promise<Map<string, Array<string>>> {
 }
 
 export async function createVolume(ctx: EngineContext, o: {name?: string | undefined, labels?: Record<string, string>, ignore?: boolean}): Promise<VolumeRecord> {
-  return withStore(ctx, async (_s, v) => (await v.create(o.name, {...(o.labels ? {labels: o.labels} : {}), existOk: o.ignore ?? false})).volume);
+  return withStore(ctx, async (_s, v) => {
+    const r = await v.create(o.name, {...(o.labels ? {labels: o.labels} : {}), existOk: o.ignore ?? false});
+    if (r.created) emitEvents(ctx, [volumeEvent(`create`, r.volume.Name)]);
+    return r.volume;
+  });
 }
 
 /** Each volume, how many containers use it, and its size (system df). */
@@ -100,6 +105,7 @@ export async function removeVolumes(ctx: EngineContext, o: {names: Array<string>
       }
       await v.remove(n, p => s.store.removeTree(p));
       removed.push(n);
+      emitEvents(ctx, [volumeEvent(`remove`, n)]);
     }
     return {removed, errors};
   });
@@ -113,6 +119,8 @@ export async function pruneVolumes(ctx: EngineContext): Promise<{removed: Array<
       if ((inUse.get(vol.Name) ?? []).length > 0) continue;
       await v.remove(vol.Name, p => s.store.removeTree(p));
       removed.push(vol.Name);
+      // podman tells of each pruned volume twice: removed, and pruned.
+      emitEvents(ctx, [volumeEvent(`remove`, vol.Name), volumeEvent(`prune`, vol.Name)]);
     }
     return {removed};
   });
