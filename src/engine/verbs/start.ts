@@ -75,18 +75,26 @@ export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: stri
         onSpawn: async (monitorPid, monitorStart) => {
           await cs.updateRecord(c.id, r => {
             r.metadata = {...r.metadata, state: `running`, monitorPid, monitorStart, helperPid: monitorPid, startedAt: new Date().toISOString()};
+            // Under the store's lock: the monitor's cleanup records the exit (died) only after
+            // this update, so a container that exits at once still tells of its start first.
+            emitContainer(ctx, c, `init`, `start`);
           });
         },
       });
       await cs.updateRecord(c.id, r => {
         const md = {...r.metadata} as LifeMeta;
+        // A container that exited at once may be recorded already by its monitor's cleanup
+        // (which ran before the status pipe closed): keep that exit, or it would be told twice.
+        if (md.monitorPid === s.monitorPid && md.state !== `running`) {
+          r.metadata = {...md, pid: s.pid, pidStart: s.pidStart};
+          return;
+        }
         for (const k of [`exitCode`, `finishedAt`, `startError`] as const) delete md[k];
         r.metadata = {
           ...md, state: `running`, monitorPid: s.monitorPid, monitorStart: s.monitorStart, pid: s.pid, pidStart: s.pidStart,
           helperPid: s.monitorPid, startedAt: new Date().toISOString(), restartCount: 0,
         };
       });
-      emitContainer(ctx, c, `init`, `start`);
       if (typeof m.pidfile === `string` && s.pid !== undefined) writePidfile(m.pidfile, s.pid);
       if (m.healthcheck) await writeHealth(cs.userdataDir(c.id), startingState(readHealth(cs.userdataDir(c.id)))); // under the lock (withFreshContainer)
     } catch (err) {
