@@ -21,7 +21,7 @@ export default class EventsCommand extends BaseCommand {
   format = Option.String(`--format`, {description: `Format the output as json or a Go template ({{.Status}} {{.Name}})`});
   since = Option.String(`--since`, {description: `Show all events created since timestamp (RFC 3339, Unix seconds or a duration like 10m)`});
   until = Option.String(`--until`, {description: `Show all events created until timestamp`});
-  stream = Option.Boolean(`--stream`, true, {description: `Stream new events; for testing only`});
+  stream = Option.Boolean(`--stream`, true, {description: `Keep following the log for new events (default true); --stream=false prints what is there and exits`});
   // A string that tolerates the bare flag: a boolean named --no-trunc cannot take podman's --no-trunc=false.
   noTrunc = Option.String(`--no-trunc`, {tolerateBoolean: true, description: `Do not truncate the output (default true)`});
 
