@@ -130,29 +130,26 @@ export async function refresh(ctx: EngineContext, cs: ContainerStore, c: Contain
       return m.pid !== undefined || pid === undefined || !isAlive(pid) ? c : {...c, metadata: {...m, pid}};
     }
     const meta = {...m, state: `exited`, exitCode: m.exitCode ?? LOST_EXIT_CODE, finishedAt: m.finishedAt ?? new Date().toISOString()};
-    let died = false;
-    const rec = await cs.updateRecord(c.id, rec => {
-      if ((rec.metadata as LifeMeta).state === `running` && !hasMonitor(rec.metadata as LifeMeta)) rec.metadata = meta, died = true;
+    return cs.updateRecord(c.id, rec => {
+      if ((rec.metadata as LifeMeta).state !== `running` || hasMonitor(rec.metadata as LifeMeta)) return;
+      rec.metadata = meta;
+      emitDied(ctx, rec);
     }).catch(() => ({...c, metadata: meta}));
-    if (died) emitDied(ctx, rec);
-    return rec;
   }
   const r = reconcile(m, probe);
   if (r.orphan !== undefined) {
     try { process.kill(r.orphan, `SIGKILL`); } catch {}
   }
   if (!r.changed) return c;
-  let died = false;
   try {
-    const rec = await cs.updateRecord(c.id, rec => {
+    return await cs.updateRecord(c.id, rec => {
       // Re-check under the lock: another tspod may have moved it on (start, rm).
       if ((rec.metadata as LifeMeta).monitorPid !== m.monitorPid || (rec.metadata as LifeMeta).state !== m.state) return;
       rec.metadata = r.meta;
-      died = isRunning(m) && !isRunning(r.meta);
+      // Only the tspod whose update records the exit tells of it (ps, stop and the monitor's
+      // cleanup may race), and while it holds the lock: so before the cleanup's own event.
+      if (isRunning(m) && !isRunning(r.meta)) emitDied(ctx, rec);
     });
-    // Only the tspod whose update recorded the exit tells of it (ps, stop and the monitor's cleanup may race).
-    if (died) emitDied(ctx, rec);
-    return rec;
   } catch {
     return {...c, metadata: r.meta};
   }

@@ -49,7 +49,9 @@ export async function pullImage(ctx: EngineContext, opts: PullOptions): Promise<
   if (name.transport !== `docker`) {
     if (opts.allTags) throw new TspodError(`InvalidArgument`, `--all-tags works only with registry images, not ${name.transport}:`, {hint: `drop --all-tags`});
     const {loadFromTransport} = await import(`./load`);
-    return {images: await loadFromTransport(ctx, name)};
+    const images = await loadFromTransport(ctx, name);
+    emitEvents(ctx, [imageEvent(`pull`, images[0]?.id, opts.reference)]);
+    return {images};
   }
   return pullFromRegistry(ctx, {...opts, reference: name.reference});
 }

@@ -42,7 +42,11 @@ export interface PushReport {
 
 export async function pushImage(ctx: EngineContext, opts: PushOptions): Promise<PushReport> {
   const dest = opts.destination !== undefined ? parseImageName(opts.destination) : undefined;
-  if (dest !== undefined && dest.transport !== `docker`) return (await import(`./pushLocal`)).pushToLocal(ctx, opts.image, dest);
+  if (dest !== undefined && dest.transport !== `docker`) {
+    const r = await (await import(`./pushLocal`)).pushToLocal(ctx, opts.image, dest);
+    emitEvents(ctx, [imageEvent(`push`, undefined, r.reference)]);
+    return r;
+  }
   const destination = dest?.reference;
   const say = opts.onLine ?? (() => undefined);
   return withStore(ctx, async store => {
