@@ -2,7 +2,7 @@
 // runtime), `events_logger` and `events_logfile_max_size`, as podman reads them. Podman's
 // order: $CONTAINERS_CONF alone when set, else /etc/containers/containers.conf, then
 // $XDG_CONFIG_HOME/containers/containers.conf; a later file's value wins. Flags beat them all.
-import {readFileSync} from 'node:fs';
+import {readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {parse as parseToml} from 'smol-toml';
 import {TspodError} from '../engine/errors';
@@ -15,12 +15,24 @@ export function containersConfFiles(env: Env, paths: ConfPaths): Array<string> {
   return [join(paths.systemContainersConfig, `containers.conf`), join(paths.userContainersConfig, `containers.conf`)];
 }
 
-/** Each file's `[engine]` table, in order (a later one wins); parsed once per process. */
+/** Each file's `[engine]` table, in order (a later one wins); parsed once per version of the files. */
 const engineTables = new Map<string, Array<{file: string, engine: Record<string, unknown>}>>();
+
+/** The files as they are now (a changed or new file is read again). */
+function versionKey(files: ReadonlyArray<string>): string {
+  return files.map(f => {
+    try {
+      const st = statSync(f);
+      return `${f}\0${st.mtimeMs}\0${st.size}\0${st.ino}`;
+    } catch {
+      return `${f}\0-`;
+    }
+  }).join(`\0\0`);
+}
 
 function engineTablesOf(env: Env, paths: ConfPaths): Array<{file: string, engine: Record<string, unknown>}> {
   const files = containersConfFiles(env, paths);
-  const key = files.join(`\0`);
+  const key = versionKey(files);
   const cached = engineTables.get(key);
   if (cached) return cached;
   const tables: Array<{file: string, engine: Record<string, unknown>}> = [];

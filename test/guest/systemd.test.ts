@@ -53,7 +53,13 @@ test(`a Quadlet .container runs busybox httpd as a Type=notify user service in t
   const uid = process.getuid!();
   const unit = `/sys/fs/cgroup/user.slice/user-${uid}.slice/user@${uid}.service/app.slice/web.service`;
   const sub = readdirSync(unit).find(n => /^tspod-[0-9a-f]{12}$/.test(n));
-  t.truthy(sub, `container cgroup under ${unit}: ${readdirSync(unit)}`);
+  if (!sub) {
+    // What the unit and tspod saw, for the failure below.
+    const procs = readFileSync(`${unit}/cgroup.procs`, `utf8`).split(`\n`).filter(Boolean).map(p => `${p}: ${readFileSync(`/proc/${p}/cmdline`, `utf8`).split(`\0`).join(` `)}`);
+    const ps = await runTspod([`ps`, `-a`, `--format`, `{{.Names}} {{.Status}}`], LONG);
+    t.fail(`no container cgroup under ${unit}: ${readdirSync(unit)}\nprocesses: ${procs.join(`\n`)}\nps: ${ps.stdout}${ps.stderr}\n${journal(`web.service`)}`);
+    return;
+  }
   // READY=1 came once the container process existed: httpd may still be starting.
   let last: unknown;
   const res = await waitFor(() => httpGet(`http://127.0.0.1:${PORT}/`).catch(err => { last = err; }).then(r => r?.status === 200 ? r : undefined), 60_000, 500);

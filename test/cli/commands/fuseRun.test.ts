@@ -36,7 +36,8 @@ function daemons(): Array<{pid: number, cmdline: string}> {
     try {
       const cmdline = readFileSync(`/proc/${p}/cmdline`, `utf8`).split(`\0`).join(` `);
       const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/status`, `utf8`))?.[1];
-      if (uid === String(process.getuid!()) && cmdline.includes(`fuse-overlayfs`) && cmdline.includes(s.root)) out.push({pid: Number(p), cmdline});
+      // The daemon itself (a monitor's exit command also names the driver and the store).
+      if (uid === String(process.getuid!()) && /(^|\/)fuse-overlayfs$/.test(cmdline.split(` `)[0]!) && cmdline.includes(s.root)) out.push({pid: Number(p), cmdline});
     } catch {}
   }
   return out;
