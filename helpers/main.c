@@ -6,6 +6,7 @@
 #include "fixups.h"
 #include "init.h"
 #include "monitor.h"
+#include "pause.h"
 #include "portfwd.h"
 #include "run.h"
 #include "userns.h"
@@ -16,6 +17,7 @@ usage (void)
   dprintf (2, "usage: tspod-helper userns [--] CMD [ARGS...]\n"
               "       tspod-helper run PLANFILE|-\n"
               "       tspod-helper init [--] CMD [ARGS...]\n"
+              "       tspod-helper pause\n"
               "       tspod-helper portfwd PID [ADDR/]HOSTPORT[-END]:CONTAINERPORT[-END]...\n"
               "       tspod-helper fixups\n"
               "       tspod-helper copy-up PLANFILE|-\n");
@@ -35,6 +37,8 @@ main (int argc, char **argv)
     return helper_run_main (argc - 2, argv + 2);
   if (strcmp (argv[1], "init") == 0)
     return helper_init_main (argc - 2, argv + 2);
+  if (strcmp (argv[1], "pause") == 0)
+    return helper_pause_main (argc - 2, argv + 2);
   if (strcmp (argv[1], "monitor") == 0)
     return helper_monitor_main (argc - 2, argv + 2);
   if (strcmp (argv[1], "exec") == 0)
