@@ -141,6 +141,51 @@ export class Engine {
     return (await import("./verbs/run")).createContainer(this.ctx, opts);
   }
 
+  async createPod(opts: import('./verbs/pod').PodCreateOptions) {
+    return (await import("./verbs/pod")).createPod(this.ctx, opts);
+  }
+
+  async listPods(opts: {filters?: Array<string>} = {}) {
+    return (await import("./verbs/podList")).listPods(this.ctx, opts);
+  }
+
+  async inspectPod(ref: string) {
+    const pod = await import("./verbs/pod");
+    return pod.inspectPodView(await pod.mustPod(this.ctx, ref));
+  }
+
+  async podExists(ref: string) {
+    return (await import("./verbs/pod")).podExists(this.ctx, ref);
+  }
+
+  async removePods(opts: {pods: Array<string>, all?: boolean, force?: boolean, ignore?: boolean}) {
+    return (await import("./verbs/pod")).removePods(this.ctx, opts);
+  }
+
+  async prunePods() {
+    return (await import("./verbs/pod")).prunePods(this.ctx);
+  }
+
+  async startPods(opts: {pods: Array<string>, all?: boolean}) {
+    return (await import("./verbs/podLifecycle")).startPods(this.ctx, opts);
+  }
+
+  async stopPods(opts: {pods: Array<string>, all?: boolean, timeout?: number | undefined, ignore?: boolean}) {
+    return (await import("./verbs/podLifecycle")).stopPods(this.ctx, opts);
+  }
+
+  async restartPods(opts: {pods: Array<string>, all?: boolean, timeout?: number | undefined}) {
+    return (await import("./verbs/podLifecycle")).restartPods(this.ctx, opts);
+  }
+
+  async killPods(opts: {pods: Array<string>, all?: boolean, signal?: string | undefined}) {
+    return (await import("./verbs/podLifecycle")).killPods(this.ctx, opts);
+  }
+
+  async pausePods(opts: {pods: Array<string>, all?: boolean, unpause?: boolean}) {
+    return (await import("./verbs/podLifecycle")).pausePods(this.ctx, opts);
+  }
+
   async createVolume(opts: {name?: string | undefined, labels?: Record<string, string>, ignore?: boolean}) {
     return (await import("./verbs/volume")).createVolume(this.ctx, opts);
   }

@@ -7,6 +7,7 @@ export type TspodErrorCode =
   | `NoSuchImage`
   | `NoSuchContainer`
   | `NoSuchVolume`
+  | `NoSuchPod`
   | `NoSuchObject`      // top-level inspect: no container, image or volume by that name
   | `CtrStateInvalid`   // the container is in the wrong state for the verb
   | `ImageInUse`

@@ -139,6 +139,12 @@ export interface CreateOptions extends ExtraFlags {
   rmi?: boolean;
   /** --image-volume bind|tmpfs|ignore: what the image's VOLUMEs get (engine/run/imageVolumes.ts). */
   imageVolume?: string | undefined;
+  /** --pod NAME|ID|new:NAME (engine/pod/join.ts turns it into podId and the namespaces to join). */
+  pod?: string | undefined;
+  /** The pod the container belongs to (metadata.pod), resolved from --pod. */
+  podId?: string | undefined;
+  /** A pod's infra container (engine/pod/): its image's entrypoint is the helper, bound in. */
+  infra?: boolean;
   /** When the image is pulled: pull's --tls-verify, --authfile and platform flags. */
   pullOptions?: Pick<PullOptions, `tlsVerify` | `authfile` | `arch` | `os` | `variant` | `platform`>;
 }
@@ -410,6 +416,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
       ...(o.createCommand ? {createCommand: o.createCommand, createImageAt: o.createImageAt} : {}), ...(o.pidfile ? {pidfile: resolve(o.cwd, o.pidfile)} : {}),
       ...(v.logDriver !== `k8s-file` ? {logDriver: v.logDriver} : {}),
       ...(v.timeout ? {timeout: v.timeout} : {}),
+      ...(o.podId !== undefined ? {pod: o.podId} : {}), ...(o.infra ? {infra: true} : {}),
       ...healthMeta(o, imgCfg.Healthcheck),
     },
   });
@@ -442,7 +449,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     const spec = buildSpec({
       id: record.id, image: imgCfg, command: o.command, entrypoint: o.entrypoint, envFile: v.envFile, env: [...v.env, ...secretEnv], user,
       workdir: o.workdir, hostname, tty: Boolean(o.tty), readOnly: Boolean(o.readOnly), privileged: Boolean(o.privileged),
-      init: Boolean(o.init), initBinary: o.initPath ?? join(ctx.installDir, `helpers/tspod-helper`), customInit: o.initPath !== undefined, capAdd: v.capAdd, capDrop: v.capDrop,
+      init: Boolean(o.init), initBinary: o.initPath ?? join(ctx.installDir, `helpers/tspod-helper`), customInit: o.initPath !== undefined, bindHelper: Boolean(o.infra), capAdd: v.capAdd, capDrop: v.capDrop,
       noNewPrivileges: v.noNewPrivileges, ulimits, mounts: resolved, initFiles, rootfs: mountSpec.target,
       uidMap: maps.uidMap, gidMap: maps.gidMap,
       host: {...limits, devices: o.privileged ? hostDevices() : []},

@@ -64,6 +64,8 @@ export interface SpecInput {
   initBinary: string;
   /** --init-path: that init is called as `INIT -- COMMAND` (tini's and catatonit's way), not the helper's `init` mode. */
   customInit?: boolean;
+  /** A pod's infra container: the helper is bound at /run/tspod-init, its image's entrypoint runs it (`pause`). */
+  bindHelper?: boolean;
   capAdd: Array<string>;
   capDrop: Array<string>;
   noNewPrivileges: boolean;
@@ -254,7 +256,7 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
     if (userMounts.some(u => u.destination === dest)) continue;
     finalMounts.push({destination: dest, type: `bind`, source: src, options: [`bind`, `rprivate`, ...(dest === `/run/.containerenv` ? [`ro`] : [])]});
   }
-  if (input.init) finalMounts.push({destination: INIT_PATH, type: `bind`, source: input.initBinary, options: [`bind`, `ro`, `nosuid`, `nodev`]});
+  if (input.init || input.bindHelper) finalMounts.push({destination: INIT_PATH, type: `bind`, source: input.initBinary, options: [`bind`, `ro`, `nosuid`, `nodev`]});
   // podman: --read-only leaves /tmp, /var/tmp and /run writable (tmpfs) unless --read-only-tmpfs=false.
   if (input.readOnly && x?.readOnlyTmpfs !== false)
     for (const d of [`/tmp`, `/var/tmp`, `/run`])

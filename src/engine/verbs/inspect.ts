@@ -73,7 +73,7 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
     ImageDigest: ``,
     ImageName: m.imageName ?? ``,
     Rootfs: ``,
-    Pod: ``,
+    Pod: typeof m.pod === `string` ? m.pod : ``,
     ResolvConfPath: join(userdata, `resolv.conf`),
     HostnamePath: join(userdata, `hostname`),
     HostsPath: join(userdata, `hosts`),
@@ -104,7 +104,7 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
       LinkLocalIPv6Address: ``, LinkLocalIPv6PrefixLen: 0, Ports: bindings, SandboxKey: ``,
     },
     Namespace: ``,
-    IsInfra: false,
+    IsInfra: (m as {infra?: unknown}).infra === true,
     IsService: false,
     Config: {
       Hostname: spec?.hostname ?? c.id.slice(0, 12),

@@ -81,7 +81,7 @@ function matches(c: ContainerRecord, e: PsEntry, filters: Array<[string, string]
         case `until`: return Date.parse(c.created) <= untilTime(v);
         case `volume`: return ((c.metadata as {volumes?: Array<string>}).volumes ?? []).includes(v) || e.Mounts.includes(v);
         case `network`: return networkModeOf(c) === v;
-        case `pod`: return false; // tspod has no pods
+        case `pod`: return e.Pod !== `` && (e.PodName === v || e.Pod.startsWith(v));
         default: throw new TspodError(`InvalidArgument`, `invalid filter "${k}"`, {hint: `use name, id, status, ancestor, label, exited, health, before, since, until, volume, network or restart-policy`});
       }
     });
@@ -130,14 +130,14 @@ export function psEntry(ctx: EngineContext, c: ContainerRecord, cs: {userdataDir
     Id: c.id,
     Image: typeof m.imageName === `string` ? m.imageName : c.image,
     ImageID: c.image,
-    IsInfra: false,
+    IsInfra: (m as {infra?: unknown}).infra === true,
     Labels: labels,
     Mounts: summary.mounts,
     Names: c.names.length ? [...c.names] : [c.id.slice(0, 12)],
     Namespaces: {},
     Networks: [],
     Pid: isRunning(m) ? (m.pid ?? 0) : 0,
-    Pod: ``,
+    Pod: typeof m.pod === `string` ? m.pod : ``,
     PodName: ``,
     Ports: portsOf((m as {network?: NetworkConfig}).network),
     Size: withSize ? {rootFsSize: 0, rwSize: 0} : null,
@@ -167,10 +167,12 @@ export async function listContainers(ctx: EngineContext, o: PsOptions): Promise<
     list.sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
     if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
     const out: Array<PsEntry> = [];
+    const podNames = await podNamesOf(ctx, list);
     const imageSize = o.size ? imageSizes(cs.dir) : new Map<string, number>();
     const health = (c: ContainerRecord) => isRunning(c.metadata as LifeMeta) ? healthStatusOf(cs.userdataDir(c.id), (c.metadata as LifeMeta).healthcheck) : ``;
     for (const c of list) {
       const e = psEntry(ctx, c, cs, Boolean(o.size));
+      if (e.Pod !== ``) e.PodName = podNames.get(e.Pod) ?? ``;
       if (!o.all && o.last === undefined && e.State !== `running` && e.State !== `paused`) continue;
       if (!matches(c, e, filters, health(c), list)) continue;
       if (o.size && e.Size) e.Size = containerSize(ctx.paths.graphRoot, c.layer, imageSize.get(c.image) ?? 0);
@@ -179,6 +181,18 @@ export async function listContainers(ctx: EngineContext, o: PsOptions): Promise<
     return out;
   } finally {
     cs.close();
+  }
+}
+
+/** Pod id → name, read only when a container is in a pod (ps stays one index read otherwise). */
+async function podNamesOf(ctx: EngineContext, list: ReadonlyArray<ContainerRecord>): Promise<Map<string, string>> {
+  if (!list.some(c => typeof c.metadata.pod === `string`)) return new Map();
+  const {PodStore} = await import(`../../storage/PodStore`);
+  const pods = new PodStore(ctx.paths.graphRoot, {readOnly: true});
+  try {
+    return new Map((await pods.list()).map(p => [p.id, p.name]));
+  } finally {
+    pods.close();
   }
 }
 

@@ -12,7 +12,7 @@ import {emitContainer} from '../events/emit';
 import type {LifeMeta} from '../lifecycle/state';
 import {eachContainer, withFreshContainer} from '../lifecycle/batch';
 import {markStopped, listFresh, nameOf, openContainers, readExit, refresh, removeRunFiles, runFiles} from '../lifecycle/containers';
-import type {ContainerStore} from '../../storage/ContainerStore';
+import type {ContainerRecord, ContainerStore} from '../../storage/ContainerStore';
 
 export interface RemoveOptions {
   containers: Array<string>;
@@ -21,6 +21,8 @@ export interface RemoveOptions {
   volumes?: boolean;
   ignore?: boolean;
   timeout?: number | undefined;
+  /** Removing a pod: its infra container may go too. */
+  withPod?: boolean;
 }
 
 export interface RemoveReport {
@@ -48,9 +50,25 @@ async function askToStop(ctx: EngineContext, cs: ContainerStore, id: string, m: 
   while (isAlive(m.pid, m.pidStart) && Date.now() < end) await sleep(20);
 }
 
+/** podman: an infra container goes with its pod only (one whose pod is gone can go alone). */
+async function refuseInfra(ctx: EngineContext, c: ContainerRecord): Promise<void> {
+  const {isInfra, podIdOf} = await import(`../pod/podState`);
+  const podId = podIdOf(c);
+  if (!isInfra(c) || podId === undefined) return;
+  const {PodStore} = await import(`../../storage/PodStore`);
+  const pods = new PodStore(ctx.paths.graphRoot);
+  try {
+    if (!(await pods.lookup(podId))) return;
+  } finally {
+    pods.close();
+  }
+  throw new TspodError(`InvalidArgument`, `container ${c.id} is the infra container of pod ${podId} and cannot be removed without removing the pod`, {hint: `remove the pod with tspod pod rm`});
+}
+
 async function removeOne(ctx: EngineContext, cs: ContainerStore, ref: string, o: RemoveOptions, store: () => Promise<import('../../storage/Store').Store>): Promise<string> {
   return withFreshContainer(ctx, cs, ref, async c => {
     const m = c.metadata as LifeMeta;
+    if (!o.withPod) await refuseInfra(ctx, c);
     if (isRunning(m)) {
       if (!o.force)
         throw new TspodError(`CtrStateInvalid`, `cannot remove container ${c.id} as it is ${m.state} - running or paused containers cannot be removed without force: container state improper`, {hint: `stop it first, or use tspod rm -f ${nameOf(c)}`});
@@ -75,7 +93,8 @@ export async function removeContainers(ctx: EngineContext, o: RemoveOptions): Pr
   let opened: import('./store').OpenedStore | undefined;
   const store = async () => (opened ??= await (await import(`./store`)).openStore(ctx)).store;
   try {
-    const refs = o.all ? (cs ? (await cs.list()).map(c => c.id) : []) : o.containers;
+    // --all leaves infra containers to their pods (pod rm removes them).
+    const refs = o.all ? (cs ? (await cs.list()).filter(c => o.withPod || (c.metadata as {infra?: boolean}).infra !== true).map(c => c.id) : []) : o.containers;
     const r = await eachContainer(refs, async ref => ({id: await removeOne(ctx, cs!, ref, o, store), ref}), {ignoreMissing: o.ignore === true});
     report.removed = r.done;
     report.errors = r.errors;
@@ -93,6 +112,7 @@ export async function pruneContainers(ctx: EngineContext): Promise<RemoveReport>
   try {
     ids = (await listFresh(ctx, cs)).filter(c => {
       const st = (c.metadata as LifeMeta).state;
+      if ((c.metadata as {infra?: boolean}).infra === true) return false; // pod prune's
       return st === `exited` || st === `stopped` || st === `created` || st === `configured`;
     }).map(c => c.id);
   } finally {

@@ -77,7 +77,8 @@ export async function removeImageQuietly(ctx: EngineContext, imageId: string): P
   await removeImages(ctx, {images: [imageId], ignore: true}).catch(err => ctx.log.debug(`--rmi: ${(err as Error).message}`));
 }
 
-export async function createContainer(ctx: EngineContext, o: CreateOptions): Promise<{id: string}> {
+export async function createContainer(ctx: EngineContext, options: CreateOptions): Promise<{id: string}> {
+  const o = options.pod === undefined ? options : await (await import(`../pod/join`)).joinPod(ctx, options);
   const v = validate(o);
   const runtime = chooseRuntime(ctx);
   if (runtime.kind === `oci`) checkOciRun(runtime, o, o.forRun === false ? `run` : `create`);
@@ -102,7 +103,8 @@ function killByPidfile(pidFile: string): void {
   } catch {} // not started yet, or exited meanwhile
 }
 
-export async function runContainerVerb(ctx: EngineContext, o: CreateOptions & {sigProxy?: boolean}): Promise<RunReport> {
+export async function runContainerVerb(ctx: EngineContext, options: CreateOptions & {sigProxy?: boolean}): Promise<RunReport> {
+  const o = options.pod === undefined ? options : {...options, ...await (await import(`../pod/join`)).joinPod(ctx, options)};
   const v = validate(o);
   const runtime = chooseRuntime(ctx);
   if (runtime.kind === `oci`) checkOciRun(runtime, o, `run`);

@@ -60,6 +60,8 @@ export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: stri
     const oci = recordedRuntime(m);
     if (oci)
       throw new TspodError(`Unsupported`, `container ${nameOf(c)} runs with ${oci.name}, which tspod runs in the foreground only: it cannot be started again (detached containers need tspod's monitor)`, {hint: `remove it and use tspod run --runtime ${oci.name}, or create it without --runtime`});
+    // A pod's member joins the namespaces of the infra's current process (started if need be).
+    if (typeof m.pod === `string`) await (await import(`../pod/join`)).refreshPodJoins(ctx, cs, c);
     const spec = readSpec(cs, c.id);
     const rootfsMount = m.rootfsMount as {type: string, source: string, options: Array<string>} | undefined;
     try {
