@@ -17,13 +17,14 @@ export default class PsCommand extends BaseCommand {
   all = Option.Boolean(`-a,--all`, false, {description: `Show all the containers, default is only running containers`});
   quiet = Option.Boolean(`-q,--quiet`, false, {description: `Print the numeric IDs of the containers only`});
   noTrunc = Option.Boolean(`--no-trunc`, false, {description: `Display the extended information`});
-  filter = Option.Array(`-f,--filter`, [], {description: `Filter output based on conditions given (name, id, status, ancestor, label, exited)`});
+  filter = Option.Array(`-f,--filter`, [], {description: `Filter output based on conditions given (name, id, status, ancestor, label, exited, pod)`});
   size = Option.Boolean(`-s,--size`, false, {description: `Display the total file sizes`});
   last = Option.String(`-n,--last`, {description: `Print the n last created containers (includes all states)`});
   latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
   format = Option.String(`--format`, {description: `Pretty-print containers to JSON or using a Go template`});
   noheading = Option.Boolean(`--noheading`, false, {description: `Do not print headers`});
   sort = Option.String(`--sort`, `created`, {description: `Sort output by: command, created, id, image, names, runningfor, size, status`});
+  pod = Option.Boolean(`-p,--pod`, false, {description: `Print the ID and name of the pod the containers are associated with`});
   sync = Option.Boolean(`--sync`, false, {description: `Sync container state with the runtime (tspod always does: each state is checked against its monitor)`});
 
   async execute() {
@@ -55,9 +56,11 @@ export default class PsCommand extends BaseCommand {
     }
     const header = [`CONTAINER ID`, `IMAGE`, `COMMAND`, `CREATED`, `STATUS`, `PORTS`, `NAMES`];
     if (this.size) header.splice(6, 0, `SIZE`);
+    if (this.pod) header.push(`POD ID`, `PODNAME`);
     const rows = list.map(e => {
       const r = [id(e), e.Image, cmd(e), timeAgo(e.Created, now), e.Status, ports(e), e.Names.join(`,`)];
       if (this.size) r.splice(6, 0, `${humanSize(e.Size?.rwSize ?? 0)} (virtual ${humanSize(e.Size?.rootFsSize ?? 0)})`);
+      if (this.pod) r.push(this.noTrunc ? e.Pod : e.Pod.slice(0, 12), e.PodName);
       return r;
     });
     this.out(withoutHeader(table(header, rows), this.noheading));

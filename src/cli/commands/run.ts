@@ -122,6 +122,7 @@ export abstract class ContainerFlags extends BaseCommand {
   uts = Option.String(`--uts`, {description: `UTS namespace to use: private (default), host or container:NAME`});
   ipc = Option.String(`--ipc`, {description: `IPC namespace to use: private (default), host or container:NAME`});
   pid = Option.String(`--pid`, {description: `PID namespace to use: private (default), host or container:NAME`});
+  pod = Option.String(`--pod`, {description: `Run the container in an existing pod (NAME or ID), or in a new one (new:NAME), sharing its namespaces`});
   tlsVerify = Option.Boolean(`--tls-verify`, {description: `Require HTTPS and verify certificates when pulling the image (default true)`});
   authfile = Option.String(`--authfile`, {description: `Path of the authentication file, when pulling the image`});
   arch = Option.String(`--arch`, {description: `Use ARCH instead of the architecture of the machine for choosing images`});
@@ -159,7 +160,7 @@ export abstract class ContainerFlags extends BaseCommand {
       labelFiles: this.labelFile, annotations: this.annotation, replace: this.replace, cidfile: this.cidfile, pidfile: this.pidfile,
       stopSignal: this.stopSignal, stopTimeout: this.stopTimeout, envHost: this.envHost, httpProxy: this.httpProxy,
       unsetEnv: this.unsetenv, unsetEnvAll: this.unsetenvAll, readOnlyTmpfs: this.readOnlyTmpfs, sysctl: this.sysctl, device: this.device, envMerge: this.envMerge, initPath: this.initPath, logDriver: this.logDriver, noHosts: this.noHosts, expose: this.expose, shmSize: this.shmSize,
-      umask: this.umask, groupAdd: this.groupAdd, tz: this.tz, uts: this.uts, ipc: this.ipc, pid: this.pid,
+      umask: this.umask, groupAdd: this.groupAdd, tz: this.tz, uts: this.uts, ipc: this.ipc, pid: this.pid, pod: this.pod,
       healthCmd: this.healthCmd, healthInterval: this.healthInterval, healthRetries: this.healthRetries, healthStartPeriod: this.healthStartPeriod,
       healthTimeout: this.healthTimeout, healthOnFailure: this.healthOnFailure, noHealthcheck: this.noHealthcheck,
       pullOptions: {
