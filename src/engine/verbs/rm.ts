@@ -93,16 +93,30 @@ export async function removeContainers(ctx: EngineContext, o: RemoveOptions): Pr
   let opened: import('./store').OpenedStore | undefined;
   const store = async () => (opened ??= await (await import(`./store`)).openStore(ctx)).store;
   try {
-    // --all leaves infra containers to their pods (pod rm removes them).
-    const refs = o.all ? (cs ? (await cs.list()).filter(c => o.withPod || (c.metadata as {infra?: boolean}).infra !== true).map(c => c.id) : []) : o.containers;
-    const r = await eachContainer(refs, async ref => ({id: await removeOne(ctx, cs!, ref, o, store), ref}), {ignoreMissing: o.ignore === true});
+    // podman's rm --all takes pods too: their infra containers last, then the pods they held.
+    const isInfra = (c: {metadata: Record<string, unknown>}) => c.metadata.infra === true;
+    const listed = o.all && cs ? await cs.list() : [];
+    const refs = o.all ? [...listed.filter(c => !isInfra(c)), ...listed.filter(isInfra)].map(c => c.id) : o.containers;
+    const r = await eachContainer(refs, async ref => ({id: await removeOne(ctx, cs!, ref, {...o, withPod: o.withPod || o.all}, store), ref}), {ignoreMissing: o.ignore === true});
     report.removed = r.done;
     report.errors = r.errors;
+    const podsLeft = listed.filter(c => isInfra(c) && r.done.some(d => d.id === c.id)).map(c => c.metadata.pod as string);
+    if (podsLeft.length > 0) await deletePods(ctx, podsLeft);
   } finally {
     cs?.close();
     await opened?.close();
   }
   return report;
+}
+
+async function deletePods(ctx: EngineContext, ids: Array<string>): Promise<void> {
+  const {PodStore} = await import(`../../storage/PodStore`);
+  const pods = new PodStore(ctx.paths.graphRoot);
+  try {
+    for (const id of ids) await pods.delete(id);
+  } finally {
+    pods.close();
+  }
 }
 
 export async function pruneContainers(ctx: EngineContext): Promise<RemoveReport> {
