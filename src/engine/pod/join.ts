@@ -89,8 +89,14 @@ export async function joinPod(ctx: EngineContext, o: CreateOptions): Promise<Cre
     throw new TspodError(`InvalidArgument`, `invalid config provided: --hostname cannot be set: the container shares the uts namespace of pod ${pod.name}`, {hint: `give the pod its hostname with tspod pod create --hostname`});
   const infra = await runningInfra(ctx, pod);
   const target = `container:${infra.id}`;
+  // The pod's --dns* and --add-host are its members' too (their /etc/hosts and resolv.conf are their own files).
+  const net = (pod.infra ?? {}) as {dns?: Array<string>, dnsSearch?: Array<string>, dnsOption?: Array<string>, addHost?: Array<string>};
+  const shared = kinds.includes(`net`) ? {
+    dns: [...net.dns ?? [], ...o.dns ?? []], dnsSearch: [...net.dnsSearch ?? [], ...o.dnsSearch ?? []],
+    dnsOption: [...net.dnsOption ?? [], ...o.dnsOption ?? []], addHost: [...net.addHost ?? [], ...o.addHost ?? []],
+  } : {};
   return {
-    ...o, podId: pod.id,
+    ...o, ...shared, podId: pod.id,
     ...(kinds.includes(`net`) ? {network: target} : {}),
     ...(kinds.includes(`ipc`) ? {ipc: target} : {}),
     ...(kinds.includes(`uts`) ? {uts: target} : {}),

@@ -209,6 +209,20 @@ test.serial(`--pod new:NAME, --infra=false and pod prune`, async tt => {
   tt.is((await t([`ps`, `-aq`])).stdout, ``);
 });
 
+test.serial(`the pod's --add-host, --dns and --share pid are its members'; system prune takes a stopped pod`, async tt => {
+  const created = await t([`pod`, `create`, `--name`, `named`, `--share`, `net,ipc,uts,pid`, `--add-host`, `foo.example:10.1.2.3`, `--dns`, `9.9.9.9`]);
+  tt.is(created.code, 0, created.stderr);
+  const r = await t([`run`, `--rm`, `--pod`, `named`, BUSYBOX, `sh`, `-c`, `grep foo.example /etc/hosts; grep nameserver /etc/resolv.conf; ps -o pid,args`]);
+  tt.is(r.code, 0, r.stderr);
+  tt.regex(r.stdout, /^10\.1\.2\.3\s+foo\.example\nnameserver 9\.9\.9\.9\n/);
+  tt.regex(r.stdout, /^\s*1 \/run\/tspod-init pause$/m); // the infra's process: PID 1 of the shared pid namespace
+  tt.is((await t([`pod`, `stop`, `named`])).code, 0);
+  const prune = await t([`system`, `prune`, `-f`]);
+  tt.is(prune.code, 0, prune.stderr);
+  tt.regex(prune.stdout, new RegExp(`^Deleted Pods\n${created.stdout.trim()}\n`));
+  tt.is((await t([`pod`, `exists`, `named`])).code, 1);
+});
+
 /** `pod create --name NAME`, killed with SIGKILL once `when()` holds (polled every millisecond), or after `ms`. */
 async function killedCreate(name: string, o: {when?: () => boolean, ms?: number}): Promise<void> {
   const child = spawn(process.execPath, [TSPOD_BIN, `--root`, p.s.root, `--runroot`, p.s.runroot, `pod`, `create`, `--name`, name], {env: {...process.env, ...p.env}, stdio: `ignore`});

@@ -6,7 +6,7 @@ export default class SystemPruneCommand extends BaseCommand {
   static override paths = [[`system`, `prune`]];
   static override usage = Command.Usage({
     description: `Remove unused data`,
-    details: `Removes every stopped container, then dangling images (with --all, every image no container uses), and with --volumes every volume no container uses. Without --force it asks first, and refuses when nobody answers.`,
+    details: `Removes every stopped pod and every stopped container, then dangling images (with --all, every image no container uses), and with --volumes every volume no container uses. Without --force it asks first, and refuses when nobody answers.`,
     examples: [[`Prune without asking`, `$0 system prune -f`], [`Everything unused, volumes too`, `$0 system prune -a --volumes -f`]],
   });
 
@@ -16,14 +16,17 @@ export default class SystemPruneCommand extends BaseCommand {
 
   async execute() {
     if (!this.force) {
-      const what = [`all stopped containers`, ...(this.volumes ? [`all volumes not used by at least one container`] : []), this.all ? `all images without at least one container associated with them` : `all dangling images`];
+      const what = [`all stopped containers`, `all stopped pods and their containers`, ...(this.volumes ? [`all volumes not used by at least one container`] : []), this.all ? `all images without at least one container associated with them` : `all dangling images`];
       if (!await this.confirm(`WARNING! This command removes:\n${what.map(w => `\t- ${w}\n`).join(``)}\nAre you sure you want to continue? [y/N] `)) return 0;
     }
+    // Pods first, as podman: their containers go with them (container prune leaves infra containers alone).
+    const pods = await this.engine.prunePods();
+    this.section(`Deleted Pods`, pods.removed);
     const containers = await this.engine.pruneContainers();
     this.section(`Deleted Containers`, containers.removed.map(c => c.id));
     if (this.volumes) this.section(`Deleted Volumes`, (await this.engine.pruneVolumes()).removed);
     this.section(`Deleted Images`, (await this.engine.pruneImages({all: this.all})).deleted);
-    reportBatch(this.context.stderr, containers.errors);
+    reportBatch(this.context.stderr, [...pods.errors, ...containers.errors]);
     return 0;
   }
 
