@@ -154,6 +154,10 @@ export class Engine {
     return pod.inspectPodView(await pod.mustPod(this.ctx, ref));
   }
 
+  async topPod(opts: {pod: string, descriptors: Array<string>}) {
+    return (await import("./verbs/pod")).topPod(this.ctx, opts);
+  }
+
   async podExists(ref: string) {
     return (await import("./verbs/pod")).podExists(this.ctx, ref);
   }

@@ -100,6 +100,7 @@ export const commandTable: Array<CommandEntry> = [
   entry([[`pod`, `ps`], [`pod`, `ls`], [`pod`, `list`]], () => import("./pod/ps")),
   entry([[`pod`, `inspect`]], () => import("./pod/inspect")),
   entry([[`pod`, `exists`]], () => import("./pod/exists")),
+  entry([[`pod`, `top`]], () => import("./pod/top")),
   entry([[`pod`, `start`]], () => import("./pod/start")),
   entry([[`pod`, `stop`]], () => import("./pod/stop")),
   entry([[`pod`, `restart`]], () => import("./pod/restart")),

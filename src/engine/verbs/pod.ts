@@ -253,3 +253,19 @@ export async function prunePods(ctx: EngineContext): Promise<PodRemoveReport> {
   }
   return report;
 }
+
+/** `pod top`: the processes of each running container of the pod under one header (the infra's last, as podman lists them). */
+export async function topPod(ctx: EngineContext, o: {pod: string, descriptors: Array<string>}): Promise<Array<Array<string>>> {
+  const v = await mustPod(ctx, o.pod);
+  const running = v.members.filter(c => isRunning(c.metadata as LifeMeta));
+  if (running.length === 0)
+    throw new TspodError(`CtrStateInvalid`, `pod ${v.pod.name} has no running containers: pod top needs one`, {hint: `start it first with tspod pod start ${v.pod.name}`});
+  const {topContainer} = await import(`./container`);
+  const out: Array<Array<string>> = [];
+  for (const c of [...running.filter(c => !(c.metadata as {infra?: boolean}).infra), ...running.filter(c => (c.metadata as {infra?: boolean}).infra)]) {
+    const [header, ...rows] = await topContainer(ctx, {container: c.id, descriptors: o.descriptors});
+    if (out.length === 0) out.push(header!);
+    out.push(...rows);
+  }
+  return out;
+}

@@ -104,6 +104,10 @@ test.serial(`a pod with a published port: httpd reached from the host and from a
   tt.is((await t([`exec`, `httpd`, `readlink`, `/proc/self/ns/ipc`])).stdout.trim(), ipc);
   tt.not((await t([`run`, `--rm`, `--network`, `none`, BUSYBOX, `readlink`, `/proc/self/ns/ipc`])).stdout.trim(), ipc);
 
+  const top = await t([`pod`, `top`, `web`, `pid`, `args`]);
+  tt.is(top.code, 0, top.stderr);
+  tt.regex(top.stdout, /^PID\s+COMMAND\n1\s+httpd -f -p 80 -h \/tmp\n1\s+\/run\/tspod-init pause\n$/);
+
   // ps --pod, --filter pod=, inspect's Pod.
   const ps = await t([`ps`, `-a`, `--pod`, `--filter`, `pod=web`, `--format`, `{{.Names}} {{.PodName}} {{.IsInfra}}`]);
   tt.is(ps.code, 0, ps.stderr);
