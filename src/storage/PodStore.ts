@@ -20,7 +20,7 @@ export interface PodRecord {
   infra?: Record<string, unknown>;
   createCommand?: Array<string>;
   /** Set while `pod create` makes the infra container: a pod whose creator died then is incomplete. */
-  creating?: {pid: number};
+  creating?: {pid: number, start?: string};
 }
 
 export function podsDir(graphRoot: string): string {

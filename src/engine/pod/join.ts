@@ -34,6 +34,9 @@ export async function runningInfra(ctx: EngineContext, pod: PodRecord): Promise<
   let cs = openContainers(ctx);
   let infra = cs ? infraOf(await cs.list(), pod.id) : undefined;
   try {
+    const {abandoned, createInfra} = await import(`../verbs/pod`);
+    if (pod.creating && !abandoned(pod))
+      throw new TspodError(`CtrStateInvalid`, `pod ${pod.name} is still being created`, {hint: `wait for its tspod pod create to finish, then retry`});
     if (infra && (infra.metadata as LifeMeta).state === `configured`) {
       // Its creator died half-way: it cannot start, and nothing else uses it.
       const {removeContainers} = await import(`../verbs/rm`);
@@ -41,11 +44,7 @@ export async function runningInfra(ctx: EngineContext, pod: PodRecord): Promise<
       infra = undefined;
     }
     if (!infra) {
-      const {abandoned} = await import(`../verbs/pod`);
-      if (pod.creating && !abandoned(pod))
-        throw new TspodError(`CtrStateInvalid`, `pod ${pod.name} is still being created`, {hint: `wait for its tspod pod create to finish, then retry`});
       if (!pod.infra) throw new Error(`Assertion failed: runningInfra of a pod without an infra container`);
-      const {createInfra} = await import(`../verbs/pod`);
       await createInfra(ctx, pod);
       cs?.close();
       cs = openContainers(ctx);
@@ -55,8 +54,11 @@ export async function runningInfra(ctx: EngineContext, pod: PodRecord): Promise<
     infra = await refresh(ctx, cs!, infra);
     if (!isRunning(infra.metadata as LifeMeta)) {
       const {startOne} = await import(`../verbs/start`);
-      await startOne(ctx, cs!, infra.id);
-      infra = await refresh(ctx, cs!, (await cs!.get(infra.id))!);
+      const id = infra.id;
+      // Another tspod may start it meanwhile (two `run --pod` at once): running is all we need.
+      const raced = await startOne(ctx, cs!, id).then(() => undefined, (err: unknown) => err);
+      infra = await refresh(ctx, cs!, (await cs!.get(id)) ?? infra);
+      if (raced !== undefined && !isRunning(infra.metadata as LifeMeta)) throw raced;
     }
     return infra;
   } finally {

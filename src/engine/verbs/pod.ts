@@ -14,6 +14,7 @@ import {randomContainerName} from '../run/containerNames';
 import {validateNetwork} from '../run/network';
 import {listFresh, openContainers} from '../lifecycle/containers';
 import {isRunning, podmanStatus} from '../lifecycle/state';
+import {isAlive, startTimeOf} from '../lifecycle/procStat';
 import type {LifeMeta} from '../lifecycle/state';
 import {infraOf, noSuchPod, podMembers, podStatus} from '../pod/podState';
 import type {PodStatus} from '../pod/podState';
@@ -92,7 +93,7 @@ export async function createPod(ctx: EngineContext, o: PodCreateOptions): Promis
     ...(o.createCommand ? {createCommand: o.createCommand} : {}),
     ...(infra ? {infra: {
       ...(o.infraName !== undefined ? {infraName: o.infraName} : {}), network: o.network, publish: o.publish ?? [], dns: o.dns ?? [], dnsSearch: o.dnsSearch ?? [], dnsOption: o.dnsOption ?? [], addHost: o.addHost ?? [],
-    }, creating: {pid: process.pid}} : {}),
+    }, creating: {pid: process.pid, ...withStart(startTimeOf(process.pid))}} : {}),
   }, randomContainerName));
   if (!infra) return pod;
   try {
@@ -104,24 +105,19 @@ export async function createPod(ctx: EngineContext, o: PodCreateOptions): Promis
   return withPods(ctx, pods => pods.update(pod.id, p => { delete p.creating; }));
 }
 
+function withStart(start: string | undefined): {start?: string} {
+  return start === undefined ? {} : {start};
+}
+
 export interface PodView {
   pod: PodRecord;
   members: Array<ContainerRecord>;
   status: PodStatus;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === `EPERM`;
-  }
-}
-
-/** A pod whose `pod create` died before it finished. */
+/** A pod whose `pod create` died before it finished (its pid and start time: a reused pid is another process). */
 export function abandoned(p: PodRecord): boolean {
-  return p.creating !== undefined && !alive(p.creating.pid);
+  return p.creating !== undefined && !isAlive(p.creating.pid, p.creating.start);
 }
 
 /** Every pod (or those named) with its containers' reconciled states. */
@@ -137,9 +133,15 @@ export async function podViews(ctx: EngineContext, refs?: ReadonlyArray<string>,
       } else {
         list = [];
         for (const r of refs) {
-          const p = await pods.lookup(r).catch(err => { errors.push(err); return undefined; });
-          if (p) list.push(p);
-          else if (!o.ignore && !errors.length) errors.push(noSuchPod(r));
+          let p: PodRecord | undefined;
+          try {
+            p = await pods.lookup(r);
+          } catch (err) { // an ambiguous id prefix
+            errors.push(err);
+            continue;
+          }
+          if (p && !list.includes(p)) list.push(p);
+          else if (!p && !o.ignore) errors.push(noSuchPod(r));
         }
       }
       const views = list.map(pod => {
