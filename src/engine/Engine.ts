@@ -162,7 +162,7 @@ export class Engine {
     return (await import("./verbs/pod")).podExists(this.ctx, ref);
   }
 
-  async removePods(opts: {pods: Array<string>, all?: boolean, force?: boolean, ignore?: boolean}) {
+  async removePods(opts: {pods: Array<string>, all?: boolean, force?: boolean, ignore?: boolean, timeout?: number | undefined}) {
     return (await import("./verbs/pod")).removePods(this.ctx, opts);
   }
 

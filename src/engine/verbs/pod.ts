@@ -210,7 +210,7 @@ export interface PodRemoveReport {
 }
 
 /** Removes the pod's containers (the infra last), then the pod; a running one only with force. */
-async function removeOne(ctx: EngineContext, v: PodView, force: boolean): Promise<void> {
+async function removeOne(ctx: EngineContext, v: PodView, force: boolean, timeout?: number): Promise<void> {
   if (!force) {
     const running = v.members.filter(c => isRunning(c.metadata as LifeMeta));
     if (running.length > 0)
@@ -219,19 +219,19 @@ async function removeOne(ctx: EngineContext, v: PodView, force: boolean): Promis
   const order = [...v.members.filter(c => !(c.metadata as {infra?: boolean}).infra), ...v.members.filter(c => (c.metadata as {infra?: boolean}).infra)];
   if (order.length > 0) {
     const {removeContainers} = await import(`./rm`);
-    const r = await removeContainers(ctx, {containers: order.map(c => c.id), force: true, ignore: true, withPod: true, volumes: false});
+    const r = await removeContainers(ctx, {containers: order.map(c => c.id), force: true, ignore: true, withPod: true, volumes: false, timeout});
     if (r.errors.length > 0) throw r.errors[0];
   }
   await withPods(ctx, pods => pods.delete(v.pod.id));
 }
 
-export async function removePods(ctx: EngineContext, o: {pods: Array<string>, all?: boolean, force?: boolean, ignore?: boolean}): Promise<PodRemoveReport> {
+export async function removePods(ctx: EngineContext, o: {pods: Array<string>, all?: boolean, force?: boolean, ignore?: boolean, timeout?: number | undefined}): Promise<PodRemoveReport> {
   // podman: with -f a pod that does not exist is no error either.
   const {views, errors} = await podViews(ctx, o.all ? undefined : o.pods, {ignore: o.ignore || o.force});
   const report: PodRemoveReport = {removed: [], errors};
   for (const v of views) {
     try {
-      await removeOne(ctx, v, Boolean(o.force));
+      await removeOne(ctx, v, Boolean(o.force), o.timeout);
       report.removed.push(v.pod.id);
     } catch (err) {
       report.errors.push(err);

@@ -14,13 +14,14 @@ export default class PodRmCommand extends BaseCommand {
   all = Option.Boolean(`-a,--all`, false, {description: `Remove all pods`});
   force = Option.Boolean(`-f,--force`, false, {description: `Stop and remove running containers too; a pod that does not exist is no error`});
   ignore = Option.Boolean(`-i,--ignore`, false, {description: `Do not fail for a pod that does not exist`});
-  time = Option.String(`-t,--time`, {description: `Seconds to wait for the containers to stop before killing them (ignored: -f kills at once)`});
+  time = Option.String(`-t,--time`, {description: `With -f, seconds to give each running container to stop before it is killed (default: killed at once)`});
   pods = Option.Rest({name: `POD`});
 
   async execute() {
     if (this.all === (this.pods.length > 0))
       throw new TspodError(`InvalidArgument`, this.all ? `when using the --all flag, no pod names may be given` : `you must provide at least one name or id`);
-    const r = await this.engine.removePods({pods: this.pods, all: this.all, force: this.force, ignore: this.ignore});
+    if (this.time !== undefined && !/^\d+$/.test(this.time)) throw new TspodError(`InvalidArgument`, `invalid argument "${this.time}" for "-t, --time" flag: want a whole number of seconds`);
+    const r = await this.engine.removePods({pods: this.pods, all: this.all, force: this.force, ignore: this.ignore, timeout: this.time === undefined ? undefined : Number(this.time)});
     for (const id of r.removed) this.out(id);
     printErrors(this.context.stderr, r.errors);
     if (r.errors.length === 0) return 0;
