@@ -65,7 +65,7 @@ export async function createInfra(ctx: EngineContext, pod: PodRecord): Promise<s
   const image = await ensureInfraImage(ctx);
   const {createContainer} = await import(`./run`);
   const {id} = await createContainer(ctx, {
-    image, command: [], name: i.infraName ?? `${pod.id.slice(0, 12)}-infra`, pull: `never`, cwd: `/`, hostEnv: {PATH: process.env.PATH},
+    image, command: [], name: i.infraName ?? `${pod.id.slice(0, 12)}-infra`, pull: `never`, cwd: `/`, hostEnv: {PATH: ctx.env.PATH},
     network: i.network, publish: i.publish ?? [], dns: i.dns ?? [], dnsSearch: i.dnsSearch ?? [], dnsOption: i.dnsOption ?? [], addHost: i.addHost ?? [],
     ...(pod.share.includes(`uts`) ? {hostname: pod.hostname ?? pod.name} : {}),
     podId: pod.id, infra: true,
