@@ -10,21 +10,14 @@ import {pulledStore} from '../../_helpers/pulledStore';
 import {TSPOD_BIN} from '../../_helpers/project';
 import {tempStore} from '../../_helpers/runCli';
 import type {TempStore} from '../../_helpers/runCli';
+import type {TspodEvent} from '../../../src/engine/events/record';
 
 const ALPINE = SEEDED.alpine;
 const pulled = pulledStore(ALPINE);
 const {t} = pulled;
 
-interface Ev {
-  ContainerExitCode?: number;
-  ID?: string;
-  Image?: string;
-  Name?: string;
-  Status: string;
-  Time: string;
-  Type: string;
-  Attributes: Record<string, string> | null;
-}
+/** What `events --format json` prints: the record as written. */
+type Ev = TspodEvent;
 
 async function events(args: Array<string>, run: (a: Array<string>) => ReturnType<typeof t> = t): Promise<Array<Ev>> {
   const r = await run([`events`, `--stream=false`, `--format`, `json`, ...args]);
