@@ -1,7 +1,7 @@
 // A container created without --name gets a readable one, `adjective_surname`, as podman
 // and docker give (scripts and people read `ps` by name, not by a hex prefix). The
 // surnames are scientists and engineers; the lists are tspod's own.
-import {randomInt} from 'node:crypto';
+import {randomBytes} from '../../util/randomBytes';
 
 const ADJECTIVES = [
   `agile`, `amber`, `ardent`, `bold`, `brave`, `bright`, `busy`, `calm`, `candid`, `cheerful`, `clever`, `cosmic`, `crisp`,
@@ -24,7 +24,8 @@ const SURNAMES = [
   `volta`, `watt`, `wiles`, `wozniak`, `wu`, `yalow`,
 ];
 
-/** A random `adjective_surname`. */
+/** A random `adjective_surname` (util/randomBytes: loading node:crypto would cost ~6 ms a run; the tiny modulo bias does not matter for a name). */
 export function randomContainerName(): string {
-  return `${ADJECTIVES[randomInt(ADJECTIVES.length)]}_${SURNAMES[randomInt(SURNAMES.length)]}`;
+  const r = randomBytes(4);
+  return `${ADJECTIVES[r.readUInt16LE(0) % ADJECTIVES.length]}_${SURNAMES[r.readUInt16LE(2) % SURNAMES.length]}`;
 }
