@@ -46,6 +46,10 @@ test(`images loads neither node:tty, node:crypto, koffi nor the stdin stream`, t
   t.false(loaded.some(k => k.includes(`koffi`)), `koffi was loaded`);
 });
 
+test(`a generated name (here a pod's, as a container's without --name) loads no node:crypto: ~6 ms of every run`, t => {
+  t.false(loadedBy(t, [`pod`, `create`, `--infra=false`]).includes(`NativeModule crypto`));
+});
+
 test(`ps -a loads no koffi, and a command that locks does, directly (one dlopen) and not through koffi's index`, t => {
   t.false(loadedBy(t, [`ps`, `-a`]).some(k => k.includes(`koffi`)), `ps -a loaded koffi`);
   const locking = loadedBy(t, [`system`, `check`]);
