@@ -113,6 +113,10 @@ export function imageEvent(status: string, id: string | undefined, name: string 
   return {...(id ? {ID: id} : {}), ...(name ? {Name: name} : {}), Status: status, Type: `image`, Attributes: null};
 }
 
+export function podEvent(status: string, pod: {id: string, name: string}): NewEvent {
+  return {ID: pod.id, Name: pod.name, Status: status, Type: `pod`, Attributes: null};
+}
+
 export function volumeEvent(status: string, name: string): NewEvent {
   return {Name: name, Status: status, Type: `volume`, Attributes: null};
 }

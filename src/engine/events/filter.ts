@@ -3,10 +3,10 @@
 import {TspodError} from '../errors';
 import type {TspodEvent} from './record';
 
-const KEYS = [`container`, `event`, `status`, `image`, `label`, `type`, `volume`] as const;
+const KEYS = [`container`, `event`, `status`, `image`, `label`, `pod`, `type`, `volume`] as const;
 type Key = typeof KEYS[number];
 
-const TYPES = new Set([`container`, `image`, `volume`, `system`]);
+const TYPES = new Set([`container`, `image`, `pod`, `volume`, `system`]);
 
 export type EventFilter = (e: TspodEvent) => boolean;
 
@@ -36,6 +36,7 @@ function matches(key: Key, v: string, e: TspodEvent): boolean {
     case `status`: return e.Status === v;
     case `type`: return e.Type === v;
     case `volume`: return e.Type === `volume` && e.Name === v;
+    case `pod`: return e.Type === `pod` && (e.Name === v || idMatches(e.ID, v));
     case `image`: return e.Type === `image` ? e.Name === v || idMatches(e.ID, v) : e.Type === `container` && e.Image === v;
     case `label`: {
       const eq = v.indexOf(`=`);

@@ -2,7 +2,7 @@
 // order (ContainerExitCode, ID, Image, Name, Status, Time, Type, Attributes), Time in RFC 3339
 // with nanoseconds. What `tspod events --format json` prints is this object as read.
 
-export type EventType = `container` | `image` | `volume` | `system`;
+export type EventType = `container` | `image` | `pod` | `volume` | `system`;
 
 export interface TspodEvent {
   /** Only for died with a non-zero code (podman omits a zero). */

@@ -11,6 +11,7 @@ import type {PodRecord} from '../../storage/PodStore';
 import type {ContainerRecord} from '../../storage/ContainerStore';
 import {checkHostname, parseLabels} from '../run/options';
 import {randomContainerName} from '../run/containerNames';
+import {emitEvents, podEvent} from '../events/emit';
 import {validateNetwork} from '../run/network';
 import {listFresh, openContainers} from '../lifecycle/containers';
 import {isRunning, podmanStatus} from '../lifecycle/state';
@@ -95,14 +96,19 @@ export async function createPod(ctx: EngineContext, o: PodCreateOptions): Promis
       ...(o.infraName !== undefined ? {infraName: o.infraName} : {}), network: o.network, publish: o.publish ?? [], dns: o.dns ?? [], dnsSearch: o.dnsSearch ?? [], dnsOption: o.dnsOption ?? [], addHost: o.addHost ?? [],
     }, creating: {pid: process.pid, ...withStart(startTimeOf(process.pid))}} : {}),
   }, randomContainerName));
-  if (!infra) return pod;
+  if (!infra) {
+    emitEvents(ctx, [podEvent(`create`, pod)]);
+    return pod;
+  }
   try {
     await createInfra(ctx, pod);
   } catch (err) {
     await withPods(ctx, pods => pods.delete(pod.id)).catch(() => undefined);
     throw err;
   }
-  return withPods(ctx, pods => pods.update(pod.id, p => { delete p.creating; }));
+  const made = await withPods(ctx, pods => pods.update(pod.id, p => { delete p.creating; }));
+  emitEvents(ctx, [podEvent(`create`, made)]);
+  return made;
 }
 
 function withStart(start: string | undefined): {start?: string} {
@@ -223,6 +229,7 @@ async function removeOne(ctx: EngineContext, v: PodView, force: boolean, timeout
     if (r.errors.length > 0) throw r.errors[0];
   }
   await withPods(ctx, pods => pods.delete(v.pod.id));
+  emitEvents(ctx, [podEvent(`remove`, v.pod)]);
 }
 
 export async function removePods(ctx: EngineContext, o: {pods: Array<string>, all?: boolean, force?: boolean, ignore?: boolean, timeout?: number | undefined}): Promise<PodRemoveReport> {

@@ -1,5 +1,6 @@
 // `tspod pod start|stop|restart|kill|pause|unpause`: the verb applied to each container of
 // the pod. The infra starts first and stops last: the others live in its namespaces.
+import {emitEvents, podEvent} from '../events/emit';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {isRunning} from '../lifecycle/state';
@@ -67,11 +68,17 @@ async function stopPod(ctx: EngineContext, v: PodView, timeout: number | undefin
 }
 
 export function startPods(ctx: EngineContext, o: {pods: Array<string>, all?: boolean}): Promise<PodBatchReport> {
-  return eachPod(ctx, o.pods, o.all, v => startPod(ctx, v));
+  return eachPod(ctx, o.pods, o.all, async v => {
+    await startPod(ctx, v);
+    emitEvents(ctx, [podEvent(`start`, v.pod)]);
+  });
 }
 
 export function stopPods(ctx: EngineContext, o: {pods: Array<string>, all?: boolean, timeout?: number | undefined, ignore?: boolean}): Promise<PodBatchReport> {
-  return eachPod(ctx, o.pods, o.all, v => stopPod(ctx, v, o.timeout), o.ignore);
+  return eachPod(ctx, o.pods, o.all, async v => {
+    await stopPod(ctx, v, o.timeout);
+    emitEvents(ctx, [podEvent(`stop`, v.pod)]);
+  }, o.ignore);
 }
 
 export function restartPods(ctx: EngineContext, o: {pods: Array<string>, all?: boolean, timeout?: number | undefined}): Promise<PodBatchReport> {
@@ -80,6 +87,7 @@ export function restartPods(ctx: EngineContext, o: {pods: Array<string>, all?: b
     // The old infra's monitor may still be finishing: its namespaces must be gone first.
     await monitorsGone(v);
     await startPod(ctx, (await podViews(ctx, [v.pod.id])).views[0] ?? v);
+    emitEvents(ctx, [podEvent(`stop`, v.pod), podEvent(`start`, v.pod)]);
   });
 }
 
@@ -100,6 +108,7 @@ export function killPods(ctx: EngineContext, o: {pods: Array<string>, all?: bool
     const {killContainers} = await import(`./stop`);
     const r = await killContainers(ctx, {containers: [...running.filter(c => !isInfra(c)), ...running.filter(isInfra)].map(c => c.id), signal: o.signal});
     if (r.errors.length > 0) throw r.errors[0];
+    emitEvents(ctx, [podEvent(`kill`, v.pod)]);
   });
 }
 
@@ -110,5 +119,6 @@ export function pausePods(ctx: EngineContext, o: {pods: Array<string>, all?: boo
     const {pauseContainers} = await import(`./stop`);
     const r = await pauseContainers(ctx, {containers: want.map(c => c.id), ...(o.unpause ? {unpause: true} : {})});
     if (r.errors.length > 0) throw r.errors[0];
+    emitEvents(ctx, [podEvent(o.unpause ? `unpause` : `pause`, v.pod)]);
   });
 }

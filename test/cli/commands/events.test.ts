@@ -143,7 +143,7 @@ test(`filters: one key's values are alternatives, different keys must all match;
   const bad = await t([`events`, `--stream=false`, `--filter`, `colour=red`]);
   tt.is(bad.code, 125);
   tt.regex(bad.stderr, /invalid filter "colour=red"/);
-  tt.is((await t([`events`, `--stream=false`, `--filter`, `type=pod`])).code, 125);
+  tt.is((await t([`events`, `--stream=false`, `--filter`, `type=network`])).code, 125);
 });
 
 test(`--since and --until: Unix seconds, RFC 3339 and durations`, async tt => {
@@ -304,4 +304,17 @@ test(`--events-backend none (or events_logger = "none") writes nothing; journald
   } finally {
     s.cleanup();
   }
+});
+
+test(`pod events: create, start, stop, kill, remove, as podman's (Type pod, the pod's ID and name)`, async tt => {
+  const c = await t([`pod`, `create`, `--name`, `ev-pod`, `--network`, `none`]);
+  tt.is(c.code, 0, c.stderr);
+  const id = c.stdout.trim();
+  for (const args of [[`pod`, `start`, `ev-pod`], [`pod`, `kill`, `ev-pod`], [`pod`, `stop`, `-t`, `0`, `ev-pod`], [`pod`, `rm`, `ev-pod`]])
+    tt.is((await t(args)).code, 0, args.join(` `));
+  const es = await events([`--filter`, `type=pod`]);
+  tt.deepEqual(es.map(e => e.Status), [`create`, `start`, `kill`, `stop`, `remove`]);
+  for (const e of es) tt.deepEqual({ID: e.ID, Name: e.Name, Attributes: e.Attributes}, {ID: id, Name: `ev-pod`, Attributes: null});
+  tt.is((await events([`--filter`, `pod=${id.slice(0, 12)}`])).length, 5);
+  tt.is((await events([`--filter`, `pod=ev-pod`, `--filter`, `event=create`])).length, 1);
 });
