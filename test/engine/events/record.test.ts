@@ -57,7 +57,7 @@ test(`filters: alternatives within a key, all keys together; IDs by prefix; labe
   t.deepEqual(f(`label=a=b`), [`died`]);
   t.deepEqual(f(`label=a=c`), []);
   t.deepEqual(f(`label=z`), [`died`]);
-  t.throws(() => parseEventFilters([`pod=x`]), {message: /invalid filter "pod=x"/});
+  t.throws(() => parseEventFilters([`colour=x`]), {message: /invalid filter "colour=x"/});
   t.throws(() => parseEventFilters([`event`]), {message: /needs a value/});
   t.throws(() => parseEventFilters([`type=network`]), {message: /invalid event type "network"/});
 });
