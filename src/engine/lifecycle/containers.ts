@@ -137,14 +137,16 @@ export async function refresh(ctx: EngineContext, cs: ContainerStore, c: Contain
     }).catch(() => ({...c, metadata: meta}));
   }
   const r = reconcile(m, probe);
-  if (r.orphan !== undefined) {
-    try { process.kill(r.orphan, `SIGKILL`); } catch {}
-  }
-  if (!r.changed) return c;
+  if (!r.changed && r.orphan === undefined) return c;
   try {
     return await cs.updateRecord(c.id, rec => {
       // Re-check under the lock: another tspod may have moved it on (start, rm).
       if ((rec.metadata as LifeMeta).monitorPid !== m.monitorPid || (rec.metadata as LifeMeta).state !== m.state) return;
+      // Only now is the orphan killed: from a stale record (its monitor the one before a
+      // restart), the pid file already names the new start's process, which must live.
+      if (r.orphan !== undefined) {
+        try { process.kill(r.orphan, `SIGKILL`); } catch {}
+      }
       rec.metadata = r.meta;
       // Only the tspod whose update records the exit tells of it (ps, stop and the monitor's
       // cleanup may race), and while it holds the lock: so before the cleanup's own event.
