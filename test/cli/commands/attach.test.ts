@@ -2,6 +2,7 @@
 // code, detach keys (ctrl-p,ctrl-q and --detach-keys), refused when not running.
 import test from 'ava';
 import {spawn} from 'node:child_process';
+import {readFileSync} from 'node:fs';
 import {TSPOD_BIN} from '../../_helpers/project';
 import {SEEDED} from '../../_helpers/registry';
 import {pulledStore} from '../../_helpers/pulledStore';
@@ -68,6 +69,19 @@ function spawnTspod(args: Array<string>) {
   return {child, done, ready};
 }
 
+/** Whether the process catches signal `sig` (its SigCgt bit), polled for up to 20 s. */
+async function catches(pid: number, sig: number): Promise<boolean> {
+  for (const end = Date.now() + 20_000; Date.now() < end; await new Promise(res => setTimeout(res, 25))) {
+    try {
+      const mask = /^SigCgt:\s+([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, `utf8`))?.[1];
+      if (mask !== undefined && (BigInt(`0x${mask}`) >> BigInt(sig - 1)) & 1n) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
 const TRAP = `trap 'echo got-term; exit 42' TERM; echo ready; while :; do sleep 0.1; done`;
 
 test(`start -a and attach pass a signal on to the container (--sig-proxy, default true); --sig-proxy=false does not`, async tt => {
@@ -81,7 +95,10 @@ test(`start -a and attach pass a signal on to the container (--sig-proxy, defaul
   tt.is((await t([`run`, `-d`, `--name`, `sp2`, ALPINE, `sh`, `-c`, TRAP])).code, 0);
   for (let i = 0; i < 100 && !(await t([`logs`, `sp2`])).stdout.includes(`ready`); i++) await new Promise(res => setTimeout(res, 50));
   const attached = spawnTspod([`attach`, `--no-stdin`, `sp2`]);
-  await new Promise(res => setTimeout(res, 500)); // connected; nothing new is printed
+  // Nothing new is printed once it is attached: wait until it catches SIGTERM (it forwards it
+  // from then on); a fixed pause was too short for a loaded machine's Node start.
+  tt.true(await catches(attached.child.pid!, 15), `attach never caught SIGTERM`);
+  await new Promise(res => setTimeout(res, 200));
   attached.child.kill(`SIGTERM`);
   tt.is((await attached.done).code, 42);
 
