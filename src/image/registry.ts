@@ -58,6 +58,8 @@ export interface FetchBlobOptions {
   onProgress?: (done: number, total?: number) => void;
   /** How many bytes are on disk in destPath now (0 again when the download starts over). */
   onWritten?: (bytes: number) => void;
+  /** Called once the first request for the blob is made (its sending may still need this tick to end). */
+  onRequest?: () => void;
   expectedSize?: number;
 }
 
@@ -224,7 +226,9 @@ export class RegistryClient {
       let total = opts.expectedSize;
       for (let attempt = 0; ; attempt++) {
         try {
-          const blob = await this.openBlob(repository, digest, {offset: done});
+          const opening = this.openBlob(repository, digest, {offset: done});
+          if (attempt === 0) opts.onRequest?.();
+          const blob = await opening;
           if (blob.offset === 0 && done > 0) {
             await flush();
             await writing;
