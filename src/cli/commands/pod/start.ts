@@ -1,9 +1,8 @@
-import {Command, Option} from 'clipanion';
-import {BaseCommand} from '../../BaseCommand';
-import {reportBatch} from '../../batch';
-import {TspodError} from '../../../engine/errors';
+import {Command} from 'clipanion';
+import {PodBatchCommand} from './podBatch';
+import type {PodSelection} from './podBatch';
 
-export default class PodStartCommand extends BaseCommand {
+export default class PodStartCommand extends PodBatchCommand {
   static override paths = [[`pod`, `start`]];
   static override usage = Command.Usage({
     description: `Start one or more pods`,
@@ -11,15 +10,7 @@ export default class PodStartCommand extends BaseCommand {
     examples: [[`Start one or more pods`, `$0 pod start web`], [`Every pod`, `$0 pod start --all`]],
   });
 
-  all = Option.Boolean(`-a,--all`, false, {description: `Act on all pods`});
-  pods = Option.Rest({name: `POD`});
-
-  async execute() {
-    if (this.all === (this.pods.length > 0))
-      throw new TspodError(`InvalidArgument`, this.all ? `when using the --all flag, no pod names may be given` : `you must provide at least one name or id`);
-    const r = await this.engine.startPods({pods: this.pods, all: this.all});
-    for (const id of r.done) this.out(id);
-    reportBatch(this.context.stderr, r.errors);
-    return 0;
+  protected act(selection: PodSelection) {
+    return this.engine.startPods(selection);
   }
 }
