@@ -10,12 +10,12 @@ export default class InspectCommand extends BaseCommand {
   static override paths = [[`inspect`]];
   static override usage = Command.Usage({
     description: `Display the configuration of a container, image or volume`,
-    details: `Looks each name up as a container, then an image, then a volume (--type narrows the search) and prints podman's inspect documents as one JSON array, or one line per object with --format.`,
+    details: `Looks each name up as a container, then an image, then a volume, then a pod (--type narrows the search) and prints podman's inspect documents as one JSON array, or one line per object with --format.`,
     examples: [[`Inspect an image or a container`, `$0 inspect alpine`], [`A container's pid`, `$0 inspect --type container --format '{{.State.Pid}}' web`]],
   });
 
   format = Option.String(`-f,--format`, {description: `Format the output to a Go template or json`});
-  type = Option.String(`-t,--type`, `all`, {description: `Only this kind of object: container, image, volume or all`});
+  type = Option.String(`-t,--type`, `all`, {description: `Only this kind of object: container, image, volume, pod or all`});
   size = Option.Boolean(`-s,--size`, false, {description: `Display total file size (containers)`});
   latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
   names = Option.Rest({name: `NAME`});

@@ -1,14 +1,15 @@
 // Top-level `inspect`: podman looks a name up as a container, then an image, then a
-// volume (`--type` narrows it), and prints every object found in one JSON array.
+// volume, then a pod (`--type` narrows it), and prints every object found in one JSON array.
 import type {EngineContext} from '../Engine';
 import {TspodError, isTspodError} from '../errors';
 import {inspectContainers} from './inspect';
 import {inspectImages} from './images';
 import {inspectVolumes} from './volume';
+import {inspectPodView, mustPod} from './pod';
 
-export type InspectType = `all` | `container` | `image` | `volume`;
+export type InspectType = `all` | `container` | `image` | `volume` | `pod`;
 
-export const INSPECT_TYPES: ReadonlyArray<InspectType> = [`all`, `container`, `image`, `volume`];
+export const INSPECT_TYPES: ReadonlyArray<InspectType> = [`all`, `container`, `image`, `volume`, `pod`];
 
 async function asContainer(ctx: EngineContext, name: string, size?: boolean): Promise<unknown> {
   const r = await inspectContainers(ctx, {containers: [name], size: Boolean(size)});
@@ -32,19 +33,29 @@ async function asVolume(ctx: EngineContext, name: string): Promise<unknown> {
   }
 }
 
-const LOOKUPS: Record<Exclude<InspectType, `all`>, (ctx: EngineContext, name: string, size?: boolean) => Promise<unknown>> = {container: asContainer, image: asImage, volume: asVolume};
+async function asPod(ctx: EngineContext, name: string): Promise<unknown> {
+  try {
+    return inspectPodView(await mustPod(ctx, name));
+  } catch (err) {
+    if (isTspodError(err, `NoSuchPod`)) return undefined;
+    throw err;
+  }
+}
+
+const LOOKUPS: Record<Exclude<InspectType, `all`>, (ctx: EngineContext, name: string, size?: boolean) => Promise<unknown>> = {container: asContainer, image: asImage, volume: asVolume, pod: asPod};
 
 function notFound(type: InspectType, name: string): TspodError {
   switch (type) {
     case `container`: return new TspodError(`NoSuchContainer`, `no such container ${name}`);
     case `image`: return new TspodError(`NoSuchImage`, `${name}: image not known`);
     case `volume`: return new TspodError(`NoSuchVolume`, `no such volume ${name}`);
-    default: return new TspodError(`NoSuchObject`, `no such object: "${name}"`, {hint: `\`tspod ps -a\`, \`tspod images\` and \`tspod volume ls\` list what exists`});
+    case `pod`: return new TspodError(`NoSuchPod`, `no such pod ${name}`);
+    default: return new TspodError(`NoSuchObject`, `no such object: "${name}"`, {hint: `\`tspod ps -a\`, \`tspod images\`, \`tspod volume ls\` and \`tspod pod ps\` list what exists`});
   }
 }
 
 export async function inspectAny(ctx: EngineContext, o: {names: Array<string>, type: InspectType, size?: boolean}): Promise<{found: Array<Record<string, unknown>>, errors: Array<unknown>}> {
-  const order = o.type === `all` ? ([`container`, `image`, `volume`] as const) : [o.type];
+  const order = o.type === `all` ? ([`container`, `image`, `volume`, `pod`] as const) : [o.type];
   const found: Array<Record<string, unknown>> = [], errors: Array<unknown> = [];
   for (const name of o.names) {
     let hit: unknown;

@@ -202,6 +202,14 @@ test.serial(`--pod new:NAME, --infra=false and pod prune`, async tt => {
   const bare = await t([`pod`, `create`, `--infra=false`, `--name`, `bare`]);
   tt.is(bare.code, 0, bare.stderr);
   tt.is((await t([`pod`, `inspect`, `--format`, `{{.CreateInfra}} {{.NumContainers}} {{.State}}`, `bare`])).stdout.trim(), `false 0 Created`);
+  // Top-level inspect looks a name up as a pod after containers, images and volumes (podman 4).
+  const any = await t([`inspect`, `bare`]);
+  tt.is(any.code, 0, any.stderr);
+  tt.deepEqual((JSON.parse(any.stdout) as Array<Record<string, unknown>>).map(d => [d.Name, d.CreateInfra]), [[`bare`, false]]);
+  tt.is((await t([`inspect`, `--type`, `pod`, `--format`, `{{.Name}} {{.State}}`, `bare`])).stdout.trim(), `bare Created`);
+  const notPod = await t([`inspect`, `--type`, `pod`, `nosuchpod`]);
+  tt.is(notPod.code, 125);
+  tt.regex(notPod.stderr, /no such pod nosuchpod/);
   const out = await t([`run`, `--pod`, `bare`, `--name`, `lone`, `--network`, `none`, BUSYBOX, `true`]);
   tt.is(out.code, 0, out.stderr);
   tt.is(await podStatus(`bare`), `Exited`);
