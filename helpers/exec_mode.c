@@ -2,7 +2,8 @@
    fork so the pid namespace applies, set credentials and exec. The parent forwards
    signals (or relays the pty) and exits with the command's status; with `detach` it
    exits once the command has been exec'd. Plan directives: pid, namespaces, user,
-   groups, cwd, caps, no-new-privs, env, args, terminal, detach, status-fd, on-error.
+   groups, cwd, caps, no-new-privs, env, args, terminal, detach, status-fd, on-error,
+   died-event.
    tspod may execve this mode in its own place: then there is no status fd and the
    helper tells the user of a failure itself (report.h). */
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "caps.h"
 #include "exec.h"
@@ -208,6 +210,40 @@ report (const struct plan *p, helper_error_t err, int code, int status_fd, int f
     report_failure (p, err, code, fd);
 }
 
+/* `died-event FD HEAD TAIL`: tspod's exec_died event, appended once the command has
+   exited. tspod (Node) became this helper by execve and cannot write it: it passes the
+   events log open for append (opened before the namespaces were joined) and the line
+   around its two variable parts, podman's key order being `{"ContainerExitCode":N,` (only
+   when N is not 0), HEAD, the time (RFC 3339 with nanoseconds, UTC), TAIL. One write:
+   O_APPEND keeps it whole among other writers' lines. Best effort, as tspod's own. */
+static void
+write_died_event (const struct directive *d, int code)
+{
+  unsigned long long fd;
+  struct timespec ts;
+  struct tm tm;
+  char when[32], frac[16], *line = NULL;
+  int i, n;
+
+  if (d->argc != 3 || parse_u64 (d->argv[0], &fd) < 0 || clock_gettime (CLOCK_REALTIME, &ts) < 0
+      || gmtime_r (&ts.tv_sec, &tm) == NULL || strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+    return;
+  /* Go's RFC3339Nano: the fraction's trailing zeros go, and its dot with them. */
+  snprintf (frac, sizeof frac, ".%09ld", ts.tv_nsec);
+  for (i = (int) strlen (frac) - 1; i > 0 && frac[i] == '0'; i--)
+    frac[i] = '\0';
+  if (i == 0)
+    frac[0] = '\0';
+  if (code != 0)
+    n = asprintf (&line, "{\"ContainerExitCode\":%d,%s%s%sZ%s", code, d->argv[1], when, frac, d->argv[2]);
+  else
+    n = asprintf (&line, "{%s%s%sZ%s", d->argv[1], when, frac, d->argv[2]);
+  if (n > 0)
+    write_all ((int) fd, line, n);
+  free (line);
+  close ((int) fd);
+}
+
 /* tspod-helper exec PLANFILE|- */
 int
 helper_exec_main (int argc, char **argv)
@@ -233,6 +269,9 @@ helper_exec_main (int argc, char **argv)
       status_fd = (int) sfd;
       fcntl (status_fd, F_SETFD, FD_CLOEXEC);
     }
+  /* The events log is for this process only: the command must not inherit it. */
+  if ((d = plan_find (&plan, "died-event")) && d->argc > 0 && parse_u64 (d->argv[0], &sfd) == 0)
+    fcntl ((int) sfd, F_SETFD, FD_CLOEXEC);
   if ((d = plan_find (&plan, "pid")) == NULL || num (d, 0, &pid, &err) < 0)
     {
       helper_make_error (&err, 0, "plan", "exec needs `pid`");
@@ -294,6 +333,8 @@ helper_exec_main (int argc, char **argv)
         write_all (2, text, n);
       free (text);
     }
+  if ((d = plan_find (&plan, "died-event")) != NULL)
+    write_died_event (d, code);
   return code;
 
 fail:

@@ -30,6 +30,11 @@ export function inheritableMemfd(name: string, data: Buffer): number {
   return fd;
 }
 
+/** Clears close-on-exec on `fd` (node opens every file with it): the program execve runs gets it. */
+export function keepAcrossExec(fd: number): void {
+  if (libc().fcntl(fd, F_SETFD, `int`, 0) < 0) throw new SysError(`fcntl`, lastErrno(), String(fd));
+}
+
 /**
  * Becomes `path` with `argv` and `env`; returns only by throwing (SysError). fds 0-2 go
  * to the program as they are (with `stdinNull`, stdin is /dev/null), after what libuv

@@ -39,6 +39,39 @@ export function resolveEventsBackend(ctx: Pick<EngineContext, `env` | `paths` | 
   throw new TspodError(`InvalidArgument`, `invalid events backend "${value}"`, {hint: `use --events-backend file or none`});
 }
 
+/** The log open for append, its folder made on first use. Throws as openSync does. */
+function openLog(ctx: EngineContext, path: string): number {
+  try {
+    return openSync(path, `a`, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== `ENOENT`) throw err;
+    mkdirSync(join(ctx.paths.runRoot, `events`), {recursive: true, mode: 0o700});
+    return openSync(path, `a`, 0o600);
+  }
+}
+
+/**
+ * For a program that writes one event later, with the time it happens (tspod-helper exec's
+ * exec_died, after tspod became it): the log open for append, and the event's line before
+ * and after its time and without its first `{` (the program puts `"ContainerExitCode":N,`
+ * there). Undefined with the `none` backend or when the log cannot be opened.
+ */
+export function deferredEvent(ctx: EngineContext, e: NewEvent): {fd: number, head: string, tail: string} | undefined {
+  if (ctx.eventsBackend === `none`) return undefined;
+  const marker = `@TIME@`;
+  const line = eventLine(e, marker);
+  // Time follows ID, Image, Name and Status, none of which can hold the marker in quotes.
+  const at = line.indexOf(`"Time":"${marker}"`);
+  if (!line.startsWith(`{`) || at < 0) return undefined;
+  try {
+    const fd = openLog(ctx, eventsLogPath(ctx.paths.runRoot));
+    return {fd, head: line.slice(1, at + 8), tail: line.slice(at + 8 + marker.length)};
+  } catch (err) {
+    ctx.log.debug(`events: cannot open the log: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 /** Appends the events in one write. Never throws. */
 export function emitEvents(ctx: EngineContext, events: ReadonlyArray<NewEvent>): void {
   if (events.length === 0) return;
@@ -47,14 +80,7 @@ export function emitEvents(ctx: EngineContext, events: ReadonlyArray<NewEvent>):
     if (ctx.eventsBackend === `none`) return;
     const time = rfc3339Nano(nowNanos());
     const text = events.map(e => eventLine(e, time)).join(``);
-    let fd: number;
-    try {
-      fd = openSync(path, `a`, 0o600);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== `ENOENT`) throw err;
-      mkdirSync(join(ctx.paths.runRoot, `events`), {recursive: true, mode: 0o700});
-      fd = openSync(path, `a`, 0o600);
-    }
+    const fd = openLog(ctx, path);
     try {
       writeSync(fd, text);
       const st = fstatSync(fd);

@@ -13,10 +13,10 @@ import {TspodError} from '../errors';
 import {CAPABILITIES, capabilityMask} from '../../runtime/capabilities';
 import {parseStatus, statusToError} from '../../runtime/helper';
 import {execFailureRules, workdirFailed} from '../../runtime/helperErrors';
-import {canExecve, execve, inheritableMemfd} from '../../sys/execve';
+import {canExecve, execve, inheritableMemfd, keepAcrossExec} from '../../sys/execve';
 import {mustLookup, openContainers, readSpec, refresh} from '../lifecycle/containers';
 import {helperBin} from '../lifecycle/monitor';
-import {containerEvent, emitContainer, emitEvents} from '../events/emit';
+import {containerEvent, deferredEvent, emitContainer, emitEvents} from '../events/emit';
 import type {ContainerRecord} from '../../storage/ContainerStore';
 import {isAlive} from '../lifecycle/procStat';
 import {isRunning} from '../lifecycle/state';
@@ -152,7 +152,7 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
   };
   if (o.inPlace && !ociExec && !o.detach && !o.capture && canExecve()) {
     try {
-      execInPlace(ctx, plan, o, o.inPlace.errorText);
+      execInPlace(ctx, plan, o, o.inPlace.errorText, target);
     } catch (err) {
       // Nothing is lost: spawning says what is wrong (a missing helper) in the usual words.
       ctx.log.debug(`exec in place: ${(err as Error).message}; spawning the helper`);
@@ -222,13 +222,20 @@ function captureOutput(child: import('node:child_process').ChildProcess, c: {tim
  * terminal and exits with the command's status, as a spawned one does. Returns only by
  * throwing, and spawning still works then (stdin may be /dev/null already: spawn's too).
  */
-function execInPlace(ctx: EngineContext, plan: string, o: ExecOptions, errorText: (err: TspodError) => string): never {
+function execInPlace(ctx: EngineContext, plan: string, o: ExecOptions, errorText: (err: TspodError) => string, target: ContainerRecord): never {
   const rules = execFailureRules(o.command[0]!, errorText).map(r => tokens(`on-error`, r)).join(``);
-  const fd = inheritableMemfd(`tspod-exec-plan`, Buffer.from(rules + plan));
+  // No tspod is left to tell of the exec's end: the helper appends exec_died itself.
+  const died = deferredEvent(ctx, containerEvent(target, `exec_died`));
+  let fd: number | undefined;
   try {
-    execve(helperBin(ctx), [`tspod-helper`, `exec`, `/proc/self/fd/${fd}`], ctx.env, {stdinNull: !(o.interactive || o.tty)});
+    if (died) keepAcrossExec(died.fd);
+    const diedPlan = died ? tokens(`died-event`, [String(died.fd), died.head, died.tail]) : ``;
+    fd = inheritableMemfd(`tspod-exec-plan`, Buffer.from(rules + diedPlan + plan));
+    return execve(helperBin(ctx), [`tspod-helper`, `exec`, `/proc/self/fd/${fd}`], ctx.env, {stdinNull: !(o.interactive || o.tty)});
   } finally {
-    closeSync(fd); // not close-on-exec: a spawned helper would inherit it
+    // Neither is close-on-exec: a helper spawned instead would inherit them.
+    if (fd !== undefined) closeSync(fd);
+    if (died) closeSync(died.fd);
   }
 }
 

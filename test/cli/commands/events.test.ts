@@ -91,15 +91,19 @@ test(`exec, rename, restart, kill: their events, each under the name the contain
   tt.is(r.code, 0, r.stderr);
   const id = r.stdout.trim();
   tt.is((await t([`exec`, `ev-life`, `true`])).code, 0);
+  tt.is((await t([`exec`, `ev-life`, `sh`, `-c`, `exit 4`])).code, 4);
   tt.is((await t([`rename`, `ev-life`, `ev-life2`])).code, 0);
   tt.is((await t([`restart`, `-t`, `0`, `ev-life2`])).code, 0);
   tt.is((await t([`kill`, `ev-life2`])).code, 0);
   // container= by ID prefix finds them all; by name, only those under that name.
   const es = await eventually([`--filter`, `container=${id.slice(0, 12)}`], es => es.filter(e => e.Status === `cleanup`).length >= 2);
   const statuses = es.map(e => e.Status);
-  tt.deepEqual(statuses.slice(0, 5), [`create`, `init`, `start`, `exec`, `rename`], statuses.join(` `));
-  tt.deepEqual(es.slice(0, 4).map(e => e.Name), [`ev-life`, `ev-life`, `ev-life`, `ev-life`]);
-  tt.true(es.slice(4).every(e => e.Name === `ev-life2`));
+  // tspod becomes the helper for an exec (execve): the helper tells of its end, with the code.
+  tt.deepEqual(statuses.slice(0, 8), [`create`, `init`, `start`, `exec`, `exec_died`, `exec`, `exec_died`, `rename`], statuses.join(` `));
+  tt.deepEqual(es.slice(0, 7).map(e => e.Name), Array(7).fill(`ev-life`));
+  tt.deepEqual([`ContainerExitCode` in es[4]!, es[6]!.ContainerExitCode], [false, 4]);
+  tt.deepEqual(es.slice(3, 7).map(e => [e.ID, e.Type, e.Attributes]), Array(4).fill([id, `container`, {}]));
+  tt.true(es.slice(7).every(e => e.Name === `ev-life2`));
   const restart = statuses.indexOf(`restart`);
   tt.deepEqual(statuses.slice(restart - 2, restart + 3), [`died`, `cleanup`, `restart`, `init`, `start`], statuses.join(` `));
   tt.is(statuses.indexOf(`kill`), restart + 3);
