@@ -126,7 +126,7 @@ test(`image inspect: podman's fields; unknown images fail with 125 after the kno
   t.regex(miss.stderr, /^Error: nosuch: image not known/);
 });
 
-test(`inspect: a name that is no container falls back to the image, then the volume; --type narrows`, async t => {
+test(`inspect: a name that is no container falls back to the image, then the volume (then a pod); --type narrows`, async t => {
   const [img] = await s.json([`inspect`, `mybox:v1`], {env});
   t.is(img.Id, IDS.busyboxGlibc);
   t.is((await s.run([`inspect`, `--type`, `image`, `--format`, `{{.Id}}`, `mybox:v1`], {env})).stdout, `${IDS.busyboxGlibc}\n`);
@@ -140,9 +140,12 @@ test(`inspect: a name that is no container falls back to the image, then the vol
   t.is(miss.code, 125);
   t.is(JSON.parse(miss.stdout).length, 1);
   t.regex(miss.stderr, /^Error: no such object: "nosuch"/);
-  const badType = await s.run([`inspect`, `--type`, `pod`, `mybox:v1`], {env});
+  const notPod = await s.run([`inspect`, `--type`, `pod`, `mybox:v1`], {env});
+  t.is(notPod.code, 125);
+  t.regex(notPod.stderr, /^Error: no such pod mybox:v1/);
+  const badType = await s.run([`inspect`, `--type`, `bogus`, `mybox:v1`], {env});
   t.is(badType.code, 125);
-  t.regex(badType.stderr, /invalid --type "pod"/);
+  t.regex(badType.stderr, /invalid --type "bogus"/);
   await s.run([`volume`, `rm`, `inspvol`], {env});
 });
 
