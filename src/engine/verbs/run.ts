@@ -24,7 +24,7 @@ import {checkNetworkPorts} from '../run/network';
 import {notifyWhenStarted, openRelay, parseSdNotify} from '../quadlet/sdnotify';
 import type {NotifyRelay} from '../quadlet/sdnotify';
 import type {NetworkRecord} from '../run/network';
-import {containerEvent, emitContainer, emitEvents} from '../events/emit';
+import {containerEvent, emitContainer, emitEvents, imageEvent} from '../events/emit';
 import type {ContainerRecord} from '../../storage/ContainerStore';
 
 export type {CreateOptions} from '../run/prepare';
@@ -45,6 +45,8 @@ async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Pro
   let image = v.pull === `always` || local === undefined ? undefined : await findImage(store, local);
   if (!image && v.pull === `never`)
     throw new TspodError(`NoSuchImage`, `${o.image}: image not known`, {hint: `pull it first (tspod pull ${o.image}) or drop --pull never`});
+  // podman 4 tells of a pull for an image it found here too, under the name as given.
+  if (image) emitEvents(ctx, [imageEvent(`pull`, undefined, o.image)]);
   if (!image) {
     await store.close();
     const {pullImage} = await import(`./pull`);

@@ -111,6 +111,16 @@ test(`exec, rename, restart, kill: their events, each under the name the contain
   tt.false((await events([`--filter`, `container=ev-life2`])).some(e => e.Status === `create`));
 });
 
+test(`run and create of an image already here: a pull event still, under the name as given (podman 4)`, async tt => {
+  tt.is((await t([`tag`, ALPINE, `ev-here:1`])).code, 0);
+  tt.is((await t([`create`, `--name`, `ev-here`, `ev-here:1`, `true`])).code, 0);
+  tt.is((await t([`run`, `--rm`, `--network`, `none`, `ev-here:1`, `true`])).code, 0);
+  const pulls = (await events([`--filter`, `type=image`])).filter(e => e.Status === `pull` && e.Name === `ev-here:1`);
+  tt.deepEqual(pulls.map(e => [e.ID, e.Attributes]), [[undefined, null], [undefined, null]]);
+  tt.is((await t([`rm`, `ev-here`])).code, 0);
+  tt.is((await t([`untag`, `ev-here:1`])).code, 0);
+});
+
 test(`image and volume events: pull, tag, untag, rmi; volume create, rm, prune`, async tt => {
   tt.is((await t([`tag`, ALPINE, `ev-img:1`])).code, 0);
   tt.is((await t([`untag`, `ev-img:1`, `ev-img:1`])).code, 0);
