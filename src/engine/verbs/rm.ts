@@ -139,12 +139,28 @@ export async function pruneContainers(ctx: EngineContext): Promise<RemoveReport>
  * The monitor's exit command: record the exit (refresh tells of it, the died event), then
  * the cleanup event; remove an --rm container. Quiet.
  */
+const START_RECORD_WAIT_MS = 5_000;
+
+/** Created and no failed start recorded: a start is under way (or its tspod was killed). */
+function notStartedYet(m: LifeMeta): boolean {
+  return (m.state === `created` || m.state === `configured`) && m.startError === undefined;
+}
+
 export async function cleanupContainer(ctx: EngineContext, o: {container: string}): Promise<void> {
   const cs = openContainers(ctx);
   let rmiImage: string | undefined;
   try {
-    const c = cs ? await cs.lookup(o.container) : undefined;
+    let c = cs ? await cs.lookup(o.container) : undefined;
     if (!c || !cs) return;
+    // The monitor runs this as soon as the container exits, which can be before the tspod
+    // that started it has recorded the start (a loaded machine, a busy store lock): the
+    // record still says created, the exit looks like nothing to record, and its died event
+    // would be lost. That start is recorded within moments (or fails): wait for it.
+    for (let waited = 0; c && notStartedYet(c.metadata as LifeMeta) && waited < START_RECORD_WAIT_MS; waited += 20) {
+      await new Promise(res => setTimeout(res, 20));
+      c = await cs.lookup(o.container);
+    }
+    if (!c) return;
     const fresh = await refresh(ctx, cs, c);
     if (isRunning(fresh.metadata as LifeMeta)) return;
     emitContainer(ctx, fresh, `cleanup`);

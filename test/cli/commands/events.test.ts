@@ -3,7 +3,7 @@
 // following the log, concurrent writers, a corrupt log, and --events-backend none.
 import test from 'ava';
 import {spawn} from 'node:child_process';
-import {appendFileSync, statSync, writeFileSync} from 'node:fs';
+import {appendFileSync, closeSync, openSync, readdirSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {SEEDED} from '../../_helpers/registry';
 import {pulledStore} from '../../_helpers/pulledStore';
@@ -11,6 +11,7 @@ import {TSPOD_BIN} from '../../_helpers/project';
 import {tempStore} from '../../_helpers/runCli';
 import type {TempStore} from '../../_helpers/runCli';
 import type {TspodEvent} from '../../../src/engine/events/record';
+import {flockWait, unflock} from '../../../src/sys/lock';
 
 const ALPINE = SEEDED.alpine;
 const pulled = pulledStore(ALPINE);
@@ -73,6 +74,27 @@ test(`a detached container's exit is told when it happens (the monitor's cleanup
   // Recorded once, though ps and inspect now refresh it too.
   await t([`ps`, `-a`]);
   tt.is((await events([`--filter`, `container=ev-died`, `--filter`, `event=died`])).length, 1);
+});
+
+test(`a container that exits before its start is recorded (the store lock busy): died still comes, before cleanup`, async tt => {
+  tt.is((await t([`create`, `--name`, `ev-race`, `--network`, `none`, ALPINE, `sh`, `-c`, `exit 5`])).code, 0);
+  const dir = readdirSync(pulled.s.root).find(d => d.endsWith(`-containers`))!;
+  const lock = join(pulled.s.root, dir, `containers.lock`);
+  const fd = openSync(lock, `r+`);
+  try {
+    tt.true(await flockWait(fd, `exclusive`, lock, {timeoutMs: 30_000}));
+    // The start spawns the monitor, then waits for the lock to record itself; the container
+    // exits at once and its monitor's cleanup runs meanwhile, the record still "created".
+    const start = t([`start`, `ev-race`]);
+    await new Promise(res => setTimeout(res, 2000));
+    unflock(fd);
+    tt.is((await start).code, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const es = await eventually([`--filter`, `container=ev-race`], es => es.some(e => e.Status === `cleanup`));
+  tt.deepEqual(es.map(e => e.Status), [`create`, `init`, `start`, `died`, `cleanup`]);
+  tt.is(es[3]!.ContainerExitCode, 5);
 });
 
 test(`a foreground run: create, init, start, attach, died (code), then remove with --rm or cleanup without`, async tt => {
