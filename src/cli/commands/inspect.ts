@@ -9,7 +9,7 @@ import type {InspectType} from '../../engine/verbs/inspectAny';
 export default class InspectCommand extends BaseCommand {
   static override paths = [[`inspect`]];
   static override usage = Command.Usage({
-    description: `Display the configuration of a container, image or volume`,
+    description: `Display the configuration of a container, image, volume or pod`,
     details: `Looks each name up as a container, then an image, then a volume, then a pod (--type narrows the search) and prints podman's inspect documents as one JSON array, or one line per object with --format.`,
     examples: [[`Inspect an image or a container`, `$0 inspect alpine`], [`A container's pid`, `$0 inspect --type container --format '{{.State.Pid}}' web`]],
   });
