@@ -8,20 +8,32 @@
 
 extern char **environ;
 
-int
-close_fds_except (int keep, helper_error_t *err)
+/* Closes fds [from, to] (to may be ~0U); nothing when the range is empty. */
+static int
+close_between (unsigned int from, unsigned int to)
 {
-  if (keep >= 3)
+  return from > to ? 0 : (int) syscall (SYS_close_range, from, to, 0);
+}
+
+int
+close_fds_except (int keep, int keep2, helper_error_t *err)
+{
+  int lo = keep < keep2 ? keep : keep2, hi = keep < keep2 ? keep2 : keep;
+  unsigned int next = 3;
+
+  /* What is left open is close-on-exec: the command gets neither. */
+  for (int i = 0; i < 2; i++)
     {
-      if (keep > 3 && syscall (SYS_close_range, 3, keep - 1, 0) < 0)
+      int fd = i == 0 ? lo : hi;
+      if (fd < 3 || (i == 1 && fd == lo))
+        continue;
+      if (close_between (next, (unsigned int) fd - 1) < 0)
         return helper_make_error (err, errno, "exec", "close fds");
-      if (syscall (SYS_close_range, keep + 1, ~0U, 0) < 0)
-        return helper_make_error (err, errno, "exec", "close fds");
-      if (fcntl (keep, F_SETFD, FD_CLOEXEC) < 0)
-        return helper_make_error (err, errno, "exec", "set close-on-exec on the status fd");
-      return 0;
+      if (fcntl (fd, F_SETFD, FD_CLOEXEC) < 0)
+        return helper_make_error (err, errno, "exec", "set close-on-exec on fd %d", fd);
+      next = (unsigned int) fd + 1;
     }
-  if (syscall (SYS_close_range, 3, ~0U, 0) < 0)
+  if (close_between (next, ~0U) < 0)
     return helper_make_error (err, errno, "exec", "close fds");
   return 0;
 }

@@ -3,7 +3,7 @@
    signals (or relays the pty) and exits with the command's status; with `detach` it
    exits once the command has been exec'd. Plan directives: pid, namespaces, user,
    groups, cwd, caps, no-new-privs, env, args, terminal, detach, status-fd, on-error,
-   died-event.
+   exec-events.
    tspod may execve this mode in its own place: then there is no status fd and the
    helper tells the user of a failure itself (report.h). */
 #include <errno.h>
@@ -85,9 +85,10 @@ join_namespaces (const struct plan *p, unsigned long long pid, helper_error_t *e
   return 0;
 }
 
-/* The forked child: credentials, cwd, exec. Returns the exit code on failure. */
+/* The forked child: credentials, cwd, exec. Returns the exit code on failure. STARTED_FD
+   (or -1) stays open until the exec closes it: the parent learns that the command started. */
 static int
-child (const struct plan *p, int status_fd, int term_sock, helper_error_t *err)
+child (const struct plan *p, int status_fd, int term_sock, int started_fd, helper_error_t *err)
 {
   struct creds cr;
   char **envp, **args = NULL;
@@ -162,7 +163,7 @@ child (const struct plan *p, int status_fd, int term_sock, helper_error_t *err)
     }
   if (creds_apply (&cr, err) < 0)
     return 125;
-  if (close_fds_except (status_fd, err) < 0)
+  if (close_fds_except (status_fd, started_fd, err) < 0)
     return 125;
   exec_command (args, envp, &code, err);
   return code;
@@ -210,24 +211,28 @@ report (const struct plan *p, helper_error_t err, int code, int status_fd, int f
     report_failure (p, err, code, fd);
 }
 
-/* `died-event FD HEAD TAIL`: tspod's exec_died event, appended once the command has
-   exited. tspod (Node) became this helper by execve and cannot write it: it passes the
-   events log open for append (opened before the namespaces were joined) and the line
-   around its two variable parts, podman's key order being `{"ContainerExitCode":N,` (only
-   when N is not 0), HEAD, the time (RFC 3339 with nanoseconds, UTC), TAIL. One write:
-   O_APPEND keeps it whole among other writers' lines. Best effort, as tspod's own. */
+/* `exec-events FD EXEC_HEAD EXEC_TAIL DIED_HEAD DIED_TAIL`: tspod's exec and exec_died
+   events, appended once the command has been exec'd and once it has exited. tspod (Node)
+   became this helper by execve and cannot write them: it passes the events log open for
+   append (opened before the namespaces were joined) and each line around its variable
+   parts, podman's key order being `{"ContainerExitCode":N,` (exec_died, only when N is not
+   0), HEAD, the time (RFC 3339 with nanoseconds, UTC), TAIL. One write each: O_APPEND
+   keeps a line whole among other writers' lines. Best effort, as tspod's own. */
 static void
-write_died_event (const struct directive *d, int code)
+write_event (const struct directive *d, int which, int code)
 {
   unsigned long long fd;
   struct timespec ts;
   struct tm tm;
   char when[32], frac[16], *line = NULL;
+  const char *head, *tail;
   int i, n;
 
-  if (d->argc != 3 || parse_u64 (d->argv[0], &fd) < 0 || clock_gettime (CLOCK_REALTIME, &ts) < 0
+  if (d->argc != 5 || parse_u64 (d->argv[0], &fd) < 0 || clock_gettime (CLOCK_REALTIME, &ts) < 0
       || gmtime_r (&ts.tv_sec, &tm) == NULL || strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
     return;
+  head = d->argv[1 + 2 * which];
+  tail = d->argv[2 + 2 * which];
   /* Go's RFC3339Nano: the fraction's trailing zeros go, and its dot with them. */
   snprintf (frac, sizeof frac, ".%09ld", ts.tv_nsec);
   for (i = (int) strlen (frac) - 1; i > 0 && frac[i] == '0'; i--)
@@ -235,14 +240,16 @@ write_died_event (const struct directive *d, int code)
   if (i == 0)
     frac[0] = '\0';
   if (code != 0)
-    n = asprintf (&line, "{\"ContainerExitCode\":%d,%s%s%sZ%s", code, d->argv[1], when, frac, d->argv[2]);
+    n = asprintf (&line, "{\"ContainerExitCode\":%d,%s%s%sZ%s", code, head, when, frac, tail);
   else
-    n = asprintf (&line, "{%s%s%sZ%s", d->argv[1], when, frac, d->argv[2]);
+    n = asprintf (&line, "{%s%s%sZ%s", head, when, frac, tail);
   if (n > 0)
     write_all ((int) fd, line, n);
   free (line);
-  close ((int) fd);
 }
+
+#define EVENT_EXEC 0
+#define EVENT_DIED 1
 
 /* tspod-helper exec PLANFILE|- */
 int
@@ -252,7 +259,8 @@ helper_exec_main (int argc, char **argv)
   struct plan plan;
   const struct directive *d;
   unsigned long long pid = 0, sfd;
-  int status_fd = -1, term[2] = { -1, -1 }, told[2] = { -1, -1 }, terminal, detach, code;
+  const struct directive *events = NULL;
+  int status_fd = -1, term[2] = { -1, -1 }, told[2] = { -1, -1 }, started[2] = { -1, -1 }, terminal, detach, code, execd = 0;
   pid_t c;
 
   memset (&plan, 0, sizeof plan);
@@ -270,7 +278,7 @@ helper_exec_main (int argc, char **argv)
       fcntl (status_fd, F_SETFD, FD_CLOEXEC);
     }
   /* The events log is for this process only: the command must not inherit it. */
-  if ((d = plan_find (&plan, "died-event")) && d->argc > 0 && parse_u64 (d->argv[0], &sfd) == 0)
+  if ((events = plan_find (&plan, "exec-events")) && events->argc > 0 && parse_u64 (events->argv[0], &sfd) == 0)
     fcntl ((int) sfd, F_SETFD, FD_CLOEXEC);
   if ((d = plan_find (&plan, "pid")) == NULL || num (d, 0, &pid, &err) < 0)
     {
@@ -294,6 +302,11 @@ helper_exec_main (int argc, char **argv)
       helper_make_error (&err, errno, "terminal", "pipe");
       goto fail;
     }
+  /* For exec-events: whether the command was exec'd at all. The child's end closes on a
+     successful execve and gets a byte before a failed child exits: podman tells of no
+     exec, and no exec_died, for a command that never started (not found, not executable). */
+  if (!detach && events && pipe2 (started, O_CLOEXEC) < 0)
+    started[0] = started[1] = -1;
   c = fork ();
   if (c < 0)
     {
@@ -310,7 +323,11 @@ helper_exec_main (int argc, char **argv)
           close (told[0]);
           fcntl (told[1], F_SETFL, O_NONBLOCK); /* never wait for the reader: it waits for us */
         }
-      code = child (&plan, status_fd >= 0 ? status_fd : told[1], term[1], &err);
+      if (started[0] >= 0)
+        close (started[0]);
+      code = child (&plan, status_fd >= 0 ? status_fd : told[1], term[1], started[1], &err);
+      if (started[1] >= 0)
+        write_all (started[1], "!", 1);
       report (&plan, err, code, status_fd, told[1] >= 0 ? told[1] : 2);
       _exit (code);
     }
@@ -318,10 +335,21 @@ helper_exec_main (int argc, char **argv)
     close (term[1]);
   if (told[1] >= 0)
     close (told[1]);
+  if (started[1] >= 0)
+    close (started[1]);
   if (status_fd >= 0)
     close (status_fd);
   if (detach)
     return 0;
+  if (started[0] >= 0)
+    {
+      char b;
+      /* EOF once the command is exec'd; a byte when the child failed first. */
+      execd = read (started[0], &b, 1) == 0;
+      close (started[0]);
+      if (execd)
+        write_event (events, EVENT_EXEC, 0);
+    }
   forward_signals_to (c);
   unblock_signals ();
   code = pty_attend (c, terminal, term[0]);
@@ -333,8 +361,8 @@ helper_exec_main (int argc, char **argv)
         write_all (2, text, n);
       free (text);
     }
-  if ((d = plan_find (&plan, "died-event")) != NULL)
-    write_died_event (d, code);
+  if (execd)
+    write_event (events, EVENT_DIED, code);
   return code;
 
 fail:

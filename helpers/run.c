@@ -432,7 +432,7 @@ child_main (struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_soc
       helper_make_error (err, errno, "cwd", "chdir `%s`", cwd);
       return 125;
     }
-  if (close_fds_except (cfg->status_fd, err) < 0)
+  if (close_fds_except (cfg->status_fd, -1, err) < 0)
     return 125;
   exec_command (args, envp, &exit_code, err);
   return exit_code;

@@ -51,21 +51,24 @@ function openLog(ctx: EngineContext, path: string): number {
 }
 
 /**
- * For a program that writes one event later, with the time it happens (tspod-helper exec's
- * exec_died, after tspod became it): the log open for append, and the event's line before
- * and after its time and without its first `{` (the program puts `"ContainerExitCode":N,`
- * there). Undefined with the `none` backend or when the log cannot be opened.
+ * For a program that writes events later, each with the time it happens (tspod-helper
+ * exec's exec and exec_died, after tspod became it): the log open for append, and each
+ * event's line before and after its time, without its first `{` (where the program puts
+ * `"ContainerExitCode":N,`). Undefined with the `none` backend or when the log cannot be opened.
  */
-export function deferredEvent(ctx: EngineContext, e: NewEvent): {fd: number, head: string, tail: string} | undefined {
+export function deferredEvents(ctx: EngineContext, es: ReadonlyArray<NewEvent>): {fd: number, lines: Array<[head: string, tail: string]>} | undefined {
   if (ctx.eventsBackend === `none`) return undefined;
   const marker = `@TIME@`;
-  const line = eventLine(e, marker);
-  // Time follows ID, Image, Name and Status, none of which can hold the marker in quotes.
-  const at = line.indexOf(`"Time":"${marker}"`);
-  if (!line.startsWith(`{`) || at < 0) return undefined;
+  const lines: Array<[string, string]> = [];
+  for (const e of es) {
+    const line = eventLine(e, marker);
+    // Time follows ID, Image, Name and Status, none of which can hold the marker in quotes.
+    const at = line.indexOf(`"Time":"${marker}"`);
+    if (!line.startsWith(`{`) || at < 0) return undefined;
+    lines.push([line.slice(1, at + 8), line.slice(at + 8 + marker.length)]);
+  }
   try {
-    const fd = openLog(ctx, eventsLogPath(ctx.paths.runRoot));
-    return {fd, head: line.slice(1, at + 8), tail: line.slice(at + 8 + marker.length)};
+    return {fd: openLog(ctx, eventsLogPath(ctx.paths.runRoot)), lines};
   } catch (err) {
     ctx.log.debug(`events: cannot open the log: ${(err as Error).message}`);
     return undefined;

@@ -16,7 +16,7 @@ import {execFailureRules, workdirFailed} from '../../runtime/helperErrors';
 import {canExecve, execve, inheritableMemfd, keepAcrossExec} from '../../sys/execve';
 import {mustLookup, openContainers, readSpec, refresh} from '../lifecycle/containers';
 import {helperBin} from '../lifecycle/monitor';
-import {containerEvent, deferredEvent, emitContainer, emitEvents} from '../events/emit';
+import {containerEvent, deferredEvents, emitContainer, emitEvents} from '../events/emit';
 import type {ContainerRecord} from '../../storage/ContainerStore';
 import {isAlive} from '../lifecycle/procStat';
 import {isRunning} from '../lifecycle/state';
@@ -144,12 +144,6 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
     cs?.close();
   }
   const stdin = o.detach ? `ignore` : o.interactive || o.tty ? `inherit` : `ignore`;
-  // Health checks (capture) are not exec sessions a user started: podman tells of them as health_status.
-  if (!o.capture) emitContainer(ctx, target, `exec`);
-  const died = (exitCode: number) => {
-    if (!o.capture && !o.detach) emitEvents(ctx, [containerEvent(target, `exec_died`, {exitCode})]);
-    return exitCode;
-  };
   if (o.inPlace && !ociExec && !o.detach && !o.capture && canExecve()) {
     try {
       execInPlace(ctx, plan, o, o.inPlace.errorText, target);
@@ -158,6 +152,12 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
       ctx.log.debug(`exec in place: ${(err as Error).message}; spawning the helper`);
     }
   }
+  // Health checks (capture) are not exec sessions a user started: podman tells of them as health_status.
+  if (!o.capture) emitContainer(ctx, target, `exec`);
+  const died = (exitCode: number) => {
+    if (!o.capture && !o.detach) emitEvents(ctx, [containerEvent(target, `exec_died`, {exitCode})]);
+    return exitCode;
+  };
   const sessionId = randomBytes(32).toString(`hex`);
   if (ociExec) return {exitCode: died(await execWithOci(ctx, ociExec, o, sessionId, stdin)), sessionId};
   const out = o.detach ? `ignore` : o.capture ? `pipe` : `inherit`;
@@ -224,18 +224,19 @@ function captureOutput(child: import('node:child_process').ChildProcess, c: {tim
  */
 function execInPlace(ctx: EngineContext, plan: string, o: ExecOptions, errorText: (err: TspodError) => string, target: ContainerRecord): never {
   const rules = execFailureRules(o.command[0]!, errorText).map(r => tokens(`on-error`, r)).join(``);
-  // No tspod is left to tell of the exec's end: the helper appends exec_died itself.
-  const died = deferredEvent(ctx, containerEvent(target, `exec_died`));
+  // No tspod is left to tell of the exec: the helper appends exec once the command is
+  // exec'd (not for one that cannot start, as podman) and exec_died when it ends.
+  const events = deferredEvents(ctx, [containerEvent(target, `exec`), containerEvent(target, `exec_died`)]);
   let fd: number | undefined;
   try {
-    if (died) keepAcrossExec(died.fd);
-    const diedPlan = died ? tokens(`died-event`, [String(died.fd), died.head, died.tail]) : ``;
-    fd = inheritableMemfd(`tspod-exec-plan`, Buffer.from(rules + diedPlan + plan));
+    if (events) keepAcrossExec(events.fd);
+    const eventsPlan = events ? tokens(`exec-events`, [String(events.fd), ...events.lines.flat()]) : ``;
+    fd = inheritableMemfd(`tspod-exec-plan`, Buffer.from(rules + eventsPlan + plan));
     return execve(helperBin(ctx), [`tspod-helper`, `exec`, `/proc/self/fd/${fd}`], ctx.env, {stdinNull: !(o.interactive || o.tty)});
   } finally {
     // Neither is close-on-exec: a helper spawned instead would inherit them.
     if (fd !== undefined) closeSync(fd);
-    if (died) closeSync(died.fd);
+    if (events) closeSync(events.fd);
   }
 }
 

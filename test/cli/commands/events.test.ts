@@ -114,13 +114,14 @@ test(`exec, rename, restart, kill: their events, each under the name the contain
   const id = r.stdout.trim();
   tt.is((await t([`exec`, `ev-life`, `true`])).code, 0);
   tt.is((await t([`exec`, `ev-life`, `sh`, `-c`, `exit 4`])).code, 4);
+  tt.is((await t([`exec`, `ev-life`, `nosuchcmd`])).code, 127); // never started: no events (podman)
   tt.is((await t([`rename`, `ev-life`, `ev-life2`])).code, 0);
   tt.is((await t([`restart`, `-t`, `0`, `ev-life2`])).code, 0);
   tt.is((await t([`kill`, `ev-life2`])).code, 0);
   // container= by ID prefix finds them all; by name, only those under that name.
   const es = await eventually([`--filter`, `container=${id.slice(0, 12)}`], es => es.filter(e => e.Status === `cleanup`).length >= 2);
   const statuses = es.map(e => e.Status);
-  // tspod becomes the helper for an exec (execve): the helper tells of its end, with the code.
+  // tspod becomes the helper for an exec (execve): the helper tells of its start and its end, with the code.
   tt.deepEqual(statuses.slice(0, 8), [`create`, `init`, `start`, `exec`, `exec_died`, `exec`, `exec_died`, `rename`], statuses.join(` `));
   tt.deepEqual(es.slice(0, 7).map(e => e.Name), Array(7).fill(`ev-life`));
   tt.deepEqual([`ContainerExitCode` in es[4]!, es[6]!.ContainerExitCode], [false, 4]);
