@@ -136,7 +136,8 @@ export async function runContainerVerb(ctx: EngineContext, options: CreateOption
   phase(`store`);
   let id: string | undefined;
   let anonymous: Array<string> = [];
-  // A foreground run's events go in two writes: as it starts, and once it is over.
+  // A foreground run's container events go in two writes: as it starts, and once it is over
+  // (an image found locally has had its pull event written at the lookup, imageFor).
   let record: ContainerRecord | undefined;
   let exitCode: number | undefined;
   try {
