@@ -18,7 +18,7 @@ interface OptionDef {
   allowBinding: boolean;
 }
 
-interface BuilderView {
+export interface BuilderView {
   paths: Array<Array<string>>;
   options: Array<OptionDef>;
   allOptionNames: Array<string>;
@@ -51,21 +51,9 @@ export function fastProcess<C extends BaseContext>(cli: Cli<C>, classes: Readonl
   const noLimits = findNoLimits(registrations);
   const candidates = classes.map(cls => ({cls, reg: registrations.get(cls)})).filter((c): c is {cls: CommandClass<C>, reg: Registration} => c.reg !== undefined);
 
-  // Options may come before the path (clipanion allows it): skip them to find the path.
-  let start = 0;
-  let matched: {cls: CommandClass<C>, reg: Registration, path: Array<string>} | undefined;
-  for (const c of candidates) {
-    const b = c.reg.builder;
-    for (const path of b.paths) {
-      if (path.length === 0) return undefined;
-      const at = pathStart(argv, path, b);
-      if (at === undefined) continue;
-      if (matched) return undefined; // two commands could take this line
-      matched = {...c, path};
-      start = at;
-    }
-  }
-  if (!matched) return undefined;
+  const found = matchCommand(candidates, argv);
+  if (!found) return undefined;
+  const {matched, start} = found;
   const b = matched.reg.builder;
   if (b.arity.trailing.length > 0 || b.options.some(o => o.required || o.arity > 1)) return undefined;
   if (b.arity.proxy && b.arity.leading.length === 0) return undefined;
@@ -121,6 +109,34 @@ export function fastProcess<C extends BaseContext>(cli: Cli<C>, classes: Readonl
     return undefined; // a validator refused: clipanion reports it the same way
   }
   return command;
+}
+
+/**
+ * The one command whose path `argv` holds (only options may precede it) and where that
+ * path starts; undefined when none or more than one could take the line.
+ */
+function matchCommand<T extends {reg: Registration}>(candidates: ReadonlyArray<T>, argv: ReadonlyArray<string>): {matched: T & {path: Array<string>}, start: number} | undefined {
+  // Options may come before the path (clipanion allows it): skip them to find the path.
+  let found: {matched: T & {path: Array<string>}, start: number} | undefined;
+  for (const c of candidates) {
+    for (const path of c.reg.builder.paths) {
+      if (path.length === 0) return undefined;
+      const at = pathStart(argv, path, c.reg.builder);
+      if (at === undefined) continue;
+      if (found) return undefined; // two commands could take this line
+      found = {matched: {...c, path}, start: at};
+    }
+  }
+  return found;
+}
+
+/** The option definitions of the command `argv` names, and where its own words begin. */
+export function commandOptions<C extends BaseContext>(cli: Cli<C>, classes: ReadonlyArray<CommandClass<C>>, argv: ReadonlyArray<string>): {builder: BuilderView, rest: number} | undefined {
+  const registrations = (cli as unknown as {registrations?: Map<CommandClass<C>, Registration>}).registrations;
+  if (!registrations) return undefined;
+  const candidates = classes.map(cls => ({reg: registrations.get(cls)})).filter((c): c is {reg: Registration} => c.reg !== undefined);
+  const found = matchCommand(candidates, argv);
+  return found && {builder: found.matched.reg.builder, rest: found.start + found.matched.path.length};
 }
 
 /** clipanion's NoLimits marker, read from a registered command with a rest or proxy. */

@@ -5,7 +5,8 @@ import {Builtins, Cli} from 'clipanion';
 import {dirname} from 'node:path';
 import {commandTable} from './commands';
 import {rewriteBooleanAssignment} from './boolFlags';
-import {fastProcess} from './fastParse';
+import {commandOptions, fastProcess} from './fastParse';
+import {splitShortValues} from './shortValues';
 import {commandWord, commandWords} from './commandLine';
 import {helpListing, helpPlan, isGroup} from './help';
 import type {HelpPlan} from './help';
@@ -46,6 +47,9 @@ export async function main(argv: Array<string>): Promise<number> {
     return ExitCode.engine;
   }
   const {cli, classes} = await cliFor(argv);
+  // `-p8080:80`, `-eX=1`, `rm -ft0`: pflag's attached short values (shortValues.ts).
+  const own = classes.length > 0 ? commandOptions(cli, classes, argv) : undefined;
+  if (own) argv = splitShortValues(argv, own.builder, own.rest);
 
   const debug = argv.some((a, i) => (a === `--log-level=debug`) || (a === `--log-level` && argv[i + 1] === `debug`));
   const context: TspodContext = {
