@@ -63,10 +63,24 @@ function safeHomedir(): string {
   }
 }
 
-export function userName(): string {
+let passwdEntry: {username: string, homedir: string} | undefined;
+/** This user's passwd entry (getpwuid), read once; a uid without one is named by its number. */
+function ownEntry(): {username: string, homedir: string} {
+  if (passwdEntry) return passwdEntry;
   try {
-    return userInfo().username;
+    const u = userInfo();
+    passwdEntry = {username: u.username, homedir: u.homedir};
   } catch {
-    return String(uid());
+    passwdEntry = {username: String(uid()), homedir: `/`};
   }
+  return passwdEntry;
+}
+
+export function userName(): string {
+  return ownEntry().username;
+}
+
+/** The home directory in the passwd database (not $HOME). */
+export function passwdHome(): string {
+  return ownEntry().homedir;
 }

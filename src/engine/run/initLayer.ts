@@ -4,6 +4,7 @@
 import {join} from 'node:path';
 import {writeFileSync} from 'node:fs';
 import type {PasswdEntry} from './users';
+import {VERSION} from '../../version';
 
 export interface InitLayerInput {
   id: string;
@@ -11,6 +12,8 @@ export interface InitLayerInput {
   hostname: string;
   image: string;
   imageId: string;
+  /** --privileged: only then does /run/.containerenv name the engine, container and image. */
+  privileged?: boolean;
   /** The host's /etc/resolv.conf text (undefined when absent). */
   hostResolvConf: string | undefined;
   /** An /etc/passwd to bind over the image's (keep-id adds the user), else undefined. */
@@ -43,8 +46,10 @@ export function resolvConf(host: string | undefined): string {
   return text === `` ? `` : `${text}\n`;
 }
 
+/** podman tells a container who it is only when it is --privileged: otherwise the file is empty. */
 export function containerEnv(input: InitLayerInput): string {
-  return [`engine="tspod"`, `name="${input.name}"`, `id="${input.id}"`, `image="${input.image}"`, `imageid="${input.imageId}"`, `rootless=1`, ``].join(`\n`);
+  if (!input.privileged) return ``;
+  return [`engine="tspod-${VERSION}"`, `name="${input.name}"`, `id="${input.id}"`, `image="${input.image}"`, `imageid="${input.imageId}"`, `rootless=1`, ``].join(`\n`);
 }
 
 /** passwd text with `entry` appended when its uid is not there yet. */

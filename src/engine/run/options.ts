@@ -171,16 +171,17 @@ function checkSize(v: string, spec: string): string {
   return v.replace(/[bB]$/, ``).toLowerCase();
 }
 
+/** podman 4's defaults for --tmpfs and --mount type=tmpfs: nosuid and nodev (not noexec, nor a size). */
 function tmpfsDefaults(options: Array<string>): Array<string> {
   const out = [...options];
-  for (const d of [`nosuid`, `nodev`, `noexec`]) {
+  for (const d of [`nosuid`, `nodev`]) {
     const opposite = d.slice(2);
     if (!out.includes(d) && !out.includes(opposite)) out.push(d);
   }
   return out;
 }
 
-/** `--tmpfs /path[:opts]` (podman's default options rw,noexec,nosuid,nodev). */
+/** `--tmpfs /path[:opts]` (rw,nosuid,nodev unless the options say otherwise, as podman 4.3 mounts it). */
 export function parseTmpfs(spec: string): MountRequest {
   const colon = spec.indexOf(`:`);
   const dst = colon < 0 ? spec : spec.slice(0, colon);

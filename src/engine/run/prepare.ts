@@ -14,7 +14,7 @@ import type {EngineContext} from '../Engine';
 import {isTspodError, TspodError} from '../errors';
 import {readSubIds, defaultIdMap} from '../../config/idmap';
 import type {IdMapEntry} from '../../config/idmap';
-import {uid as hostUid, userName} from '../../config/paths';
+import {passwdHome, uid as hostUid, userName} from '../../config/paths';
 import {parseImageConfig} from '../../oci/image';
 import type {ImageConfig, ImageRuntimeConfig} from '../../oci/image';
 import type {RuntimeSpec} from '../../oci/runtimeSpec';
@@ -335,8 +335,9 @@ function rootfsMountOf(m: MountSpec): RootfsMount {
   return {type: `fuse`, source: m.target, options: [], argv: m.argv};
 }
 
-export async function findImage(store: Store, ref: string): Promise<Image | undefined> {
-  return lookupLocal(await store.images.list(), ref)?.image;
+/** The stored image `ref` names, and the name it matched (none for an ID). */
+export async function findImage(store: Store, ref: string): Promise<{image: Image, name?: string} | undefined> {
+  return lookupLocal(await store.images.list(), ref);
 }
 
 /** Creates the container in `store` (already opened; the image already local). */
@@ -361,7 +362,10 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
   let addedGroup: string | undefined;
   const keepIdUser = maps.keepId !== undefined && o.user === undefined;
   if (keepIdUser) {
-    const home = ctx.paths.home;
+    // podman's: the user's own home (the host's passwd, not $HOME) where the container has that
+    // directory, in the image or as a mount; else the working directory.
+    const own = passwdHome();
+    const home = layeredIsDir(dirs, own) || v.mounts.some(m => m.destination === own) ? own : o.workdir || imgCfg.WorkingDir || `/`;
     passwd = passwdWith(read(`/etc/passwd`), {name: userName(), uid: maps.keepId!.uid, gid: maps.keepId!.gid, home, shell: `/bin/sh`});
     if (passwd !== undefined) user = {...user, home, name: userName()};
   } else {
@@ -431,7 +435,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     const group = addedGroup ?? (passwd !== undefined && keepIdUser && !parseGroup(read(`/etc/group`)).some(g => g.gid === maps.keepId!.gid)
       ? `${read(`/etc/group`) ?? ``}${userName()}:x:${maps.keepId!.gid}:\n` : undefined);
     const initFiles = await writeInitLayer(userdata, {
-      id: record.id, name, hostname, image: ref, imageId: image.id, hostResolvConf: readText(`/etc/resolv.conf`), passwd, group,
+      id: record.id, name, hostname, image: ref, imageId: image.id, privileged: Boolean(o.privileged), hostResolvConf: readText(`/etc/resolv.conf`), passwd, group,
       ...networkFiles(net, v.network, {hostname, name}),
       ...(o.noHosts ? {noHosts: true} : {}),
     });

@@ -202,8 +202,8 @@ function defaultMounts(input: SpecInput): Array<SpecMount> {
 
 function userMount(m: ResolvedMount): SpecMount {
   if (m.kind === `tmpfs`) {
+    // No size unless asked: the kernel's default (half the RAM), as podman.
     const opts = [m.readonly ? `ro` : `rw`, ...m.options];
-    if (!opts.some(o => o.startsWith(`size=`))) opts.push(`size=65536k`);
     return {destination: m.destination, type: `tmpfs`, source: `tmpfs`, options: opts};
   }
   const opts = m.options.filter(o => o !== `bind` && o !== `rbind`);

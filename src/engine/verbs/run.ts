@@ -42,7 +42,8 @@ async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Pro
   // copied again, as podman does (its pull policy applies to registries only).
   const name = parseImageName(o.image);
   const local = name.transport === `docker` ? name.reference : undefined;
-  let image = v.pull === `always` || local === undefined ? undefined : await findImage(store, local);
+  let found = v.pull === `always` || local === undefined ? undefined : await findImage(store, local);
+  let image = found?.image;
   if (!image && v.pull === `never`)
     throw new TspodError(`NoSuchImage`, `${o.image}: image not known`, {hint: `pull it first (tspod pull ${o.image}) or drop --pull never`});
   // podman 4 tells of a pull for an image it found here too, under the name as given.
@@ -53,10 +54,14 @@ async function imageFor(ctx: EngineContext, o: CreateOptions, v: Validated): Pro
     const report = await pullImage(ctx, {reference: o.image, ...o.pullUi?.(), ...o.pullOptions});
     store = (await openStore(ctx)).store;
     const id = report.images[0]?.id;
-    image = id ? (await store.images.get(id)) : local !== undefined ? await findImage(store, local) : undefined;
+    found = local !== undefined ? await findImage(store, local) : undefined;
+    image = id ? (await store.images.get(id)) : found?.image;
     if (!image) throw new Error(`Assertion failed: pulled ${o.image} but cannot find it`);
+    if (found?.image.id !== image.id) found = undefined;
   }
-  return {store, image, ref: local ?? image.names[0] ?? image.id};
+  // As podman's RootfsImageName (ps, inspect, events, .containerenv): the stored name the
+  // reference matched (`alpine` → localhost/alpine:latest), or the image's first name for an ID.
+  return {store, image, ref: found?.name ?? image.names[0] ?? image.id};
 }
 
 /** A sink for a stream -a leaves out. */

@@ -280,6 +280,12 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
     t.is(name, me.username);
     const st = spawnSync(`stat`, [`-c`, `%u`, join(d, `mine`)], {encoding: `utf8`});
     t.is(st.stdout.trim(), String(me.uid));
+    // HOME as podman's: the user's passwd home where the container has it, else the working directory.
+    const homes = `echo $HOME; grep "^${me.username}:" /etc/passwd | cut -d: -f6`;
+    const atWorkdir = await run([`--rm`, `--userns`, `keep-id`, `-v`, `${d}:/src`, `-w`, `/src`, ALPINE, `sh`, `-c`, homes]);
+    t.is(atWorkdir.stdout, `/src\n/src\n`, atWorkdir.stderr);
+    const mounted = await run([`--rm`, `--userns`, `keep-id`, `-v`, `${d}:${me.homedir}`, ALPINE, `sh`, `-c`, homes]);
+    t.is(mounted.stdout, `${me.homedir}\n${me.homedir}\n`, mounted.stderr);
   });
 
   it(`named volumes: created on first use, kept, listed, inspected, removed, pruned`, async t => {
@@ -305,9 +311,17 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
   });
 
   it(`--rm removes anonymous volumes; --tmpfs and --mount type=tmpfs`, async t => {
-    const r = await run([`--rm`, `-v`, `/anon`, `--tmpfs`, `/scratch:size=1m`, `--mount`, `type=tmpfs,target=/t2`, ALPINE, `sh`, `-c`, `touch /anon/a; grep -E ' /(scratch|t2) ' /proc/mounts | cut -d' ' -f2,3 | sort`]);
+    const r = await run([`--rm`, `-v`, `/anon`, `--tmpfs`, `/scratch:size=1m`, `--mount`, `type=tmpfs,target=/t2`, ALPINE, `sh`, `-c`, `touch /anon/a; grep -E ' /(scratch|t2) ' /proc/mounts | cut -d' ' -f2,3,4 | sort`]);
     t.is(r.code, 0, r.stderr);
-    t.is(r.stdout, `/scratch tmpfs\n/t2 tmpfs\n`);
+    const [scratch, t2] = r.stdout.trim().split(`\n`).map(l => l.split(` `));
+    t.deepEqual([scratch![0], scratch![1], t2![0], t2![1]], [`/scratch`, `tmpfs`, `/t2`, `tmpfs`], r.stdout);
+    // podman 4.3's defaults: nosuid and nodev, executable, and no size unless asked.
+    for (const opts of [scratch![2]!.split(`,`), t2![2]!.split(`,`)]) {
+      t.true(opts.includes(`nosuid`) && opts.includes(`nodev`) && opts.includes(`rw`), opts.join(`,`));
+      t.false(opts.includes(`noexec`), opts.join(`,`));
+    }
+    t.true(scratch![2]!.split(`,`).includes(`size=1024k`), scratch![2]);
+    t.false(t2![2]!.includes(`size=`), t2![2]);
     const vols = existsSync(join(s.root, `volumes`)) ? readdirSync(join(s.root, `volumes`)).filter(n => /^[0-9a-f]{64}$/.test(n)) : [];
     t.deepEqual(vols, []);
   });

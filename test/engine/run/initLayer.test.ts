@@ -24,7 +24,9 @@ test(`writeInitLayer writes the files apart, for bind mounts`, async t => {
   const files = await writeInitLayer(dir, {id: `a`.repeat(64), name: `n`, hostname: `h`, image: `alpine`, imageId: `b`.repeat(64), hostResolvConf: `nameserver 1.1.1.1\n`});
   t.deepEqual(Object.keys(files).sort(), [`/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf`, `/run/.containerenv`]);
   t.is(readFileSync(files[`/etc/hostname`]!, `utf8`), `h\n`);
-  t.regex(readFileSync(files[`/run/.containerenv`]!, `utf8`), /engine="tspod"/);
+  t.is(readFileSync(files[`/run/.containerenv`]!, `utf8`), ``, `podman leaves it empty unless --privileged`);
+  const priv = await writeInitLayer(mkdtempSync(join(tmpdir(), `init-`)), {id: `a`.repeat(64), name: `n`, hostname: `h`, image: `localhost/alpine:latest`, imageId: `b`.repeat(64), privileged: true, hostResolvConf: undefined});
+  t.regex(readFileSync(priv[`/run/.containerenv`]!, `utf8`), /^engine="tspod-[^"]+"\nname="n"\nid="a{64}"\nimage="localhost\/alpine:latest"\nimageid="b{64}"\nrootless=1\n$/);
   for (const p of Object.values(files)) t.true(p.startsWith(dir));
 });
 

@@ -60,7 +60,7 @@ test(`--mount types`, t => {
   t.is(v.kind, `volume`);
   t.is(v.source, `vol1`);
   const tm = parseMount(`type=tmpfs,target=/scratch,tmpfs-size=1m,tmpfs-mode=1777`, `/`);
-  t.deepEqual(tm.options, [`size=1m`, `mode=1777`, `nosuid`, `nodev`, `noexec`]);
+  t.deepEqual(tm.options, [`size=1m`, `mode=1777`, `nosuid`, `nodev`]);
   t.deepEqual(parseMount(`type=bind,source=/h,target=/c,bind-propagation=rslave`, `/`).options, [`rslave`]);
 });
 
@@ -75,7 +75,7 @@ test(`--mount errors`, t => {
 });
 
 test(`--tmpfs`, t => {
-  t.deepEqual(parseTmpfs(`/run/x`), {kind: `tmpfs`, source: ``, destination: `/run/x`, readonly: false, options: [`nosuid`, `nodev`, `noexec`], spec: `/run/x`});
+  t.deepEqual(parseTmpfs(`/run/x`), {kind: `tmpfs`, source: ``, destination: `/run/x`, readonly: false, options: [`nosuid`, `nodev`], spec: `/run/x`});
   t.deepEqual(parseTmpfs(`/t:rw,size=64m,exec,mode=700`).options, [`size=64m`, `exec`, `mode=700`, `nosuid`, `nodev`]);
   invalid(t, () => parseTmpfs(`rel`), /must be an absolute path/);
   invalid(t, () => parseTmpfs(`/t:frob`), /invalid option "frob"/);
