@@ -10,7 +10,7 @@ export default class ImagesCommand extends BaseCommand {
   static override usage = Command.Usage({
     description: `List images in local storage`,
     details: `One row per name (repository and tag); images without a name show as <none>. Filters: reference=, dangling=true|false, before=, since=, label=key[=value].`,
-    examples: [[`List images`, `$0 images`], [`Only IDs`, `$0 images -q`], [`As JSON`, `$0 images --format json`], [`Dangling images`, `$0 images --filter dangling=true`]],
+    examples: [[`List images`, `$0 images`], [`The images a name matches`, `$0 images alpine`], [`Only IDs`, `$0 images -q`], [`As JSON`, `$0 images --format json`], [`Dangling images`, `$0 images --filter dangling=true`]],
   });
 
   all = Option.Boolean(`-a,--all`, false, {description: `Show all images (default hides intermediate images)`});
@@ -21,9 +21,12 @@ export default class ImagesCommand extends BaseCommand {
   format = Option.String(`--format`, {description: `Pretty-print images to JSON or using a Go template`});
   noheading = Option.Boolean(`-n,--noheading`, false, {description: `Do not print column headings`});
   sort = Option.String(`--sort`, `created`, {description: `Sort by created, id, repository, size or tag`});
+  // podman's `images [IMAGE]`: the images that name matches, as --filter reference=IMAGE.
+  image = Option.String({required: false, name: `IMAGE`});
 
   async execute() {
-    const images = sortImages(await this.engine.listImages({all: this.all, filters: this.filter}), this.sort);
+    const filters = this.image === undefined ? this.filter : [...this.filter, `reference=${this.image}`];
+    const images = sortImages(await this.engine.listImages({all: this.all, filters}), this.sort);
     if (this.format === `json` || this.format === `{{json .}}`) {
       this.json(images);
       return 0;

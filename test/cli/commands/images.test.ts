@@ -76,6 +76,9 @@ test(`filters: reference, dangling, before, since, label, id`, async t => {
   t.deepEqual(await ids(`since=${SEEDED.alpine}`), [IDS.busyboxGlibc]);
   t.deepEqual(await ids(`label=nope`), []);
   t.deepEqual(await ids(`id=9cfcd3`), [IDS.alpine]);
+  // podman's `images IMAGE`: a reference filter.
+  t.deepEqual((await s.json([`images`, `--format`, `json`, `mybox`], {env})).map((i: any) => i.Id), [IDS.busyboxGlibc]);
+  t.deepEqual((await s.json([`images`, `--format`, `json`, `nosuchimage`], {env})), []);
   const bad = await s.run([`images`, `--filter`, `colour=red`], {env});
   t.is(bad.code, 125);
   t.regex(bad.stderr, /^Error: invalid image filter "colour"/);
