@@ -10,6 +10,8 @@ test(`info --format json reports the host as the tests see it`, async t => {
   const info = await store.json([`info`, `--format`, `json`]);
   t.is(info.store.graphRoot, store.root);
   t.is(info.store.runRoot, store.runroot);
+  // The driver the store uses, never a placeholder.
+  t.true([`overlay`, `fuse-overlayfs`, `vfs`].includes(info.store.graphDriverName), info.store.graphDriverName);
   t.is(info.host.os, `linux`);
   if (process.getuid!() !== 0) {
     // The suite runs as an unprivileged user with subordinate ids (test/run.mjs).
