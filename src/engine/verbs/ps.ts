@@ -154,15 +154,20 @@ function withHealth(status: string, health: string): string {
   return health ? `${status} (${health})` : status;
 }
 
+const FILTER_KEYS = new Set([`name`, `id`, `status`, `ancestor`, `label`, `exited`, `health`, `restart-policy`, `before`, `since`, `until`, `volume`, `network`, `pod`]);
+
 export async function listContainers(ctx: EngineContext, o: PsOptions): Promise<Array<PsEntry>> {
+  // Refused before anything is read, as podman's: even with no container to test it on.
+  const filters = (o.filters ?? []).map(f => {
+    const i = f.indexOf(`=`);
+    if (i < 0) throw new TspodError(`InvalidArgument`, `invalid filter "${f}": want KEY=VALUE`);
+    const k = f.slice(0, i);
+    if (!FILTER_KEYS.has(k)) throw new TspodError(`InvalidArgument`, `${k} is an invalid filter`, {hint: `use ${[...FILTER_KEYS].join(`, `)}`});
+    return [k, f.slice(i + 1)] as [string, string];
+  });
   const cs = openContainers(ctx);
   if (!cs) return [];
   try {
-    const filters = (o.filters ?? []).map(f => {
-      const i = f.indexOf(`=`);
-      if (i < 0) throw new TspodError(`InvalidArgument`, `invalid filter "${f}": want KEY=VALUE`);
-      return [f.slice(0, i), f.slice(i + 1)] as [string, string];
-    });
     let list = await listFresh(ctx, cs);
     list.sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
     if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);

@@ -39,7 +39,11 @@ test.serial(`ps, ps -a, -q, --no-trunc, --filter, --format json fields`, async t
   tt.is(typeof pa.Created, `number`);
   const bad = await t([`ps`, `--filter`, `colour=red`]);
   tt.is(bad.code, 125);
+  tt.regex(bad.stderr, /^Error: colour is an invalid filter/);
   await t([`rm`, `-f`, `pa`, `pb`]);
+  // Refused with no container to test it on, too.
+  const none = await t([`ps`, `-a`, `--filter`, `colour=red`]);
+  tt.is(none.code, 125, none.stdout);
 });
 
 test.serial(`ps shows the command and bind mounts from the record, and from config.json for a record written before it kept them`, async tt => {
