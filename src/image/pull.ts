@@ -23,6 +23,7 @@ import type {PlatformWish} from './platform';
 import type {PullProgress} from './progress';
 import type {RegistryClient} from './registry';
 import {networkError} from './http';
+import {isoNow} from '../util/isoTime';
 
 /** A layer to unpack: the blob, where to unpack it, and the diffID it must hash to. */
 export interface ApplyJob {
@@ -165,7 +166,7 @@ async function pullOne(penv: PullEnv, client: RegistryClient, ref: ImageReferenc
     configDigest: manifest.config.digest,
     layers: layerIds,
     ...(layerIds.length > 0 ? {topLayer: layerIds[layerIds.length - 1]!} : {}),
-    created: config.created ?? new Date().toISOString(),
+    created: config.created ?? isoNow(),
     // podman's size: layers, config, and the manifest, which c/storage keeps under two keys.
     size: await layersSize(env.store.layers, layerIds) + manifest.config.size + 2 * top.body.length,
     metadata: {...(indexDigest ? {indexDigest} : {}), annotations: manifest.annotations ?? {}},

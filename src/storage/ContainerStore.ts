@@ -6,6 +6,7 @@ import {mkdirSync, rmSync} from 'node:fs';
 import {randomBytes} from '../util/randomBytes';
 import {TspodError} from '../engine/errors';
 import {JsonIndex} from './JsonIndex';
+import {isoNow} from '../util/isoTime';
 
 export interface ContainerRecord {
   /** 64 hex chars. */
@@ -91,7 +92,7 @@ export class ContainerStore {
       }
       const names = [...(c.names ?? [])];
       if (names.length === 0 && c.generateName) names.push(freeName(records, c.generateName));
-      const r: ContainerRecord = {id, names, image: c.image, layer: c.layer, created: new Date().toISOString(), metadata: c.metadata ?? {}};
+      const r: ContainerRecord = {id, names, image: c.image, layer: c.layer, created: isoNow(), metadata: c.metadata ?? {}};
       records.push(r);
       return r;
     });

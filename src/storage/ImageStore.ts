@@ -7,6 +7,7 @@ import type {Digest} from '../oci/digest';
 import {TspodError} from '../engine/errors';
 import {JsonIndex} from './JsonIndex';
 import {pidAlive} from './BlobStore';
+import {isoNow} from '../util/isoTime';
 
 export interface Image {
   /** Config digest hex. */
@@ -75,7 +76,7 @@ export class ImageStore {
         cur.digests = dedupe([...cur.digests, ...(image.digests ?? [])]);
         delete cur.flags;
       } else {
-        cur = {...image, names: dedupe(names), digests: dedupe(image.digests ?? []), stored: new Date().toISOString()};
+        cur = {...image, names: dedupe(names), digests: dedupe(image.digests ?? []), stored: isoNow()};
         records.push(cur);
       }
       return cur;

@@ -9,6 +9,7 @@ import {TspodError} from '../engine/errors';
 import {JsonIndex} from './JsonIndex';
 import type {Driver, LayerPrep, WorkerOp} from './drivers/Driver';
 import {pidAlive} from './BlobStore';
+import {isoNow} from '../util/isoTime';
 
 export interface Layer {
   /** Chain ID hex for image layers; a random id for a container's writable layer. */
@@ -109,7 +110,7 @@ export class LayerStore {
         const layer: Layer = {
           id,
           ...(parent !== undefined ? {parent} : {}),
-          created: new Date().toISOString(),
+          created: isoNow(),
           ...(opts.readWrite ? {readWrite: true} : {}),
           flags: {incomplete: true, owner: process.pid},
         };

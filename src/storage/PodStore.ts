@@ -6,6 +6,7 @@ import {join} from 'node:path';
 import {randomBytes} from '../util/randomBytes';
 import {TspodError} from '../engine/errors';
 import {JsonIndex} from './JsonIndex';
+import {isoNow} from '../util/isoTime';
 
 export interface PodRecord {
   /** 64 hex chars. */
@@ -57,7 +58,7 @@ export class PodStore {
         throw new TspodError(`NameInUse`, `adding pod to state: name "${p.name}" is in use: pod already exists`, {hint: `remove that pod first, or choose another name with --name`});
       let name = p.name;
       for (let i = 0; name === undefined || records.some(r => r.name === name); i++) name = i < 20 ? generate() : `${generate()}${i}`;
-      const rec: PodRecord = {...p, id: randomBytes(32).toString(`hex`), name, created: new Date().toISOString()};
+      const rec: PodRecord = {...p, id: randomBytes(32).toString(`hex`), name, created: isoNow()};
       records.push(rec);
       return rec;
     });

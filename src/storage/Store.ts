@@ -26,6 +26,7 @@ import {createDriver} from './drivers/index';
 import type {Driver, MountSpec, WorkerOp} from './drivers/Driver';
 import {checkStore} from './check';
 import type {CheckReport} from './check';
+import {isoNow} from '../util/isoTime';
 
 export type {CheckReport, CheckProblem} from './check';
 
@@ -316,7 +317,7 @@ async function checkLayout(graphRoot: string, write: boolean): Promise<void> {
   if (version === undefined) {
     // A new store, or one from before the layout file existed (none of those shipped).
     const entries = await readdir(graphRoot).catch(() => [] as Array<string>);
-    if (write) await writeJsonAtomic(file, {version: LAYOUT_VERSION, created: new Date().toISOString(), existing: entries.length > 0});
+    if (write) await writeJsonAtomic(file, {version: LAYOUT_VERSION, created: isoNow(), existing: entries.length > 0});
     return;
   }
   if (version > LAYOUT_VERSION)

@@ -1,6 +1,7 @@
 // An event as podman's file backend writes it: one JSON object a line, keys in podman's
 // order (ContainerExitCode, ID, Image, Name, Status, Time, Type, Attributes), Time in RFC 3339
 // with nanoseconds. What `tspod events --format json` prints is this object as read.
+import {isoTime} from '../../util/isoTime';
 
 export type EventType = `container` | `image` | `pod` | `volume` | `system`;
 
@@ -31,7 +32,7 @@ export function nowNanos(): bigint {
 /** Go's RFC3339Nano: trailing zeros of the fraction dropped, and the dot with them. */
 export function rfc3339Nano(ns: bigint): string {
   const ms = Number(ns / 1_000_000n);
-  const base = new Date(ms).toISOString().slice(0, 19);
+  const base = isoTime(ms).slice(0, 19);
   const frac = (ns % 1_000_000_000n).toString().padStart(9, `0`).replace(/0+$/, ``);
   return `${base}${frac ? `.${frac}` : ``}Z`;
 }

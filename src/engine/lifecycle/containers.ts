@@ -14,6 +14,7 @@ import {isAlive} from './procStat';
 import {LOST_EXIT_CODE, hasMonitor, isRunning, podmanStatus, reconcile} from './state';
 import {containerEvent, emitEvents} from '../events/emit';
 import type {ExitRecord, LifeMeta} from './state';
+import {isoNow} from '../../util/isoTime';
 
 /** Files of one container under the run root (gone after a reboot). */
 export interface RunFiles {
@@ -129,7 +130,7 @@ export async function refresh(ctx: EngineContext, cs: ContainerStore, c: Contain
       const pid = m.pid ?? readPidFile(join(cs.userdataDir(c.id), `pidfile`));
       return m.pid !== undefined || pid === undefined || !isAlive(pid) ? c : {...c, metadata: {...m, pid}};
     }
-    const meta = {...m, state: `exited`, exitCode: m.exitCode ?? LOST_EXIT_CODE, finishedAt: m.finishedAt ?? new Date().toISOString()};
+    const meta = {...m, state: `exited`, exitCode: m.exitCode ?? LOST_EXIT_CODE, finishedAt: m.finishedAt ?? isoNow()};
     return cs.updateRecord(c.id, rec => {
       if ((rec.metadata as LifeMeta).state !== `running` || hasMonitor(rec.metadata as LifeMeta)) return;
       rec.metadata = meta;

@@ -3,6 +3,7 @@
 // what the run root says (the monitor's exit file, the monitor's and container's
 // pids checked with their start times) before anyone acts on it. After a reboot the
 // run root is gone and a kill -9'd monitor leaves no exit file: both read as exited.
+import {isoNow, isoTime} from '../../util/isoTime';
 
 export type Status = `configured` | `created` | `running` | `paused` | `stopped` | `exited` | `removing`;
 
@@ -74,7 +75,7 @@ export function reconcile(m: LifeMeta, p: Probe): Reconciled {
     // The monitor died without an exit file (kill -9, reboot): exited, never stuck running.
     next.state = `exited`;
     if (m.state === `running` || next.exitCode === undefined) next.exitCode = LOST_EXIT_CODE;
-    next.finishedAt ??= new Date().toISOString();
+    next.finishedAt ??= isoNow();
     forgetMonitor(next);
   }
   const changed = JSON.stringify(next) !== JSON.stringify(m);
@@ -132,9 +133,9 @@ export function humanDuration(ms: number): string {
 
 export function statusLine(m: LifeMeta, now: number): string {
   const st = podmanStatus(m);
-  if (st === `running`) return `Up ${humanDuration(now - Date.parse(m.startedAt ?? new Date(now).toISOString()))}`;
+  if (st === `running`) return `Up ${humanDuration(now - Date.parse(m.startedAt ?? isoTime(now)))}`;
   if (st === `paused`) return `Paused`;
-  if (st === `exited`) return `Exited (${m.exitCode ?? 0}) ${humanDuration(now - Date.parse(m.finishedAt ?? new Date(now).toISOString()))} ago`;
+  if (st === `exited`) return `Exited (${m.exitCode ?? 0}) ${humanDuration(now - Date.parse(m.finishedAt ?? isoTime(now)))} ago`;
   if (st === `removing`) return `Removing`;
   return `Created`;
 }

@@ -14,6 +14,7 @@ import {INIT_PATH} from '../run/spec';
 import type {ImageConfig} from '../../oci/image';
 import {applyLayerBlobs, historyEntry, hostArch, storeLayerFile, writeImage} from '../verbs/imageWrite';
 import {withStore} from '../verbs/store';
+import {isoTime} from '../../util/isoTime';
 
 export const INFRA_IMAGE = `localhost/tspod-pause:${VERSION}`;
 
@@ -43,10 +44,10 @@ export async function ensureInfraImage(ctx: EngineContext): Promise<string> {
       const blob = await storeLayerFile(store, path);
       const layerIds = await applyLayerBlobs(store, [], undefined, [blob]);
       const config: ImageConfig = {
-        created: EPOCH.toISOString(), architecture: hostArch(), os: `linux`,
+        created: isoTime(EPOCH.getTime()), architecture: hostArch(), os: `linux`,
         config: {Entrypoint: [INIT_PATH, `pause`], Env: [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`], Labels: {'io.tspod.infra': `true`}},
         rootfs: {type: `layers`, diff_ids: [blob.diffID]},
-        history: [{...historyEntry(`tspod pod infra image (tspod-helper pause, bound at ${INIT_PATH})`, {comment: `made by tspod`}), created: EPOCH.toISOString()}],
+        history: [{...historyEntry(`tspod pod infra image (tspod-helper pause, bound at ${INIT_PATH})`, {comment: `made by tspod`}), created: isoTime(EPOCH.getTime())}],
       };
       await writeImage(store, {config, layerIds, layers: [blob], names: [INFRA_IMAGE]});
       return INFRA_IMAGE;

@@ -6,6 +6,7 @@ import {mkdir, readFile, readdir, rename, rm, writeFile} from '../../util/fsp';
 import {join} from 'node:path';
 import {randomBytes} from '../../util/randomBytes';
 import {TspodError} from '../errors';
+import {isoNow} from '../../util/isoTime';
 
 export interface SecretRecord {
   ID: string;
@@ -76,7 +77,7 @@ export class SecretStore {
     const old = await this.read(name);
     if (old && !opts.replace) throw new TspodError(`NameInUse`, `${name}: secret name in use`, {hint: `choose another name, or add --replace`});
     await mkdir(this.dir, {recursive: true, mode: 0o700});
-    const now = new Date().toISOString();
+    const now = isoNow();
     const rec: SecretRecord = {
       ID: old?.ID ?? randomBytes(13).toString(`hex`).slice(0, 25), CreatedAt: old?.CreatedAt ?? now, UpdatedAt: now,
       Spec: {Name: name, Driver: {Name: `file`, Options: {path: this.dir}}, Labels: opts.labels ?? {}},

@@ -6,6 +6,7 @@ import {join} from 'node:path';
 import {randomBytes} from '../../util/randomBytes';
 import {TspodError} from '../errors';
 import {checkVolumeName} from './options';
+import {isoNow} from '../../util/isoTime';
 
 export interface VolumeRecord {
   Name: string;
@@ -70,7 +71,7 @@ export class VolumeStore {
     await mkdir(this.dir, {recursive: true, mode: 0o700});
     const tmp = join(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString(`hex`)}`);
     const rec: VolumeRecord = {
-      Name: n, Driver: `local`, Mountpoint: join(this.dir, n, `_data`), CreatedAt: new Date().toISOString(),
+      Name: n, Driver: `local`, Mountpoint: join(this.dir, n, `_data`), CreatedAt: isoNow(),
       Labels: opts.labels ?? {}, Scope: `local`, Options: {}, Anonymous: anonymous,
     };
     await mkdir(join(tmp, `_data`), {recursive: true, mode: 0o755});

@@ -17,6 +17,7 @@ import {applyChanges, applyLayerBlobs, historyEntry, writeImage} from './imageWr
 import type {LayerBlob} from './imageWrite';
 import {withStore} from './store';
 import type {OpenedStore} from './store';
+import {isoNow} from '../../util/isoTime';
 
 export interface CommitOptions {
   container: string;
@@ -79,7 +80,7 @@ export async function commitContainer(ctx: EngineContext, opts: CommitOptions): 
     }
     const blob = await packUpper(store, c.layer);
     const layerIds = [...(base?.layers ?? []), ...await applyLayerBlobs(store, baseConfig.rootfs.diff_ids, base?.topLayer, [blob])];
-    const created = new Date().toISOString();
+    const created = isoNow();
     const config: ImageConfig = {
       ...baseConfig,
       created,

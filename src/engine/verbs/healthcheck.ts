@@ -12,6 +12,7 @@ import {goDurationString, healthArgv, parseOnFailure} from '../lifecycle/healthC
 import type {Healthcheck} from '../lifecycle/healthConfig';
 import {isRunning} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
+import {isoNow, isoTime} from '../../util/isoTime';
 
 export interface HealthcheckReport {
   /** This run's result (podman's `healthcheck run` prints `unhealthy` for a failed one). */
@@ -49,7 +50,7 @@ export async function runHealthcheck(ctx: EngineContext, o: {container: string})
       output = err instanceof Error ? err.message : String(err);
       if (!cannotRun) failure = isTspodError(err) ? err : new TspodError(`Internal`, output);
     }
-    const entry = {Start: start.toISOString(), End: new Date().toISOString(), ExitCode: exitCode, Output: output.slice(0, MAX_OUTPUT)};
+    const entry = {Start: isoTime(start.getTime()), End: isoNow(), ExitCode: exitCode, Output: output.slice(0, MAX_OUTPUT)};
 
     const state = await withContainerLock(ctx, c.id, async () => {
       const cur = await cs!.get(c.id);

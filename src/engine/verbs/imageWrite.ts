@@ -14,6 +14,7 @@ import {MediaType} from '../../oci/image';
 import {parseHealthcheckInstruction} from '../lifecycle/healthConfig';
 import type {HistoryEntry, ImageConfig, ImageManifest, ImageRuntimeConfig} from '../../oci/image';
 import type {OpenedStore} from './store';
+import {isoNow} from '../../util/isoTime';
 
 export interface LayerBlob {
   /** The compressed blob in the BlobStore. */
@@ -118,7 +119,7 @@ export async function writeImage(store: OpenedStore, input: WriteImageInput): Pr
     configDigest,
     layers: input.layerIds,
     ...(input.layerIds.length > 0 ? {topLayer: input.layerIds[input.layerIds.length - 1]!} : {}),
-    created: input.config.created ?? new Date().toISOString(),
+    created: input.config.created ?? isoNow(),
     size,
   });
   return {id, manifestDigest};
@@ -201,7 +202,7 @@ function keyValues(v: string): Array<[string, string]> {
 
 export function historyEntry(createdBy: string, opts: {comment?: string | undefined, author?: string | undefined, empty?: boolean} = {}): HistoryEntry {
   return {
-    created: new Date().toISOString(),
+    created: isoNow(),
     created_by: createdBy,
     ...(opts.author ? {author: opts.author} : {}),
     ...(opts.comment ? {comment: opts.comment} : {}),

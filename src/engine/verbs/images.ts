@@ -11,6 +11,7 @@ import {lookupLocal, mustLookup, normalizeName} from '../../image/lookup';
 import type {Image} from '../../storage/ImageStore';
 import {withStore} from './store';
 import type {OpenedStore} from './store';
+import {isoTime} from '../../util/isoTime';
 
 export interface ImageSummary {
   Id: string;
@@ -56,7 +57,7 @@ function repoDigests(img: Image): Array<string> {
 
 function rfc3339(s: string): string {
   const t = Date.parse(s);
-  return Number.isFinite(t) ? new Date(t).toISOString().replace(/\.000Z$/, `Z`) : s;
+  return Number.isFinite(t) ? isoTime(t).replace(/\.000Z$/, `Z`) : s;
 }
 
 async function readConfig(store: OpenedStore, img: Image): Promise<ImageConfig | undefined> {

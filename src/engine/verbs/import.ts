@@ -11,6 +11,7 @@ import type {ImageConfig} from '../../oci/image';
 import {normalizeName} from '../../image/lookup';
 import {applyChanges, applyLayerBlobs, historyEntry, hostArch, storeLayerFile, writeImage} from './imageWrite';
 import {withStore} from './store';
+import {isoNow} from '../../util/isoTime';
 
 export interface ImportOptions {
   /** A path, or `-` with `input` given. */
@@ -41,7 +42,7 @@ export async function importImage(ctx: EngineContext, opts: ImportOptions): Prom
       const blob = await storeLayerFile(store, path);
       const layerIds = await applyLayerBlobs(store, [], undefined, [blob]);
       const config: ImageConfig = {
-        created: new Date().toISOString(),
+        created: isoNow(),
         architecture: opts.arch ?? hostArch(),
         os: opts.os ?? `linux`,
         ...(opts.variant ? {variant: opts.variant} : {}),

@@ -26,6 +26,7 @@ import type {NotifyRelay} from '../quadlet/sdnotify';
 import type {NetworkRecord} from '../run/network';
 import {containerEvent, emitContainer, emitEvents, imageEvent} from '../events/emit';
 import type {ContainerRecord} from '../../storage/ContainerStore';
+import {isoNow} from '../../util/isoTime';
 
 export type {CreateOptions} from '../run/prepare';
 
@@ -150,7 +151,7 @@ export async function runContainerVerb(ctx: EngineContext, options: CreateOption
     const oci = runtime.kind === `oci` ? {name: runtime.name, path: runtime.path} : undefined;
     let helperPid = early?.helper.pid;
     const p = await prepareContainer(ctx, store, image, ref, {...o, forRun: true}, v, {
-      state: `running`, runnerPid: process.pid, startedAt: new Date().toISOString(), ...(oci ? {runtime: oci} : {}), ...(helperPid ? {helperPid} : {}),
+      state: `running`, runnerPid: process.pid, startedAt: isoNow(), ...(oci ? {runtime: oci} : {}), ...(helperPid ? {helperPid} : {}),
     });
     phase(`prepare`);
     id = p.record.id;
@@ -215,7 +216,7 @@ export async function runContainerVerb(ctx: EngineContext, options: CreateOption
     }
     if (!o.rm)
       await store.containers.updateRecord(cid, c => {
-        c.metadata = {...c.metadata, state: `exited`, exitCode, finishedAt: new Date().toISOString()};
+        c.metadata = {...c.metadata, state: `exited`, exitCode, finishedAt: isoNow()};
       }).catch(() => undefined);
     return {id: cid, exitCode: exitCode!};
   } catch (err) {

@@ -18,6 +18,7 @@ import type {NotifyRelay} from '../quadlet/sdnotify';
 import {recordedRuntime} from '../run/runtime';
 import {readHealth, startingState, writeHealth} from '../lifecycle/health';
 import type {Healthcheck} from '../lifecycle/healthConfig';
+import {isoNow} from '../../util/isoTime';
 
 export interface StartOptions {
   containers: Array<string>;
@@ -76,7 +77,7 @@ export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: stri
         ...(o.attach ? {waitAttach: true, ...(o.onSocket ? {onSocket: o.onSocket} : {})} : {}),
         onSpawn: async (monitorPid, monitorStart) => {
           await cs.updateRecord(c.id, r => {
-            r.metadata = {...r.metadata, state: `running`, monitorPid, monitorStart, helperPid: monitorPid, startedAt: new Date().toISOString()};
+            r.metadata = {...r.metadata, state: `running`, monitorPid, monitorStart, helperPid: monitorPid, startedAt: isoNow()};
             // Under the store's lock: the monitor's cleanup records the exit (died) only after
             // this update, so a container that exits at once still tells of its start first.
             emitContainer(ctx, c, `init`, `start`);
@@ -94,7 +95,7 @@ export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: stri
         for (const k of [`exitCode`, `finishedAt`, `startError`] as const) delete md[k];
         r.metadata = {
           ...md, state: `running`, monitorPid: s.monitorPid, monitorStart: s.monitorStart, pid: s.pid, pidStart: s.pidStart,
-          helperPid: s.monitorPid, startedAt: new Date().toISOString(), restartCount: 0,
+          helperPid: s.monitorPid, startedAt: isoNow(), restartCount: 0,
         };
       });
       if (typeof m.pidfile === `string` && s.pid !== undefined) writePidfile(m.pidfile, s.pid);

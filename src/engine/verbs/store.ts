@@ -15,6 +15,7 @@ import type {ContainerStore} from '../../storage/ContainerStore';
 import type {Image, ImageStore, NewImage} from '../../storage/ImageStore';
 import type {LayerStore} from '../../storage/LayerStore';
 import {probeDrivers} from '../../storage/drivers/index';
+import {isoNow} from '../../util/isoTime';
 
 export interface OpenedStore extends PullStore {
   store: Store;
@@ -129,7 +130,7 @@ function wrap(store: Store, driverName: string): OpenedStore {
           cur.digests = [...new Set([...cur.digests, ...(image.digests ?? [])])];
           delete cur.flags;
         } else {
-          records.push({...image, names: [...new Set(names)], digests: [...new Set(image.digests ?? [])], stored: new Date().toISOString()});
+          records.push({...image, names: [...new Set(names)], digests: [...new Set(image.digests ?? [])], stored: isoNow()});
         }
       });
     },
