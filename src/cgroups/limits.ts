@@ -162,10 +162,12 @@ export function planLimits(flags: LimitFlags, opts: {cpuCount: number, statDevic
   if (Object.keys(cpu).length > 0) r.cpu = cpu;
 
   // pids
-  if (has(`--pids-limit`)) {
-    const n = parseIntIn(flags[`--pids-limit`]!, `--pids-limit`, -1, 4194304);
+  // -1 and 0 mean no limit (podman): nothing to enforce, so no cgroup is needed for them.
+  const unlimitedPids = has(`--pids-limit`) && parseIntIn(flags[`--pids-limit`]!, `--pids-limit`, -1, 4194304) <= 0;
+  if (has(`--pids-limit`) && !unlimitedPids) {
+    const n = Number(flags[`--pids-limit`]);
     r.pids = {limit: n};
-    files.push({file: `pids.max`, value: n <= 0 ? `max` : String(n)});
+    files.push({file: `pids.max`, value: String(n)});
   }
 
   // io
@@ -192,7 +194,7 @@ export function planLimits(flags: LimitFlags, opts: {cpuCount: number, statDevic
   }
   if (Object.keys(io).length > 0) r.blockIO = io;
 
-  const cgroupFlags = Object.keys(flags).filter(f => CONTROLLER_OF[f] !== undefined);
+  const cgroupFlags = Object.keys(flags).filter(f => CONTROLLER_OF[f] !== undefined && !(f === `--pids-limit` && unlimitedPids));
   const controllers = [...new Set(cgroupFlags.map(f => CONTROLLER_OF[f]!))];
   const plan: LimitPlan = {resources: r, files, controllers, cgroupFlags};
   if (has(`--oom-score-adj`)) plan.oomScoreAdj = parseIntIn(flags[`--oom-score-adj`]!, `--oom-score-adj`, -1000, 1000);

@@ -1,7 +1,8 @@
 // podman's flag parser (pflag) takes a short option's value in the same word: `-p8080:80`,
 // `-eFOO=bar`, `-w/tmp`, `rm -ft0 c1`, `-e=X=1`, and a boolean's as `-i=false`; clipanion
 // reads `-p8080:80` as a batch of flags and refuses it. Before parsing, such a word is
-// split into the words clipanion knows (`-p 8080:80`; `-d -p 8080:80` for `-dp8080:80`).
+// split into the words clipanion knows (`-p 8080:80`; `-d -p 8080:80` for `-dp8080:80`),
+// and a value that starts with a dash is bound to its option (`--pids-limit=-1`).
 // Only the command's own words are touched: the walk stops at `--` and, for a command
 // that passes the rest on (run's and exec's COMMAND), at that command's first word.
 import type {BuilderView} from './fastParse';
@@ -24,9 +25,12 @@ export function splitShortValues(argv: ReadonlyArray<string>, builder: BuilderVi
     }
     const exact = def(tok.includes(`=`) && tok.startsWith(`--`) ? tok.slice(0, tok.indexOf(`=`)) : tok);
     if (exact) {
-      out.push(tok);
-      // The next word is this option's value, whatever it looks like.
-      if (exact.arity === 1 && !tok.includes(`=`) && i + 1 < argv.length) out.push(argv[++i]!);
+      // The next word is this option's value, whatever it looks like: one that starts with a
+      // dash (`--pids-limit -1`) is bound to a long name, or clipanion reads it as an option.
+      const value = exact.arity === 1 && !tok.includes(`=`) && i + 1 < argv.length ? argv[++i]! : undefined;
+      const long = exact.names.find(n => n.startsWith(`--`));
+      if (value !== undefined && value.startsWith(`-`) && long && exact.allowBinding) out.push(`${long}=${value}`);
+      else out.push(tok, ...(value === undefined ? [] : [value]));
       continue;
     }
     const split = SHORT.test(tok) ? splitWord(tok, def) : undefined;

@@ -42,7 +42,9 @@ test(`cpu flags map to cpu.max, cpu.weight and cpuset files`, t => {
 
 test(`pids and io flags map to pids.max, io.weight and io.max`, t => {
   t.is(files({'--pids-limit': `10`})[`pids.max`], `10`);
-  t.is(files({'--pids-limit': `-1`})[`pids.max`], `max`);
+  // -1 (and 0) is no limit: nothing to write, no controller needed (so no refusal where none can be had).
+  t.false(`pids.max` in files({'--pids-limit': `-1`}));
+  t.deepEqual(planLimits({'--pids-limit': `0`}, opts).controllers, []);
   t.is(files({'--blkio-weight': `500`})[`io.weight`], `default ${blkioToIoWeight(500)}`);
   t.is(files({'--device-read-bps': `/dev/vda:1mb`})[`io.max`], `254:0 rbps=1048576`);
   t.is(files({'--device-write-iops': `/dev/vda:100`})[`io.max`], `254:0 wiops=100`);

@@ -23,13 +23,15 @@ const CASES: Array<[Array<string>, Array<string>]> = [
   [[`run`, `-it=false`, `alpine`], [`run`, `-i`, `--no-tty`, `alpine`]],
   [[`run`, `-i=true`, `alpine`], [`run`, `-i`, `alpine`]],
   [[`run`, `-dv`, `/a:/b`, `alpine`], [`run`, `-d`, `-v`, `/a:/b`, `alpine`]],
-  // A value that looks like an option is still the value.
-  [[`run`, `-e`, `-uX`, `alpine`], [`run`, `-e`, `-uX`, `alpine`]],
+  // A value that looks like an option is still the value: bound to the long name.
+  [[`run`, `-e`, `-uX`, `alpine`], [`run`, `--env=-uX`, `alpine`]],
+  [[`run`, `--pids-limit`, `-1`, `alpine`], [`run`, `--pids-limit=-1`, `alpine`]],
+  [[`logs`, `--tail`, `-1`, `c1`], [`logs`, `--tail=-1`, `c1`]],
   // Batches of booleans are clipanion's own.
   [[`run`, `-it`, `alpine`, `sh`], [`run`, `-it`, `alpine`, `sh`]],
   // After the image, the words are the container's.
   [[`run`, `--rm`, `alpine`, `echo`, `-eFOO`, `-w/x`], [`run`, `--rm`, `alpine`, `echo`, `-eFOO`, `-w/x`]],
-  [[`run`, `--name`, `-p1`, `alpine`, `-p2`], [`run`, `--name`, `-p1`, `alpine`, `-p2`]],
+  [[`run`, `--name`, `-p1`, `alpine`, `-p2`], [`run`, `--name=-p1`, `alpine`, `-p2`]],
   [[`run`, `--`, `-p1`, `alpine`], [`run`, `--`, `-p1`, `alpine`]],
   [[`exec`, `-uroot`, `c1`, `ls`, `-la`], [`exec`, `-u`, `root`, `c1`, `ls`, `-la`]],
   // Commands whose options may follow their arguments.

@@ -119,6 +119,11 @@ export abstract class ContainerFlags extends BaseCommand {
   umask = Option.String(`--umask`, {description: `Set umask in container (default 0022)`});
   groupAdd = Option.Array(`--group-add`, [], {description: `Add additional groups to the primary container process (a gid or a group of the image)`});
   tz = Option.String(`--tz`, {description: `Set timezone in container: local, or a zone such as Europe/Paris`});
+  cgroupns = Option.String(`--cgroupns`, {description: `Cgroup namespace to use: host (tspod's containers share the caller's)`});
+  systemd = Option.String(`--systemd`, {description: `Run in systemd mode: true or false (tspod has no systemd mode; always is refused)`});
+  networkAlias = Option.Array(`--network-alias`, [], {description: `Add a network-scoped alias (bridge networks only: refused)`});
+  ip = Option.Array(`--ip,--ip6`, [], {description: `A static IP address (bridge networks only: refused)`});
+  macAddress = Option.String(`--mac-address`, {description: `A static MAC address (bridge networks only: refused)`});
   uts = Option.String(`--uts`, {description: `UTS namespace to use: private (default), host or container:NAME`});
   ipc = Option.String(`--ipc`, {description: `IPC namespace to use: private (default), host or container:NAME`});
   pid = Option.String(`--pid`, {description: `PID namespace to use: private (default), host or container:NAME`});
@@ -161,6 +166,7 @@ export abstract class ContainerFlags extends BaseCommand {
       stopSignal: this.stopSignal, stopTimeout: this.stopTimeout, envHost: this.envHost, httpProxy: this.httpProxy,
       unsetEnv: this.unsetenv, unsetEnvAll: this.unsetenvAll, readOnlyTmpfs: this.readOnlyTmpfs, sysctl: this.sysctl, device: this.device, envMerge: this.envMerge, initPath: this.initPath, logDriver: this.logDriver, noHosts: this.noHosts, expose: this.expose, shmSize: this.shmSize,
       umask: this.umask, groupAdd: this.groupAdd, tz: this.tz, uts: this.uts, ipc: this.ipc, pid: this.pid, pod: this.pod,
+      cgroupns: this.cgroupns, systemd: this.systemd, networkAliases: this.networkAlias, staticIps: this.ip, macAddress: this.macAddress,
       healthCmd: this.healthCmd, healthInterval: this.healthInterval, healthRetries: this.healthRetries, healthStartPeriod: this.healthStartPeriod,
       healthTimeout: this.healthTimeout, healthOnFailure: this.healthOnFailure, noHealthcheck: this.noHealthcheck,
       pullOptions: {

@@ -301,11 +301,12 @@ export function parseUlimit(spec: string): Rlimit {
   return {type: `RLIMIT_${name.toUpperCase()}`, soft, hard};
 }
 
-export type UsernsMode = {mode: `default`} | {mode: `keep-id`, uid?: number, gid?: number} | {mode: `host`} | {mode: `auto`} | {mode: `nomap`};
+export type UsernsMode = {mode: `default`} | {mode: `keep-id`, uid?: number, gid?: number} | {mode: `auto`} | {mode: `nomap`};
 
 export function parseUserns(spec: string | undefined): UsernsMode {
-  if (spec === undefined || spec === `` || spec === `private`) return {mode: `default`};
-  if (spec === `host`) return {mode: `host`};
+  // Rootless, podman's default is `host`: the caller's user namespace, the user as root and
+  // the subordinate ids after it. That is tspod's default mapping.
+  if (spec === undefined || spec === `` || spec === `private` || spec === `host`) return {mode: `default`};
   if (spec === `nomap`) return {mode: `nomap`};
   if (spec === `auto` || spec.startsWith(`auto:`)) return {mode: `auto`};
   if (spec === `keep-id` || spec.startsWith(`keep-id:`)) {

@@ -141,6 +141,14 @@ export interface CreateOptions extends ExtraFlags {
   imageVolume?: string | undefined;
   /** --pod NAME|ID|new:NAME (engine/pod/join.ts turns it into podId and the namespaces to join). */
   pod?: string | undefined;
+  /** --cgroupns: tspod keeps the caller's cgroup namespace (`host`), podman's default on cgroup v1. */
+  cgroupns?: string | undefined;
+  /** --systemd true|false|always: tspod has no systemd mode; always is refused. */
+  systemd?: string | undefined;
+  /** --network-alias, --ip, --ip6, --mac-address: bridge networks' (tspod has none). */
+  networkAliases?: Array<string>;
+  staticIps?: Array<string>;
+  macAddress?: string | undefined;
   /** The pod the container belongs to (metadata.pod), resolved from --pod. */
   podId?: string | undefined;
   /** A pod's infra container (engine/pod/): its image's entrypoint is the helper, bound in. */
@@ -194,6 +202,23 @@ export function logDriverOf(o: Pick<CreateOptions, `logDriver`>): LogDriver {
   throw new TspodError(`Unsupported`, `--log-driver ${d} is not supported by tspod`, {hint: `use k8s-file (the default: tspod logs reads it), none or passthrough`});
 }
 
+/** Modes tspod does not have, refused as podman refuses them where it lacks them too. */
+function checkNamespaceModes(o: CreateOptions): void {
+  if (o.cgroupns !== undefined && o.cgroupns !== `host`) {
+    if (![`private`].includes(o.cgroupns) && !/^(container|ns):./.test(o.cgroupns))
+      throw new TspodError(`InvalidArgument`, `invalid --cgroupns "${o.cgroupns}"`, {hint: `use host, private, container:NAME or ns:PATH`});
+    throw new TspodError(`Unsupported`, `--cgroupns ${o.cgroupns} is not supported: tspod's containers share the caller's cgroup namespace (podman's default on cgroup v1)`, {hint: `drop --cgroupns, or use --cgroupns host`});
+  }
+  if (o.systemd !== undefined) {
+    const v = o.systemd.toLowerCase();
+    if (![`true`, `false`, `always`].includes(v)) throw new TspodError(`InvalidArgument`, `invalid --systemd "${o.systemd}"`, {hint: `use true, false or always`});
+    if (v === `always`) throw new TspodError(`Unsupported`, `--systemd always is not supported: tspod has no systemd mode (its tmpfs mounts and stop signal)`, {hint: `run systemd with --tmpfs /run --tmpfs /tmp --stop-signal SIGRTMIN+3, or drop --systemd`});
+  }
+  // podman's words for these outside a bridge network; tspod has no bridge networks.
+  if ((o.networkAliases ?? []).length > 0 || (o.staticIps ?? []).length > 0 || o.macAddress !== undefined)
+    throw new TspodError(`InvalidArgument`, `invalid config provided: networks and static ip/mac address can only be used with Bridge mode networking`, {hint: `tspod has no bridge networks: publish ports with -p, or share a network with --network container:NAME`});
+}
+
 export function validate(o: CreateOptions): Validated {
   // Limits: enforced in the container's own cgroup, or refused with what is missing (src/cgroups).
   const cgroup = planContainerCgroup(o.limits ?? {}, {cgroups: o.cgroups, manager: o.cgroupManager});
@@ -204,7 +229,8 @@ export function validate(o: CreateOptions): Validated {
     throw new TspodError(`InvalidArgument`, `invalid working directory "${o.workdir}": must be an absolute path`);
   if (o.hostname !== undefined) checkHostname(o.hostname);
   const userns = parseUserns(o.userns);
-  if (userns.mode === `host` || userns.mode === `auto` || userns.mode === `nomap`)
+  checkNamespaceModes(o);
+  if (userns.mode === `auto` || userns.mode === `nomap`)
     throw new TspodError(`Unsupported`, `--userns ${userns.mode} is not supported by rootless tspod`, {hint: `use the default user namespace, or --userns keep-id to keep your uid inside`});
   for (const f of o.volumesFrom ?? []) parseVolumesFrom(f);
   for (const f of o.secrets ?? []) parseSecretFlag(f);

@@ -6,7 +6,7 @@
 import test from 'ava';
 import type {TestFn} from 'ava';
 import {spawn, spawnSync} from 'node:child_process';
-import {chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync, existsSync} from 'node:fs';
+import {chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync, existsSync} from 'node:fs';
 import {tmpdir, userInfo} from 'node:os';
 import {join} from 'node:path';
 import {tempStore} from '../../_helpers/runCli';
@@ -119,7 +119,10 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
       [[`-v`, `/tmp:relative`], /^Error: invalid container path "relative", must be an absolute path$/m],
       [[`--mount`, `type=bind,target=/x`], /^Error: --mount .* has no source$/m],
       [[`--ulimit`, `nofile=bad`], /^Error: invalid ulimit/m],
-      [[`--userns`, `host`], /^Error: --userns host is not supported by rootless tspod$/m],
+      [[`--cgroupns`, `private`], /^Error: --cgroupns private is not supported/m],
+      [[`--systemd`, `always`], /^Error: --systemd always is not supported/m],
+      [[`--network-alias`, `web`], /^Error: invalid config provided: networks and static ip\/mac address can only be used with Bridge mode networking$/m],
+      [[`--ip`, `10.88.0.5`], /^Error: invalid config provided: networks and static ip/m],
       [[`--userns`, `auto`], /^Error: --userns auto is not supported/m],
       [[`--memory`, `64m`], /^Error: cannot apply --memory: /m], // src/cgroups: refused where not delegated
       [[`--cpus`, `1`, `--pids-limit`, `5`], /^Error: cannot apply --cpus, --pids-limit: /m],
@@ -173,6 +176,11 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
     const sub = readFileSync(`/etc/subuid`, `utf8`).split(`\n`).map(l => l.split(`:`)).find(f => f[0] === me.username || f[0] === String(me.uid));
     t.truthy(sub, `the test user has subordinate uids`);
     t.deepEqual(lines[1], [1, Number(sub![1]), Number(sub![2])]);
+    // podman's rootless defaults, named: the same mapping, the caller's cgroup namespace, no systemd mode.
+    const named = await run([`--rm`, `--userns`, `host`, `--cgroupns`, `host`, `--systemd`, `false`, ALPINE, `sh`, `-c`, `cat /proc/self/uid_map; readlink /proc/self/ns/cgroup`]);
+    t.is(named.code, 0, named.stderr);
+    t.deepEqual(named.stdout.trim().split(`\n`).slice(0, 2).map(l => l.trim().split(/\s+/).map(Number)), lines.slice(0, 2));
+    t.is(named.stdout.trim().split(`\n`)[2], readlinkSync(`/proc/self/ns/cgroup`));
   });
 
   it(`hostname: the short id by default, --hostname, /etc/hostname and /etc/hosts`, async t => {

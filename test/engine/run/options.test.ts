@@ -132,7 +132,7 @@ test(`userns, pull policy, security-opt, names`, t => {
   t.deepEqual(parseUserns(`keep-id`), {mode: `keep-id`});
   t.deepEqual(parseUserns(`keep-id:uid=10,gid=20`), {mode: `keep-id`, uid: 10, gid: 20});
   t.deepEqual(parseUserns(undefined), {mode: `default`});
-  t.deepEqual(parseUserns(`host`), {mode: `host`});
+  t.deepEqual(parseUserns(`host`), {mode: `default`}, `rootless, podman's host is the caller's namespace: tspod's default mapping`);
   invalid(t, () => parseUserns(`weird`), /invalid --userns/);
   t.is(parsePullPolicy(`Always`), `always`);
   t.is(parsePullPolicy(undefined), `missing`);
