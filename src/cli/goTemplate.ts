@@ -6,6 +6,8 @@
 // dropped (the caller prints headers); `\t` and `\n` become tab and newline. Values print
 // as Go prints them in the common cases: strings raw, slices as [a b], maps as map[k:v].
 
+import {goTime} from '../util/isoTime';
+
 type Node =
   | {kind: `text`, text: string}
   | {kind: `action`, pipe: Pipe}
@@ -30,6 +32,8 @@ class TemplateError extends Error {}
 
 function goString(v: unknown): string {
   if (v === null || v === undefined) return `<no value>`;
+  // podman's times are time.Time values, which print as Go's String() does.
+  if (typeof v === `string`) return goTime(v);
   if (Array.isArray(v)) return `[${v.map(goString).join(` `)}]`;
   if (typeof v === `object`) return `map[${Object.keys(v as object).sort().map(k => `${k}:${goString((v as Record<string, unknown>)[k])}`).join(` `)}]`;
   return String(v);
@@ -358,7 +362,7 @@ function exec(nodes: ReadonlyArray<Node>, dot: unknown, scope: Scope): string {
       case `text`: out += n.text; break;
       case `action`: {
         const v = evalPipe(n.pipe, dot, scope);
-        if (n.pipe.decl.length === 0) out += typeof v === `string` ? v : goString(v);
+        if (n.pipe.decl.length === 0) out += goString(v);
       } break;
       case `if`: case `with`: {
         const v = evalPipe(n.pipe, dot, scope);

@@ -17,3 +17,15 @@ export function isoTime(ms: number): string {
 export function isoNow(): string {
   return isoTime(Date.now());
 }
+
+/**
+ * A UTC RFC 3339 time as Go's time.Time prints in a template (`{{.Created}}`):
+ * `2024-01-02 03:04:05.123456789 +0000 UTC`, trailing zeros of the fraction dropped.
+ * Anything else is returned as it is.
+ */
+export function goTime(s: string): string {
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(s);
+  if (!m) return s;
+  const frac = (m[3] ?? ``).replace(/0+$/, ``);
+  return `${m[1]} ${m[2]}${frac ? `.${frac}` : ``} +0000 UTC`;
+}

@@ -52,4 +52,5 @@ export const IDS = {
 export const MANIFESTS = {
   busyboxGlibc: `sha256:7a3ebe5bfd1a4a19797d20b0c0bb39d44393e9a03fd852c0865b0f540d868df0`,
   busyboxMusl: `sha256:29989570aeecad61a019f684218ea74d4b8c1c74f9e0abeb34ca926b81174ee1`,
+  alpine: `sha256:f1a7fa83ec499f620a848cc2a5a0a0c9db0a260e69d54af5d87564a8538cc7f6`,
 };

@@ -61,3 +61,11 @@ test(`template errors say what is wrong`, t => {
   t.throws(() => renderTemplate(`{{.Name`, doc), {message: /unclosed action/});
   t.throws(() => renderTemplate(`{{end}}`, doc), {message: /unexpected/});
 });
+
+test(`times print as Go's time.Time does; json keeps RFC 3339`, t => {
+  const d = {Created: `2024-09-06T11:34:00Z`, State: {StartedAt: `2026-11-25T06:36:15.318000000Z`, FinishedAt: `0001-01-01T00:00:00Z`}, Name: `2024-09-06T11:34:00`};
+  t.is(renderTemplate(`{{.Created}}`, d), `2024-09-06 11:34:00 +0000 UTC`);
+  t.is(renderTemplate(`{{.State.StartedAt}}|{{.State.FinishedAt}}`, d), `2026-11-25 06:36:15.318 +0000 UTC|0001-01-01 00:00:00 +0000 UTC`);
+  t.is(renderTemplate(`{{json .Created}}`, d), `"2024-09-06T11:34:00Z"`);
+  t.is(renderTemplate(`{{.Name}}`, d), `2024-09-06T11:34:00`, `not a time: no zone`);
+});

@@ -440,7 +440,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     ...(v.name ? {names: [v.name]} : {generateName: randomContainerName}),
     image: image.id,
     metadata: {
-      state: `configured`, imageName: ref, autoRemove: Boolean(o.rm), rmPending: Boolean(o.rm && o.forRun), volumes: [...namedVolumes, ...anonymousVolumes],
+      state: `configured`, imageName: ref, imageDigest: image.digests[0] ?? image.manifestDigest, autoRemove: Boolean(o.rm), rmPending: Boolean(o.rm && o.forRun), volumes: [...namedVolumes, ...anonymousVolumes],
       anonymousVolumes, createdBy: process.pid, ...(Object.keys(labels).length > 0 ? {labels} : {}),
       ...(v.extras.stopTimeout !== undefined ? {stopTimeout: v.extras.stopTimeout} : {}), ...(o.rmi ? {rmi: true} : {}),
       ...(o.createCommand ? {createCommand: o.createCommand, createImageAt: o.createImageAt} : {}), ...(o.pidfile ? {pidfile: resolve(o.cwd, o.pidfile)} : {}),

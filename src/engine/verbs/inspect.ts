@@ -46,6 +46,8 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
   const cg = inspectCgroup(spec, userdata); // cgroups work: OOMKilled and the limits
   const net = (m as {network?: NetworkConfig}).network;
   const bindings = portBindings(net?.ports ?? []);
+  // The container's own command, entrypoint and user (prepare.ts commitConfigOf).
+  const cc = (m as {commitConfig?: {Entrypoint?: unknown, Cmd?: unknown, User?: unknown}}).commitConfig;
   return {
     Id: c.id,
     Created: c.created,
@@ -70,7 +72,7 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
       RestoredAt: ZERO,
     },
     Image: c.image,
-    ImageDigest: ``,
+    ImageDigest: typeof m.imageDigest === `string` ? m.imageDigest : ``,
     ImageName: m.imageName ?? ``,
     Rootfs: ``,
     Pod: typeof m.pod === `string` ? m.pod : ``,
@@ -109,17 +111,19 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
     Config: {
       Hostname: spec?.hostname ?? c.id.slice(0, 12),
       Domainname: ``,
-      User: proc ? `${proc.user.uid === 0 && proc.user.gid === 0 ? `` : `${proc.user.uid}:${proc.user.gid}`}` : ``,
+      // As given (-u, else the image's USER), as podman keeps it; numbers for a record without it.
+      User: typeof cc?.User === `string` ? cc.User : proc ? `${proc.user.uid === 0 && proc.user.gid === 0 ? `` : `${proc.user.uid}:${proc.user.gid}`}` : ``,
       AttachStdin: false, AttachStdout: false, AttachStderr: false,
       Tty: Boolean(proc?.terminal),
       OpenStdin: Boolean(m.interactive),
       StdinOnce: false,
       Env: env,
-      Cmd: proc?.args ?? [],
+      Cmd: Array.isArray(cc?.Cmd) ? cc.Cmd : proc?.args ?? [],
       Image: m.imageName ?? ``,
       Volumes: null,
       WorkingDir: proc?.cwd ?? `/`,
-      Entrypoint: ``,
+      // podman 4: the entrypoint's words joined into one string.
+      Entrypoint: Array.isArray(cc?.Entrypoint) ? cc.Entrypoint.join(` `) : ``,
       OnBuild: null,
       Labels: (m.labels as Record<string, string> | undefined) ?? null,
       Annotations: annotations,

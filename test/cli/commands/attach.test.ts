@@ -5,6 +5,7 @@ import {spawn} from 'node:child_process';
 import {readdirSync, readFileSync, readlinkSync} from 'node:fs';
 import {TSPOD_BIN} from '../../_helpers/project';
 import {SEEDED} from '../../_helpers/registry';
+import {MANIFESTS} from '../../_helpers/imageEnv';
 import {pulledStore} from '../../_helpers/pulledStore';
 
 const ALPINE = SEEDED.alpine;
@@ -57,6 +58,15 @@ test(`inspect: podman's fields and Go templates`, async tt => {
   tt.is(two.stdout.trim(), `in1`);
   tt.regex(two.stderr, /no container with name or ID "missing" found/);
   await t([`rm`, `-f`, `in1`]);
+  // podman 4's Config: the entrypoint as one string, the command apart, the user as given;
+  // ImageDigest the image's manifest digest.
+  tt.is((await t([`create`, `--name`, `in2`, `--entrypoint`, `sh`, `-u`, `0:0`, ALPINE, `-c`, `sleep 1`])).code, 0);
+  const [d2] = JSON.parse((await t([`container`, `inspect`, `in2`])).stdout);
+  tt.is(d2.Config.Entrypoint, `sh`);
+  tt.deepEqual(d2.Config.Cmd, [`-c`, `sleep 1`]);
+  tt.is(d2.Config.User, `0:0`);
+  tt.is(d2.ImageDigest, MANIFESTS.alpine);
+  await t([`rm`, `-f`, `in2`]);
 });
 
 /** tspod with this store as a child process, its output collected, for a signal to be sent to it. */
