@@ -23,7 +23,7 @@ export function parseLabels(specs: ReadonlyArray<string>): Record<string, string
 
 // ---------------------------------------------------------------- volumes / mounts
 
-export type MountKind = `bind` | `volume` | `tmpfs`;
+export type MountKind = `bind` | `volume` | `tmpfs` | `devpts`;
 
 export interface MountRequest {
   kind: MountKind;
@@ -107,7 +107,7 @@ function parseMountOptions(opts: string, spec: string): {readonly: boolean, opti
   return {readonly, options};
 }
 
-/** `--mount type=bind|volume|tmpfs,source=…,target=…[,readonly][,…]` */
+/** `--mount type=bind|volume|tmpfs|devpts,source=…,target=…[,readonly][,…]` */
 export function parseMount(spec: string, cwd: string): MountRequest {
   let kind: MountKind | undefined;
   let source = ``, target = ``, readonly = false, noCopy = false;
@@ -128,7 +128,7 @@ export function parseMount(spec: string, cwd: string): MountRequest {
     switch (key) {
       case `type`: {
         const v = need();
-        if (v !== `bind` && v !== `volume` && v !== `tmpfs`) throw bad(`unsupported mount type "${v}" in --mount "${spec}"`, `use type=bind, type=volume or type=tmpfs`);
+        if (v !== `bind` && v !== `volume` && v !== `tmpfs` && v !== `devpts`) throw bad(`unsupported mount type "${v}" in --mount "${spec}"`, `use type=bind, type=volume, type=tmpfs or type=devpts`);
         kind = v;
       } break;
       case `src`: case `source`: source = need(); break;
@@ -145,6 +145,12 @@ export function parseMount(spec: string, cwd: string): MountRequest {
       case `bind-nonrecursive`: if (flagValue()) options.push(`bind`); break;
       case `nosuid`: case `nodev`: case `noexec`: case `suid`: case `dev`: case `exec`: options.push(key); break;
       case `tmpfs-size`: options.push(`size=${checkSize(need(), spec)}`); break;
+      // devpts's own (podman's): owner, group and mode of new terminals, and their number.
+      case `uid`: case `gid`: case `mode`: case `max`: {
+        const v = need();
+        if (!(key === `mode` ? /^[0-7]{1,4}$/ : /^\d+$/).test(v)) throw bad(`invalid ${key} "${v}" in --mount "${spec}"`);
+        options.push(`${key}=${v}`);
+      } break;
       case `tmpfs-mode`: {
         const v = need();
         if (!/^[0-7]{1,4}$/.test(v)) throw bad(`invalid tmpfs-mode "${v}" in --mount "${spec}": want an octal mode`);
@@ -155,6 +161,8 @@ export function parseMount(spec: string, cwd: string): MountRequest {
     }
   }
   if (!kind) throw bad(`--mount "${spec}" has no type`, `add type=bind, type=volume or type=tmpfs`);
+  const devptsOption = kind === `devpts` ? undefined : options.find(o => /^(uid|gid|max)=/.test(o) || (kind !== `tmpfs` && o.startsWith(`mode=`)));
+  if (devptsOption !== undefined) throw bad(`${devptsOption.split(`=`)[0]} is an option of type=devpts, not of type=${kind}, in --mount "${spec}"`);
   if (target === ``) throw bad(`--mount "${spec}" has no target`, `add target=/path/in/container`);
   const destination = checkDestination(target, spec);
   if (kind === `bind`) {
@@ -162,7 +170,8 @@ export function parseMount(spec: string, cwd: string): MountRequest {
     return {kind, source: posix.resolve(cwd, source), destination, readonly, options, spec};
   }
   if (kind === `volume`) return {kind, source: source === `` ? `` : checkVolumeName(source), destination, readonly, options, spec, ...(noCopy ? {noCopy} : {})};
-  if (source !== ``) throw bad(`tmpfs mounts take no source in --mount "${spec}"`);
+  if (source !== ``) throw bad(`${kind} mounts take no source in --mount "${spec}"`);
+  if (kind === `devpts`) return {kind, source: ``, destination, readonly, options, spec};
   return {kind, source: ``, destination, readonly, options: tmpfsDefaults(options), spec};
 }
 

@@ -201,6 +201,9 @@ function defaultMounts(input: SpecInput): Array<SpecMount> {
 }
 
 function userMount(m: ResolvedMount): SpecMount {
+  // A new devpts instance (distrobox's --mount type=devpts,destination=/dev/pts): the default's options, the user's after.
+  if (m.kind === `devpts`)
+    return {destination: m.destination, type: `devpts`, source: `devpts`, options: [...(m.readonly ? [`ro`] : []), `nosuid`, `noexec`, `newinstance`, `ptmxmode=0666`, ...(m.options.some(o => o.startsWith(`mode=`)) ? [] : [`mode=0620`]), ...m.options]};
   if (m.kind === `tmpfs`) {
     // No size unless asked: the kernel's default (half the RAM), as podman.
     const opts = [m.readonly ? `ro` : `rw`, ...m.options];

@@ -318,6 +318,15 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
     t.regex(pr.stdout, new RegExp(`${v}-p`));
   });
 
+  it(`--mount type=devpts: a new instance in place of the default /dev/pts (distrobox's)`, async t => {
+    const r = await run([`--rm`, `--mount`, `type=devpts,destination=/dev/pts,mode=600`, ALPINE, `sh`, `-c`, `grep ' /dev/pts ' /proc/mounts | cut -d' ' -f3,4`]);
+    t.is(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split(`\n`);
+    t.is(lines.length, 1, r.stdout);
+    t.is(lines[0]!.split(` `)[0], `devpts`);
+    t.true(lines[0]!.split(` `)[1]!.split(`,`).includes(`mode=600`), r.stdout);
+  });
+
   it(`--rm removes anonymous volumes; --tmpfs and --mount type=tmpfs`, async t => {
     const r = await run([`--rm`, `-v`, `/anon`, `--tmpfs`, `/scratch:size=1m`, `--mount`, `type=tmpfs,target=/t2`, ALPINE, `sh`, `-c`, `touch /anon/a; grep -E ' /(scratch|t2) ' /proc/mounts | cut -d' ' -f2,3,4 | sort`]);
     t.is(r.code, 0, r.stderr);

@@ -62,6 +62,9 @@ test(`--mount types`, t => {
   const tm = parseMount(`type=tmpfs,target=/scratch,tmpfs-size=1m,tmpfs-mode=1777`, `/`);
   t.deepEqual(tm.options, [`size=1m`, `mode=1777`, `nosuid`, `nodev`]);
   t.deepEqual(parseMount(`type=bind,source=/h,target=/c,bind-propagation=rslave`, `/`).options, [`rslave`]);
+  t.deepEqual(parseMount(`type=devpts,destination=/dev/pts,gid=5,mode=620`, `/`), {kind: `devpts`, source: ``, destination: `/dev/pts`, readonly: false, options: [`gid=5`, `mode=620`], spec: `type=devpts,destination=/dev/pts,gid=5,mode=620`});
+  invalid(t, () => parseMount(`type=tmpfs,target=/t,uid=5`, `/`), /uid is an option of type=devpts/);
+  invalid(t, () => parseMount(`type=devpts,source=x,target=/t`, `/`), /devpts mounts take no source/);
 });
 
 test(`--mount errors`, t => {
