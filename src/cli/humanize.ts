@@ -15,6 +15,11 @@ export function humanSize(bytes: number): string {
   return `${Number(size.toPrecision(3))} ${UNITS[i]}`;
 }
 
+/** `7.8MB`, `0B`: go-units HumanSizeWithPrecision as podman's ps prints a container's size. */
+export function humanSizeCompact(bytes: number): string {
+  return humanSize(bytes).replace(` `, ``);
+}
+
 /** Binary units for progress bars, as podman's mpb bars: `1.2MiB`, `512KiB`. */
 export function humanBinary(bytes: number): string {
   const units = [`B`, `KiB`, `MiB`, `GiB`, `TiB`];

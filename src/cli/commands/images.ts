@@ -41,11 +41,12 @@ export default class ImagesCommand extends BaseCommand {
       }
       return 0;
     }
+    const named = sortRows(images.flatMap(s => rowNames(s).map(([repo, tag]) => ({s, repo, tag}))), this.sort);
     if (this.format !== undefined) {
-      const rows = images.flatMap(s => rowNames(s).map(([repo, tag]) => ({
+      const rows = named.map(({s, repo, tag}) => ({
         ...s, Repository: repo, Tag: tag, ID: id(s), Id: s.Id, Created: timeAgo(s.Created), CreatedAt: s.Created,
         CreatedSince: timeAgo(s.Created), Size: humanSize(s.Size), VirtualSize: humanSize(s.Size),
-      })));
+      }));
       if (rows.length > 0 || this.format.startsWith(`table`)) this.out(formatRows(this.format, rows, IMAGE_HEADERS));
       return 0;
     }
@@ -53,13 +54,11 @@ export default class ImagesCommand extends BaseCommand {
       ? [`REPOSITORY`, `TAG`, `DIGEST`, `IMAGE ID`, `CREATED`, `SIZE`]
       : [`REPOSITORY`, `TAG`, `IMAGE ID`, `CREATED`, `SIZE`];
     const rows: Array<Array<string>> = [];
-    for (const s of images) {
-      for (const [repo, tag] of rowNames(s)) {
-        const row = [repo, tag];
-        if (this.digests) row.push(s.Digest);
-        row.push(id(s), timeAgo(s.Created), humanSize(s.Size));
-        rows.push(row);
-      }
+    for (const {s, repo, tag} of named) {
+      const row = [repo, tag];
+      if (this.digests) row.push(s.Digest);
+      row.push(id(s), timeAgo(s.Created), humanSize(s.Size));
+      rows.push(row);
     }
     const text = table(header, rows);
     this.out(this.noheading ? text.split(`\n`).slice(1).join(`\n`) : text);
@@ -80,6 +79,14 @@ function rowNames(s: ImageSummary): Array<[string, string]> {
   }
   const repos = [...new Set((s.Names ?? []).map(n => n.slice(0, n.indexOf(`@`))).filter(r => r !== ``))];
   return repos.length > 0 ? repos.map(r => [r, `<none>`]) : [[`<none>`, `<none>`]];
+}
+
+/** --sort repository|tag orders the rows (a row per name), as podman's; the other keys order images. */
+function sortRows<R extends {repo: string, tag: string}>(rows: Array<R>, key: string): Array<R> {
+  const bytes = (x: string, y: string) => x < y ? -1 : x > y ? 1 : 0; // Go's string order
+  if (key === `repository`) return [...rows].sort((a, b) => bytes(a.repo, b.repo));
+  if (key === `tag`) return [...rows].sort((a, b) => bytes(a.tag, b.tag));
+  return rows;
 }
 
 /** podman's --sort keys; newest first for created, else ascending. */

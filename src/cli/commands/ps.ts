@@ -1,6 +1,6 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
-import {humanSize, table, timeAgo} from '../humanize';
+import {humanSizeCompact, table, timeAgo} from '../humanize';
 import {formatRows} from '../templateRows';
 import type {PsEntry} from '../../engine/verbs/ps';
 import {portsColumn} from '../../network/ports';
@@ -48,19 +48,20 @@ export default class PsCommand extends BaseCommand {
     if (this.format !== undefined) {
       const rows = list.map(e => ({
         ...e, ID: id(e), Names: e.Names.join(`,`), Command: cmd(e), CreatedAt: timeAgo(e.Created, now), Created: timeAgo(e.Created, now),
-        RunningFor: timeAgo(e.Created, now), Ports: ports(e), Size: e.Size ? humanSize(e.Size.rwSize) : ``, Labels: e.Labels ?? {},
+        RunningFor: timeAgo(e.Created, now), Ports: ports(e), Size: e.Size ? sizeText(e.Size) : ``, Labels: e.Labels ?? {},
         ImageID: this.noTrunc ? e.ImageID : e.ImageID.slice(0, 12), Networks: (e.Networks ?? []).join(`,`),
       }));
       if (rows.length > 0 || this.format.startsWith(`table`)) this.out(withoutHeader(formatRows(this.format, rows, PS_HEADERS), this.noheading && this.format.startsWith(`table`)));
       return 0;
     }
     const header = [`CONTAINER ID`, `IMAGE`, `COMMAND`, `CREATED`, `STATUS`, `PORTS`, `NAMES`];
-    if (this.size) header.splice(6, 0, `SIZE`);
+    // podman's order: the pod's columns, then SIZE last.
     if (this.pod) header.push(`POD ID`, `PODNAME`);
+    if (this.size) header.push(`SIZE`);
     const rows = list.map(e => {
       const r = [id(e), e.Image, cmd(e), timeAgo(e.Created, now), e.Status, ports(e), e.Names.join(`,`)];
-      if (this.size) r.splice(6, 0, `${humanSize(e.Size?.rwSize ?? 0)} (virtual ${humanSize(e.Size?.rootFsSize ?? 0)})`);
       if (this.pod) r.push(this.noTrunc ? e.Pod : e.Pod.slice(0, 12), e.PodName);
+      if (this.size) r.push(sizeText(e.Size ?? {rwSize: 0, rootFsSize: 0}));
       return r;
     });
     this.out(withoutHeader(table(header, rows), this.noheading));
@@ -69,6 +70,11 @@ export default class PsCommand extends BaseCommand {
 }
 
 // podman's column names for `--format "table {{.Field}}…"`.
+/** podman's: the writable layer, and the whole root filesystem as `virtual`. */
+function sizeText(s: {rwSize: number, rootFsSize: number}): string {
+  return `${humanSizeCompact(s.rwSize)} (virtual ${humanSizeCompact(s.rootFsSize)})`;
+}
+
 const PS_HEADERS: Record<string, string> = {ID: `CONTAINER ID`, Names: `NAMES`, CreatedAt: `CREATED`, RunningFor: `CREATED`};
 
 function ports(e: PsEntry): string {

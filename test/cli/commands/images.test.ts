@@ -85,6 +85,10 @@ test(`filters: reference, dangling, before, since, label, id`, async t => {
 });
 
 test(`--format: a Go template per name; \`table\` adds podman's headers and aligns tab-separated columns`, async t => {
+  // --sort repository orders the rows, a row per name (podman's).
+  const byRepo = (await s.run([`images`, `--sort`, `repository`, `--format`, `{{.Repository}}`])).stdout.trim().split(`\n`);
+  t.deepEqual(byRepo, [...byRepo].sort(), byRepo.join(` `));
+  t.true(byRepo.length >= 3, byRepo.join(` `));
   const plain = await s.run([`images`, `--format`, `{{.Repository}}:{{.Tag}} {{.ID}}`]);
   t.is(plain.code, 0, plain.stderr);
   const lines = plain.stdout.trim().split(`\n`).sort();

@@ -83,7 +83,11 @@ test(`ps --size: the container's own bytes and, as virtual, the image's with the
   const image = JSON.parse((await t([`image`, `inspect`, SEEDED.alpine])).stdout)[0];
   tt.true(e.Size.rwSize >= 100000 && e.Size.rwSize < 120000, String(e.Size.rwSize));
   tt.is(e.Size.rootFsSize, image.Size + e.Size.rwSize);
-  tt.regex((await t([`ps`, `-a`, `-s`, `--filter`, `name=^sz1$`])).stdout, /\d+ kB \(virtual [\d.]+ MB\)/);
+  // podman's compact units, in a last SIZE column, and the same text for {{.Size}}.
+  const tbl = (await t([`ps`, `-a`, `-s`, `--filter`, `name=^sz1$`])).stdout.trim().split(`\n`);
+  tt.regex(tbl[0]!, /NAMES\s+SIZE$/);
+  tt.regex(tbl[1]!, / \d+kB \(virtual [\d.]+MB\)$/);
+  tt.regex((await t([`ps`, `-a`, `-s`, `--filter`, `name=^sz1$`, `--format`, `{{.Size}}`])).stdout, /^\d+kB \(virtual [\d.]+MB\)\n$/);
   for (const cmd of [[`inspect`], [`container`, `inspect`]]) {
     const doc = JSON.parse((await t([...cmd, `--size`, `sz1`])).stdout)[0];
     tt.deepEqual([doc.SizeRw, doc.SizeRootFs], [e.Size.rwSize, e.Size.rootFsSize], cmd.join(` `));
