@@ -25,11 +25,13 @@ export default class PsCommand extends BaseCommand {
   noheading = Option.Boolean(`--noheading`, false, {description: `Do not print headers`});
   sort = Option.String(`--sort`, `created`, {description: `Sort output by: command, created, id, image, names, runningfor, size, status`});
   pod = Option.Boolean(`-p,--pod`, false, {description: `Print the ID and name of the pod the containers are associated with`});
+  ns = Option.Boolean(`--ns`, false, {description: `Display namespace information (the inode number of each)`});
+  external = Option.Boolean(`--external`, false, {description: `Show containers not made by tspod (there are none: every container in tspod's store is its own)`});
   sync = Option.Boolean(`--sync`, false, {description: `Sync container state with the runtime (tspod always does: each state is checked against its monitor)`});
 
   async execute() {
     const last = this.latest ? 1 : this.last === undefined ? undefined : Number(this.last);
-    const list = sortContainers(await this.engine.listContainers({all: this.all, filters: this.filter, size: this.size, last}), this.sort);
+    const list = sortContainers(await this.engine.listContainers({all: this.all, filters: this.filter, size: this.size, last, namespaces: this.ns}), this.sort);
     if (this.format === `json` || this.format === `{{json .}}`) {
       const now = Date.now();
       this.json(list.map(e => ({...e, CreatedAt: timeAgo(e.Created, now)})));
@@ -52,6 +54,12 @@ export default class PsCommand extends BaseCommand {
         ImageID: this.noTrunc ? e.ImageID : e.ImageID.slice(0, 12), Networks: (e.Networks ?? []).join(`,`),
       }));
       if (rows.length > 0 || this.format.startsWith(`table`)) this.out(withoutHeader(formatRows(this.format, rows, PS_HEADERS), this.noheading && this.format.startsWith(`table`)));
+      return 0;
+    }
+    if (this.ns) {
+      const keys = [`Cgroup`, `Ipc`, `Mnt`, `Net`, `Pidns`, `User`, `Uts`];
+      const rows = list.map(e => [id(e), e.Names.join(`,`), String(e.Pid), ...keys.map(k => e.Namespaces[k] ?? ``)]);
+      this.out(withoutHeader(table([`CONTAINER ID`, `NAMES`, `PID`, `CGROUPNS`, `IPC`, `MNT`, `NET`, `PIDNS`, `USERNS`, `UTS`], rows), this.noheading));
       return 0;
     }
     const header = [`CONTAINER ID`, `IMAGE`, `COMMAND`, `CREATED`, `STATUS`, `PORTS`, `NAMES`];

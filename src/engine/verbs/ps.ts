@@ -1,4 +1,5 @@
 // `ps`: every container with its reconciled state, podman's JSON fields.
+import {readlinkSync} from 'node:fs';
 import {containerSize, imageSizes} from '../lifecycle/containerSize';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
@@ -16,6 +17,22 @@ export interface PsOptions {
   filters?: Array<string>;
   size?: boolean;
   last?: number | undefined;
+  /** --ns: each running container's namespaces (their inode numbers), as podman's Namespaces. */
+  namespaces?: boolean;
+}
+
+const NS_FILES: Array<[string, string]> = [[`Mnt`, `mnt`], [`Cgroup`, `cgroup`], [`Ipc`, `ipc`], [`Net`, `net`], [`Pidns`, `pid`], [`Uts`, `uts`], [`User`, `user`]];
+
+/** `/proc/PID/ns/*` as podman reports them: the inode number of each (none for a gone process). */
+function namespacesOf(pid: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (pid <= 0) return out;
+  for (const [key, file] of NS_FILES) {
+    try {
+      out[key] = /\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${file}`))?.[1] ?? ``;
+    } catch {}
+  }
+  return out;
 }
 
 /** podman's `ps --format json` entry. */
@@ -181,6 +198,7 @@ export async function listContainers(ctx: EngineContext, o: PsOptions): Promise<
       if (!o.all && o.last === undefined && e.State !== `running` && e.State !== `paused`) continue;
       if (!matches(c, e, filters, health(c), list)) continue;
       if (o.size && e.Size) e.Size = containerSize(ctx.paths.graphRoot, c.layer, imageSize.get(c.image) ?? 0);
+      if (o.namespaces) e.Namespaces = namespacesOf(e.Pid);
       out.push(e);
     }
     return out;

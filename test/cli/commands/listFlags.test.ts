@@ -1,5 +1,6 @@
 // ps and images: --sort and --noheading, as podman's.
 import test from 'ava';
+import {readlinkSync} from 'node:fs';
 import {SEEDED} from '../../_helpers/registry';
 import {pulledStore} from '../../_helpers/pulledStore';
 
@@ -75,6 +76,18 @@ test.serial(`volume inspect --format renders a template; top -l takes the newest
   tt.is(top.code, 0, top.stderr);
   tt.regex(top.stdout, /^PID\s+COMMAND\n1\s+sleep 1000$/m);
   await t([`rm`, `-f`, `-t`, `0`, `top-l`]);
+});
+
+test(`ps --ns: each namespace's inode number, as /proc/PID/ns shows it; --external changes nothing`, async tt => {
+  tt.is((await t([`run`, `-d`, `--name`, `ns1`, `--network`, `none`, SEEDED.alpine, `sleep`, `1000`])).code, 0);
+  const [e] = JSON.parse((await t([`ps`, `--ns`, `--format`, `json`, `--filter`, `name=^ns1$`])).stdout);
+  const inode = (f: string) => /\[(\d+)\]/.exec(readlinkSync(`/proc/${e.Pid}/ns/${f}`))![1];
+  tt.deepEqual(e.Namespaces, {Mnt: inode(`mnt`), Cgroup: inode(`cgroup`), Ipc: inode(`ipc`), Net: inode(`net`), Pidns: inode(`pid`), Uts: inode(`uts`), User: inode(`user`)});
+  const tbl = (await t([`ps`, `--ns`, `--filter`, `name=^ns1$`])).stdout.trim().split(`\n`);
+  tt.deepEqual(tbl[0]!.split(/\s{2,}/), [`CONTAINER ID`, `NAMES`, `PID`, `CGROUPNS`, `IPC`, `MNT`, `NET`, `PIDNS`, `USERNS`, `UTS`]);
+  tt.deepEqual(tbl[1]!.split(/\s+/).slice(1), [`ns1`, String(e.Pid), inode(`cgroup`), inode(`ipc`), inode(`mnt`), inode(`net`), inode(`pid`), inode(`user`), inode(`uts`)]);
+  tt.is((await t([`ps`, `-a`, `--external`, `-q`])).stdout, (await t([`ps`, `-a`, `-q`])).stdout);
+  await t([`rm`, `-f`, `-t`, `0`, `ns1`]);
 });
 
 test(`ps --size: the container's own bytes and, as virtual, the image's with them`, async tt => {
