@@ -1,6 +1,8 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
 import {reportBatch} from '../batch';
+import {containerTargets} from '../targets';
+import {TspodError} from '../../engine/errors';
 
 export default class PauseCommand extends BaseCommand {
   static override paths = [[`pause`], [`container`, `pause`]];
@@ -11,10 +13,16 @@ export default class PauseCommand extends BaseCommand {
   });
 
   all = Option.Boolean(`-a,--all`, false, {description: `Pause all containers`});
+  latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
+  cidfile = Option.Array(`--cidfile`, [], {description: `Read the container ID from the file`});
+  filter = Option.Array(`--filter`, [], {description: `Filter the containers to act on (ps's filters: name, id, status, ancestor, label, exited)`});
   containers = Option.Rest({name: `CONTAINER`});
 
   async execute() {
-    const r = await this.engine.pauseContainers({containers: this.containers, unpause: false, all: this.all});
+    const containers = await containerTargets(this.engine, {containers: this.containers, cidfiles: this.cidfile, latest: this.latest, filters: this.filter});
+    if (!this.all && containers.length === 0 && this.filter.length === 0)
+      throw new TspodError(`InvalidArgument`, `you must provide at least one container name or id`);
+    const r = await this.engine.pauseContainers({containers, unpause: false, all: this.all});
     for (const d of r.done) this.out(d.ref);
     reportBatch(this.context.stderr, r.errors);
     return 0;

@@ -19,12 +19,15 @@ export default class StartCommand extends BaseCommand {
   sigProxy = Option.Boolean(`--sig-proxy`, true, {description: `Proxy received signals to the process (with --attach; default true)`});
   detachKeys = Option.String(`--detach-keys`, {description: `Select the key sequence for detaching a container (default ctrl-p,ctrl-q)`});
   latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
+  filter = Option.Array(`--filter`, [], {description: `Filter the containers to start (ps's filters: name, id, status, ancestor, label, exited)`});
   containers = Option.Rest({name: `CONTAINER`});
 
   async execute() {
-    if (this.latest) this.containers = await containerTargets(this.engine, {containers: this.containers, latest: true});
-    if (!this.all && this.containers.length === 0)
+    if (this.latest || this.filter.length > 0) this.containers = await containerTargets(this.engine, {containers: this.containers, latest: this.latest, filters: this.filter});
+    if (!this.all && this.containers.length === 0) {
+      if (this.filter.length > 0) return 0; // nothing matched: nothing to start
       throw new TspodError(`InvalidArgument`, `start requires at least one argument`, {hint: `name a container, or use --all`});
+    }
     if (this.attach && this.containers.length > 1)
       throw new TspodError(`InvalidArgument`, `you cannot start and attach multiple containers at once`);
     if (this.attach) {
