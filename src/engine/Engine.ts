@@ -113,7 +113,7 @@ export class Engine {
     return (await import("./verbs/rmi")).removeImages(this.ctx, opts);
   }
 
-  async pruneImages(opts: {all?: boolean}) {
+  async pruneImages(opts: {all?: boolean, filters?: Array<string>}) {
     return (await import("./verbs/rmi")).pruneImages(this.ctx, opts);
   }
 
@@ -230,8 +230,8 @@ export class Engine {
     return (await import("./verbs/volume")).removeVolumes(this.ctx, opts);
   }
 
-  async pruneVolumes() {
-    return (await import("./verbs/volume")).pruneVolumes(this.ctx);
+  async pruneVolumes(opts: {filters?: Array<string>} = {}) {
+    return (await import("./verbs/volume")).pruneVolumes(this.ctx, opts);
   }
 
   // Container lifecycle (monitor-backed): src/engine/verbs/{start,stop,rm,ps,logs,wait,inspect,exec,attach,container}.ts
@@ -275,8 +275,8 @@ export class Engine {
     return (await import("./verbs/rm")).removeContainers(this.ctx, opts);
   }
 
-  async pruneContainers() {
-    return (await import("./verbs/rm")).pruneContainers(this.ctx);
+  async pruneContainers(opts: {filters?: Array<string>} = {}) {
+    return (await import("./verbs/rm")).pruneContainers(this.ctx, opts);
   }
 
   async cleanupContainer(opts: {container: string}) {

@@ -11,6 +11,7 @@ import {isRunning, podmanStatus, statusLine} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 import type {NetworkConfig} from '../../network/Network';
 import {healthStatusOf} from '../lifecycle/health';
+import {untilTime} from './pruneFilters';
 
 export interface PsOptions {
   all?: boolean;
@@ -105,16 +106,6 @@ function matches(c: ContainerRecord, e: PsEntry, filters: Array<[string, string]
     if (!ok) return false;
   }
   return true;
-}
-
-/** until=: a timestamp (RFC 3339 or Unix seconds) or a duration before now (10m, 2h). */
-function untilTime(v: string): number {
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const d = /^(\d+)(s|m|h)$/.exec(v);
-  if (d) return Date.now() - Number(d[1]) * {s: 1000, m: 60_000, h: 3_600_000}[d[2] as `s` | `m` | `h`];
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new TspodError(`InvalidArgument`, `invalid until filter "${v}"`, {hint: `give a timestamp (2024-01-02T15:04:05Z), Unix seconds, or a duration such as 10m`});
-  return t;
 }
 
 /** The network mode's name as podman's network= filter takes it (none, host, pasta, slirp4netns, container:ID). */

@@ -13,6 +13,7 @@ import type {LifeMeta} from '../lifecycle/state';
 import {eachContainer, withFreshContainer} from '../lifecycle/batch';
 import {markStopped, listFresh, nameOf, openContainers, readExit, refresh, removeRunFiles, runFiles} from '../lifecycle/containers';
 import type {ContainerRecord, ContainerStore} from '../../storage/ContainerStore';
+import {parsePruneFilters, pruneMatches} from './pruneFilters';
 
 export interface RemoveOptions {
   containers: Array<string>;
@@ -119,7 +120,8 @@ async function deletePods(ctx: EngineContext, ids: Array<string>): Promise<void>
   }
 }
 
-export async function pruneContainers(ctx: EngineContext): Promise<RemoveReport> {
+export async function pruneContainers(ctx: EngineContext, opts: {filters?: Array<string>} = {}): Promise<RemoveReport> {
+  const f = parsePruneFilters(opts.filters ?? []);
   const cs = openContainers(ctx);
   if (!cs) return {removed: [], errors: []};
   let ids: Array<string>;
@@ -127,7 +129,7 @@ export async function pruneContainers(ctx: EngineContext): Promise<RemoveReport>
     ids = (await listFresh(ctx, cs)).filter(c => {
       const st = (c.metadata as LifeMeta).state;
       if ((c.metadata as {infra?: boolean}).infra === true) return false; // pod prune's
-      return st === `exited` || st === `stopped` || st === `created` || st === `configured`;
+      return (st === `exited` || st === `stopped` || st === `created` || st === `configured`) && pruneMatches(f, c.created, (c.metadata as {labels?: Record<string, string>}).labels);
     }).map(c => c.id);
   } finally {
     cs.close();

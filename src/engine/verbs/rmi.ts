@@ -9,6 +9,7 @@ import {lookupLocal} from '../../image/lookup';
 import type {Image} from '../../storage/ImageStore';
 import {withStore} from './store';
 import type {OpenedStore} from './store';
+import {parsePruneFilters, pruneMatches} from './pruneFilters';
 
 export interface RemoveImagesOptions {
   images: Array<string>;
@@ -100,13 +101,26 @@ async function deleteImage(store: OpenedStore, id: string): Promise<Image | unde
   });
 }
 
-export async function pruneImages(ctx: EngineContext, opts: {all?: boolean}): Promise<{deleted: Array<string>}> {
+async function imageLabels(store: {blobs: {get(d: string): Promise<Buffer>}}, configDigest: string): Promise<Record<string, string> | undefined> {
+  try {
+    return (JSON.parse((await store.blobs.get(configDigest)).toString()) as {config?: {Labels?: Record<string, string>}}).config?.Labels;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function pruneImages(ctx: EngineContext, opts: {all?: boolean, filters?: Array<string>}): Promise<{deleted: Array<string>}> {
+  const f = parsePruneFilters(opts.filters ?? []);
   return withStore(ctx, async store => {
     const containers = await store.containers.list();
     const used = new Set(containers.map(c => c.image));
-    const candidates = (await store.images.list())
-      .filter(i => !used.has(i.id) && (opts.all || i.names.length === 0) && !i.flags?.incomplete)
-      .map(i => i.id);
+    const candidates: Array<string> = [];
+    for (const i of await store.images.list()) {
+      if (used.has(i.id) || !(opts.all || i.names.length === 0) || i.flags?.incomplete) continue;
+      // The labels are the image config's: read only when a filter asks for them.
+      const labels = f.labels.length === 0 ? undefined : await imageLabels(store, i.configDigest);
+      if (pruneMatches(f, i.created, labels)) candidates.push(i.id);
+    }
     const deleted: Array<string> = [];
     for (const id of candidates) {
       // Re-check under the lock: a pull may have named it meanwhile.

@@ -9,6 +9,7 @@ import type {VolumeRecord} from '../run/volumes';
 import {sweepLeftovers} from '../run/prepare';
 import {openStore} from './store';
 import type {OpenedStore} from './store';
+import {parsePruneFilters, pruneMatches} from './pruneFilters';
 
 export type {VolumeRecord} from '../run/volumes';
 
@@ -111,12 +112,13 @@ export async function removeVolumes(ctx: EngineContext, o: {names: Array<string>
   });
 }
 
-export async function pruneVolumes(ctx: EngineContext): Promise<{removed: Array<string>}> {
+export async function pruneVolumes(ctx: EngineContext, opts: {filters?: Array<string>} = {}): Promise<{removed: Array<string>}> {
+  const f = parsePruneFilters(opts.filters ?? []);
   return withStore(ctx, async (s, v) => {
     const inUse = await users(s);
     const removed: Array<string> = [];
     for (const vol of await v.list()) {
-      if ((inUse.get(vol.Name) ?? []).length > 0) continue;
+      if ((inUse.get(vol.Name) ?? []).length > 0 || !pruneMatches(f, vol.CreatedAt, vol.Labels)) continue;
       await v.remove(vol.Name, p => s.store.removeTree(p));
       removed.push(vol.Name);
       // podman tells of each pruned volume twice: removed, and pruned.

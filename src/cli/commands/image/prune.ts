@@ -11,6 +11,7 @@ export default class ImagePruneCommand extends BaseCommand {
 
   all = Option.Boolean(`-a,--all`, false, {description: `Remove all images not in use by containers, not just dangling ones`});
   force = Option.Boolean(`-f,--force`, false, {description: `Do not prompt for confirmation`});
+  filter = Option.Array(`--filter`, [], {description: `Prune only what matches: until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE]`});
 
   async execute() {
     if (!this.force) {
@@ -19,7 +20,7 @@ export default class ImagePruneCommand extends BaseCommand {
         : `WARNING! This command removes all dangling images.\nAre you sure you want to continue? [y/N] `);
       if (!ok) return 0;
     }
-    const report = await this.engine.pruneImages({all: this.all});
+    const report = await this.engine.pruneImages({all: this.all, filters: this.filter});
     for (const id of report.deleted) this.out(id);
     return 0;
   }

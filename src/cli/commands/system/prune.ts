@@ -13,6 +13,7 @@ export default class SystemPruneCommand extends BaseCommand {
   all = Option.Boolean(`-a,--all`, false, {description: `Remove all unused images, not only dangling ones`});
   force = Option.Boolean(`-f,--force`, false, {description: `Do not prompt for confirmation`});
   volumes = Option.Boolean(`--volumes`, false, {description: `Prune volumes too`});
+  filter = Option.Array(`--filter`, [], {description: `Prune only what matches: until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE]`});
 
   async execute() {
     if (!this.force) {
@@ -22,10 +23,10 @@ export default class SystemPruneCommand extends BaseCommand {
     // Pods first, as podman: their containers go with them (container prune leaves infra containers alone).
     const pods = await this.engine.prunePods();
     this.section(`Deleted Pods`, pods.removed);
-    const containers = await this.engine.pruneContainers();
+    const containers = await this.engine.pruneContainers({filters: this.filter});
     this.section(`Deleted Containers`, containers.removed.map(c => c.id));
-    if (this.volumes) this.section(`Deleted Volumes`, (await this.engine.pruneVolumes()).removed);
-    this.section(`Deleted Images`, (await this.engine.pruneImages({all: this.all})).deleted);
+    if (this.volumes) this.section(`Deleted Volumes`, (await this.engine.pruneVolumes({filters: this.filter})).removed);
+    this.section(`Deleted Images`, (await this.engine.pruneImages({all: this.all, filters: this.filter})).deleted);
     reportBatch(this.context.stderr, [...pods.errors, ...containers.errors]);
     return 0;
   }

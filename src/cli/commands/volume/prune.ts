@@ -9,6 +9,7 @@ export default class VolumePruneCommand extends BaseCommand {
   });
 
   force = Option.Boolean(`-f,--force`, false, {description: `Do not prompt for confirmation`});
+  filter = Option.Array(`--filter`, [], {description: `Prune only what matches: until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE]`});
 
   async execute() {
     if (!this.force) {
@@ -17,7 +18,7 @@ export default class VolumePruneCommand extends BaseCommand {
       const ok = await this.confirm(`WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n${unused.map(v => `${v.Name}\n`).join(``)}Are you sure you want to continue? [y/N] `);
       if (!ok) return 0;
     }
-    const r = await this.engine.pruneVolumes();
+    const r = await this.engine.pruneVolumes({filters: this.filter});
     for (const n of r.removed) this.out(n);
     return 0;
   }

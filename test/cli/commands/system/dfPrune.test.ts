@@ -48,3 +48,25 @@ test.serial(`df: one image, a stopped container with a 50 kB layer, a used volum
   rows = await df();
   for (const type of [`Images`, `Containers`, `Local Volumes`]) tt.like(rows[type], {Total: 0, RawSize: 0}, type);
 });
+
+test.serial(`prune --filter: label=, label!= and until= choose what container, volume and system prune remove`, async tt => {
+  tt.is((await t([`create`, `--name`, `pf-keep`, `--label`, `keep=1`, ALPINE, `true`])).code, 0);
+  tt.is((await t([`create`, `--name`, `pf-go`, ALPINE, `true`])).code, 0);
+  const byLabel = await t([`container`, `prune`, `-f`, `--filter`, `label!=keep`]);
+  tt.is(byLabel.code, 0, byLabel.stderr);
+  const names = async () => (await t([`ps`, `-a`, `--format`, `{{.Names}}`])).stdout.trim().split(`\n`).filter(Boolean);
+  tt.true((await names()).includes(`pf-keep`));
+  tt.false((await names()).includes(`pf-go`));
+  // Created just now: not before an hour ago.
+  tt.is((await t([`container`, `prune`, `-f`, `--filter`, `until=1h`])).stdout, ``);
+  tt.true((await names()).includes(`pf-keep`));
+  tt.is((await t([`volume`, `create`, `--label`, `tier=a`, `pf-va`])).code, 0);
+  tt.is((await t([`volume`, `create`, `pf-vb`])).code, 0);
+  tt.is((await t([`volume`, `prune`, `-f`, `--filter`, `label=tier=a`])).stdout, `pf-va\n`);
+  const bad = await t([`system`, `prune`, `-f`, `--filter`, `colour=red`]);
+  tt.is(bad.code, 125);
+  tt.regex(bad.stderr, /colour is an invalid filter/);
+  tt.is((await t([`container`, `prune`, `-f`, `--filter`, `label=keep=1`])).code, 0);
+  tt.false((await names()).includes(`pf-keep`));
+  await t([`volume`, `rm`, `pf-vb`]);
+});
