@@ -190,7 +190,7 @@ export class Engine {
     return (await import("./verbs/podLifecycle")).pausePods(this.ctx, opts);
   }
 
-  async createVolume(opts: {name?: string | undefined, labels?: Record<string, string>, ignore?: boolean}) {
+  async createVolume(opts: {name?: string | undefined, labels?: Record<string, string>, ignore?: boolean, driver?: string | undefined, options?: Record<string, string>}) {
     return (await import("./verbs/volume")).createVolume(this.ctx, opts);
   }
 

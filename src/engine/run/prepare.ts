@@ -43,6 +43,7 @@ import {specSummary} from '../lifecycle/specSummary';
 import type {LogDriver} from '../lifecycle/containers';
 import {healthMeta} from '../lifecycle/healthConfig';
 import {VolumeStore} from './volumes';
+import type {VolumeRecord} from './volumes';
 import {mountsFrom, parseVolumesFrom} from './volumesFrom';
 import {parseSecretFlag, SecretStore} from './secrets';
 import {depth, parseImageVolumeMode, uncoveredImageVolumes} from './imageVolumes';
@@ -361,6 +362,16 @@ function rootfsMountOf(m: MountSpec): RootfsMount {
   return {type: `fuse`, source: m.target, options: [], argv: m.argv};
 }
 
+/** A named volume's mount: its directory, or what its --opt says (a tmpfs, a bind of a host directory). */
+function volumeMount(volume: VolumeRecord, m: MountRequest): ResolvedMount {
+  const o = (volume.Options?.o ?? ``).split(`,`).filter(Boolean);
+  if (volume.Options?.type === `tmpfs`)
+    return {kind: `tmpfs`, source: ``, destination: m.destination, readonly: m.readonly || o.includes(`ro`), options: [...o.filter(x => x !== `ro` && x !== `rw`), `nosuid`, `nodev`]};
+  if (o.includes(`bind`) || o.includes(`rbind`))
+    return {kind: `bind`, source: volume.Options.device!, destination: m.destination, readonly: m.readonly || o.includes(`ro`), options: m.options};
+  return {kind: `volume`, source: volume.Mountpoint, destination: m.destination, readonly: m.readonly, options: m.options, copyUp: !m.noCopy};
+}
+
 /** The stored image `ref` names, and the name it matched (none for an ID). */
 export async function findImage(store: Store, ref: string): Promise<{image: Image, name?: string} | undefined> {
   return lookupLocal(await store.images.list(), ref);
@@ -412,7 +423,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
     if (m.kind === `volume`) {
       const {volume} = await volumes.create(m.source === `` ? undefined : m.source, {existOk: true});
       (m.source === `` ? anonymousVolumes : namedVolumes).push(volume.Name);
-      resolved.push({kind: `volume`, source: volume.Mountpoint, destination: m.destination, readonly: m.readonly, options: m.options, copyUp: !m.noCopy});
+      resolved.push(volumeMount(volume, m));
     } else {
       resolved.push({kind: m.kind, source: m.source, destination: m.destination, readonly: m.readonly, options: m.options});
     }

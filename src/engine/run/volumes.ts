@@ -19,6 +19,31 @@ export interface VolumeRecord {
   Anonymous: boolean;
 }
 
+/**
+ * `volume create --opt`: the local driver's type, device and o (mount options), as podman's.
+ * Rootless, a volume can be a tmpfs (type=tmpfs) or a bind of a host directory (o=bind,
+ * device=PATH); a filesystem of another type needs root to mount, and is refused.
+ */
+export function checkVolumeOptions(opts: Record<string, string>): Record<string, string> {
+  for (const k of Object.keys(opts))
+    if (![`type`, `device`, `o`].includes(k)) throw new TspodError(`InvalidArgument`, `invalid mount option ${k} for driver 'local'`, {hint: `the local driver takes type, device and o`});
+  const type = opts.type ?? ``;
+  const o = (opts.o ?? ``).split(`,`).filter(Boolean);
+  if (type === `tmpfs`) {
+    for (const x of o)
+      if (!/^(size=\d+[kmg]?|nr_inodes=\d+|mode=[0-7]{1,4}|uid=\d+|gid=\d+|nosuid|nodev|noexec|suid|dev|exec|ro|rw)$/.test(x))
+        throw new TspodError(`InvalidArgument`, `invalid tmpfs option "${x}" in o=`, {hint: `use size=, nr_inodes=, mode=, uid=, gid=, nosuid, nodev, noexec, ro or rw`});
+    return opts;
+  }
+  if (o.includes(`bind`) || o.includes(`rbind`)) {
+    if (type !== `` && type !== `none` && type !== `bind`) throw new TspodError(`InvalidArgument`, `a bind volume takes type=none (or none), not type=${type}`);
+    if (!opts.device?.startsWith(`/`)) throw new TspodError(`InvalidArgument`, `a bind volume needs device=/absolute/host/path`);
+    return opts;
+  }
+  if (type === `` && opts.device === undefined && o.length === 0) return opts;
+  throw new TspodError(`Unsupported`, `mounting a volume of type ${type || `(none)`}${opts.device ? ` from ${opts.device}` : ``} needs root: a rootless user can only have tmpfs and bind volumes`, {hint: `use --opt type=tmpfs --opt device=tmpfs, or --opt type=none --opt o=bind --opt device=/host/dir`});
+}
+
 export function volumesDir(graphRoot: string): string {
   return join(graphRoot, `volumes`);
 }
@@ -60,7 +85,7 @@ export class VolumeStore {
   }
 
   /** Creates the volume; with `existOk`, an existing one is returned (first use by run). */
-  async create(name: string | undefined, opts: {labels?: Record<string, string>, existOk?: boolean} = {}): Promise<{volume: VolumeRecord, created: boolean}> {
+  async create(name: string | undefined, opts: {labels?: Record<string, string>, options?: Record<string, string>, existOk?: boolean} = {}): Promise<{volume: VolumeRecord, created: boolean}> {
     const anonymous = name === undefined;
     const n = name === undefined ? randomBytes(32).toString(`hex`) : checkVolumeName(name);
     const existing = await this.get(n);
@@ -72,7 +97,7 @@ export class VolumeStore {
     const tmp = join(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString(`hex`)}`);
     const rec: VolumeRecord = {
       Name: n, Driver: `local`, Mountpoint: join(this.dir, n, `_data`), CreatedAt: isoNow(),
-      Labels: opts.labels ?? {}, Scope: `local`, Options: {}, Anonymous: anonymous,
+      Labels: opts.labels ?? {}, Scope: `local`, Options: opts.options ?? {}, Anonymous: anonymous,
     };
     await mkdir(join(tmp, `_data`), {recursive: true, mode: 0o755});
     await writeFile(join(tmp, `volume.json`), `${JSON.stringify(rec, null, 2)}\n`);

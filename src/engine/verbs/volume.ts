@@ -4,7 +4,7 @@ import {emitEvents, volumeEvent} from '../events/emit';
 import type {EngineContext} from '../Engine';
 import {dirSize} from '../../util/dirSize';
 import {isTspodError, TspodError} from '../errors';
-import {VolumeStore} from '../run/volumes';
+import {checkVolumeOptions, VolumeStore} from '../run/volumes';
 import type {VolumeRecord} from '../run/volumes';
 import {sweepLeftovers} from '../run/prepare';
 import {openStore} from './store';
@@ -31,9 +31,12 @@ async function users(s: OpenedStore): Promise<Map<string, Array<string>>> {
   return m;
 }
 
-export async function createVolume(ctx: EngineContext, o: {name?: string | undefined, labels?: Record<string, string>, ignore?: boolean}): Promise<VolumeRecord> {
+export async function createVolume(ctx: EngineContext, o: {name?: string | undefined, labels?: Record<string, string>, ignore?: boolean, driver?: string | undefined, options?: Record<string, string>}): Promise<VolumeRecord> {
+  if (o.driver !== undefined && o.driver !== `local`)
+    throw new TspodError(`InvalidArgument`, `volume plugin ${o.driver} not found: no such volume plugin`, {hint: `tspod has the local driver only`});
+  const options = checkVolumeOptions(o.options ?? {});
   return withStore(ctx, async (_s, v) => {
-    const r = await v.create(o.name, {...(o.labels ? {labels: o.labels} : {}), existOk: o.ignore ?? false});
+    const r = await v.create(o.name, {...(o.labels ? {labels: o.labels} : {}), options, existOk: o.ignore ?? false});
     if (r.created) emitEvents(ctx, [volumeEvent(`create`, r.volume.Name)]);
     return r.volume;
   });

@@ -296,6 +296,29 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
     t.is(mounted.stdout, `${me.homedir}\n${me.homedir}\n`, mounted.stderr);
   });
 
+  it(`volume create --opt: a tmpfs volume, a bind volume; other types and drivers refused`, async t => {
+    const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+    const vt = `vt-${tag}`, vb = `vb-${tag}`;
+    t.is((await s.run([`volume`, `create`, `--opt`, `type=tmpfs`, `--opt`, `device=tmpfs`, `--opt`, `o=size=1m`, vt])).code, 0);
+    const [info] = await s.json([`volume`, `inspect`, vt]);
+    t.deepEqual(info.Options, {type: `tmpfs`, device: `tmpfs`, o: `size=1m`});
+    const tm = await run([`--rm`, `-v`, `${vt}:/v`, ALPINE, `sh`, `-c`, `grep ' /v ' /proc/mounts | cut -d' ' -f3,4`]);
+    t.is(tm.code, 0, tm.stderr);
+    t.regex(tm.stdout, /^tmpfs \S*size=1024k/);
+    const d = hostDir();
+    t.is((await s.run([`volume`, `create`, `--opt`, `type=none`, `--opt`, `o=bind`, `--opt`, `device=${d}`, vb])).code, 0);
+    const bw = await run([`--rm`, `-v`, `${vb}:/b`, ALPINE, `sh`, `-c`, `echo through > /b/f`]);
+    t.is(bw.code, 0, bw.stderr);
+    t.is(readFileSync(join(d, `f`), `utf8`), `through\n`);
+    const ext4 = await s.run([`volume`, `create`, `--opt`, `type=ext4`, `--opt`, `device=/dev/vda`, `vx-${tag}`]);
+    t.is(ext4.code, 125);
+    t.regex(ext4.stderr, /needs root: a rootless user can only have tmpfs and bind volumes/);
+    const plugin = await s.run([`volume`, `create`, `--driver`, `nfs`, `vn-${tag}`]);
+    t.is(plugin.code, 125);
+    t.regex(plugin.stderr, /volume plugin nfs not found/);
+    await s.run([`volume`, `rm`, vt, vb]);
+  });
+
   it(`named volumes: created on first use, kept, listed, inspected, removed, pruned`, async t => {
     const v = `vol-${process.pid}`;
     const w = await run([`--rm`, `-v`, `${v}:/data`, ALPINE, `sh`, `-c`, `echo kept > /data/f`]);
