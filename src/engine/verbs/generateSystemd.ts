@@ -18,6 +18,15 @@ export interface GenerateSystemdOptions {
   prefix?: string | undefined;
   separator?: string | undefined;
   noHeader?: boolean;
+  /** More units to order after, to want and to require (appended to the defaults). */
+  after?: Array<string>;
+  wants?: Array<string>;
+  requires?: Array<string>;
+  /** Environment= for the unit: KEY=VALUE, or KEY for the value in `hostEnv`. */
+  env?: Array<string>;
+  hostEnv?: Record<string, string | undefined>;
+  /** TimeoutStartSec=. */
+  startTimeout?: number | undefined;
 }
 
 const POLICIES = [`no`, `on-success`, `on-failure`, `on-abnormal`, `on-watchdog`, `on-abort`, `always`];
@@ -49,11 +58,16 @@ export async function generateSystemd(ctx: EngineContext, o: GenerateSystemdOpti
       `Wants=network-online.target`,
       `After=network-online.target`,
       `RequiresMountsFor=%t/containers`,
+      ...(o.after?.length ? [`After=${o.after.join(` `)}`] : []),
+      ...(o.wants?.length ? [`Wants=${o.wants.join(` `)}`] : []),
+      ...(o.requires?.length ? [`Requires=${o.requires.join(` `)}`] : []),
       ``,
       `[Service]`,
       `Environment=TSPOD_SYSTEMD_UNIT=%n`,
+      ...unitEnvironment(o.env ?? [], o.hostEnv ?? {}),
       `Restart=${policy}`,
       ...(o.restartSec !== undefined ? [`RestartSec=${o.restartSec}`] : []),
+      ...(o.startTimeout !== undefined ? [`TimeoutStartSec=${o.startTimeout}`] : []),
       `TimeoutStopSec=${60 + time}`,
       `ExecStartPre=/bin/rm -f %t/%n.ctr-id`,
       `ExecStart=${continued(run.map(quote))}`,
@@ -70,6 +84,15 @@ export async function generateSystemd(ctx: EngineContext, o: GenerateSystemdOpti
   } finally {
     cs.close();
   }
+}
+
+/** --env KEY=VALUE, or KEY for this environment's value (none when unset, as podman). */
+function unitEnvironment(env: ReadonlyArray<string>, hostEnv: Record<string, string | undefined>): Array<string> {
+  return env.flatMap(e => {
+    const eq = e.indexOf(`=`);
+    const pair = eq >= 0 ? e : hostEnv[e] === undefined ? undefined : `${e}=${hostEnv[e]}`;
+    return pair === undefined ? [] : [`Environment=${quote(pair)}`];
+  });
 }
 
 /**

@@ -61,6 +61,23 @@ test(`generate systemd --new --name: a Type=notify unit whose start, stop and st
   tt.true(existsSync(join(runtime, `${name}.ctr-id`)));
 });
 
+test(`generate systemd: --after/--wants/--requires, --env, --start-timeout and --format json`, async tt => {
+  tt.is((await t([`create`, `--name`, `unitdeps`, ALPINE, `sleep`, `1000`])).code, 0);
+  const r = await pulled.s.run([`generate`, `systemd`, `--new`, `--name`, `--no-header`, `--after`, `db.service`, `--wants`, `cache.service`, `--requires`, `db.service`,
+    `--env`, `A=1`, `--env`, `FROM_HOST`, `--env`, `UNSET_HERE`, `--start-timeout`, `90`, `unitdeps`], {env: {...pulled.env, FROM_HOST: `h v`}});
+  tt.is(r.code, 0, r.stderr);
+  const lines = r.stdout.split(`\n`);
+  for (const line of [`After=network-online.target`, `After=db.service`, `Wants=cache.service`, `Requires=db.service`, `Environment=A=1`, `Environment="FROM_HOST=h v"`, `TimeoutStartSec=90`])
+    tt.true(lines.includes(line), line);
+  tt.false(lines.some(l => l.includes(`UNSET_HERE`)), `a variable unset here is left out`);
+  const json = await t([`generate`, `systemd`, `--new`, `--name`, `--format`, `json`, `unitdeps`]);
+  tt.is(json.code, 0, json.stderr);
+  const doc = JSON.parse(json.stdout);
+  tt.deepEqual(Object.keys(doc), [`container-unitdeps`]);
+  tt.regex(doc[`container-unitdeps`], /^# container-unitdeps\.service/);
+  await t([`rm`, `-f`, `unitdeps`]);
+});
+
 test(`without --new, or for a missing container, a clear error`, async tt => {
   tt.is((await t([`create`, `--name`, `unitold`, ALPINE, `true`])).code, 0);
   const old = await t([`generate`, `systemd`, `unitold`]);

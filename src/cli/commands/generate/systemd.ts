@@ -21,6 +21,12 @@ export default class GenerateSystemdCommand extends BaseCommand {
   prefix = Option.String(`--container-prefix`, {description: `Systemd unit name prefix for containers (default container)`});
   separator = Option.String(`--separator`, {description: `Systemd unit name separator between name/id and prefix (default -)`});
   noHeader = Option.Boolean(`--no-header`, false, {description: `Skip header generation`});
+  after = Option.Array(`--after`, [], {description: `Add the unit's After= dependencies (appended to the defaults)`});
+  wants = Option.Array(`--wants`, [], {description: `Add the unit's Wants= dependencies`});
+  requires = Option.Array(`--requires`, [], {description: `Add the unit's Requires= dependencies`});
+  env = Option.Array(`-e,--env`, [], {description: `Set environment variables in the unit (KEY=VALUE, or KEY for this environment's value)`});
+  startTimeout = Option.String(`--start-timeout`, {description: `Start timeout override (TimeoutStartSec=)`});
+  format = Option.String(`--format`, {description: `Print the unit as JSON ({name: text}) with json`});
   container = Option.String({name: `CONTAINER`});
 
   async execute() {
@@ -34,7 +40,15 @@ export default class GenerateSystemdCommand extends BaseCommand {
     const unit = await this.engine.generateSystemd({
       container: this.container, useName: this.useName, restartPolicy: this.restartPolicy, restartSec: num(`--restart-sec`, this.restartSec),
       stopTimeout: num(`--time`, this.time), prefix: this.prefix, separator: this.separator, noHeader: this.noHeader,
+      after: this.after, wants: this.wants, requires: this.requires, env: this.env, hostEnv: this.context.env, startTimeout: num(`--start-timeout`, this.startTimeout),
     });
+    if (this.format !== undefined && this.format !== `json`)
+      throw new TspodError(`InvalidArgument`, `unsupported format "${this.format}"`, {hint: `use --format json`});
+    if (this.format === `json`) {
+      // podman: the unit's name and text, with --files too (no file is written then).
+      this.json({[unit.name.replace(/\.service$/, ``)]: unit.text});
+      return 0;
+    }
     if (!this.files) {
       this.out(unit.text);
       return 0;
