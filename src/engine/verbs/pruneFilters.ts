@@ -11,10 +11,10 @@ export interface PruneFilter {
 /** until=: a timestamp (RFC 3339 or Unix seconds) or a Go duration before now (10m, 2h, 1h30m). */
 export function untilTime(v: string): number {
   if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  if (/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(v)) {
-    const unit: Record<string, number> = {ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000};
+  if (/^(\d+(\.\d+)?(ns|us|\u00b5s|ms|s|m|h))+$/.test(v)) {
+    const unit: Record<string, number> = {ns: 1e-6, us: 1e-3, [`\u00b5s`]: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000};
     let ms = 0;
-    for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * unit[m[2]!]!;
+    for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/g)) ms += Number(m[1]) * unit[m[2]!]!;
     return Date.now() - ms;
   }
   const t = Date.parse(v);

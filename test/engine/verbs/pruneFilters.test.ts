@@ -8,6 +8,7 @@ test(`until: timestamps, Unix seconds and Go durations`, t => {
   const now = Date.now();
   t.true(Math.abs(untilTime(`1h30m`) - (now - 5_400_000)) < 1000);
   t.true(Math.abs(untilTime(`24h`) - (now - 86_400_000)) < 1000);
+  t.true(Math.abs(untilTime(`1500ms2000000\u00b5s`) - (now - 3500)) < 1000);
   t.throws(() => untilTime(`yesterday`), {instanceOf: TspodError, message: /invalid until filter "yesterday"/});
 });
 
