@@ -122,7 +122,13 @@ export async function pruneVolumes(ctx: EngineContext, opts: {filters?: Array<st
     const removed: Array<string> = [];
     for (const vol of await v.list()) {
       if ((inUse.get(vol.Name) ?? []).length > 0 || !pruneMatches(f, vol.CreatedAt, vol.Labels)) continue;
-      await v.remove(vol.Name, p => s.store.removeTree(p));
+      try {
+        await v.remove(vol.Name, p => s.store.removeTree(p));
+      } catch (err) {
+        // Removed meanwhile by another tspod (volume rm, another prune): not this prune's.
+        if (isTspodError(err, `NoSuchVolume`) || (err as NodeJS.ErrnoException).code === `ENOENT`) continue;
+        throw err;
+      }
       removed.push(vol.Name);
       // podman tells of each pruned volume twice: removed, and pruned.
       emitEvents(ctx, [volumeEvent(`remove`, vol.Name), volumeEvent(`prune`, vol.Name)]);

@@ -297,26 +297,31 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
   });
 
   it(`volume create --opt: a tmpfs volume, a bind volume; other types and drivers refused`, async t => {
-    const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
-    const vt = `vt-${tag}`, vb = `vb-${tag}`;
-    t.is((await s.run([`volume`, `create`, `--opt`, `type=tmpfs`, `--opt`, `device=tmpfs`, `--opt`, `o=size=1m`, vt])).code, 0);
-    const [info] = await s.json([`volume`, `inspect`, vt]);
-    t.deepEqual(info.Options, {type: `tmpfs`, device: `tmpfs`, o: `size=1m`});
-    const tm = await run([`--rm`, `-v`, `${vt}:/v`, ALPINE, `sh`, `-c`, `grep ' /v ' /proc/mounts | cut -d' ' -f3,4`]);
-    t.is(tm.code, 0, tm.stderr);
-    t.regex(tm.stdout, /^tmpfs \S*size=1024k/);
-    const d = hostDir();
-    t.is((await s.run([`volume`, `create`, `--opt`, `type=none`, `--opt`, `o=bind`, `--opt`, `device=${d}`, vb])).code, 0);
-    const bw = await run([`--rm`, `-v`, `${vb}:/b`, ALPINE, `sh`, `-c`, `echo through > /b/f`]);
-    t.is(bw.code, 0, bw.stderr);
-    t.is(readFileSync(join(d, `f`), `utf8`), `through\n`);
-    const ext4 = await s.run([`volume`, `create`, `--opt`, `type=ext4`, `--opt`, `device=/dev/vda`, `vx-${tag}`]);
-    t.is(ext4.code, 125);
-    t.regex(ext4.stderr, /needs root: a rootless user can only have tmpfs and bind volumes/);
-    const plugin = await s.run([`volume`, `create`, `--driver`, `nfs`, `vn-${tag}`]);
-    t.is(plugin.code, 125);
-    t.regex(plugin.stderr, /volume plugin nfs not found/);
-    await s.run([`volume`, `rm`, vt, vb]);
+    // A store of its own: the prune of the named-volume case would take these volumes.
+    const own = tempStore();
+    const o = (args: Array<string>) => own.run([...globals, ...args], {env});
+    try {
+      t.is((await o([`pull`, ALPINE])).code, 0);
+      t.is((await o([`volume`, `create`, `--opt`, `type=tmpfs`, `--opt`, `device=tmpfs`, `--opt`, `o=size=1m`, `vt`])).code, 0);
+      const [info] = JSON.parse((await o([`volume`, `inspect`, `vt`])).stdout);
+      t.deepEqual(info.Options, {type: `tmpfs`, device: `tmpfs`, o: `size=1m`});
+      const tm = await o([`run`, `--rm`, `-v`, `vt:/v`, ALPINE, `sh`, `-c`, `grep ' /v ' /proc/mounts | cut -d' ' -f3,4`]);
+      t.is(tm.code, 0, tm.stderr);
+      t.regex(tm.stdout, /^tmpfs \S*size=1024k/);
+      const d = hostDir();
+      t.is((await o([`volume`, `create`, `--opt`, `type=none`, `--opt`, `o=bind`, `--opt`, `device=${d}`, `vb`])).code, 0);
+      const bw = await o([`run`, `--rm`, `-v`, `vb:/b`, ALPINE, `sh`, `-c`, `echo through > /b/f`]);
+      t.is(bw.code, 0, bw.stderr);
+      t.is(readFileSync(join(d, `f`), `utf8`), `through\n`);
+      const ext4 = await o([`volume`, `create`, `--opt`, `type=ext4`, `--opt`, `device=/dev/vda`, `vx`]);
+      t.is(ext4.code, 125);
+      t.regex(ext4.stderr, /needs root: a rootless user can only have tmpfs and bind volumes/);
+      const plugin = await o([`volume`, `create`, `--driver`, `nfs`, `vn`]);
+      t.is(plugin.code, 125);
+      t.regex(plugin.stderr, /volume plugin nfs not found/);
+    } finally {
+      own.cleanup();
+    }
   });
 
   it(`named volumes: created on first use, kept, listed, inspected, removed, pruned`, async t => {
@@ -494,9 +499,11 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
 
   it(`-it through a real pty: raw input, a terminal inside, window size, exit status`, async t => {
     // runc run sizes its pty only after the container's process has started (its forward()
-    // loop), so a first command can see no size yet: with runc, wait for it (up to 5 s).
-    const waitSize = runtime === `runc` ? `i=0; while ! stty size >/dev/null 2>&1 && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; ` : ``;
-    const cmd = `stty cols 100 rows 30; ${process.execPath} ${TSPOD_BIN} --root ${s.root} --runroot ${s.runroot} ${globals.join(` `)} run -it --rm ${ALPINE} sh -c '${waitSize}tty; stty size; read line; echo got:$line; exit 3'`;
+    // loop), so a first command can see no size yet: with runc, wait for it.
+    // busybox's `stty size` exits 0 even when it finds no size (it prints "stty: standard
+    // input"), so the size is asked until it is two numbers (or 20 s), then printed once.
+    const size = runtime === `runc` ? `i=0; while [ $i -lt 200 ]; do s=$(stty size 2>/dev/null); case "$s" in [1-9]*" "[1-9]*) break;; esac; sleep 0.1; i=$((i+1)); done; echo "$s"` : `stty size`;
+    const cmd = `stty cols 100 rows 30; ${process.execPath} ${TSPOD_BIN} --root ${s.root} --runroot ${s.runroot} ${globals.join(` `)} run -it --rm ${ALPINE} sh -c '${runtime === `runc` ? `${size}; tty` : `tty; ${size}`}; read line; echo got:$line; exit 3'`;
     // Not spawnSync: the other cases of this file run meanwhile (a blocked event loop would stall their signals and reads).
     const r = await new Promise<{status: number | null, stdout: string, stderr: string}>(resolve => {
       const child = spawn(`script`, [`-qec`, cmd, `/dev/null`], {env: {...process.env, ...env}, stdio: [`pipe`, `pipe`, `pipe`]});
