@@ -324,6 +324,14 @@ export class Engine {
   }
 
   // Archives and new images: src/engine/verbs/{export,import,save,load,commit,push,cp,diff}.ts
+  async exportVolume(opts: {name: string, output: NodeJS.WritableStream}) {
+    return (await import("./verbs/volume")).exportVolume(this.ctx, opts);
+  }
+
+  async importVolume(opts: {name: string, input: NodeJS.ReadableStream}) {
+    return (await import("./verbs/volume")).importVolume(this.ctx, opts);
+  }
+
   async exportContainer(opts: import('./verbs/export').ExportOptions) {
     return (await import("./verbs/export")).exportContainer(this.ctx, opts);
   }

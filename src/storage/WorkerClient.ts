@@ -141,10 +141,10 @@ export class WorkerClient {
     return r.result as ApplyResult;
   }
 
-  /** A tar file into a tree it cannot escape (extractTar.ts), as root in the user namespace. */
-  async extract(req: ExtractRequest): Promise<void> {
+  /** A tar file into a tree it cannot escape (extractTar.ts), as root in the user namespace; `what` names that tree in an error. */
+  async extract(req: ExtractRequest, what = `the container`): Promise<void> {
     const r = await this.send({id: this.nextId++, op: `extract`, ...req});
-    if (!r.ok) throw new TspodError(`InvalidArgument`, `cannot copy into the container: ${r.error.message}`);
+    if (!r.ok) throw new TspodError(`InvalidArgument`, `cannot copy into ${what}: ${r.error.message}`);
   }
 
   /** Layer directories → a tar file (layerTar.ts), read as root in the user namespace. */

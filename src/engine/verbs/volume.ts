@@ -1,4 +1,4 @@
-// `tspod volume create|ls|inspect|rm|prune`: named volumes under `<graphRoot>/volumes`.
+// `tspod volume create|ls|inspect|rm|prune|export|import`: named volumes under `<graphRoot>/volumes`.
 // A volume a container uses cannot be removed; prune removes every unused one.
 import {emitEvents, volumeEvent} from '../events/emit';
 import type {EngineContext} from '../Engine';
@@ -10,6 +10,10 @@ import {sweepLeftovers} from '../run/prepare';
 import {openStore} from './store';
 import type {OpenedStore} from './store';
 import {parsePruneFilters, pruneMatches} from './pruneFilters';
+import {createReadStream, createWriteStream} from 'node:fs';
+import {join} from 'node:path';
+import {pipeline} from 'node:stream/promises';
+import {mkdtemp, rm} from '../../util/fsp';
 
 export type {VolumeRecord} from '../run/volumes';
 
@@ -134,5 +138,42 @@ export async function pruneVolumes(ctx: EngineContext, opts: {filters?: Array<st
       emitEvents(ctx, [volumeEvent(`remove`, vol.Name), volumeEvent(`prune`, vol.Name)]);
     }
     return {removed};
+  });
+}
+
+/** A volume the local driver keeps in its directory (not a tmpfs or a bind from --opt): what export and import act on. */
+function ownDirectory(vol: VolumeRecord, verb: string): string {
+  if (vol.Options?.type === `tmpfs` || /(^|,)r?bind(,|$)/.test(vol.Options?.o ?? ``))
+    throw new TspodError(`InvalidArgument`, `volume ${vol.Name} is mounted from elsewhere (--opt ${vol.Options.type === `tmpfs` ? `type=tmpfs` : `o=bind`}): there is nothing in its own directory to ${verb}`, {hint: vol.Options.device?.startsWith(`/`) ? `use ${vol.Options.device} directly` : `copy the files from a container that mounts it (tspod cp)`});
+  return vol.Mountpoint;
+}
+
+/** `volume export`: the volume's files as a tar, packed in the user namespace so owners are the containers' ids. */
+export async function exportVolume(ctx: EngineContext, o: {name: string, output: NodeJS.WritableStream}): Promise<void> {
+  await withStore(ctx, async (s, v) => {
+    const dir = ownDirectory(await v.mustGet(o.name), `export`);
+    const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.volume-export-`));
+    try {
+      const out = join(tmp, `volume.tar`);
+      await s.store.worker().pack({dirs: [dir], mode: `diff`, whiteouts: `vfs`, out});
+      await pipeline(createReadStream(out), o.output, {end: false});
+    } finally {
+      await rm(tmp, {recursive: true, force: true});
+    }
+  });
+}
+
+/** `volume import`: a tar's files into the volume (owners as the tar has them, in the user namespace); hostile entries are refused. */
+export async function importVolume(ctx: EngineContext, o: {name: string, input: NodeJS.ReadableStream}): Promise<void> {
+  await withStore(ctx, async (s, v) => {
+    const dir = ownDirectory(await v.mustGet(o.name), `import into`);
+    const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.volume-import-`));
+    try {
+      const tar = join(tmp, `volume.tar`);
+      await pipeline(o.input, createWriteStream(tar));
+      await s.store.worker().extract({tar, root: dir, dest: ``}, `volume ${o.name}`);
+    } finally {
+      await rm(tmp, {recursive: true, force: true});
+    }
   });
 }
