@@ -9,8 +9,13 @@ import {TspodError} from '../engine/errors';
  */
 const IMAGE_CONFIG_ZEROS = {User: ``, ExposedPorts: {}, Env: [], Entrypoint: [], Cmd: [], Volumes: {}, WorkingDir: ``, Labels: {}, StopSignal: ``};
 
+/** A volume's fields podman's JSON leaves out when false or zero. */
+const VOLUME_ZEROS = {Anonymous: false, NeedsChown: false, UID: 0, GID: 0, Timeout: 0};
+
 function templateView(doc: unknown): unknown {
-  if (!doc || typeof doc !== `object` || !(`RootFS` in doc) || !(`RepoTags` in doc)) return doc;
+  if (!doc || typeof doc !== `object`) return doc;
+  if (`Mountpoint` in doc && `Scope` in doc && `Driver` in doc) return {...VOLUME_ZEROS, ...doc};
+  if (!(`RootFS` in doc) || !(`RepoTags` in doc)) return doc;
   const d = doc as {Config?: Record<string, unknown>};
   return {...d, Config: {...IMAGE_CONFIG_ZEROS, ...d.Config}};
 }

@@ -10,7 +10,7 @@ import {sweepLeftovers} from '../run/prepare';
 import {openStore} from './store';
 import type {OpenedStore} from './store';
 import {parsePruneFilters, pruneMatches} from './pruneFilters';
-import {createReadStream, createWriteStream} from 'node:fs';
+import {createReadStream, createWriteStream, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import {mkdtemp, rm} from '../../util/fsp';
@@ -85,8 +85,34 @@ export async function volumeExists(ctx: EngineContext, name: string): Promise<bo
   return withStore(ctx, async (_s, v) => (await v.get(name)) !== undefined);
 }
 
-export async function inspectVolumes(ctx: EngineContext, o: {names: Array<string>, all?: boolean}): Promise<Array<VolumeRecord>> {
-  return withStore(ctx, async (_s, v) => o.all ? v.list() : Promise.all(o.names.map(n => v.mustGet(n))));
+/** podman's inspect of a volume: the record, MountCount and NeedsCopyUp; Anonymous only when true (omitempty). */
+export type VolumeInspect = Omit<VolumeRecord, `Anonymous`> & {MountCount: number, NeedsCopyUp: boolean, Anonymous?: true};
+
+export async function inspectVolumes(ctx: EngineContext, o: {names: Array<string>, all?: boolean}): Promise<Array<VolumeInspect>> {
+  return withStore(ctx, async (s, v) => {
+    const vols = o.all ? await v.list() : await Promise.all(o.names.map(n => v.mustGet(n)));
+    const running = new Map<string, number>();
+    for (const c of await s.containers.list()) {
+      if ((c.metadata as {state?: string}).state !== `running`) continue;
+      for (const n of (c.metadata as {volumes?: Array<string>}).volumes ?? []) running.set(n, (running.get(n) ?? 0) + 1);
+    }
+    return vols.map(({Anonymous, ...rec}) => ({
+      ...rec,
+      // Only a volume tspod mounts (--opt) is mounted; a directory one is bound into each container.
+      MountCount: Object.keys(rec.Options ?? {}).length > 0 ? running.get(rec.Name) ?? 0 : 0,
+      // tspod's rule for copy-up: an empty volume gets the image's content at its mount point.
+      NeedsCopyUp: isEmptyDir(rec.Mountpoint),
+      ...(Anonymous ? {Anonymous: true as const} : {}),
+    }));
+  });
+}
+
+function isEmptyDir(dir: string): boolean {
+  try {
+    return readdirSync(dir).length === 0;
+  } catch {
+    return true;
+  }
 }
 
 /** Removes each volume it can; a failure (no such volume, in use without force) is reported, the rest go on, as podman does. */

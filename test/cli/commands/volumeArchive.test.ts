@@ -13,8 +13,13 @@ const t = fx.t;
 
 test.serial(`export then import: the files and their owners travel; a mounted-from-elsewhere volume has nothing to export`, async tt => {
   tt.is((await t([`volume`, `create`, `src`])).code, 0);
+  // podman's inspect: MountCount, NeedsCopyUp while empty, and the fields its JSON omits when false.
+  const fresh = await t([`volume`, `inspect`, `--format`, `{{.MountCount}} {{.NeedsCopyUp}} {{.NeedsChown}} {{.Anonymous}}`, `src`]);
+  tt.is(fresh.stdout, `0 true false false\n`, fresh.stderr);
+  tt.false(`Anonymous` in JSON.parse((await t([`volume`, `inspect`, `src`])).stdout)[0]);
   const w = await t([`run`, `--rm`, `--network`, `none`, `-v`, `src:/d`, ALPINE, `sh`, `-c`, `mkdir /d/sub && echo one > /d/sub/f && echo secret > /d/s && chmod 600 /d/s && chown -R 1000:1001 /d/sub /d/s`]);
   tt.is(w.code, 0, w.stderr);
+  tt.is((await t([`volume`, `inspect`, `--format`, `{{.NeedsCopyUp}}`, `src`])).stdout, `false\n`, `not empty any more`);
   const tar = join(fx.dir, `src.tar`);
   const ex = await t([`volume`, `export`, `-o`, tar, `src`]);
   tt.is(ex.code, 0, ex.stderr);

@@ -16,7 +16,7 @@ export default class VolumeInspectCommand extends BaseCommand {
   async execute() {
     const vols = await this.engine.inspectVolumes({names: this.names, all: this.all});
     if (this.format === undefined || this.format === `json` || this.format === `{{json .}}`) this.json(vols);
-    else for (const line of renderInspect(this.format, vols, `fields: Name, Driver, Mountpoint, CreatedAt, Labels, Scope, Options`)) this.out(line);
+    else for (const line of renderInspect(this.format, vols, `fields: Name, Driver, Mountpoint, CreatedAt, Labels, Scope, Options, MountCount, NeedsCopyUp, NeedsChown, Anonymous`)) this.out(line);
     return 0;
   }
 }
