@@ -94,6 +94,9 @@ export async function containerLogs(ctx: EngineContext, o: LogsOptions): Promise
       const t = Date.parse(l.time);
       return (since === undefined || t >= since) && (until === undefined || t <= until);
     };
+    // Each container's log read so far; several are merged by time and followed together, as podman's.
+    const followed: Array<{id: string, path: string, offset: number, carry: {pending?: LogLine}, emit: (l: LogLine) => void, done: boolean}> = [];
+    const initial: Array<{l: LogLine, emit: (l: LogLine) => void}> = [];
     for (const ref of o.containers) {
       const c = await mustLookup(cs, ref);
       const who = {id: c.id, name: nameOf(c)};
@@ -107,26 +110,32 @@ export async function containerLogs(ctx: EngineContext, o: LogsOptions): Promise
       const carry: {pending?: LogLine} = {};
       const first = readFrom(path, 0);
       let lines = [...parseLog(old, carry), ...parseLog(first.text, carry)];
-      let offset = first.size;
       if (!o.follow && carry.pending) lines.push(carry.pending), carry.pending = undefined;
       lines = lines.filter(inWindow);
       if (o.tail !== undefined && o.tail >= 0) lines = lines.slice(Math.max(0, lines.length - o.tail));
-      for (const l of lines) emit(l);
-      if (!o.follow) continue;
-      for (;;) {
-        const cur = await cs!.get(c.id);
+      for (const l of lines) initial.push({l, emit});
+      followed.push({id: c.id, path, offset: first.size, carry, emit, done: false});
+    }
+    // A stable sort: one container's lines keep their order; across containers, time decides.
+    if (o.containers.length > 1) initial.sort((a, b) => Date.parse(a.l.time) - Date.parse(b.l.time));
+    for (const {l, emit} of initial) emit(l);
+    if (!o.follow) return;
+    while (followed.some(f => !f.done)) {
+      for (const f of followed) {
+        if (f.done) continue;
+        const cur = await cs!.get(f.id);
         const running = cur ? isRunning((await refresh(ctx, cs!, cur)).metadata as LifeMeta) : false;
-        let r = readFrom(path, offset);
-        if (r.size < offset) r = readFrom(path, offset = 0); // rotated
-        offset = r.size;
-        for (const l of parseLog(r.text, carry)) if (inWindow(l)) emit(l);
-        if (until !== undefined && Date.now() > until) break;
+        let r = readFrom(f.path, f.offset);
+        if (r.size < f.offset) r = readFrom(f.path, f.offset = 0); // rotated
+        f.offset = r.size;
+        for (const l of parseLog(r.text, f.carry)) if (inWindow(l)) f.emit(l);
         if (!running) {
-          if (carry.pending) emit(carry.pending);
-          break;
+          if (f.carry.pending) f.emit(f.carry.pending);
+          f.done = true;
         }
-        await sleep(100);
       }
+      if (until !== undefined && Date.now() > until) break;
+      if (followed.some(f => !f.done)) await sleep(100);
     }
   } finally {
     cs?.close();

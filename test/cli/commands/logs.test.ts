@@ -43,6 +43,20 @@ test(`logs -f follows a running container until it exits`, async tt => {
   tt.is(r.stdout, `a\nb\n`);
 });
 
+test(`several containers: lines merged by time, and -f follows them all at once`, async tt => {
+  // lgt1 writes at once and 4 s later, lgt2 in between: merged, the order is a1 b1 a2.
+  tt.is((await t([`run`, `-d`, `--name`, `lgt1`, ALPINE, `sh`, `-c`, `echo a1; sleep 4; echo a2; sleep 1`])).code, 0);
+  tt.is((await t([`run`, `-d`, `--name`, `lgt2`, ALPINE, `sh`, `-c`, `echo b1; sleep 0.3`])).code, 0);
+  // Followed together: both to the end (one after the other, lgt2's line would come after a2).
+  const started = Date.now();
+  const f = await t([`logs`, `-f`, `-n`, `lgt1`, `lgt2`]);
+  tt.is(f.code, 0, f.stderr);
+  tt.deepEqual(f.stdout.trim().split(`\n`), [`lgt1 a1`, `lgt2 b1`, `lgt1 a2`]);
+  tt.true(Date.now() - started < 15_000);
+  const merged = await t([`logs`, `-n`, `lgt1`, `lgt2`]);
+  tt.deepEqual(merged.stdout.trim().split(`\n`), [`lgt1 a1`, `lgt2 b1`, `lgt1 a2`]);
+});
+
 test(`--log-opt max-size rotates the log`, async tt => {
   tt.is((await t([`run`, `-d`, `--name`, `lg4`, `--log-opt`, `max-size=2k`, ALPINE, `sh`, `-c`, `i=0; while [ $i -lt 200 ]; do echo line-$i; i=$((i+1)); done`])).code, 0);
   await t([`wait`, `lg4`]);
