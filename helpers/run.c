@@ -639,12 +639,6 @@ helper_run_main (int argc, char **argv)
         return 125; /* abandoned: nothing to report */
       goto fail;
     }
-  if (cfg.pid_file && write_pid_file (cfg.pid_file, pid, &err) < 0)
-    {
-      close (sync[1]);
-      wait_exit_code (pid);
-      goto fail;
-    }
   /* The root before the network: a failed mount starts no backend. */
   if (fuse_mount_rootfs (&plan, pid, &err) < 0
       || (plan_find (&plan, "detach") ? run_hooks_in_keeper (&plan, pid, &err) : hooks_run_net_hooks (&plan, pid, &err)) < 0
@@ -663,6 +657,14 @@ helper_run_main (int argc, char **argv)
       goto fail;
     }
   close (sync[1]);
+  /* The pid file says the container runs: written once it is released, in its cgroup and
+     network (the hooks are done), since tspod tells systemd READY=1 when it appears. */
+  if (cfg.pid_file && write_pid_file (cfg.pid_file, pid, &err) < 0)
+    {
+      kill (pid, SIGKILL);
+      wait_exit_code (pid);
+      goto fail;
+    }
   if (plan_find (&plan, "detach"))
     return run_detach (&plan, &cfg, term[0]); /* the monitor (our parent, a subreaper) adopts the container */
   if (cfg.log_pipes)
