@@ -43,17 +43,23 @@ const OPTION_NAME = /^(--[a-z]+(?:-[a-z]+)*|-[a-zA-Z]+)$/;
 
 const optionLike = (s: string) => s !== `-` && s.startsWith(`-`);
 
-/** The command clipanion would build for `argv`, or undefined when only clipanion should decide. */
-export function fastProcess<C extends BaseContext>(cli: Cli<C>, classes: ReadonlyArray<CommandClass<C>>, argv: ReadonlyArray<string>, context: C): unknown {
+/** The registered command a line names, its path and where the path starts in the line. */
+export interface LineMatch<C extends BaseContext> {
+  matched: {cls: CommandClass<C>, reg: Registration, path: Array<string>};
+  start: number;
+}
+
+/**
+ * The command clipanion would build for `argv`, or undefined when only clipanion should
+ * decide. `match`: matchLine's answer for this line, when the caller has it already.
+ */
+export function fastProcess<C extends BaseContext>(cli: Cli<C>, classes: ReadonlyArray<CommandClass<C>>, argv: ReadonlyArray<string>, context: C, match: LineMatch<C> | undefined = matchLine(cli, classes, argv)): unknown {
   const registrations = (cli as unknown as {registrations?: Map<CommandClass<C>, Registration>}).registrations;
   // Help anywhere (even among a container's arguments) is left to clipanion.
   if (!registrations || argv.some(a => HELP.test(a))) return undefined;
   const noLimits = findNoLimits(registrations);
-  const candidates = classes.map(cls => ({cls, reg: registrations.get(cls)})).filter((c): c is {cls: CommandClass<C>, reg: Registration} => c.reg !== undefined);
-
-  const found = matchCommand(candidates, argv);
-  if (!found) return undefined;
-  const {matched, start} = found;
+  if (!match) return undefined;
+  const {matched, start} = match;
   const b = matched.reg.builder;
   if (b.arity.trailing.length > 0 || b.options.some(o => o.required || o.arity > 1)) return undefined;
   if (b.arity.proxy && b.arity.leading.length === 0) return undefined;
@@ -130,13 +136,17 @@ function matchCommand<T extends {reg: Registration}>(candidates: ReadonlyArray<T
   return found;
 }
 
-/** The option definitions of the command `argv` names, and where its own words begin. */
-export function commandOptions<C extends BaseContext>(cli: Cli<C>, classes: ReadonlyArray<CommandClass<C>>, argv: ReadonlyArray<string>): {builder: BuilderView, rest: number} | undefined {
+/** The one registered command `argv` names (matchCommand), or undefined. */
+export function matchLine<C extends BaseContext>(cli: Cli<C>, classes: ReadonlyArray<CommandClass<C>>, argv: ReadonlyArray<string>): LineMatch<C> | undefined {
   const registrations = (cli as unknown as {registrations?: Map<CommandClass<C>, Registration>}).registrations;
   if (!registrations) return undefined;
-  const candidates = classes.map(cls => ({reg: registrations.get(cls)})).filter((c): c is {reg: Registration} => c.reg !== undefined);
-  const found = matchCommand(candidates, argv);
-  return found && {builder: found.matched.reg.builder, rest: found.start + found.matched.path.length};
+  const candidates = classes.map(cls => ({cls, reg: registrations.get(cls)})).filter((c): c is {cls: CommandClass<C>, reg: Registration} => c.reg !== undefined);
+  return matchCommand(candidates, argv);
+}
+
+/** The option definitions of the command a match names, and where its own words begin. */
+export function commandOptions<C extends BaseContext>(match: LineMatch<C>): {builder: BuilderView, rest: number} {
+  return {builder: match.matched.reg.builder, rest: match.start + match.matched.path.length};
 }
 
 /** clipanion's NoLimits marker, read from a registered command with a rest or proxy. */

@@ -5,7 +5,7 @@ import {Builtins, Cli} from 'clipanion';
 import {dirname} from 'node:path';
 import {commandTable} from './commands';
 import {rewriteBooleanAssignment} from './boolFlags';
-import {commandOptions, fastProcess} from './fastParse';
+import {commandOptions, fastProcess, matchLine} from './fastParse';
 import {splitShortValues} from './shortValues';
 import {commandWord, commandWords} from './commandLine';
 import {helpListing, helpPlan, isGroup} from './help';
@@ -47,9 +47,13 @@ export async function main(argv: Array<string>): Promise<number> {
     return ExitCode.engine;
   }
   const {cli, classes} = await cliFor(argv);
-  // `-p8080:80`, `-eX=1`, `rm -ft0`: pflag's attached short values (shortValues.ts).
-  const own = classes.length > 0 ? commandOptions(cli, classes, argv) : undefined;
-  if (own) argv = splitShortValues(argv, own.builder, own.rest);
+  // `-p8080:80`, `-eX=1`, `rm -ft0`: pflag's attached short values (shortValues.ts). The
+  // split leaves the path where it was, so the match serves the fast parse below too.
+  const match = classes.length > 0 ? matchLine(cli, classes, argv) : undefined;
+  if (match) {
+    const own = commandOptions(match);
+    argv = splitShortValues(argv, own.builder, own.rest);
+  }
 
   const debug = argv.some((a, i) => (a === `--log-level=debug`) || (a === `--log-level` && argv[i + 1] === `debug`));
   const context: TspodContext = {
@@ -66,7 +70,7 @@ export async function main(argv: Array<string>): Promise<number> {
   };
 
   // The direct parse (fastParse.ts) when it is sure; clipanion's machine otherwise.
-  let command = classes.length > 0 ? fastProcess(cli, classes, argv, context) as ReturnType<typeof cli.process> | undefined : undefined;
+  let command = match ? fastProcess(cli, classes, argv, context, match) as ReturnType<typeof cli.process> | undefined : undefined;
   for (let line = argv; command === undefined;) {
     try {
       command = cli.process(line, context);

@@ -2,7 +2,7 @@
 // clipanion reads, with the real command classes; the container's own words never are.
 import test from 'ava';
 import {cliFor} from '../../src/cli/main';
-import {commandOptions} from '../../src/cli/fastParse';
+import {commandOptions, matchLine} from '../../src/cli/fastParse';
 import {splitShortValues} from '../../src/cli/shortValues';
 import type {TspodContext} from '../../src/cli/BaseCommand';
 
@@ -10,8 +10,9 @@ const context = {env: {}, installDir: `/x`, isTTY: false, colorDepth: 1, failure
 
 async function split(argv: Array<string>): Promise<Array<string>> {
   const {cli, classes} = await cliFor(argv);
-  const own = commandOptions(cli, classes, argv);
-  if (!own) throw new Error(`no command for ${argv.join(` `)}`);
+  const match = matchLine(cli, classes, argv);
+  if (!match) throw new Error(`no command for ${argv.join(` `)}`);
+  const own = commandOptions(match);
   return splitShortValues(argv, own.builder, own.rest);
 }
 
