@@ -1,7 +1,7 @@
 // An event as podman's file backend writes it: one JSON object a line, keys in podman's
 // order (ContainerExitCode, ID, Image, Name, Status, Time, Type, Attributes), Time in RFC 3339
 // with nanoseconds. What `tspod events --format json` prints is this object as read.
-import {isoTime} from '../../util/isoTime';
+import {goTime, isoTime} from '../../util/isoTime';
 
 export type EventType = `container` | `image` | `pod` | `volume` | `system`;
 
@@ -50,8 +50,7 @@ export function parseEventTime(s: string): bigint | undefined {
 export function goTimeString(time: string): string {
   const ns = parseEventTime(time);
   if (ns === undefined) return time;
-  const iso = rfc3339Nano(ns);
-  return `${iso.slice(0, 10)} ${iso.slice(11, -1)} +0000 UTC`;
+  return goTime(rfc3339Nano(ns));
 }
 
 /** One event as a JSON line, keys in podman's order. */
