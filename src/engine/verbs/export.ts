@@ -9,6 +9,8 @@ import type {EngineContext} from '../Engine';
 import {mustLookup} from '../lifecycle/containers';
 import {layerDirs} from './imageWrite';
 import {withStore} from './store';
+import type {Store} from '../../storage/Store';
+import type {PackRequest} from '../../storage/layerTar';
 
 export interface ExportOptions {
   container: string;
@@ -20,13 +22,18 @@ export async function exportContainer(ctx: EngineContext, opts: ExportOptions): 
   await withStore(ctx, async store => {
     const c = await mustLookup(store.containers, opts.container);
     const dirs = await layerDirs(store, c.layer);
-    const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.export-`));
-    try {
-      const out = join(tmp, `rootfs.tar`);
-      await store.store.worker().pack({dirs, mode: `merged`, whiteouts: store.store.driver.whiteouts, out});
-      await pipeline(createReadStream(out), opts.output, {end: false});
-    } finally {
-      await rm(tmp, {recursive: true, force: true});
-    }
+    await packToStream(ctx, store.store, {dirs, mode: `merged`, whiteouts: store.store.driver.whiteouts}, opts.output);
   });
+}
+
+/** Packs directories as root of the user namespace into a scratch tar under the graph root, then copies it to `output` (left open). */
+export async function packToStream(ctx: EngineContext, store: Store, req: Omit<PackRequest, `out`>, output: NodeJS.WritableStream): Promise<void> {
+  const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.export-`));
+  try {
+    const out = join(tmp, `out.tar`);
+    await store.worker().pack({...req, out});
+    await pipeline(createReadStream(out), output, {end: false});
+  } finally {
+    await rm(tmp, {recursive: true, force: true});
+  }
 }

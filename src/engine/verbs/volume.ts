@@ -10,7 +10,8 @@ import {sweepLeftovers} from '../run/prepare';
 import {openStore} from './store';
 import type {OpenedStore} from './store';
 import {parsePruneFilters, pruneMatches} from './pruneFilters';
-import {createReadStream, createWriteStream, readdirSync} from 'node:fs';
+import {packToStream} from './export';
+import {createWriteStream, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import {mkdtemp, rm} from '../../util/fsp';
@@ -177,15 +178,7 @@ function ownDirectory(vol: VolumeRecord, verb: string): string {
 /** `volume export`: the volume's files as a tar, packed in the user namespace so owners are the containers' ids. */
 export async function exportVolume(ctx: EngineContext, o: {name: string, output: NodeJS.WritableStream}): Promise<void> {
   await withStore(ctx, async (s, v) => {
-    const dir = ownDirectory(await v.mustGet(o.name), `export`);
-    const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.volume-export-`));
-    try {
-      const out = join(tmp, `volume.tar`);
-      await s.store.worker().pack({dirs: [dir], mode: `diff`, whiteouts: `vfs`, out});
-      await pipeline(createReadStream(out), o.output, {end: false});
-    } finally {
-      await rm(tmp, {recursive: true, force: true});
-    }
+    await packToStream(ctx, s.store, {dirs: [ownDirectory(await v.mustGet(o.name), `export`)], mode: `diff`, whiteouts: `vfs`}, o.output);
   });
 }
 
