@@ -1,10 +1,7 @@
 import {Command, Option} from 'clipanion';
-import {BaseCommand} from '../BaseCommand';
-import {reportBatch} from '../batch';
-import {containerTargets} from '../targets';
-import {TspodError} from '../../engine/errors';
+import {PauseBatchCommand} from './pause';
 
-export default class UnpauseCommand extends BaseCommand {
+export default class UnpauseCommand extends PauseBatchCommand {
   static override paths = [[`unpause`], [`container`, `unpause`]];
   static override usage = Command.Usage({
     description: `Unpause all the processes in one or more containers`,
@@ -13,18 +10,5 @@ export default class UnpauseCommand extends BaseCommand {
   });
 
   all = Option.Boolean(`-a,--all`, false, {description: `Unpause all containers`});
-  latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
-  cidfile = Option.Array(`--cidfile`, [], {description: `Read the container ID from the file`});
-  filter = Option.Array(`--filter`, [], {description: `Filter the containers to act on (ps's filters: name, id, status, ancestor, label, exited)`});
-  containers = Option.Rest({name: `CONTAINER`});
-
-  async execute() {
-    const containers = await containerTargets(this.engine, {containers: this.containers, cidfiles: this.cidfile, latest: this.latest, filters: this.filter});
-    if (!this.all && containers.length === 0 && this.filter.length === 0)
-      throw new TspodError(`InvalidArgument`, `you must provide at least one container name or id`);
-    const r = await this.engine.pauseContainers({containers, unpause: true, all: this.all});
-    for (const d of r.done) this.out(d.ref);
-    reportBatch(this.context.stderr, r.errors);
-    return 0;
-  }
+  protected get unpause() { return true; }
 }
