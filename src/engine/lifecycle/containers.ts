@@ -180,8 +180,10 @@ export async function listFresh(ctx: EngineContext, cs: ContainerStore): Promise
   if (leftovers.length === 0) return out;
   // rm re-checks each one under its container lock (a concurrent start wins).
   const {removeContainers} = await import(`../verbs/rm`);
-  const gone = new Set((await removeContainers(ctx, {containers: leftovers, ignore: true, volumes: true})).removed.map(r => r.id));
-  return out.filter(c => !gone.has(c.id));
+  await removeContainers(ctx, {containers: leftovers, ignore: true, volumes: true});
+  // Gone whoever removed it: another tspod's ps may have swept the same leftover first.
+  const still = new Set((await cs.list()).map(c => c.id));
+  return out.filter(c => still.has(c.id));
 }
 
 /** A per-container lock (run root `locks/ID`) held across a lifecycle transition. */
