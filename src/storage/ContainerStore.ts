@@ -20,6 +20,8 @@ export interface ContainerRecord {
   /** Free-form, owned by the engine (JSON-serialisable). */
   metadata: Record<string, unknown>;
   flags?: {incomplete?: boolean, owner?: number};
+  /** A `run --rm` container: kept in volatile-containers.json, written without fsync (JsonIndex). */
+  volatile?: boolean;
 }
 
 export interface NewContainer {
@@ -30,6 +32,7 @@ export interface NewContainer {
   metadata?: Record<string, unknown>;
   /** Without names: makes one (the caller's policy), taken only when no container has it. */
   generateName?: () => string;
+  volatile?: boolean;
 }
 
 /** A generated name no record has, chosen under the index lock; a number is appended once the tries run out. */
@@ -53,7 +56,9 @@ export class ContainerStore {
 
   constructor(graphRoot: string, storeName: string, opts: {readOnly?: boolean} = {}) {
     this.dir = join(graphRoot, `${storeName}-containers`);
-    this.index = new JsonIndex<ContainerRecord>(join(this.dir, `containers.json`), join(this.dir, `containers.lock`), opts);
+    this.index = new JsonIndex<ContainerRecord>(join(this.dir, `containers.json`), join(this.dir, `containers.lock`), {
+      ...opts, volatile: {file: join(this.dir, `volatile-containers.json`), is: c => c.volatile === true},
+    });
   }
 
   list(): Promise<ReadonlyArray<ContainerRecord>> {
@@ -92,7 +97,7 @@ export class ContainerStore {
       }
       const names = [...(c.names ?? [])];
       if (names.length === 0 && c.generateName) names.push(freeName(records, c.generateName));
-      const r: ContainerRecord = {id, names, image: c.image, layer: c.layer, created: isoNow(), metadata: c.metadata ?? {}};
+      const r: ContainerRecord = {id, names, image: c.image, layer: c.layer, created: isoNow(), metadata: c.metadata ?? {}, ...(c.volatile ? {volatile: true} : {})};
       records.push(r);
       return r;
     });

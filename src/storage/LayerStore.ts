@@ -24,6 +24,8 @@ export interface Layer {
   compressedSize?: number;
   /** A container's writable layer. */
   readWrite?: boolean;
+  /** A `run --rm` container's layer: kept in volatile-layers.json, written without fsync (JsonIndex). */
+  volatile?: boolean;
   flags?: {
     incomplete?: boolean,
     /** pid of the process writing an incomplete layer. */
@@ -63,7 +65,9 @@ export class LayerStore {
     this.driver = driver;
     this.runOps = runOps;
     this.waitMs = opts.waitMs ?? 10 * 60_000;
-    this.index = new JsonIndex<Layer>(join(this.dir, `layers.json`), join(this.dir, `layers.lock`), {readOnly: opts.readOnly});
+    this.index = new JsonIndex<Layer>(join(this.dir, `layers.json`), join(this.dir, `layers.lock`), {
+      readOnly: opts.readOnly, volatile: {file: join(this.dir, `volatile-layers.json`), is: l => l.volatile === true},
+    });
   }
 
   list(): Promise<ReadonlyArray<Layer>> {
@@ -90,7 +94,7 @@ export class LayerStore {
    * complete layer with the id exists, returns it; when another live process is
    * writing it, waits for that process; a dead writer's leftovers are removed first.
    */
-  async begin(id: string, parent: string | undefined, opts: {readWrite?: boolean} = {}): Promise<BeginResult> {
+  async begin(id: string, parent: string | undefined, opts: {readWrite?: boolean, volatile?: boolean} = {}): Promise<BeginResult> {
     const start = Date.now();
     let delay = 50;
     for (;;) {
@@ -112,6 +116,7 @@ export class LayerStore {
           ...(parent !== undefined ? {parent} : {}),
           created: isoNow(),
           ...(opts.readWrite ? {readWrite: true} : {}),
+          ...(opts.volatile ? {volatile: true} : {}),
           flags: {incomplete: true, owner: process.pid},
         };
         records.push(layer);

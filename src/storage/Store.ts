@@ -225,7 +225,8 @@ export class Store {
   }
 
   /** Creates a container record and its writable layer on top of the image's top layer. */
-  async createContainer(o: {id?: string, names?: Array<string>, image?: string, metadata?: Record<string, unknown>, generateName?: () => string}): Promise<ContainerRecord> {
+  /** `volatile`: a `run --rm` container, whose records are written without fsync (as c/storage's). */
+  async createContainer(o: {id?: string, names?: Array<string>, image?: string, metadata?: Record<string, unknown>, generateName?: () => string, volatile?: boolean}): Promise<ContainerRecord> {
     const id = o.id ?? newContainerId();
     let parent: string | undefined;
     if (o.image) {
@@ -233,11 +234,11 @@ export class Store {
       if (!img) throw new TspodError(`NoSuchImage`, `image ${o.image} not found in the store`);
       parent = img.topLayer;
     }
-    const begun = await this.layers.begin(id, parent, {readWrite: true});
+    const begun = await this.layers.begin(id, parent, {readWrite: true, ...(o.volatile ? {volatile: true} : {})});
     if (begun.state === `exists`) throw new TspodError(`NameInUse`, `a layer with id ${id} already exists`);
     try {
       await this.runOps(begun.prep.before);
-      const c = await this.containers.create({id, ...(o.names ? {names: o.names} : {}), image: o.image ?? ``, layer: id, ...(o.metadata ? {metadata: o.metadata} : {}), ...(o.generateName ? {generateName: o.generateName} : {})});
+      const c = await this.containers.create({id, ...(o.names ? {names: o.names} : {}), image: o.image ?? ``, layer: id, ...(o.metadata ? {metadata: o.metadata} : {}), ...(o.generateName ? {generateName: o.generateName} : {}), ...(o.volatile ? {volatile: true} : {})});
       await this.layers.commit(id);
       return c;
     } catch (err) {

@@ -16,21 +16,34 @@ export function registriesEnv(registries: Array<string>): Record<string, string>
   return {XDG_CONFIG_HOME: dir};
 }
 
-/** Every `*-layers/layers.json` record under a store root. */
-export function layerRecords(root: string): Array<{id: string, flags?: unknown, diffSize?: number}> {
-  const out: Array<{id: string}> = [];
+/**
+ * The records of every `*-<kind>` index under a store root: `<kind>.json` and the
+ * volatile one that keeps --rm containers and their layers (storage/JsonIndex.ts).
+ */
+function indexRecords<T>(root: string, kind: `layers` | `containers`): Array<T> {
+  const out: Array<T> = [];
   let names: Array<string> = [];
   try {
     names = readdirSync(root);
   } catch {
     return [];
   }
-  for (const n of names.filter(x => x.endsWith(`-layers`))) {
-    try {
-      out.push(...JSON.parse(readFileSync(join(root, n, `layers.json`), `utf8`)));
-    } catch {}
+  for (const n of names.filter(x => x.endsWith(`-${kind}`))) {
+    for (const f of [`${kind}.json`, `volatile-${kind}.json`]) {
+      try {
+        out.push(...JSON.parse(readFileSync(join(root, n, f), `utf8`)));
+      } catch {}
+    }
   }
   return out;
+}
+
+export function layerRecords(root: string): Array<{id: string, flags?: unknown, diffSize?: number}> {
+  return indexRecords(root, `layers`);
+}
+
+export function containerRecords(root: string): Array<{id: string, names: Array<string>, metadata?: Record<string, unknown>}> {
+  return indexRecords(root, `containers`);
 }
 
 /** Digests of the blobs in the store. */

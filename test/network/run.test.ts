@@ -15,7 +15,7 @@ import {tempStore} from '../_helpers/runCli';
 import type {TempStore} from '../_helpers/runCli';
 import {REGISTRY, SEEDED} from '../_helpers/registry';
 import {TSPOD_BIN} from '../_helpers/project';
-import {registriesEnv} from '../_helpers/imageEnv';
+import {containerRecords, registriesEnv} from '../_helpers/imageEnv';
 import {whenAvailable} from '../_helpers/features';
 import {hostDefaultRoute, probeNetwork} from '../../src/network/probe';
 
@@ -157,7 +157,7 @@ async function leftBehind(before: Set<string>): Promise<Array<string>> {
 
 async function containerPid(name: string, tries = 100): Promise<number> {
   for (let i = 0; i < tries; i++) {
-    const list = JSON.parse(readFileSync(readdirSync(s.root).filter(x => x.endsWith(`-containers`)).map(x => join(s.root, x, `containers.json`))[0]!, `utf8`)) as Array<{id: string, names: Array<string>}>;
+    const list = containerRecords(s.root);
     const c = list.find(x => x.names.includes(name));
     if (c) {
       try {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {spawn} from 'node:child_process';
@@ -87,4 +87,29 @@ test(`a JsonIndex read takes no lock: it sees the last complete version while a 
   t.deepEqual(await reader.read(), [1, 2]);
   writer.close();
   reader.close();
+});
+
+test(`a JsonIndex volatile part: its records live in their own file; an update rewrites only the file that changed; a torn volatile file reads as empty`, async t => {
+  const file = join(dir, `v.json`), vfile = join(dir, `v-volatile.json`), lock = join(dir, `v.lock`);
+  type R = {id: number, volatile?: boolean, n?: number};
+  const open = () => new JsonIndex<R>(file, lock, {volatile: {file: vfile, is: r => r.volatile === true}});
+  const a = open(), b = open();
+  await a.update(r => void r.push({id: 1}, {id: 2, volatile: true}));
+  t.deepEqual(JSON.parse(readFileSync(file, `utf8`)), [{id: 1}]);
+  t.deepEqual(JSON.parse(readFileSync(vfile, `utf8`)), [{id: 2, volatile: true}]);
+  // Another process's view has both, and its change to the volatile record leaves the durable file alone.
+  t.deepEqual((await b.read()).map(r => r.id), [1, 2]);
+  const durableBefore = statSync(file).ino;
+  await b.update(r => { r.find(x => x.id === 2)!.n = 7; });
+  t.is(statSync(file).ino, durableBefore);
+  t.deepEqual(await a.read(), [{id: 1}, {id: 2, volatile: true, n: 7}]);
+  await a.update(r => { r.find(x => x.id === 1)!.n = 1; });
+  t.not(statSync(file).ino, durableBefore);
+  // A power cut may leave the volatile file torn: its records are lost, the durable ones kept.
+  writeFileSync(vfile, `[{"id": 2, "vol`);
+  await b.update(r => void r.push({id: 3}));
+  t.deepEqual((await open().read()).map(r => r.id), [1, 3]);
+  t.deepEqual(JSON.parse(readFileSync(vfile, `utf8`)), []);
+  a.close();
+  b.close();
 });

@@ -450,6 +450,8 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
   const record = await store.createContainer({
     ...(v.name ? {names: [v.name]} : {generateName: randomContainerName}),
     image: image.id,
+    // --rm (podman's volatile containers): gone in seconds, so its records skip the fsync.
+    ...(o.rm ? {volatile: true} : {}),
     metadata: {
       state: `configured`, imageName: ref, imageDigest: image.digests[0] ?? image.manifestDigest, autoRemove: Boolean(o.rm), rmPending: Boolean(o.rm && o.forRun), volumes: [...namedVolumes, ...anonymousVolumes],
       anonymousVolumes, createdBy: process.pid, ...(Object.keys(labels).length > 0 ? {labels} : {}),

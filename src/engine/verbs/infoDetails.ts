@@ -54,7 +54,7 @@ function storeCounts(graphRoot: string): {containers: Record<string, number>, im
   const containers = {number: 0, paused: 0, running: 0, stopped: 0};
   let images = 0;
   for (const driver of [`overlay`, `vfs`]) {
-    for (const c of readJsonArray(join(graphRoot, `${driver}-containers`, `containers.json`))) {
+    for (const c of [`containers.json`, `volatile-containers.json`].flatMap(f => readJsonArray(join(graphRoot, `${driver}-containers`, f)))) {
       containers.number++;
       const status = podmanStatus((c.metadata ?? {}) as LifeMeta);
       if (status === `running`) containers.running++;

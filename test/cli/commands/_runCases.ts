@@ -13,7 +13,7 @@ import {tempStore} from '../../_helpers/runCli';
 import type {CliResult, RunOpts, TempStore} from '../../_helpers/runCli';
 import {REGISTRY, SEEDED} from '../../_helpers/registry';
 import {TSPOD_BIN} from '../../_helpers/project';
-import {registriesEnv} from '../../_helpers/imageEnv';
+import {containerRecords, registriesEnv} from '../../_helpers/imageEnv';
 
 export type Runtime = `builtin` | `runc`;
 
@@ -27,15 +27,7 @@ export function hasControllingTerminal(): boolean {
   }
 }
 
-export function containers(root: string): Array<{id: string, names: Array<string>, metadata?: Record<string, unknown>}> {
-  const out: Array<{id: string, names: Array<string>}> = [];
-  for (const n of readdirSync(root).filter(x => x.endsWith(`-containers`))) {
-    try {
-      out.push(...JSON.parse(readFileSync(join(root, n, `containers.json`), `utf8`)));
-    } catch {}
-  }
-  return out;
-}
+export const containers = containerRecords;
 
 export interface RunCasesContext {
   runtime: Runtime;
