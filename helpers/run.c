@@ -43,6 +43,9 @@ struct run_cfg
   int log_pipes; /* `log-pipes`: the container's stdout and stderr are pipes P relays */
   int status_fd;
   const char *pid_file;
+  /* A cgroup namespace of its own: made by the child once released, when the hooks have
+     moved it into its cgroup (a clone flag would root the namespace in the helper's). */
+  int cgroupns;
 };
 
 static int
@@ -116,7 +119,7 @@ parent_config (const struct plan *p, struct run_cfg *cfg, helper_error_t *err)
         else if (strcmp (n, "net") == 0 || strcmp (n, "network") == 0)
           cfg->ns_flags |= CLONE_NEWNET;
         else if (strcmp (n, "cgroup") == 0)
-          cfg->ns_flags |= CLONE_NEWCGROUP;
+          cfg->cgroupns = 1;
         else
           return helper_make_error (err, 0, "plan", "unknown namespace `%s`", n);
       }
@@ -281,6 +284,11 @@ child_main (struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_soc
   close (sync_fd);
   if (become_root (err) < 0)
     return 125;
+  if (cfg->cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+    {
+      helper_make_error (err, errno, "namespaces", "make a cgroup namespace");
+      return 125;
+    }
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     {
       helper_make_error (err, errno, "mount", "make `/` rprivate");

@@ -15,6 +15,8 @@ export interface ContainerCgroup {
   mode: CgroupsMode;
   limits: LimitPlan;
   choice: CgroupChoice;
+  /** The host's cgroup version (v2: podman's default is a cgroup namespace of the container's own). */
+  hostVersion: string;
 }
 
 function statDevice(path: string): {major: number, minor: number} {
@@ -47,7 +49,7 @@ export function planContainerCgroup(flags: LimitFlags, o: {cgroups?: string | un
       throw new TspodError(`Host`, `cannot prepare tspod's cgroup ${info.ownCgroup} for containers: ${(err as Error).message}`, {hint: `run tspod in a unit with Delegate=yes (a Quadlet .container gets it)`});
     }
   }
-  return {mode, limits, choice};
+  return {mode, limits, choice, hostVersion: info.version};
 }
 
 export function cgroupHooks(c: ContainerCgroup, id: string, eventsFile: string): Array<Array<string>> {

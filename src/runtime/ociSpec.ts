@@ -63,7 +63,9 @@ export function ociSpec(spec: RuntimeSpec, opts: OciSpecOptions = {}): RuntimeSp
   const joined = all.find(n => n.path !== undefined && n.path !== ``);
   if (joined)
     throw new TspodError(`Unsupported`, `an OCI runtime cannot join the ${joined.type} namespace of another container (--network container:NAME)`, {hint: `drop --runtime to use the built-in runtime`});
-  const namespaces = all.filter(n => n.type !== `user`);
+  // No cgroup namespace: the keeper hook moves the process into its cgroup after the
+  // runtime made it, and one the runtime made would be rooted in the cgroup before.
+  const namespaces = all.filter(n => n.type !== `user` && n.type !== `cgroup`);
   const ns = new Set(namespaces.map(n => n.type));
   const single = isSingleMap(spec);
   const mounts: Array<Mount> = [];

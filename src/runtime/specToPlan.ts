@@ -1,5 +1,6 @@
 // OCI runtime spec → the helper's flat plan. Every decision is made here (flags,
 // sysfs vs bind, /dev contents, which namespaces); the helper only executes.
+import {statfsSync} from 'node:fs';
 import type {LinuxIDMapping, Mount, RuntimeSpec} from '../oci/runtimeSpec';
 import {capabilityMask} from './capabilities';
 import type {Directive, Plan} from './plan';
@@ -196,7 +197,12 @@ export function planBody(spec: RuntimeSpec, opts: SpecToPlanOptions, single: boo
       continue;
     }
     if (type === `mqueue` && !ns.has(`ipc`) && !frameJoins(spec, `ipc`)) continue; // --ipc host: the user's own
-    if (type === `cgroup` || type === `cgroup2`) continue; // no delegation here: /sys/fs/cgroup comes with /sys
+    if (type === `cgroup` || type === `cgroup2`) {
+      // cgroup2 only, in a cgroup namespace of the container's own: the kernel lets its
+      // root mount that (v1 hierarchies cannot be mounted in a user namespace).
+      if (ns.has(`cgroup`) && hostHasCgroup2()) plan.push({kind: `mount`, source: `cgroup2`, dest: m.destination, type: `cgroup2`, flags, data: ``});
+      continue;
+    }
     if (type === `devpts` && single) data = data.split(`,`).filter(o => !o.startsWith(`gid=`)).join(`,`);
     const bind = (flags & MS.BIND) !== 0 || type === `bind`;
     if (bind && copyUp.has(m.destination) && m.source !== undefined) plan.push({kind: `copy-up`, source: m.source, dest: m.destination});
@@ -242,6 +248,17 @@ export function planBody(spec: RuntimeSpec, opts: SpecToPlanOptions, single: boo
   plan.push({kind: `args`, argv: proc.args});
   return plan as Array<Directive>;
 }
+
+/** Whether /sys/fs/cgroup is the unified (v2) hierarchy. */
+function hostHasCgroup2(): boolean {
+  try {
+    return statfsSync(`/sys/fs/cgroup`).type === CGROUP2_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
 
 /** Whether the spec joins an existing namespace of this type (a path is given). */
 function frameJoins(spec: RuntimeSpec, type: string): boolean {

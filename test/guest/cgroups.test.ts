@@ -2,7 +2,9 @@
 // user@1001.service that delegates cpu cpuset io memory pids. The memory and cpu limits,
 // stats, update and pause, as the unprivileged user (pids and io: limits.test.ts).
 import test from 'ava';
+import {spawnSync} from 'node:child_process';
 import {SEEDED} from '../_helpers/registry';
+import {TSPOD_BIN} from '../_helpers/project';
 import {cgroupDir, LONG, read, sleep, store, waitFor} from './_guest';
 
 const IMG = SEEDED.busyboxGlibc;
@@ -91,5 +93,28 @@ test.serial(`--cpus 0.5 holds a busy loop near 50% (cpu.stat); stats, update and
     t.true(usage(dir) - g0 > 100000, `the thawed container did not run`);
   } finally {
     await store.run([`rm`, `-f`, `-t`, `0`, `busy`], LONG);
+  }
+});
+
+test.serial(`a cgroup namespace of its own (podman's default on v2): / in /proc/self/cgroup, its limits read-only in /sys/fs/cgroup; exec joins its cgroup`, async t => {
+  const fg = await store.run([`run`, `--rm`, `--network`, `none`, `--memory`, `64m`, IMG, `sh`, `-c`, `cat /proc/self/cgroup /sys/fs/cgroup/memory.max; touch /sys/fs/cgroup/x 2>/dev/null && echo writable || echo read-only`], LONG);
+  t.is(fg.code, 0, fg.stderr);
+  t.is(fg.stdout, `0::/\n${64 * 1024 * 1024}\nread-only\n`);
+  const r = await store.run([`run`, `-d`, `--name`, `cgns`, `--network`, `none`, `--memory`, `96m`, IMG, `sleep`, `1000`], LONG);
+  t.is(r.code, 0, r.stderr);
+  try {
+    const c = await inspect(`cgns`);
+    t.is(c.HostConfig.CgroupMode, `private`);
+    const dir = cgroupDir(c.State.Pid);
+    t.is(read(dir, `memory.max`), String(96 * 1024 * 1024));
+    // From a user unit's scope (a login session's cgroup cannot be left for the user's
+    // delegated subtree), exec runs the command in the container's cgroup, as runc exec.
+    const scoped = spawnSync(`systemd-run`, [`--user`, `--scope`, `-q`, process.execPath, TSPOD_BIN, `exec`, `cgns`, `sh`, `-c`, `cat /proc/self/cgroup /sys/fs/cgroup/memory.max`], {encoding: `utf8`, timeout: 480_000});
+    t.is(scoped.status, 0, scoped.stderr);
+    t.is(scoped.stdout, `0::/\n${96 * 1024 * 1024}\n`, scoped.stderr);
+    // From the session, the command stays in tspod's cgroup, in the container's namespace all the same.
+    t.is((await store.run([`exec`, `cgns`, `cat`, `/proc/1/cgroup`], LONG)).stdout, `0::/\n`);
+  } finally {
+    await store.run([`rm`, `-f`, `-t`, `0`, `cgns`], LONG);
   }
 });

@@ -22,7 +22,8 @@ test.serial(`--pids-limit 10: the 11th process cannot be forked`, async t => {
 });
 
 test.serial(`a container's scope is gone once it exits: nothing left behind`, async t => {
-  const r = await store.run([`run`, `--rm`, `--network`, `none`, `--pids-limit`, `20`, IMG, `sh`, `-c`, `cat /proc/self/cgroup`], LONG);
+  // --cgroupns host: the container sees its cgroup's path on the host (in its own namespace, `/`).
+  const r = await store.run([`run`, `--rm`, `--network`, `none`, `--cgroupns`, `host`, `--pids-limit`, `20`, IMG, `sh`, `-c`, `cat /proc/self/cgroup`], LONG);
   t.is(r.code, 0, r.stderr);
   const scope = /\/(tspod-[0-9a-f]{12}-\d+\.scope)\/container$/m.exec(r.stdout)?.[1];
   t.truthy(scope, `the container ran in a scope of its own: ${r.stdout}`);

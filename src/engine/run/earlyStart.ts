@@ -33,7 +33,7 @@ export function predictFrame(o: Pick<CreateOptions, `tty` | `logDriver` | `rm`>,
   }
   return {
     uidMappings: mapping(maps.uidMap), gidMappings: mapping(maps.gidMap),
-    namespaces: namespaces(kind === `host` ? {kind: `host`} : {kind: `new`}, {uts: v.extras.hostUts, ipc: v.extras.hostIpc, pid: v.extras.hostPid}), terminal: Boolean(o.tty),
+    namespaces: namespaces(kind === `host` ? {kind: `host`} : {kind: `new`}, {uts: v.extras.hostUts, ipc: v.extras.hostIpc, pid: v.extras.hostPid, ownCgroup: v.extras.privateCgroupns}), terminal: Boolean(o.tty),
     logPipes: !o.tty && logsForeground(o), // a foreground run is logged (verbs/run.ts)
   };
 }

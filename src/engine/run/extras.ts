@@ -51,6 +51,8 @@ export interface Extras {
   hostUts: boolean;
   hostIpc: boolean;
   hostPid: boolean;
+  /** --cgroupns private (podman's default on cgroup v2): a cgroup namespace rooted at the container's cgroup. */
+  privateCgroupns: boolean;
   /** `container:NAME`: that running container's namespace is joined (with its user namespace). */
   joinUts?: string;
   joinIpc?: string;
@@ -79,7 +81,7 @@ export const PROXY_VARS = [`http_proxy`, `https_proxy`, `ftp_proxy`, `no_proxy`,
 
 export function parseExtras(f: ExtraFlags, hostEnv: Readonly<Record<string, string | undefined>>): Extras {
   const out: Extras = {
-    groupAdd: [], hostUts: false, hostIpc: false, hostPid: false, expose: {}, annotations: {}, fileLabels: {}, hostEnv: [],
+    groupAdd: [], hostUts: false, hostIpc: false, hostPid: false, privateCgroupns: false, expose: {}, annotations: {}, fileLabels: {}, hostEnv: [],
     unsetEnv: f.unsetEnv ?? [], unsetEnvAll: Boolean(f.unsetEnvAll), readOnlyTmpfs: f.readOnlyTmpfs !== false, sysctls: {}, devices: [], envMerge: [],
   };
   resolveHealthcheck(f, undefined); // the --health-* flags checked now; the image's Healthcheck joins them at create

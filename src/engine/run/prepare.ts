@@ -142,7 +142,7 @@ export interface CreateOptions extends ExtraFlags {
   imageVolume?: string | undefined;
   /** --pod NAME|ID|new:NAME (engine/pod/join.ts turns it into podId and the namespaces to join). */
   pod?: string | undefined;
-  /** --cgroupns: tspod keeps the caller's cgroup namespace (`host`), podman's default on cgroup v1. */
+  /** --cgroupns host|private; unset: private on cgroup v2, host on v1 (podman's defaults). */
   cgroupns?: string | undefined;
   /** --systemd true|false|always: tspod has no systemd mode; always is refused. */
   systemd?: string | undefined;
@@ -203,13 +203,20 @@ export function logDriverOf(o: Pick<CreateOptions, `logDriver`>): LogDriver {
   throw new TspodError(`Unsupported`, `--log-driver ${d} is not supported by tspod`, {hint: `use k8s-file (the default: tspod logs reads it), none or passthrough`});
 }
 
+/**
+ * --cgroupns: private (podman's default on cgroup v2, where the container has a cgroup of
+ * its own to be the namespace's root) or host (its default on v1). Joining another's is not built.
+ */
+function privateCgroupns(o: CreateOptions, hostVersion: string): boolean {
+  if (o.cgroupns === undefined) return hostVersion === `v2` && o.cgroups !== `disabled`;
+  if (o.cgroupns === `host` || o.cgroupns === `private`) return o.cgroupns === `private`;
+  if (!/^(container|ns):./.test(o.cgroupns))
+    throw new TspodError(`InvalidArgument`, `invalid --cgroupns "${o.cgroupns}"`, {hint: `use host, private, container:NAME or ns:PATH`});
+  throw new TspodError(`Unsupported`, `--cgroupns ${o.cgroupns} is not supported by tspod: a container has a cgroup namespace of its own (private) or the caller's (host)`, {hint: `use --cgroupns private or host`});
+}
+
 /** Modes tspod does not have, refused as podman refuses them where it lacks them too. */
 function checkNamespaceModes(o: CreateOptions): void {
-  if (o.cgroupns !== undefined && o.cgroupns !== `host`) {
-    if (![`private`].includes(o.cgroupns) && !/^(container|ns):./.test(o.cgroupns))
-      throw new TspodError(`InvalidArgument`, `invalid --cgroupns "${o.cgroupns}"`, {hint: `use host, private, container:NAME or ns:PATH`});
-    throw new TspodError(`Unsupported`, `--cgroupns ${o.cgroupns} is not supported: tspod's containers share the caller's cgroup namespace (podman's default on cgroup v1)`, {hint: `drop --cgroupns, or use --cgroupns host`});
-  }
   if (o.systemd !== undefined) {
     const v = o.systemd.toLowerCase();
     if (![`true`, `false`, `always`].includes(v)) throw new TspodError(`InvalidArgument`, `invalid --systemd "${o.systemd}"`, {hint: `use true, false or always`});
@@ -257,6 +264,7 @@ export function validate(o: CreateOptions): Validated {
   for (const s of o.securityOpt ?? []) noNewPrivileges = parseSecurityOpt(s).noNewPrivileges ?? noNewPrivileges;
   for (const u of o.ulimits ?? []) if (u !== `host`) parseUlimit(u);
   const extras = parseExtras(o, o.hostEnv);
+  extras.privateCgroupns = privateCgroupns(o, cgroup.hostVersion);
   if (extras.hostUts && o.hostname !== undefined)
     throw new TspodError(`InvalidArgument`, `cannot set the hostname with --uts host: the container shares the host's`, {hint: `drop --hostname or --uts host`});
   const joined = [[`--pid`, extras.joinPid], [`--ipc`, extras.joinIpc], [`--uts`, extras.joinUts]].find(j => j[1] !== undefined);

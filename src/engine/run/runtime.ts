@@ -47,7 +47,7 @@ function refuse(what: string, hint: string): TspodError {
 }
 
 /** What `run`/`create` cannot do with an OCI runtime on this host, refused before anything is made. */
-export function checkOciRun(choice: OciChoice, o: {detach?: boolean, tty?: boolean, network?: string | undefined, pid?: string | undefined, ipc?: string | undefined, uts?: string | undefined}, verb: `run` | `create`): void {
+export function checkOciRun(choice: OciChoice, o: {detach?: boolean, tty?: boolean, network?: string | undefined, pid?: string | undefined, ipc?: string | undefined, uts?: string | undefined, cgroupns?: string | undefined}, verb: `run` | `create`): void {
   const rt = `--runtime ${choice.name}`;
   if (verb === `create` || o.detach)
     throw refuse(`${verb === `create` ? `create` : `run -d`} with ${rt} is not supported: tspod runs ${choice.name} containers in the foreground only (detached containers need tspod's monitor)`,
@@ -58,6 +58,9 @@ export function checkOciRun(choice: OciChoice, o: {detach?: boolean, tty?: boole
   if (o.network?.startsWith(`container:`))
     throw refuse(`--network ${o.network} with ${rt} is not supported: the container would have to join another container's user namespace`,
       `drop --runtime to use the built-in runtime`);
+  if (o.cgroupns === `private`)
+    throw refuse(`--cgroupns private with ${rt} is not supported: the container is moved into its cgroup after ${choice.name} made its namespaces`,
+      `drop --cgroupns (${choice.name}'s containers keep the caller's cgroup namespace), or drop --runtime to use the built-in runtime`);
   for (const [flag, v] of [[`--pid`, o.pid], [`--ipc`, o.ipc], [`--uts`, o.uts]] as const)
     if (v?.startsWith(`container:`))
       throw refuse(`${flag} ${v} with ${rt} is not supported: the container would have to join another container's user namespace`,

@@ -196,6 +196,8 @@ function defaultMounts(input: SpecInput): Array<SpecMount> {
     {destination: `/dev/pts`, type: `devpts`, source: `devpts`, options: devpts},
     {destination: `/dev/mqueue`, type: `mqueue`, source: `mqueue`, options: [`nosuid`, `noexec`, `nodev`]},
     {destination: `/sys`, type: `sysfs`, source: `sysfs`, options: [`nosuid`, `noexec`, `nodev`, `ro`]},
+    // Its own cgroup namespace's view, read-only (as podman's): a program finds its limits there.
+    ...(input.extras?.privateCgroupns ? [{destination: `/sys/fs/cgroup`, type: `cgroup`, source: `cgroup`, options: [`rprivate`, `nosuid`, `noexec`, `nodev`, `relatime`, `ro`]}] : []),
     {destination: `/dev/shm`, type: `tmpfs`, source: `shm`, options: [`nosuid`, `noexec`, `nodev`, `mode=1777`, `size=65536k`]},
   ];
 }
@@ -226,7 +228,7 @@ export interface NamespaceJoins {
 }
 
 /** --network host: no network namespace; container:NAME: its network and user namespaces joined. */
-export function namespaces(net: NamespaceChoice | undefined, host: {uts?: boolean, ipc?: boolean, pid?: boolean} = {}, joins: NamespaceJoins = {}): Array<SpecNamespace> {
+export function namespaces(net: NamespaceChoice | undefined, host: {uts?: boolean, ipc?: boolean, pid?: boolean, ownCgroup?: boolean} = {}, joins: NamespaceJoins = {}): Array<SpecNamespace> {
   const kind = net?.kind ?? `new`;
   // --pid host: the user's pid namespace (its /proc is bound in: a new proc needs a pid namespace of ours).
   const own = (type: `pid` | `ipc` | `uts`, keepHost: boolean | undefined): Array<SpecNamespace> =>
@@ -236,6 +238,7 @@ export function namespaces(net: NamespaceChoice | undefined, host: {uts?: boolea
   else if (kind === `new`) out.push({type: `network`});
   // --ipc host / --uts host: the host's (the user's) namespace is kept, no new one made.
   out.push(...own(`ipc`, host.ipc), ...own(`uts`, host.uts));
+  if (host.ownCgroup) out.push({type: `cgroup`});
   out.push({type: `mount`});
   const userns = net?.kind === `join` ? net.userns : joins.user;
   out.push(userns !== undefined ? {type: `user`, path: userns} : {type: `user`});
@@ -299,7 +302,7 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
     linux: {
       uidMappings: mapping(input.uidMap),
       gidMappings: mapping(input.gidMap),
-      namespaces: namespaces(input.network?.namespace, {uts: x?.hostUts, ipc: x?.hostIpc, pid: x?.hostPid}, input.joins),
+      namespaces: namespaces(input.network?.namespace, {uts: x?.hostUts, ipc: x?.hostIpc, pid: x?.hostPid, ownCgroup: x?.privateCgroupns}, input.joins),
       ...sysctls(input),
       maskedPaths: input.privileged ? [] : [...MASKED_PATHS],
       readonlyPaths: input.privileged ? [] : [...READONLY_PATHS],

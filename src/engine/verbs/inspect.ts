@@ -10,6 +10,7 @@ import {stopSignalOf} from './stop';
 import {readHealth} from '../lifecycle/health';
 import type {HealthState} from '../lifecycle/health';
 import {inspectCgroup} from '../run/cgroup';
+import {recordedRuntime} from '../run/runtime';
 import {containerSize, imageSizes} from '../lifecycle/containerSize';
 import {portBindings} from '../../network/ports';
 import type {NetworkConfig, NetworkMode} from '../../network/Network';
@@ -138,7 +139,8 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
       // podman names a volume by its name here, a bind by its host path.
       Binds: mounts.map(x => `${volumeOf(x.source, (m as {volumes?: Array<string>}).volumes).Name ?? x.source}:${x.destination}`),
       ...cg.hostConfig,
-      CgroupMode: `host`,
+      // podman 4's CgroupMode is the --cgroupns mode (runc's containers keep the host's: runtime/ociSpec.ts).
+      CgroupMode: recordedRuntime(m) ? `host` : nsMode(spec, `cgroup`, undefined),
       ContainerIDFile: ``,
       LogConfig: {Type: recordedLogDriver(c.metadata), Config: null, Path: recordedLogDriver(c.metadata) === `k8s-file` ? logPath(cs, c.id) : ``, Tag: ``, Size: typeof m.logMax === `number` ? `${m.logMax}B` : `0B`},
       NetworkMode: networkModeName(net?.mode),

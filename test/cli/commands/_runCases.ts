@@ -6,7 +6,7 @@
 import test from 'ava';
 import type {TestFn} from 'ava';
 import {spawn, spawnSync} from 'node:child_process';
-import {chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync, existsSync} from 'node:fs';
+import {chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, statfsSync, writeFileSync, existsSync} from 'node:fs';
 import {tmpdir, userInfo} from 'node:os';
 import {join} from 'node:path';
 import {tempStore} from '../../_helpers/runCli';
@@ -111,7 +111,8 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
       [[`-v`, `/tmp:relative`], /^Error: invalid container path "relative", must be an absolute path$/m],
       [[`--mount`, `type=bind,target=/x`], /^Error: --mount .* has no source$/m],
       [[`--ulimit`, `nofile=bad`], /^Error: invalid ulimit/m],
-      [[`--cgroupns`, `private`], /^Error: --cgroupns private is not supported/m],
+      [[`--cgroupns`, `ns:/proc/1/ns/cgroup`], /^Error: --cgroupns ns:\/proc\/1\/ns\/cgroup is not supported by tspod/m],
+      [[`--cgroupns`, `sometimes`], /^Error: invalid --cgroupns "sometimes"$/m],
       [[`--systemd`, `always`], /^Error: --systemd always is not supported/m],
       [[`--network-alias`, `web`], /^Error: invalid config provided: networks and static ip\/mac address can only be used with Bridge mode networking$/m],
       [[`--ip`, `10.88.0.5`], /^Error: invalid config provided: networks and static ip/m],
@@ -173,6 +174,27 @@ export function runCases(runtime: Runtime, it: TestFn = test): RunCasesContext {
     t.is(named.code, 0, named.stderr);
     t.deepEqual(named.stdout.trim().split(`\n`).slice(0, 2).map(l => l.trim().split(/\s+/).map(Number)), lines.slice(0, 2));
     t.is(named.stdout.trim().split(`\n`)[2], readlinkSync(`/proc/self/ns/cgroup`));
+  });
+
+  it(`--cgroupns private: a cgroup namespace of its own, rooted at the container's cgroup (runc: refused, it keeps the caller's)`, async t => {
+    const r = await run([`--name`, `cgns`, `--cgroupns`, `private`, ALPINE, `sh`, `-c`, `readlink /proc/self/ns/cgroup; cat /proc/self/cgroup`]);
+    if (runtime === `runc`) {
+      t.is(r.code, 125);
+      t.regex(r.stderr, /^Error: --cgroupns private with --runtime runc is not supported/m);
+      return;
+    }
+    t.is(r.code, 0, r.stderr);
+    const [ns, ...cgroups] = r.stdout.trim().split(`\n`);
+    t.regex(ns!, /^cgroup:\[\d+\]$/);
+    t.not(ns, readlinkSync(`/proc/self/ns/cgroup`));
+    // Every hierarchy's path is the namespace's root (this host: v1 and an empty v2, no cgroup per container).
+    t.true(cgroups.length > 0 && cgroups.every(l => l.endsWith(`:/`)), cgroups.join(`\n`));
+    t.is((await cli([`inspect`, `--format`, `{{.HostConfig.CgroupMode}}`, `cgns`])).stdout.trim(), `private`);
+    t.is((await cli([`rm`, `cgns`])).code, 0);
+    // The default is podman's: the caller's namespace on cgroup v1 (this host), its own on v2 (test/guest).
+    const byDefault = await run([`--rm`, ALPINE, `readlink`, `/proc/self/ns/cgroup`]);
+    const v2 = statfsSync(`/sys/fs/cgroup`).type === 0x63677270;
+    t.is(byDefault.stdout.trim() === readlinkSync(`/proc/self/ns/cgroup`), !v2, byDefault.stdout + byDefault.stderr);
   });
 
   it(`hostname: the short id by default, --hostname, /etc/hostname and /etc/hosts`, async t => {
