@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "caps.h"
+#include "cgroup_join.h"
 #include "exec.h"
 #include "exec_mode.h"
 #include "plan.h"
@@ -44,53 +45,6 @@ num (const struct directive *d, int i, unsigned long long *out, helper_error_t *
   if (i >= d->argc || parse_u64 (d->argv[i], out) < 0)
     return helper_make_error (err, 0, "plan", "directive `%s`: bad number", d->kw);
   return 0;
-}
-
-/* The v2 cgroup of PID (its `0::` line), or NULL. */
-static char *
-cgroup_of (const char *pid)
-{
-  char path[64], line[4096], *out = NULL;
-  FILE *f;
-  snprintf (path, sizeof path, "/proc/%s/cgroup", pid);
-  if ((f = fopen (path, "re")) == NULL)
-    return NULL;
-  while (out == NULL && fgets (line, sizeof line, f))
-    if (strncmp (line, "0::/", 4) == 0)
-      {
-        line[strcspn (line, "\n")] = '\0';
-        out = xstrdup (line + 3);
-      }
-  fclose (f);
-  return out;
-}
-
-/* Into the container's cgroup, as runc exec does: its limits hold the command too, and
-   in its cgroup namespace the command sees itself at the root. Best effort: moving needs
-   write access to the common ancestor's cgroup.procs, which a tspod started from a login
-   session (not from a user unit) lacks; the command then runs where tspod runs. */
-static void
-join_cgroup (unsigned long long pid)
-{
-  char num_s[32], *theirs, *mine, *path;
-  int fd;
-  snprintf (num_s, sizeof num_s, "%llu", pid);
-  theirs = cgroup_of (num_s);
-  mine = cgroup_of ("self");
-  if (theirs && (mine == NULL || strcmp (theirs, mine) != 0))
-    {
-      path = xmalloc (strlen (theirs) + 64);
-      sprintf (path, "/sys/fs/cgroup%s/cgroup.procs", theirs);
-      if ((fd = open (path, O_WRONLY | O_CLOEXEC)) >= 0)
-        {
-          if (write (fd, "0", 1) < 0)
-            { /* best effort (see above) */ }
-          close (fd);
-        }
-      free (path);
-    }
-  free (theirs);
-  free (mine);
 }
 
 static int
@@ -120,7 +74,7 @@ join_namespaces (const struct plan *p, unsigned long long pid, helper_error_t *e
       if (fds[i] < 0)
         return helper_make_error (err, errno, "setns", "open `%s`", path);
     }
-  join_cgroup (pid); /* before its cgroup namespace, whose root that cgroup is */
+  cgroup_join_of (pid); /* before its cgroup namespace, whose root that cgroup is */
   for (i = 0; i < N_NS; i++)
     if (fds[i] >= 0)
       {
