@@ -2,7 +2,9 @@
    network backend (pasta, slirp4netns) once C's namespaces exist and its id maps are
    written, waits for the backend to say it is ready, optionally hands C's pid to Node
    and waits for its go, and only then releases C. Hooks die with P (PR_SET_PDEATHSIG):
-   a backend never outlives the container's keeper. */
+   a backend never outlives the container's keeper. A hook's stdout and stderr go to a
+   memory file, never to the container's output (slirp4netns prints "sent tapfd=…" on
+   stdout): its last words are part of the error when it fails before it is ready. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -138,12 +141,35 @@ hook_failed (int fd, pid_t hook, helper_error_t *err)
   return helper_make_error (err, 0, "network", "%s", len > 0 ? msg : "a network hook failed before it was ready");
 }
 
+/* The end of what a failed hook printed (LOG, a memfd; -1: none), one line, or "". */
+static const char *
+hook_output (int log, char *buf, size_t size)
+{
+  off_t end;
+  ssize_t n;
+  char *p;
+  buf[0] = '\0';
+  if (log < 0 || (end = lseek (log, 0, SEEK_END)) <= 0)
+    return buf;
+  n = pread (log, buf, size - 1, end > (off_t) (size - 1) ? end - (off_t) (size - 1) : 0);
+  if (n <= 0)
+    return buf;
+  buf[n] = '\0';
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+    buf[--n] = '\0';
+  for (p = buf; *p; p++)
+    if (*p == '\n' || *p == '\r')
+      *p = ' ';
+  return buf;
+}
+
 static int
 run_hook (const struct directive *d, pid_t pid, helper_error_t *err)
 {
   char pidbuf[32], c;
   char **argv;
-  int ready[2], i, status, r;
+  int ready[2], i, status, r, log;
+  char out[256];
   pid_t hook, parent = getpid ();
   struct pollfd pfd;
 
@@ -156,6 +182,7 @@ run_hook (const struct directive *d, pid_t pid, helper_error_t *err)
   argv[d->argc] = NULL;
   if (pipe2 (ready, O_CLOEXEC) < 0)
     return helper_make_error (err, errno, "network", "create pipe");
+  log = memfd_create ("tspod-hook-output", MFD_CLOEXEC);
   hook = fork ();
   if (hook < 0)
     return helper_make_error (err, errno, "network", "fork");
@@ -164,7 +191,8 @@ run_hook (const struct directive *d, pid_t pid, helper_error_t *err)
       int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
       if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid () != parent)
         _exit (125);
-      if (null < 0 || dup2 (null, 0) < 0 || dup2 (ready[1], 3) < 0)
+      if (null < 0 || dup2 (null, 0) < 0 || dup2 (ready[1], 3) < 0
+          || dup2 (log >= 0 ? log : null, 1) < 0 || dup2 (log >= 0 ? log : null, 2) < 0)
         _exit (125);
       syscall (SYS_close_range, 4U, ~0U, 0U);
       execvp (argv[0], argv);
@@ -183,22 +211,37 @@ run_hook (const struct directive *d, pid_t pid, helper_error_t *err)
         r = (int) read (ready[0], &c, 1);
       while (r < 0 && errno == EINTR);
       if (r == 1 && c == '!')
-        return hook_failed (ready[0], hook, err);
+        {
+          if (log >= 0)
+            close (log);
+          return hook_failed (ready[0], hook, err);
+        }
       close (ready[0]);
       if (r == 1)
-        return 0;
+        {
+          if (log >= 0)
+            close (log); /* the hook keeps it */
+          return 0;
+        }
       while (waitpid (hook, &status, 0) < 0 && errno == EINTR)
         ;
+      hook_output (log, out, sizeof out);
+      if (log >= 0)
+        close (log);
       if (WIFEXITED (status))
-        return helper_make_error (err, 0, "network", "network backend `%s` exited with status %d before it was ready",
-                                  argv[0], WEXITSTATUS (status));
-      return helper_make_error (err, 0, "network", "network backend `%s` was killed before it was ready", argv[0]);
+        return helper_make_error (err, 0, "network", "network backend `%s` exited with status %d before it was ready%s%s",
+                                  argv[0], WEXITSTATUS (status), out[0] ? ": " : "", out);
+      return helper_make_error (err, 0, "network", "network backend `%s` was killed before it was ready%s%s", argv[0],
+                                out[0] ? ": " : "", out);
     }
   close (ready[0]);
   kill (hook, SIGKILL);
   waitpid (hook, &status, 0);
-  return helper_make_error (err, 0, "network", "network backend `%s` was not ready after %d s", argv[0],
-                            HOOK_READY_TIMEOUT_MS / 1000);
+  hook_output (log, out, sizeof out);
+  if (log >= 0)
+    close (log);
+  return helper_make_error (err, 0, "network", "network backend `%s` was not ready after %d s%s%s", argv[0],
+                            HOOK_READY_TIMEOUT_MS / 1000, out[0] ? ": " : "", out);
 }
 
 int

@@ -364,11 +364,21 @@ test.serial(`/etc/hosts, /etc/resolv.conf and /etc/hostname follow --hostname, -
 whenAvailable(backends[1][1], `slirp4netns`).serial(`slirp4netns: resolv.conf names its DNS forwarder first, hosts its address`, async t => {
   const r = await run([`--rm`, `--network`, `slirp4netns`, `--hostname`, `sl`, BUSYBOX, `sh`, `-c`, `cat /etc/resolv.conf; echo ===; cat /etc/hosts; echo ===; ip -o -4 addr show tap0`]);
   t.is(r.code, 0, r.stderr);
+  // Only the container's output: slirp4netns's own ("sent tapfd=…", its warnings) is not shown.
+  t.is(r.stderr, ``);
+  t.regex(r.stdout, /^nameserver /);
   const [resolv, hosts, addr] = r.stdout.split(`===\n`);
   t.regex(resolv!, /^nameserver 10\.0\.2\.3$/m);
   t.is(resolv!.match(/^nameserver (\S+)/m)?.[1], `10.0.2.3`);
   t.regex(hosts!, /^10\.0\.2\.100\s+sl\b/m);
   t.regex(addr!, /10\.0\.2\.100\//);
+});
+
+whenAvailable(backends[1][1], `slirp4netns`).serial(`a backend that fails before it is ready: its own words in the one-line error, exit 125`, async t => {
+  const r = await run([`--rm`, `--network`, `slirp4netns:outbound_addr=nosuchif0`, BUSYBOX, `echo`, `ran`]);
+  t.is(r.code, 125);
+  t.regex(r.stderr, /^Error: network backend `\S*slirp4netns` exited with status 1 before it was ready: .*outbound-addr/m);
+  t.is(r.stdout, ``);
 });
 
 test.serial(`a host port in use fails cleanly: named, exit 125, nothing left running`, async t => {
