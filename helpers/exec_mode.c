@@ -161,7 +161,7 @@ child (const struct plan *p, int status_fd, int term_sock, int started_fd, helpe
   if (chdir (cwd) < 0)
     {
       helper_make_error (err, errno, "cwd", "chdir `%s`", cwd);
-      return 126;
+      return 127; /* podman's: runc's failed chdir reads as a command not found */
     }
   if (creds_apply (&cr, err) < 0)
     return 125;

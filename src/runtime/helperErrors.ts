@@ -19,7 +19,8 @@ export function kernelRefused(msg: string): TspodError {
 
 /** exec -w: the helper's `chdir \`DIR\`: ENOENT` (stage `cwd`). */
 export function workdirFailed(msg: string): TspodError {
-  return new TspodError(`CannotInvoke`, msg, {hint: `check the -w/--workdir directory exists in the container`});
+  // 127, as podman's exec (runc's chdir failure reads to it as a command not found).
+  return new TspodError(`CommandNotFound`, msg, {hint: `check the -w/--workdir directory exists in the container`});
 }
 
 /** One `on-error` directive: stage, errno name, exit code (each may be `*`), text. */

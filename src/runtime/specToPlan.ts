@@ -67,7 +67,7 @@ export function defaultMounts(): Array<Mount> {
     {destination: `/sys`, type: `sysfs`, source: `sysfs`, options: [`nosuid`, `noexec`, `nodev`, `ro`]},
     {destination: `/dev/pts`, type: `devpts`, source: `devpts`, options: [`nosuid`, `noexec`, `newinstance`, `ptmxmode=0666`, `mode=0620`, `gid=5`]},
     {destination: `/dev/mqueue`, type: `mqueue`, source: `mqueue`, options: [`nosuid`, `noexec`, `nodev`]},
-    {destination: `/dev/shm`, type: `tmpfs`, source: `shm`, options: [`nosuid`, `noexec`, `nodev`, `mode=1777`, `size=65536k`]},
+    {destination: `/dev/shm`, type: `tmpfs`, source: `shm`, options: [`nosuid`, `noexec`, `nodev`, `mode=1777`, `size=64000k`]}, // podman's 65536000 bytes
   ];
 }
 

@@ -421,7 +421,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
   }
   const extraGids = v.extras.groupAdd.map(g => groupId(g, read));
   const ulimits = (o.ulimits ?? []).filter(u => u !== `host`).map(parseUlimit);
-  const limits = parseProcLimits(readText(`/proc/self/limits`) ?? ``);
+  const limits = {...parseProcLimits(readText(`/proc/self/limits`) ?? ``), pidMax: Number(readText(`/proc/sys/kernel/pid_max`)?.trim()) || undefined};
 
   const volumes = new VolumeStore(store.graphRoot);
   const anonymousVolumes: Array<string> = [];

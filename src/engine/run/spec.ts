@@ -91,6 +91,8 @@ export interface HostFacts {
   /** Hard limits of this process (from /proc/self/limits); undefined = unlimited. */
   nofileHard: number;
   nprocHard: number;
+  /** /proc/sys/kernel/pid_max: podman's default process limit where the hard limit allows it. */
+  pidMax?: number;
   /** Host /dev character devices (paths), bound with --privileged. */
   devices: Array<string>;
 }
@@ -167,13 +169,24 @@ function rlimits(input: SpecInput): Array<{type: string, hard: number, soft: num
   const out = new Map<string, {type: string, hard: number, soft: number}>();
   const nofile = Math.min(RLIMIT_NOFILE_MAX, input.host.nofileHard);
   out.set(`RLIMIT_NOFILE`, {type: `RLIMIT_NOFILE`, hard: nofile, soft: nofile});
-  const nproc = Math.min(RLIMIT_NPROC_MAX, input.host.nprocHard);
+  const nproc = defaultNproc(input.host);
   out.set(`RLIMIT_NPROC`, {type: `RLIMIT_NPROC`, hard: nproc, soft: nproc});
   for (const u of input.ulimits) {
     out.set(u.type, {type: u.type, hard: u.hard, soft: u.soft});
   }
   return [...out.values()];
 }
+
+/**
+ * podman's default process limit (containers.conf's default ulimits): pid_max, else 2^20,
+ * each only where the caller may set it (not above its hard limit); else the hard limit.
+ */
+function defaultNproc(host: HostFacts): number {
+  for (const v of [host.pidMax, RLIMIT_NPROC_PODMAN]) if (v !== undefined && v > 0 && v <= host.nprocHard) return v;
+  return Math.min(RLIMIT_NPROC_MAX, host.nprocHard);
+}
+
+const RLIMIT_NPROC_PODMAN = 1048576;
 
 export function mapping(map: Array<IdMapEntry>): Array<SpecIdMapping> {
   return map.map(e => ({containerID: e.containerId, hostID: e.hostId, size: e.size}));
@@ -198,7 +211,7 @@ function defaultMounts(input: SpecInput): Array<SpecMount> {
     {destination: `/sys`, type: `sysfs`, source: `sysfs`, options: [`nosuid`, `noexec`, `nodev`, `ro`]},
     // Its own cgroup namespace's view, read-only (as podman's): a program finds its limits there.
     ...(input.extras?.privateCgroupns ? [{destination: `/sys/fs/cgroup`, type: `cgroup`, source: `cgroup`, options: [`rprivate`, `nosuid`, `noexec`, `nodev`, `relatime`, `ro`]}] : []),
-    {destination: `/dev/shm`, type: `tmpfs`, source: `shm`, options: [`nosuid`, `noexec`, `nodev`, `mode=1777`, `size=65536k`]},
+    {destination: `/dev/shm`, type: `tmpfs`, source: `shm`, options: [`nosuid`, `noexec`, `nodev`, `mode=1777`, `size=64000k`]}, // podman's 65536000 bytes
   ];
 }
 

@@ -84,7 +84,7 @@ test(`exec's failures, each said once in podman's words: not executable, a missi
   tt.is(ne.code, 126);
   tt.is(ne.stderr, `Error: \`/etc/passwd\` cannot be executed: permission denied (a directory, or a file without the x bit)\n  fix: check that the command is an executable file\n`);
   const wd = await t([`exec`, `-w`, `/nonexistent`, `ex`, `true`]);
-  tt.is(wd.code, 126);
+  tt.is(wd.code, 127, `podman's code for it`);
   tt.is(wd.stderr, `Error: chdir \`/nonexistent\`: ENOENT\n  fix: check the -w/--workdir directory exists in the container\n`);
   const pct = await t([`exec`, `ex`, `./100%m%%`]);
   tt.is(pct.code, 127);

@@ -33,6 +33,8 @@ test(`--umask, --shm-size, --tz and --group-add reach the process`, async tt => 
   const [umask, shm, zone, groups] = r.stdout.trim().split(`\n`);
   tt.is(umask, `0027`);
   tt.regex(shm!, /^shm\s+2048\s/);
+  // Without --shm-size: podman's 65536000 bytes, which inspect's ShmSize says too.
+  tt.regex((await run([], `sh`, `-c`, `df -k /dev/shm | tail -1`)).stdout, /^shm\s+64000\s/);
   tt.is(zone, `JST`);
   tt.deepEqual(groups!.split(` `).filter(g => g === `10` || g === `4321`), [`10`, `4321`]);
   const noGroup = await run([`--group-add`, `no-such-group`], `true`);

@@ -57,6 +57,12 @@ test(`default spec: mounts, masked and read-only paths, namespaces, rlimits, cap
   t.deepEqual(s.linux!.namespaces!.map(n => n.type).sort(), [`ipc`, `mount`, `network`, `pid`, `user`, `uts`]);
   t.deepEqual(s.linux!.uidMappings, [{containerID: 0, hostID: 1000, size: 1}, {containerID: 1, hostID: 100000, size: 65536}]);
   t.deepEqual(s.process.rlimits, [{type: `RLIMIT_NOFILE`, hard: 20000, soft: 20000}, {type: `RLIMIT_NPROC`, hard: 96364, soft: 96364}]);
+  // podman's default nproc: pid_max where the hard limit allows it, else 2^20, else the hard limit.
+  const nproc = (host: {nprocHard: number, pidMax?: number}) => buildSpec(input({host: {nofileHard: 1024, devices: [], ...host}})).process.rlimits!.find(r => r.type === `RLIMIT_NPROC`);
+  t.deepEqual(nproc({nprocHard: 96364, pidMax: 32768}), {type: `RLIMIT_NPROC`, hard: 32768, soft: 32768});
+  t.deepEqual(nproc({nprocHard: 96364, pidMax: 4194304}), {type: `RLIMIT_NPROC`, hard: 96364, soft: 96364});
+  t.deepEqual(nproc({nprocHard: Number.MAX_SAFE_INTEGER, pidMax: 4194304}), {type: `RLIMIT_NPROC`, hard: 4194304, soft: 4194304});
+  t.deepEqual(nproc({nprocHard: 2_000_000, pidMax: 4194304}), {type: `RLIMIT_NPROC`, hard: 1048576, soft: 1048576});
   t.is(s.process.capabilities!.effective!.length, 11);
   t.true(s.process.capabilities!.bounding!.includes(`CAP_SYS_CHROOT`));
   t.false(s.process.capabilities!.bounding!.includes(`CAP_SYS_ADMIN`));
