@@ -44,13 +44,16 @@ async function asPod(ctx: EngineContext, name: string): Promise<unknown> {
 
 const LOOKUPS: Record<Exclude<InspectType, `all`>, (ctx: EngineContext, name: string, size?: boolean) => Promise<unknown>> = {container: asContainer, image: asImage, volume: asVolume, pod: asPod};
 
+/** podman's words for a name not found, each after its "inspecting object: ". */
 function notFound(type: InspectType, name: string): TspodError {
+  const what = (code: `NoSuchContainer` | `NoSuchImage` | `NoSuchVolume` | `NoSuchPod` | `NoSuchObject`, text: string, hint?: string) =>
+    new TspodError(code, `inspecting object: ${text}`, hint === undefined ? {} : {hint});
   switch (type) {
-    case `container`: return new TspodError(`NoSuchContainer`, `no such container ${name}`);
-    case `image`: return new TspodError(`NoSuchImage`, `${name}: image not known`);
-    case `volume`: return new TspodError(`NoSuchVolume`, `no such volume ${name}`);
-    case `pod`: return new TspodError(`NoSuchPod`, `no such pod ${name}`);
-    default: return new TspodError(`NoSuchObject`, `no such object: "${name}"`, {hint: `\`tspod ps -a\`, \`tspod images\`, \`tspod volume ls\` and \`tspod pod ps\` list what exists`});
+    case `container`: return what(`NoSuchContainer`, `no such container ${name}`);
+    case `image`: return what(`NoSuchImage`, `${name}: image not known`);
+    case `volume`: return what(`NoSuchVolume`, `no such volume ${name}`);
+    case `pod`: return what(`NoSuchPod`, `no such pod ${name}`);
+    default: return what(`NoSuchObject`, `no such object: "${name}"`, `\`tspod ps -a\`, \`tspod images\`, \`tspod volume ls\` and \`tspod pod ps\` list what exists`);
   }
 }
 

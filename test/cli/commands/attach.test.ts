@@ -56,7 +56,7 @@ test(`inspect: podman's fields and Go templates`, async tt => {
   const two = await t([`container`, `inspect`, `--format`, `{{.Name}}`, `in1`, `missing`]);
   tt.is(two.code, 125);
   tt.is(two.stdout.trim(), `in1`);
-  tt.regex(two.stderr, /no container with name or ID "missing" found/);
+  tt.regex(two.stderr, /^Error: inspecting object: no such container missing$/m);
   await t([`rm`, `-f`, `in1`]);
   // podman 4's Config: the entrypoint as one string, the command apart, the user as given;
   // ImageDigest the image's manifest digest.

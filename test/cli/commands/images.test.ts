@@ -133,7 +133,7 @@ test(`image inspect: podman's fields; unknown images fail with 125 after the kno
   const miss = await s.run([`image`, `inspect`, `alpine:3.20.3`, `nosuch`], {env});
   t.is(miss.code, 125);
   t.is(JSON.parse(miss.stdout).length, 1);
-  t.regex(miss.stderr, /^Error: nosuch: image not known/);
+  t.regex(miss.stderr, /^Error: inspecting object: nosuch: image not known/);
 });
 
 test(`inspect: a name that is no container falls back to the image, then the volume (then a pod); --type narrows`, async t => {
@@ -145,14 +145,14 @@ test(`inspect: a name that is no container falls back to the image, then the vol
   t.is(vol.Name, `inspvol`);
   const wrongType = await s.run([`inspect`, `--type`, `container`, `mybox:v1`], {env});
   t.is(wrongType.code, 125);
-  t.regex(wrongType.stderr, /^Error: no such container mybox:v1/);
+  t.regex(wrongType.stderr, /^Error: inspecting object: no such container mybox:v1/);
   const miss = await s.run([`inspect`, `mybox:v1`, `nosuch`], {env});
   t.is(miss.code, 125);
   t.is(JSON.parse(miss.stdout).length, 1);
-  t.regex(miss.stderr, /^Error: no such object: "nosuch"/);
+  t.regex(miss.stderr, /^Error: inspecting object: no such object: "nosuch"/);
   const notPod = await s.run([`inspect`, `--type`, `pod`, `mybox:v1`], {env});
   t.is(notPod.code, 125);
-  t.regex(notPod.stderr, /^Error: no such pod mybox:v1/);
+  t.regex(notPod.stderr, /^Error: inspecting object: no such pod mybox:v1/);
   const badType = await s.run([`inspect`, `--type`, `bogus`, `mybox:v1`], {env});
   t.is(badType.code, 125);
   t.regex(badType.stderr, /invalid --type "bogus"/);

@@ -77,7 +77,9 @@ test(`every verb on a missing container: podman's message, exit 125 (rm: 1, rm -
   tt.is(rm.stderr, `Error: no container with name or ID "nope" found: no such container\n`);
   const rmf = await t([`rm`, `-f`, `nope`, `nope2`]);
   tt.deepEqual([rmf.code, rmf.stdout, rmf.stderr], [0, ``, ``]);
-  for (const verb of [[`start`], [`stop`], [`kill`], [`wait`], [`logs`], [`container`, `inspect`, `nope`], [`exec`, `nope`, `true`], [`attach`], [`top`], [`restart`], [`pause`], [`unpause`], [`rename`, `nope`, `x`]]) {
+  const inspect = await t([`container`, `inspect`, `nope`]);
+  tt.deepEqual([inspect.code, inspect.stdout, inspect.stderr], [125, `[]\n`, `Error: inspecting object: no such container nope\n`], `podman's inspect words`);
+  for (const verb of [[`start`], [`stop`], [`kill`], [`wait`], [`logs`], [`exec`, `nope`, `true`], [`attach`], [`top`], [`restart`], [`pause`], [`unpause`], [`rename`, `nope`, `x`]]) {
     const args = verb.length > 1 ? verb : [...verb, `nope`];
     const r = await t(args);
     tt.is(r.code, 125, `${verb[0]}: ${r.stderr}`);

@@ -24,7 +24,7 @@ export default class ContainerInspectCommand extends BaseCommand {
       refs = l ? [l.Id] : [];
     }
     if (refs.length === 0) throw new TspodError(`InvalidArgument`, `no names or ids specified`);
-    const r = await this.engine.inspectContainers({containers: refs, size: this.size});
+    const r = await this.engine.inspectAny({names: refs, type: `container`, size: this.size});
     if (this.format === undefined || this.format === `json`) {
       this.json(r.found);
     } else {

@@ -1,6 +1,7 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../../BaseCommand';
 import {renderInspect} from '../../inspectFormat';
+import {reportBatch} from '../../batch';
 
 export default class ImageInspectCommand extends BaseCommand {
   static override paths = [[`image`, `inspect`]];
@@ -14,14 +15,14 @@ export default class ImageInspectCommand extends BaseCommand {
   images = Option.Rest({required: 1, name: `image`});
 
   async execute() {
-    const report = await this.engine.inspectImages({images: this.images});
+    const report = await this.engine.inspectAny({names: this.images, type: `image`});
     if (this.format === undefined || this.format === `json` || this.format === `{{json .}}`) {
-      this.json(report.images);
+      this.json(report.found);
     } else {
-      const lines = renderInspect(this.format, report.images, `field names are podman's: .Id, .RepoTags, .Config.Cmd, …`);
+      const lines = renderInspect(this.format, report.found, `field names are podman's: .Id, .RepoTags, .Config.Cmd, …`);
       if (lines.length > 0) this.out(lines.join(`\n`));
     }
-    for (const e of report.errors) this.context.stderr.write(`Error: ${e.message}\n`);
-    return report.errors.length > 0 ? 125 : 0;
+    reportBatch(this.context.stderr, report.errors);
+    return 0;
   }
 }

@@ -1,6 +1,7 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../../BaseCommand';
 import {renderInspect} from '../../inspectFormat';
+import {reportBatch} from '../../batch';
 
 export default class VolumeInspectCommand extends BaseCommand {
   static override paths = [[`volume`, `inspect`]];
@@ -14,9 +15,12 @@ export default class VolumeInspectCommand extends BaseCommand {
   names = Option.Rest({name: `VOLUME`});
 
   async execute() {
-    const vols = await this.engine.inspectVolumes({names: this.names, all: this.all});
+    // Named ones as podman's: those found, then an error for each missing one (inspectAny).
+    const r = this.all ? {found: await this.engine.inspectVolumes({names: [], all: true}), errors: []} : await this.engine.inspectAny({names: this.names, type: `volume`});
+    const vols = r.found;
     if (this.format === undefined || this.format === `json` || this.format === `{{json .}}`) this.json(vols);
     else for (const line of renderInspect(this.format, vols, `fields: Name, Driver, Mountpoint, CreatedAt, Labels, Scope, Options, MountCount, NeedsCopyUp, NeedsChown, Anonymous`)) this.out(line);
+    reportBatch(this.context.stderr, r.errors);
     return 0;
   }
 }
