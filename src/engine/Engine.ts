@@ -373,6 +373,6 @@ export class Engine {
   }
 
   async topContainer(opts: {container: string, descriptors: Array<string>}) {
-    return (await import("./verbs/container")).topContainer(this.ctx, opts);
+    return (await import("./verbs/top")).topContainer(this.ctx, {...opts, allowPs: true});
   }
 }

@@ -269,10 +269,12 @@ export async function topPod(ctx: EngineContext, o: {pod: string, descriptors: A
   const running = v.members.filter(c => isRunning(c.metadata as LifeMeta));
   if (running.length === 0)
     throw new TspodError(`CtrStateInvalid`, `pod ${v.pod.name} has no running containers: pod top needs one`, {hint: `start it first with tspod pod start ${v.pod.name}`});
-  const {topContainer} = await import(`./container`);
+  const {topContainer} = await import(`./top`);
   const out: Array<Array<string>> = [];
   for (const c of [...running.filter(c => !(c.metadata as {infra?: boolean}).infra), ...running.filter(c => (c.metadata as {infra?: boolean}).infra)]) {
-    const [header, ...rows] = await topContainer(ctx, {container: c.id, descriptors: o.descriptors});
+    const r = await topContainer(ctx, {container: c.id, descriptors: o.descriptors});
+    if (!(`table` in r)) throw new Error(`Assertion failed: pod top ran ps`);
+    const [header, ...rows] = r.table;
     if (out.length === 0) out.push(header!);
     out.push(...rows);
   }

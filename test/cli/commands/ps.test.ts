@@ -2,6 +2,7 @@
 // concurrency: twenty containers started at once, stop and rm racing, ps while
 // containers come and go; nothing lost, no lock left held.
 import test from 'ava';
+import {userInfo} from 'node:os';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {SEEDED} from '../../_helpers/registry';
@@ -149,6 +150,18 @@ test.serial(`rename, top, container exists`, async tt => {
   tt.regex(top.stdout, /^USER\s+PID\s+PPID\s+%CPU\s+ELAPSED\s+TTY\s+TIME\s+COMMAND\n/);
   tt.regex(top.stdout, /root\s+1\s+0\s+.*sleep 1000/);
   tt.regex((await t([`top`, `new`, `pid`, `args`])).stdout, /^PID\s+COMMAND\n1\s+sleep 1000/);
+  const more = (await t([`top`, `new`, `pid`, `state`, `hpid`, `huser`])).stdout.split(`\n`);
+  tt.regex(more[0]!, /^PID\s+STATE\s+HPID\s+HUSER$/);
+  const pid = (await t([`inspect`, `--format`, `{{.State.Pid}}`, `new`])).stdout.trim();
+  tt.regex(more[1]!, new RegExp(`^1\\s+S\\s+${pid}\\s+${userInfo().username}$`));
+  // ps(1) options, as podman: they go to ps in the container, its output printed as it is.
+  const ps = await t([`top`, `new`, `-o`, `pid,comm`]);
+  tt.is(ps.code, 0, ps.stderr);
+  tt.regex(ps.stdout, /^PID\s+COMMAND\n\s+1 sleep\n\s+\d+ ps\n$/);
+  const bad = await t([`top`, `new`, `--no-such-option`]);
+  tt.is(bad.code, 125);
+  tt.regex(bad.stderr, /^Error: ps --no-such-option in the container failed \(exit 1\): ps: unrecognized option/);
+  tt.regex((await t([`top`, `--help`])).stdout, /Display the running processes of a container/);
   await t([`rm`, `-f`, `new`, `other`]);
 });
 
