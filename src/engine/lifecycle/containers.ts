@@ -177,13 +177,37 @@ export async function listFresh(ctx: EngineContext, cs: ContainerStore): Promise
   const out: Array<ContainerRecord> = [];
   for (const c of await cs.list()) out.push(await refresh(ctx, cs, c));
   const leftovers = out.filter(c => isAutoRemoveLeftover(c.metadata as LifeMeta)).map(c => c.id);
-  if (leftovers.length === 0) return out;
-  // rm re-checks each one under its container lock (a concurrent start wins).
-  const {removeContainers} = await import(`../verbs/rm`);
-  await removeContainers(ctx, {containers: leftovers, ignore: true, volumes: true});
-  // Gone whoever removed it: another tspod's ps may have swept the same leftover first.
+  // Being removed by another tspod (another ps sweeping the same leftover, an rm): its end is waited for.
+  const removing = out.filter(c => (c.metadata as LifeMeta).state === `removing`).map(c => c.id);
+  if (leftovers.length === 0 && removing.length === 0) return out;
+  if (leftovers.length > 0) {
+    // rm re-checks each one under its container lock (a concurrent start wins).
+    const {removeContainers} = await import(`../verbs/rm`);
+    await removeContainers(ctx, {containers: leftovers, ignore: true, volumes: true});
+  }
+  for (const id of removing) await waitWhileLocked(ctx, id);
+  // Gone whoever removed it.
   const still = new Set((await cs.list()).map(c => c.id));
   return out.filter(c => still.has(c.id));
+}
+
+/**
+ * Waits (up to 10 s) while another tspod holds container `id`'s lock; at once when there is
+ * no lock file (no one at work, or the container is gone): made by no one but its users.
+ */
+async function waitWhileLocked(ctx: EngineContext, id: string): Promise<void> {
+  const path = join(ctx.paths.runRoot, `locks`, id);
+  let fd: number;
+  try {
+    fd = openSync(path, `r`);
+  } catch {
+    return;
+  }
+  try {
+    if (await flockWait(fd, `shared`, path, {timeoutMs: 10_000})) unflock(fd, path);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A per-container lock (run root `locks/ID`) held across a lifecycle transition. */
