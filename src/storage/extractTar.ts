@@ -4,6 +4,7 @@
 // way is refused (a link in the container pointing at /etc cannot redirect a write);
 // hard links must point inside the tree. Owners are kept as written in the tar.
 import {createReadStream, createWriteStream, lstatSync, mkdirSync, symlinkSync, linkSync, rmSync, lchownSync, chmodSync, utimesSync} from 'node:fs';
+import type {Stats} from 'node:fs';
 import {join, posix} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import tar from 'tar-stream';
@@ -19,6 +20,52 @@ export interface ExtractRequest {
   rename?: string;
   /** Owner for every entry (cp into a container: its root), instead of the tar's. */
   chownTo?: {uid: number, gid: number};
+  /**
+   * The layers below `root` (a container's writable layer), topmost first: a directory
+   * made in `root` on the way to an entry takes the mode, owner and times the container
+   * sees there, as overlay's copy-up does (cp into /tmp must leave it 1777).
+   */
+  lowers?: Array<string>;
+}
+
+/**
+ * mkdir -p of `rel` in root, without following links; each new directory copied up from
+ * the topmost of `lowers` that has it. Where the container sees a link or a file instead,
+ * the write is refused, as in `root` itself: a directory made there would hide it.
+ */
+function makeParents(root: string, rel: string, lowers: ReadonlyArray<string>): string {
+  return mkdirNoFollow(root, rel, (dir, relDir) => {
+    for (const lower of lowers) {
+      const st = lstatInside(lower, relDir);
+      if (st === undefined) continue;
+      if (st.isSymbolicLink()) throw Object.assign(new Error(`${relDir}: a symbolic link is in the way`), {code: `ELOOP`});
+      if (!st.isDirectory()) throw Object.assign(new Error(`${relDir}: not a directory`), {code: `ENOTDIR`});
+      try {
+        lchownSync(dir, st.uid, st.gid);
+        chmodSync(dir, st.mode & 0o7777);
+        utimesSync(dir, st.atime, st.mtime);
+      } catch {}
+      return;
+    }
+  });
+}
+
+/** lstat of `rel` below `root`, undefined when a component is missing or is not a directory on the way (never followed). */
+function lstatInside(root: string, rel: string): Stats | undefined {
+  const parts = rel.split(`/`);
+  let cur = root;
+  for (let i = 0; i < parts.length; i++) {
+    cur = join(cur, parts[i]!);
+    let st: Stats;
+    try {
+      st = lstatSync(cur);
+    } catch {
+      return undefined;
+    }
+    if (i === parts.length - 1) return st;
+    if (!st.isDirectory()) return undefined;
+  }
+  return undefined;
 }
 
 function clean(name: string): string | undefined {
@@ -75,7 +122,7 @@ export async function extractTar(req: ExtractRequest): Promise<{entries: number}
       }
       const rel = posix.join(destRel, name);
       const parentRel = posix.dirname(rel);
-      const parent = mkdirNoFollow(req.root, parentRel === `.` ? `` : parentRel);
+      const parent = makeParents(req.root, parentRel === `.` ? `` : parentRel, req.lowers ?? []);
       const target = join(parent, posix.basename(rel));
       const existing = (() => { try { return lstatSync(target); } catch { return undefined; } })();
       if (existing && !(existing.isDirectory() && h.type === `directory`)) rmSync(target, {recursive: true, force: true});

@@ -6,17 +6,20 @@ import {join} from 'node:path';
 /**
  * Creates `rel` below `root` one component at a time and returns its path. Throws an
  * Error with code ELOOP when a component is a symbolic link, ENOTDIR when it is
- * something else. `rel` must not contain `..` (the callers check).
+ * something else. `rel` must not contain `..` (the callers check). `made` is told of each
+ * directory created (its path, and its path relative to root).
  */
-export function mkdirNoFollow(root: string, rel: string): string {
+export function mkdirNoFollow(root: string, rel: string, made?: (dir: string, relDir: string) => void): string {
   let cur = root;
-  for (const part of rel.split(`/`).filter(p => p !== `` && p !== `.`)) {
-    cur = join(cur, part);
+  const parts = rel.split(`/`).filter(p => p !== `` && p !== `.`);
+  for (let i = 0; i < parts.length; i++) {
+    cur = join(cur, parts[i]!);
     let st;
     try {
       st = lstatSync(cur);
     } catch {
       mkdirSync(cur, {mode: 0o755});
+      made?.(cur, parts.slice(0, i + 1).join(`/`));
       continue;
     }
     if (st.isSymbolicLink()) throw Object.assign(new Error(`${rel}: a symbolic link is in the way`), {code: `ELOOP`});

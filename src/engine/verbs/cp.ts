@@ -4,7 +4,8 @@
 // as a link). Into a container: the host path (or a tar on stdin with `-`) is
 // unpacked by the worker into the container's writable layer, refusing `..` names
 // and symlinks on the way (extractTar.ts): nothing outside the container is touched.
-import {createReadStream, createWriteStream, lstatSync} from 'node:fs';
+import {closeSync, createReadStream, createWriteStream, existsSync, lstatSync, openSync, readSync, renameSync} from 'node:fs';
+import {createGunzip} from 'node:zlib';
 import {mkdtemp, rm} from '../../util/fsp';
 import {basename, dirname, join, posix, resolve} from 'node:path';
 import {pipeline} from 'node:stream/promises';
@@ -65,6 +66,8 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
         const host = resolve(dst.path);
         let isDir = false;
         try { isDir = lstatSync(host).isDirectory(); } catch {}
+        if (!isDir && !existsSync(dirname(host)))
+          throw new TspodError(`InvalidArgument`, `"${dst.path}" could not be found on the host: no such file or directory`, {hint: `create ${dirname(host)} first`});
         if (!sub) {
           await extractTar({tar: tarFile, root: host, dest: ``});
         } else if (isDir) {
@@ -77,23 +80,54 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
       const destRel = rel(dst.path);
       if (opts.source === `-`) {
         if (!opts.input) throw new TspodError(`InvalidArgument`, `no tar archive on stdin`);
-        await pipeline(opts.input, createWriteStream(tarFile));
-        await store.store.worker().extract({tar: tarFile, root: dirs[0]!, dest: destRel, chownTo: ROOT});
+        const raw = join(tmp, `in`);
+        await pipeline(opts.input, createWriteStream(raw));
+        // podman takes a gzip-compressed archive too.
+        if (isGzip(raw)) await pipeline(createReadStream(raw), createGunzip(), createWriteStream(tarFile)).catch(() => undefined);
+        else renameSync(raw, tarFile);
+        if (!existsSync(tarFile) || !looksLikeTar(tarFile)) throw new TspodError(`InvalidArgument`, `source must be a (compressed) tar archive when copying from stdin`, {hint: `pipe a tar archive in, e.g. tar -C DIR -cf - . | tspod cp - ${dst.container}:${dst.path}`});
+        await store.store.worker().extract({tar: tarFile, root: dirs[0]!, lowers: dirs.slice(1), dest: destRel, chownTo: ROOT});
         return;
       }
       const host = resolve(src.path);
       try { lstatSync(host); } catch {
-        throw new TspodError(`InvalidArgument`, `${src.path}: no such file or directory`);
+        throw new TspodError(`InvalidArgument`, `"${src.path}" could not be found on the host: no such file or directory`);
       }
       await packLayers({dirs: [dirname(host)], mode: `diff`, whiteouts: `overlay`, out: tarFile, subPath: basename(host)});
       // Into an existing directory, or as a new name.
       const destIsDir = destRel === `` || dirs.some(d => {
         try { return lstatSync(join(d, destRel)).isDirectory(); } catch { return false; }
       });
-      if (destIsDir) await store.store.worker().extract({tar: tarFile, root: dirs[0]!, dest: destRel, chownTo: ROOT});
-      else await store.store.worker().extract({tar: tarFile, root: dirs[0]!, dest: posix.dirname(destRel) === `.` ? `` : posix.dirname(destRel), rename: posix.basename(destRel), chownTo: ROOT});
+      const into = {tar: tarFile, root: dirs[0]!, lowers: dirs.slice(1), chownTo: ROOT};
+      if (destIsDir) await store.store.worker().extract({...into, dest: destRel});
+      else await store.store.worker().extract({...into, dest: posix.dirname(destRel) === `.` ? `` : posix.dirname(destRel), rename: posix.basename(destRel)});
     } finally {
       await rm(tmp, {recursive: true, force: true});
     }
   });
+}
+
+function head(file: string, size: number): Buffer {
+  const block = Buffer.alloc(size);
+  const fd = openSync(file, `r`);
+  try {
+    return block.subarray(0, readSync(fd, block, 0, size, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isGzip(file: string): boolean {
+  const h = head(file, 2);
+  return h[0] === 0x1f && h[1] === 0x8b;
+}
+
+/** A tar's first header block: 512 bytes whose checksum field matches (an empty or foreign stream does not). */
+function looksLikeTar(file: string): boolean {
+  const block = head(file, 512);
+  if (block.length < 512) return false;
+  const stored = parseInt(block.subarray(148, 156).toString(`latin1`).replace(/\0.*$/, ``).trim(), 8);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : block[i]!;
+  return stored === sum;
 }

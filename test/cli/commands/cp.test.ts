@@ -103,3 +103,26 @@ test(`diff leaves out the mount points a run made where the image had none (busy
   tt.is((await t([`run`, `--name`, `d3`, BUSYBOX, `sh`, `-c`, `touch /run/mine`])).code, 0);
   tt.deepEqual((await t([`diff`, `d3`])).stdout.trim().split(`\n`).filter(l => l.includes(`/run`)), [`A /run`, `A /run/mine`]);
 });
+
+test(`cp into a directory of the image leaves its mode and owner (/tmp stays 1777); stdin must be a tar, gzip taken; podman's words for missing host paths`, async tt => {
+  tt.is((await t([`create`, `--name`, `m1`, ALPINE, `sh`, `-c`, `stat -c '%a %u' /tmp /tmp/d /usr/local/share; ls /tmp/d; ls /usr/local/share/z`])).code, 0);
+  const d = join(fx.dir, `m1src`);
+  mkdirSync(join(d, `sub`), {recursive: true});
+  writeFileSync(join(d, `sub`, `f`), `f\n`);
+  // A directory to a new name below /tmp (the writable layer gets a /tmp of its own: it
+  // must be the image's, 1777, not a fresh 755); a file into a directory two levels down.
+  tt.is((await t([`cp`, d, `m1:/tmp/d`])).code, 0);
+  tt.is((await t([`cp`, join(d, `sub`, `f`), `m1:/usr/local/share/z`])).code, 0);
+  const r = await t([`start`, `-a`, `m1`]);
+  tt.is(r.stdout, `1777 0\n755 0\n755 0\nsub\n/usr/local/share/z\n`, r.stderr);
+  const empty = await t([`cp`, `-`, `m1:/tmp`], Buffer.alloc(0));
+  tt.deepEqual([empty.code, empty.stderr.split(`\n`)[0]], [125, `Error: source must be a (compressed) tar archive when copying from stdin`]);
+  const gz = spawnSync(`tar`, [`-czf`, `-`, `-C`, d, `sub`]).stdout;
+  tt.is((await t([`cp`, `-`, `m1:/root`], gz)).code, 0);
+  tt.is((await t([`cp`, `m1:/root/sub/f`, join(fx.dir, `m1back`)])).code, 0);
+  tt.is(readFileSync(join(fx.dir, `m1back`), `utf8`), `f\n`);
+  const noDir = await t([`cp`, `m1:/etc/hostname`, join(fx.dir, `no-such-dir`, `x`)]);
+  tt.deepEqual([noDir.code, noDir.stderr.split(`\n`)[0]], [125, `Error: "${join(fx.dir, `no-such-dir`, `x`)}" could not be found on the host: no such file or directory`]);
+  const noSrc = await t([`cp`, join(fx.dir, `no-such-file`), `m1:/tmp`]);
+  tt.deepEqual([noSrc.code, noSrc.stderr.split(`\n`)[0]], [125, `Error: "${join(fx.dir, `no-such-file`)}" could not be found on the host: no such file or directory`]);
+});
