@@ -14,6 +14,7 @@ import {TspodError} from '../errors';
 import {mustLookup} from '../lifecycle/containers';
 import {packLayers} from '../../storage/layerTar';
 import {extractTar} from '../../storage/extractTar';
+import {resolveInLayers} from '../../storage/layerPath';
 import {layerDirs} from './imageWrite';
 import {withStore} from './store';
 
@@ -50,7 +51,8 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
     try {
       const tarFile = join(tmp, `x.tar`);
       if (src.container !== undefined) {
-        const sub = rel(src.path);
+        // Links on the way are followed in the container; the last component is copied as it is (a link stays a link).
+        const sub = resolveInLayers(dirs, rel(src.path), false);
         try {
           await store.store.worker().pack({dirs, mode: `merged`, whiteouts: store.store.driver.whiteouts, out: tarFile, ...(sub ? {subPath: sub} : {})});
         } catch (err) {
@@ -77,7 +79,8 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
         }
         return;
       }
-      const destRel = rel(dst.path);
+      // As the container sees it: `/lib/` of a merged-/usr image is /usr/lib (a link followed, not replaced).
+      const destRel = resolveInLayers(dirs, rel(dst.path));
       if (opts.source === `-`) {
         if (!opts.input) throw new TspodError(`InvalidArgument`, `no tar archive on stdin`);
         const raw = join(tmp, `in`);

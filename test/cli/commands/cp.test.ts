@@ -126,3 +126,16 @@ test(`cp into a directory of the image leaves its mode and owner (/tmp stays 177
   const noSrc = await t([`cp`, join(fx.dir, `no-such-file`), `m1:/tmp`]);
   tt.deepEqual([noSrc.code, noSrc.stderr.split(`\n`)[0]], [125, `Error: "${join(fx.dir, `no-such-file`)}" could not be found on the host: no such file or directory`]);
 });
+
+test(`cp follows the container's links as the container sees them (a merged-/usr /lib): into the target, the link kept; out of it too`, async tt => {
+  tt.is((await t([`run`, `--name`, `m2`, ALPINE, `sh`, `-c`, `ln -s usr/lib /mylib && ln -s /usr/share /abs && echo in > /usr/share/y`])).code, 0);
+  writeFileSync(join(fx.dir, `m2f`), `via link\n`);
+  tt.is((await t([`cp`, join(fx.dir, `m2f`), `m2:/mylib/`])).code, 0);
+  tt.is((await t([`cp`, join(fx.dir, `m2f`), `m2:/abs/x`])).code, 0);
+  const out = join(fx.dir, `m2y`);
+  tt.is((await t([`cp`, `m2:/abs/y`, out])).code, 0);
+  tt.is(readFileSync(out, `utf8`), `in\n`);
+  tt.is((await t([`commit`, `-q`, `m2`, `m2img`])).code, 0);
+  const r = await t([`run`, `--rm`, `m2img`, `sh`, `-c`, `test -L /mylib && test -L /abs && cat /usr/lib/m2f /usr/share/x`]);
+  tt.is(r.stdout, `via link\nvia link\n`, r.stderr);
+});
