@@ -4,7 +4,7 @@
 // as a link). Into a container: the host path (or a tar on stdin with `-`) is
 // unpacked by the worker into the container's writable layer, refusing `..` names
 // and symlinks on the way (extractTar.ts): nothing outside the container is touched.
-import {closeSync, createReadStream, createWriteStream, existsSync, lstatSync, openSync, readSync, renameSync} from 'node:fs';
+import {createReadStream, createWriteStream, existsSync, lstatSync, renameSync} from 'node:fs';
 import {createGunzip} from 'node:zlib';
 import {mkdtemp, rm} from '../../util/fsp';
 import {basename, dirname, join, posix, resolve} from 'node:path';
@@ -15,6 +15,7 @@ import {mustLookup} from '../lifecycle/containers';
 import {packLayers} from '../../storage/layerTar';
 import {extractTar} from '../../storage/extractTar';
 import {resolveInLayers} from '../../storage/layerPath';
+import {isGzipFile, startsWithTarHeader} from '../../storage/tarSniff';
 import {layerDirs} from './imageWrite';
 import {withStore} from './store';
 
@@ -85,10 +86,10 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
         if (!opts.input) throw new TspodError(`InvalidArgument`, `no tar archive on stdin`);
         const raw = join(tmp, `in`);
         await pipeline(opts.input, createWriteStream(raw));
+        if (!await startsWithTarHeader(raw)) throw new TspodError(`InvalidArgument`, `source must be a (compressed) tar archive when copying from stdin`, {hint: `pipe a tar archive in, e.g. tar -C DIR -cf - . | tspod cp - ${dst.container}:${dst.path}`});
         // podman takes a gzip-compressed archive too.
-        if (isGzip(raw)) await pipeline(createReadStream(raw), createGunzip(), createWriteStream(tarFile)).catch(() => undefined);
+        if (isGzipFile(raw)) await pipeline(createReadStream(raw), createGunzip(), createWriteStream(tarFile));
         else renameSync(raw, tarFile);
-        if (!existsSync(tarFile) || !looksLikeTar(tarFile)) throw new TspodError(`InvalidArgument`, `source must be a (compressed) tar archive when copying from stdin`, {hint: `pipe a tar archive in, e.g. tar -C DIR -cf - . | tspod cp - ${dst.container}:${dst.path}`});
         await store.store.worker().extract({tar: tarFile, root: dirs[0]!, lowers: dirs.slice(1), dest: destRel, chownTo: ROOT});
         return;
       }
@@ -108,29 +109,4 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
       await rm(tmp, {recursive: true, force: true});
     }
   });
-}
-
-function head(file: string, size: number): Buffer {
-  const block = Buffer.alloc(size);
-  const fd = openSync(file, `r`);
-  try {
-    return block.subarray(0, readSync(fd, block, 0, size, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function isGzip(file: string): boolean {
-  const h = head(file, 2);
-  return h[0] === 0x1f && h[1] === 0x8b;
-}
-
-/** A tar's first header block: 512 bytes whose checksum field matches (an empty or foreign stream does not). */
-function looksLikeTar(file: string): boolean {
-  const block = head(file, 512);
-  if (block.length < 512) return false;
-  const stored = parseInt(block.subarray(148, 156).toString(`latin1`).replace(/\0.*$/, ``).trim(), 8);
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : block[i]!;
-  return stored === sum;
 }

@@ -3,11 +3,12 @@
 // Also `--change` (Dockerfile-like instructions applied to an image config) and the
 // stack of layer directories under a container (export, commit, cp, diff).
 import {createReadStream, createWriteStream} from 'node:fs';
-import {open, unlink} from '../../util/fsp';
+import {unlink} from '../../util/fsp';
 import {Transform} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
 import {createGunzip, createGzip} from 'node:zlib';
 import {TspodError} from '../errors';
+import {isGzipFile} from '../../storage/tarSniff';
 import {Digester, chainId, digestHex, sha256Of} from '../../oci/digest';
 import type {Digest} from '../../oci/digest';
 import {MediaType} from '../../oci/image';
@@ -28,24 +29,13 @@ function hasher(d: Digester, n?: {n: number}): Transform {
   return new Transform({transform(chunk: Buffer, _e, cb) { d.update(chunk); if (n) n.n += chunk.length; cb(null, chunk); }});
 }
 
-async function isGzip(path: string): Promise<boolean> {
-  const fh = await open(path, `r`);
-  try {
-    const b = Buffer.alloc(2);
-    await fh.read(b, 0, 2, 0);
-    return b[0] === 0x1f && b[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
-}
-
 /** A tar (or tar.gz) file into the BlobStore as a gzip layer blob; the diffID recomputed. */
 export async function storeLayerFile(store: OpenedStore, path: string): Promise<LayerBlob> {
   const tmp = await store.blobs.tempPath();
   const raw = new Digester(), comp = new Digester();
   const size = {n: 0};
   try {
-    if (await isGzip(path)) {
+    if (isGzipFile(path)) {
       await pipeline(createReadStream(path), hasher(comp, size), createWriteStream(tmp));
       await pipeline(createReadStream(path), createGunzip(), hasher(raw), new Transform({transform(_c, _e, cb) { cb(); }}));
     } else {

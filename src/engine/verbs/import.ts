@@ -1,12 +1,13 @@
 // `import TARBALL [REF]`: a root file system tarball (plain or gzip, a file or `-`
 // for stdin) becomes a one-layer image, with --change applied to its config.
 import {emitEvents, imageEvent} from '../events/emit';
-import {createWriteStream} from 'node:fs';
+import {createWriteStream, existsSync} from 'node:fs';
 import {mkdtemp, rm} from '../../util/fsp';
 import {join} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
+import {startsWithTarHeader} from '../../storage/tarSniff';
 import type {ImageConfig} from '../../oci/image';
 import {normalizeName} from '../../image/lookup';
 import {applyChanges, applyLayerBlobs, historyEntry, hostArch, storeLayerFile, writeImage} from './imageWrite';
@@ -39,6 +40,9 @@ export async function importImage(ctx: EngineContext, opts: ImportOptions): Prom
       } else if (/^https?:\/\//.test(opts.source)) {
         throw new TspodError(`InvalidArgument`, `importing from a URL is not supported`, {hint: `download the tarball first`});
       }
+      if (!existsSync(path)) throw new TspodError(`InvalidArgument`, `error opening "${opts.source}": no such file or directory`);
+      if (!await startsWithTarHeader(path))
+        throw new TspodError(`InvalidArgument`, `${opts.source === `-` ? `the input` : `"${opts.source}"`} is not a tar archive (nor a gzip-compressed one)`, {hint: `import takes a file system tarball, e.g. from tspod export or tar -C DIR -cf FILE .`});
       const blob = await storeLayerFile(store, path);
       const layerIds = await applyLayerBlobs(store, [], undefined, [blob]);
       const config: ImageConfig = {
