@@ -20,6 +20,17 @@ export function humanSizeCompact(bytes: number): string {
   return humanSize(bytes).replace(` `, ``);
 }
 
+/** `8.091MB`, `0B`: go-units HumanSize (four digits), as podman's system df prints sizes. */
+export function humanSizeGo(bytes: number): string {
+  let size = bytes;
+  let i = 0;
+  while (size >= 1000 && i < UNITS.length - 1) {
+    size /= 1000;
+    i++;
+  }
+  return `${Number(size.toPrecision(4))}${UNITS[i]}`;
+}
+
 /** Binary units for progress bars, as podman's mpb bars: `1.2MiB`, `512KiB`. */
 export function humanBinary(bytes: number): string {
   const units = [`B`, `KiB`, `MiB`, `GiB`, `TiB`];

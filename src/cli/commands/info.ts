@@ -21,7 +21,8 @@ export default class InfoCommand extends BaseCommand {
     }
     if (this.format !== undefined) {
       // podman's Go template over its report: `{{.Host.Security.Rootless}}`, `{{.Store.GraphRoot}}`.
-      this.out(renderTemplate(this.format, report));
+      // Go field names that differ from the JSON keys: Host.CgroupsVersion is cgroupVersion.
+      this.out(renderTemplate(this.format, {...report, host: {...report.host, cgroupsVersion: report.host.cgroupVersion}}));
       return 0;
     }
     this.out(renderInfo(report));

@@ -29,6 +29,9 @@ test(`info --format takes podman's Go template field names over the report`, asy
   const r = await store.run([`info`, `--format`, `{{.Host.Security.Rootless}}|{{.Store.GraphRoot}}|{{.Store.ContainerStore.Number}}|{{.Store.ImageStore.Number}}|{{.Host.LogDriver}}|{{.Plugins.Log}}`]);
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, `${process.getuid!() !== 0}|${store.root}|0|0|k8s-file|[k8s-file none passthrough]\n`);
+  // A Go field whose JSON key differs (podman's HostInfo.CgroupsVersion is `cgroupVersion`).
+  const cg = await store.run([`info`, `--format`, `{{.Host.CgroupsVersion}}`]);
+  t.is(cg.stdout.trim(), (await store.json([`info`, `--format`, `json`])).host.cgroupVersion, cg.stderr);
   const bad = await store.run([`info`, `--format`, `{{.Host.NoSuchField}}`]);
   t.is(bad.code, 125);
   t.regex(bad.stderr, /can't evaluate field NoSuchField/);

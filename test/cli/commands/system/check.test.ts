@@ -74,3 +74,15 @@ test(`system reset -f removes the whole store, layer files owned by subordinate 
   t.false(existsSync(s.root));
   t.deepEqual(await s.json([`images`, `--format`, `json`]), []);
 });
+
+test(`system migrate and renumber have nothing to do and exit 0, as scripts written for podman expect; migrate --new-runtime is refused`, async t => {
+  const s = tempStore();
+  t.teardown(() => s.cleanup());
+  for (const verb of [`migrate`, `renumber`]) {
+    const r = await s.run([`system`, verb]);
+    t.deepEqual([r.code, r.stdout, r.stderr], [0, ``, ``], verb);
+  }
+  const r = await s.run([`system`, `migrate`, `--new-runtime`, `runc`]);
+  t.is(r.code, 125);
+  t.regex(r.stderr, /^Error: --new-runtime is not supported/);
+});

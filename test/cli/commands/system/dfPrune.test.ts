@@ -24,7 +24,12 @@ test.serial(`df: one image, a stopped container with a 50 kB layer, a used volum
   tt.like(rows[`Local Volumes`], {Total: 1, Active: 1, RawReclaimable: 0});
   tt.true(rows[`Local Volumes`]!.RawSize >= 100_000);
   const text = await t([`system`, `df`]);
-  tt.regex(text.stdout, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE\nImages\s+1\s+1\s/);
+  tt.regex(text.stdout, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE\nImages\s+1\s+1\s+\d+(\.\d+)?MB\s/);
+  // podman's go-units sizes: `0B` where nothing is reclaimable; --format takes a template.
+  tt.regex(text.stdout, /\nLocal Volumes\s+1\s+1\s+\d+(\.\d+)?kB\s+0B \(0%\)\n/);
+  const tpl = await t([`system`, `df`, `--format`, `{{.Type}}|{{.Total}}|{{.Active}}`]);
+  tt.is(tpl.stdout, `Images|1|1\nContainers|1|0\nLocal Volumes|1|1\n`);
+  tt.regex((await t([`system`, `df`, `--format`, `table {{.Type}} {{.Reclaimable}}`])).stdout, /^TYPE\s+RECLAIMABLE\nImages\s+/);
 
   // No answer (stdin at EOF) is no.
   const asked = await t([`system`, `prune`], ``);
