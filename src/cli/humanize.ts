@@ -4,15 +4,20 @@
 
 const UNITS = [`B`, `kB`, `MB`, `GB`, `TB`, `PB`, `EB`];
 
-/** `4.66 MB`, `871 kB`, `0 B`. */
-export function humanSize(bytes: number): string {
+/** The size in the largest decimal unit it reaches, to `digits` significant digits. */
+function decimal(bytes: number, digits: number): [number, string] {
   let size = bytes;
   let i = 0;
   while (size >= 1000 && i < UNITS.length - 1) {
     size /= 1000;
     i++;
   }
-  return `${Number(size.toPrecision(3))} ${UNITS[i]}`;
+  return [Number(size.toPrecision(digits)), UNITS[i]!];
+}
+
+/** `4.66 MB`, `871 kB`, `0 B`. */
+export function humanSize(bytes: number): string {
+  return decimal(bytes, 3).join(` `);
 }
 
 /** `7.8MB`, `0B`: go-units HumanSizeWithPrecision as podman's ps prints a container's size. */
@@ -22,13 +27,7 @@ export function humanSizeCompact(bytes: number): string {
 
 /** `8.091MB`, `0B`: go-units HumanSize (four digits), as podman's system df prints sizes. */
 export function humanSizeGo(bytes: number): string {
-  let size = bytes;
-  let i = 0;
-  while (size >= 1000 && i < UNITS.length - 1) {
-    size /= 1000;
-    i++;
-  }
-  return `${Number(size.toPrecision(4))}${UNITS[i]}`;
+  return decimal(bytes, 4).join(``);
 }
 
 /** Binary units for progress bars, as podman's mpb bars: `1.2MiB`, `512KiB`. */

@@ -1,5 +1,5 @@
 import test from 'ava';
-import {humanDuration, humanSize, table, timeAgo} from '../../src/cli/humanize';
+import {humanDuration, humanSize, humanSizeGo, table, timeAgo} from '../../src/cli/humanize';
 
 test(`sizes as podman prints them (decimal, 3 significant digits)`, t => {
   t.is(humanSize(0), `0 B`);
@@ -9,6 +9,13 @@ test(`sizes as podman prints them (decimal, 3 significant digits)`, t => {
   t.is(humanSize(8090939), `8.09 MB`);
   t.is(humanSize(123456789), `123 MB`);
   t.is(humanSize(1234567890), `1.23 GB`);
+});
+
+test(`system df's sizes as go-units HumanSize (4 significant digits, no space)`, t => {
+  t.is(humanSizeGo(0), `0B`);
+  t.is(humanSizeGo(8090939), `8.091MB`);
+  t.is(humanSizeGo(123456), `123.5kB`);
+  t.is(humanSizeGo(1000), `1kB`);
 });
 
 test(`durations as go-units HumanDuration`, t => {
