@@ -4,11 +4,11 @@
 // way is refused (a link in the container pointing at /etc cannot redirect a write);
 // hard links must point inside the tree. Owners are kept as written in the tar.
 import {createReadStream, createWriteStream, lstatSync, mkdirSync, symlinkSync, linkSync, rmSync, lchownSync, chmodSync, utimesSync} from 'node:fs';
-import type {Stats} from 'node:fs';
 import {join, posix} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import tar from 'tar-stream';
 import {mkdirNoFollow} from '../util/mkdirNoFollow';
+import {lstatInside} from './layerPath';
 
 export interface ExtractRequest {
   tar: string;
@@ -48,24 +48,6 @@ function makeParents(root: string, rel: string, lowers: ReadonlyArray<string>): 
       return;
     }
   });
-}
-
-/** lstat of `rel` below `root`, undefined when a component is missing or is not a directory on the way (never followed). */
-function lstatInside(root: string, rel: string): Stats | undefined {
-  const parts = rel.split(`/`);
-  let cur = root;
-  for (let i = 0; i < parts.length; i++) {
-    cur = join(cur, parts[i]!);
-    let st: Stats;
-    try {
-      st = lstatSync(cur);
-    } catch {
-      return undefined;
-    }
-    if (i === parts.length - 1) return st;
-    if (!st.isDirectory()) return undefined;
-  }
-  return undefined;
 }
 
 function clean(name: string): string | undefined {

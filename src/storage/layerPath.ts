@@ -9,18 +9,35 @@ import {join} from 'node:path';
 /** Links followed before giving up (the kernel's limit). */
 const MAX_LINKS = 40;
 
-/** The entry `rel` (every component a directory on the way) in the topmost layer that has it; a whiteout hides it. */
-function topEntry(layers: ReadonlyArray<string>, rel: string): {st: Stats, path: string} | undefined {
-  for (const layer of layers) {
-    const path = join(layer, rel);
+/**
+ * lstat of `rel` below `root`, never following a link: undefined when a component is
+ * missing or is not a directory on the way (in a lower layer, a link there could point
+ * anywhere on the host).
+ */
+export function lstatInside(root: string, rel: string): Stats | undefined {
+  const parts = rel.split(`/`);
+  let cur = root;
+  for (let i = 0; i < parts.length; i++) {
+    cur = join(cur, parts[i]!);
     let st: Stats;
     try {
-      st = lstatSync(path);
+      st = lstatSync(cur);
     } catch {
-      continue; // not in this layer (or not readable by the host user: the layers below decide)
+      return undefined;
     }
+    if (i === parts.length - 1) return st;
+    if (!st.isDirectory()) return undefined;
+  }
+  return undefined;
+}
+
+/** The entry `rel` in the topmost layer that has it (walked without following links); a whiteout hides it. */
+function topEntry(layers: ReadonlyArray<string>, rel: string): {st: Stats, path: string} | undefined {
+  for (const layer of layers) {
+    const st = lstatInside(layer, rel);
+    if (st === undefined) continue; // not in this layer (or not readable by the host user: the layers below decide)
     if (st.isCharacterDevice() && st.rdev === 0) return undefined; // an overlay whiteout
-    return {st, path};
+    return {st, path: join(layer, rel)};
   }
   return undefined;
 }
