@@ -43,7 +43,7 @@ export function pulledStore(images: string | Array<string>, setup?: (p: PulledSt
     if (setup) await setup(p);
   });
   test.after.always(async () => {
-    await store?.run([`rm`, `-fa`], {env});
+    await store?.run([`rm`, `-fa`, `-t`, `0`], {env});
     store?.cleanup();
     if (scratch) rmSync(scratch, {recursive: true, force: true});
   });

@@ -225,7 +225,7 @@ for (const [backend, available] of backends) {
       t.is((await s.run([`start`, name])).code, 0);
       t.is((await curl(`http://127.0.0.1:${port}/`)).trim(), `hello-detached`);
     } finally {
-      t.is((await s.run([`rm`, `-f`, name])).code, 0);
+      t.is((await s.run([`rm`, `-f`, `-t`, `0`, name])).code, 0);
     }
     t.deepEqual(await leftBehind(before), [], `removed: no backend left`);
   });
@@ -287,7 +287,7 @@ whenAvailable(backends[0][1], `pasta`).serial(`a host port taken between create 
     t.deepEqual(await leftBehind(before), [], `no network helper left`);
   } finally {
     srv.close();
-    await s.run([`rm`, `-f`, `clash-start`]);
+    await s.run([`rm`, `-f`, `-t`, `0`, `clash-start`]);
   }
 });
 

@@ -13,10 +13,10 @@ export default class RmCommand extends BaseCommand {
   });
 
   all = Option.Boolean(`-a,--all`, false, {description: `Remove all containers`});
-  force = Option.Boolean(`-f,--force`, false, {description: `Force removal of a running container (kills it first)`});
+  force = Option.Boolean(`-f,--force`, false, {description: `Force removal of a running container (stops it first)`});
   volumes = Option.Boolean(`-v,--volumes`, false, {description: `Remove anonymous volumes associated with the container`});
   ignore = Option.Boolean(`-i,--ignore`, false, {description: `Ignore errors when a specified container is missing (implied by --force)`});
-  time = Option.String(`-t,--time`, {description: `Seconds to wait for stop (the stop signal) before killing the container (default: kill at once)`});
+  time = Option.String(`-t,--time`, {description: `Seconds to wait for stop (the stop signal) before killing the container (default: its --stop-timeout, 10)`});
   latest = Option.Boolean(`-l,--latest`, false, {description: `Act on the latest container tspod is aware of`});
   cidfile = Option.Array(`--cidfile`, [], {description: `Read the container ID from the file`});
   filter = Option.Array(`--filter`, [], {description: `Filter the containers to act on (ps's filters: name, id, status, ancestor, label, exited)`});

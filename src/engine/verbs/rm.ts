@@ -1,9 +1,9 @@
-// `rm` (-f kills first, -v takes anonymous volumes), `container prune` and
+// `rm` (-f stops first, as stop does; -v takes anonymous volumes), `container prune` and
 // `container cleanup` (the monitor's exit command: records the exit, removes --rm containers).
 // rm -f always works: whatever state a killed tspod left (removing, configured,
 // a dead monitor), the record, layer and run files go.
 import {removePidfile} from '../run/pidfile';
-import {stopSignalOf} from './stop';
+import {stopOne} from './stop';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {isAlive} from '../lifecycle/procStat';
@@ -42,15 +42,6 @@ async function killAndWait(ctx: EngineContext, id: string, m: LifeMeta): Promise
   while (isAlive(m.monitorPid, m.monitorStart) && !readExit(runFiles(ctx.paths.runRoot, id).exit) && Date.now() < end) await sleep(10);
 }
 
-/** rm -f -t N: the stop signal first, N seconds to exit, before the kill (without -t, tspod kills at once). */
-async function askToStop(ctx: EngineContext, cs: ContainerStore, id: string, m: LifeMeta, seconds: number): Promise<void> {
-  markStopped(ctx, id);
-  if (typeof m.pid !== `number` || !isAlive(m.pid, m.pidStart)) return;
-  try { process.kill(m.pid, stopSignalOf(cs, id)); } catch {}
-  const end = Date.now() + seconds * 1000;
-  while (isAlive(m.pid, m.pidStart) && Date.now() < end) await sleep(20);
-}
-
 /** podman: an infra container goes with its pod only (one whose pod is gone can go alone). */
 async function refuseInfra(ctx: EngineContext, c: ContainerRecord): Promise<void> {
   const {isInfra, podIdOf} = await import(`../pod/podState`);
@@ -73,7 +64,7 @@ async function removeOne(ctx: EngineContext, cs: ContainerStore, ref: string, o:
     if (isRunning(m)) {
       if (!o.force)
         throw new TspodError(`CtrStateInvalid`, `cannot remove container ${c.id} as it is ${m.state} - running or paused containers cannot be removed without force: container state improper`, {hint: `stop it first, or use tspod rm -f ${nameOf(c)}`});
-      if (o.timeout !== undefined && o.timeout > 0) await askToStop(ctx, cs, c.id, m, o.timeout);
+      // Still running after the stop phase (removeContainers): restarted meanwhile, or it ignored the kill.
       await killAndWait(ctx, c.id, m);
       await refresh(ctx, cs, c); // records the exit (the died event) before the record goes
     }
@@ -98,6 +89,13 @@ export async function removeContainers(ctx: EngineContext, o: RemoveOptions): Pr
     const isInfra = (c: {metadata: Record<string, unknown>}) => c.metadata.infra === true;
     const listed = o.all && cs ? await cs.list() : [];
     const refs = o.all ? [...listed.filter(c => !isInfra(c)), ...listed.filter(isInfra)].map(c => c.id) : o.containers;
+    // podman's rm -f stops a running container as stop does (its stop signal, then SIGKILL after
+    // -t seconds, by default its --stop-timeout): all at once, each under its own lock.
+    // A pod's infra container is not stopped by a removal that refuses it (refuseInfra).
+    if (o.force && cs) await eachContainer(refs, async ref => {
+      if (!(o.withPod || o.all) && (await cs.lookup(ref))?.metadata.infra === true) return;
+      await stopOne(ctx, cs, ref, {timeout: o.timeout});
+    }, {parallel: true});
     const r = await eachContainer(refs, async ref => ({id: await removeOne(ctx, cs!, ref, {...o, withPod: o.withPod || o.all}, store), ref}), {ignoreMissing: o.ignore === true});
     report.removed = r.done;
     report.errors = r.errors;

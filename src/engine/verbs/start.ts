@@ -177,7 +177,7 @@ export async function runDetached(ctx: EngineContext, o: CreateOptions & {restar
   } catch (err) {
     if (o.rm) {
       const {removeContainers} = await import(`./rm`);
-      await removeContainers(ctx, {containers: [id], force: true, volumes: true}).catch(() => undefined);
+      await removeContainers(ctx, {containers: [id], force: true, volumes: true, timeout: 0}).catch(() => undefined);
     }
     throw err;
   } finally {

@@ -9,7 +9,7 @@ import {eachContainer, targetRefs, withFreshContainer} from '../lifecycle/batch'
 import {emitContainer} from '../events/emit';
 import {markStopped, mustLookup, nameOf, noSuchContainer, openContainers, readExit, readSpec, refresh, runFiles} from '../lifecycle/containers';
 import {isAlive} from '../lifecycle/procStat';
-import {parseSignal} from '../signals';
+import {parseSignal, signalName} from '../signals';
 import {hasMonitor, isRunning} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 
@@ -66,12 +66,13 @@ export async function stopOne(ctx: EngineContext, cs: ContainerStore | undefined
     markStopped(ctx, c.id);
     const timeout = o.timeout ?? (typeof m.stopTimeout === `number` ? m.stopTimeout : 10);
     if (timeout > 0) {
-      signalCtr(m, stopSignalOf(cs!, c.id));
+      const signal = stopSignalOf(cs!, c.id);
+      signalCtr(m, signal);
       if (await waitExited(ctx, c, timeout * 1000)) {
         await refresh(ctx, cs!, c);
         return c.id;
       }
-      ctx.log.warn(`StopSignal failed to stop container ${nameOf(c)} in ${timeout} seconds, resorting to SIGKILL`);
+      ctx.log.warn(`StopSignal ${signalName(signal)} failed to stop container ${nameOf(c)} in ${timeout} seconds, resorting to SIGKILL`);
     }
     signalCtr(m, 9);
     if (!await waitExited(ctx, c, 10_000) && typeof m.monitorPid === `number` && isAlive(m.monitorPid, m.monitorStart)) {

@@ -28,7 +28,7 @@ test(`ctrl-p,ctrl-q detaches and leaves the container running`, async tt => {
   tt.is((await t([`inspect`, `--format`, `{{.State.Status}}`, `at2`])).stdout.trim(), `running`);
   const custom = await t([`attach`, `--detach-keys`, `ctrl-a`, `at2`], `\x01`);
   tt.is(custom.code, 0, custom.stderr);
-  await t([`rm`, `-f`, `at2`]);
+  await t([`rm`, `-f`, `-t`, `0`, `at2`]);
 });
 
 test(`attach to a container that is not running names its state`, async tt => {
@@ -57,7 +57,7 @@ test(`inspect: podman's fields and Go templates`, async tt => {
   tt.is(two.code, 125);
   tt.is(two.stdout.trim(), `in1`);
   tt.regex(two.stderr, /^Error: inspecting object: no such container missing$/m);
-  await t([`rm`, `-f`, `in1`]);
+  await t([`rm`, `-f`, `-t`, `0`, `in1`]);
   // podman 4's Config: the entrypoint as one string, the command apart, the user as given;
   // ImageDigest the image's manifest digest.
   tt.is((await t([`create`, `--name`, `in2`, `--entrypoint`, `sh`, `-u`, `0:0`, ALPINE, `-c`, `sleep 1`])).code, 0);
@@ -66,7 +66,7 @@ test(`inspect: podman's fields and Go templates`, async tt => {
   tt.deepEqual(d2.Config.Cmd, [`-c`, `sleep 1`]);
   tt.is(d2.Config.User, `0:0`);
   tt.is(d2.ImageDigest, MANIFESTS.alpine);
-  await t([`rm`, `-f`, `in2`]);
+  await t([`rm`, `-f`, `-t`, `0`, `in2`]);
 });
 
 /** tspod with this store as a child process, its output collected, for a signal to be sent to it. */

@@ -57,7 +57,7 @@ test.before(async () => {
 });
 test.after.always(async () => {
   if (!s) return;
-  await t([`rm`, `-fa`]);
+  await t([`rm`, `-fa`, `-t`, `0`]);
   s.cleanup();
 });
 
@@ -107,7 +107,7 @@ fuseTest.serial(`fuse-overlayfs: run, run -d, exec, restart, commit, rm -f and -
   tt.deepEqual(await noDaemonLeft(), [], `kill -9: the daemon is gone`);
   tt.is((await t([`start`, `fd`])).code, 0);
   tt.is(daemons().length, 1);
-  tt.is((await t([`rm`, `-f`, `fd`])).code, 0);
+  tt.is((await t([`rm`, `-f`, `-t`, `0`, `fd`])).code, 0);
   tt.deepEqual(await noDaemonLeft(), [], `rm -f: the daemon is gone`);
 });
 

@@ -75,7 +75,7 @@ test(`generate systemd: --after/--wants/--requires, --env, --start-timeout and -
   const doc = JSON.parse(json.stdout);
   tt.deepEqual(Object.keys(doc), [`container-unitdeps`]);
   tt.regex(doc[`container-unitdeps`], /^# container-unitdeps\.service/);
-  await t([`rm`, `-f`, `unitdeps`]);
+  await t([`rm`, `-f`, `-t`, `0`, `unitdeps`]);
 });
 
 test(`without --new, or for a missing container, a clear error`, async tt => {

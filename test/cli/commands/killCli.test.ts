@@ -25,7 +25,7 @@ async function killAfter(args: Array<string>, delay: number): Promise<void> {
 async function consistent(tt: {is: (a: unknown, b: unknown, m?: string) => void}, what: string, name: string): Promise<void> {
   const ps = await t([`ps`, `-a`, `--format`, `json`]);
   tt.is(ps.code, 0, `${what}: ps: ${ps.stderr}`);
-  const rm = await t([`rm`, `-f`, `--ignore`, name]);
+  const rm = await t([`rm`, `-f`, `-t`, `0`, `--ignore`, name]);
   tt.is(rm.code, 0, `${what}: rm -f: ${rm.stderr}`);
   const after = JSON.parse((await t([`ps`, `-a`, `--format`, `json`])).stdout) as Array<{Names: Array<string>}>;
   tt.is(after.filter(c => c.Names.includes(name)).length, 0, `${what}: ${name} still listed`);
@@ -35,7 +35,7 @@ const VERBS: Array<{verb: string, setup: (name: string) => Promise<void>, args: 
   {verb: `create`, setup: async () => {}, args: n => [`create`, `--name`, n, `--network`, `none`, ALPINE, `sleep`, `100`]},
   {verb: `start`, setup: async n => { await t([`create`, `--name`, n, `--network`, `none`, ALPINE, `sleep`, `100`]); }, args: n => [`start`, n]},
   {verb: `stop`, setup: async n => { await t([`run`, `-d`, `--name`, n, `--network`, `none`, ALPINE, `sleep`, `100`]); }, args: n => [`stop`, `-t`, `1`, n]},
-  {verb: `rm`, setup: async n => { await t([`run`, `-d`, `--name`, n, `--network`, `none`, ALPINE, `sleep`, `100`]); }, args: n => [`rm`, `-f`, n]},
+  {verb: `rm`, setup: async n => { await t([`run`, `-d`, `--name`, n, `--network`, `none`, ALPINE, `sleep`, `100`]); }, args: n => [`rm`, `-f`, `-t`, `0`, n]},
   {verb: `commit`, setup: async n => { await t([`run`, `--name`, n, `--network`, `none`, ALPINE, `sh`, `-c`, `echo x > /x`]); }, args: n => [`commit`, n, `killed-commit:${n}`]},
 ];
 

@@ -17,7 +17,7 @@ const p = pulledStore(BUSYBOX);
 const {t} = p;
 
 test.after.always(async () => {
-  await t([`pod`, `rm`, `-af`]);
+  await t([`pod`, `rm`, `-af`, `-t`, `0`]);
 });
 
 async function freePort(): Promise<number> {
@@ -129,7 +129,7 @@ test.serial(`the rules of members: -p refused, the infra cannot be removed alone
   tt.is(pub.code, 125);
   tt.regex(pub.stderr, /published or exposed ports must be defined when the pod is created/);
   const infra = (await t([`pod`, `inspect`, `--format`, `{{.InfraContainerID}}`, `web`])).stdout.trim();
-  const rm = await t([`rm`, `-f`, infra]);
+  const rm = await t([`rm`, `-f`, `-t`, `0`, infra]);
   tt.is(rm.code, 125);
   tt.regex(rm.stderr, /is the infra container of pod [0-9a-f]{64} and cannot be removed without removing the pod/);
   tt.is((await t([`create`, `--pod`, `web`, `--name`, `member`, BUSYBOX, `true`])).code, 0);
@@ -169,7 +169,7 @@ test.serial(`pod rm refuses a running pod; pod rm -f leaves no container, proces
   tt.is(refused.code, 125);
   tt.regex(refused.stderr, /^Error: pod web has 2 running containers/);
   tt.is(await podStatus(`web`), `Running`);
-  const rm = await t([`pod`, `rm`, `-f`, `web`]);
+  const rm = await t([`pod`, `rm`, `-f`, `-t`, `0`, `web`]);
   tt.is(rm.code, 0, rm.stderr);
   tt.regex(rm.stdout, /^[0-9a-f]{64}\n$/);
   tt.is((await t([`pod`, `exists`, `web`])).code, 1);
@@ -269,7 +269,7 @@ test.serial(`a pod create killed with SIGKILL: pod ps still works; prune removes
   tt.is(start.code, 0, start.stderr);
   tt.is(await podStatus(`mended`), `Running`);
   tt.is((await t([`pod`, `inspect`, `--format`, `{{.NumContainers}}`, `mended`])).stdout.trim(), `1`);
-  tt.is((await t([`pod`, `rm`, `-f`, `mended`])).code, 0);
+  tt.is((await t([`pod`, `rm`, `-f`, `-t`, `0`, `mended`])).code, 0);
 });
 
 test.serial(`pod creates killed after growing delays: pod rm -af leaves nothing, the names are free again`, async tt => {
@@ -278,7 +278,7 @@ test.serial(`pod creates killed after growing delays: pod rm -af leaves nothing,
     const ps = await t([`pod`, `ps`]);
     tt.is(ps.code, 0, ps.stderr);
   }
-  const rm = await t([`pod`, `rm`, `-af`]);
+  const rm = await t([`pod`, `rm`, `-af`, `-t`, `0`]);
   tt.is(rm.code, 0, rm.stderr);
   tt.is((await t([`pod`, `ps`, `-q`])).stdout, ``);
   tt.is((await t([`ps`, `-aq`])).stdout, ``);

@@ -41,7 +41,7 @@ test.serial(`ps, ps -a, -q, --no-trunc, --filter, --format json fields`, async t
   const bad = await t([`ps`, `--filter`, `colour=red`]);
   tt.is(bad.code, 125);
   tt.regex(bad.stderr, /^Error: colour is an invalid filter/);
-  await t([`rm`, `-f`, `pa`, `pb`]);
+  await t([`rm`, `-f`, `-t`, `0`, `pa`, `pb`]);
   // Refused with no container to test it on, too.
   const none = await t([`ps`, `-a`, `--filter`, `colour=red`]);
   tt.is(none.code, 125, none.stdout);
@@ -49,7 +49,7 @@ test.serial(`ps, ps -a, -q, --no-trunc, --filter, --format json fields`, async t
 
 test.serial(`ps shows the command and bind mounts from the record, and from config.json for a record written before it kept them`, async tt => {
   tt.is((await t([`create`, `--name`, `pm`, `-v`, `${pulled.dir}:/mnt/host:ro`, ALPINE, `echo`, `hi there`])).code, 0);
-  tt.teardown(() => t([`rm`, `-f`, `pm`]).then(() => undefined));
+  tt.teardown(() => t([`rm`, `-f`, `-t`, `0`, `pm`]).then(() => undefined));
   // CreatedAt is relative ("1 second ago"): a slow machine may cross a second between the two.
   const shown = async () => {
     const {CreatedAt: _relative, ...rest} = JSON.parse((await t([`ps`, `-a`, `--format`, `json`, `--filter`, `name=^pm$`])).stdout)[0];
@@ -91,7 +91,7 @@ test.serial(`create --label and run -l: inspect Config.Labels, ps --filter label
   const bad = await t([`create`, `--label`, `=v`, ALPINE, `true`]);
   tt.is(bad.code, 125);
   tt.regex(bad.stderr, /invalid label "=v"/);
-  await t([`rm`, `-f`, `la`, `lb`, `lc`]);
+  await t([`rm`, `-f`, `-t`, `0`, `la`, `lb`, `lc`]);
 });
 
 test.serial(`twenty containers started at once, ps while they come and go, stop and rm racing`, async tt => {
@@ -102,7 +102,7 @@ test.serial(`twenty containers started at once, ps while they come and go, stop 
   const running = JSON.parse((await t([`ps`, `--format`, `json`])).stdout);
   tt.is(running.length, 20);
   // stop and rm -f of the same containers at the same time.
-  const race = await Promise.all(names.flatMap(n => [t([`stop`, `-t`, `0`, n]), t([`rm`, `-f`, n])]));
+  const race = await Promise.all(names.flatMap(n => [t([`stop`, `-t`, `0`, n]), t([`rm`, `-f`, `-t`, `0`, n])]));
   for (const r of race.filter((_, i) => i % 2 === 1)) tt.is(r.code, 0, r.stderr);
   for (const r of race.filter((_, i) => i % 2 === 0))
     tt.true(r.code === 0 || /no container with name or ID/.test(r.stderr), r.stderr);
@@ -114,7 +114,7 @@ test.serial(`twenty containers started at once, ps while they come and go, stop 
   // No lock left held: every verb still answers at once.
   const start = Date.now();
   tt.is((await t([`run`, `-d`, `--name`, `after`, ALPINE, `true`])).code, 0);
-  tt.is((await t([`rm`, `-f`, `after`])).code, 0);
+  tt.is((await t([`rm`, `-f`, `-t`, `0`, `after`])).code, 0);
   tt.true(Date.now() - start < 10_000);
 });
 
@@ -132,7 +132,7 @@ test.serial(`container prune removes only non-running containers`, async tt => {
   tt.is(r.code, 0, r.stderr);
   tt.is(r.stdout.trim().split(`\n`).length, 2);
   tt.deepEqual((await t([`ps`, `-a`, `--format`, `{{.Names}}`])).stdout.trim(), `keep`);
-  await t([`rm`, `-f`, `keep`]);
+  await t([`rm`, `-f`, `-t`, `0`, `keep`]);
 });
 
 test.serial(`rename, top, container exists`, async tt => {
@@ -162,7 +162,7 @@ test.serial(`rename, top, container exists`, async tt => {
   tt.is(bad.code, 125);
   tt.regex(bad.stderr, /^Error: ps --no-such-option in the container failed \(exit 1\): ps: unrecognized option/);
   tt.regex((await t([`top`, `--help`])).stdout, /Display the running processes of a container/);
-  await t([`rm`, `-f`, `new`, `other`]);
+  await t([`rm`, `-f`, `-t`, `0`, `new`, `other`]);
 });
 
 test(`ps --filter volume= and network=`, async tt => {

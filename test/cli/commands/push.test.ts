@@ -20,7 +20,7 @@ test.before(async () => {
   if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
 });
 test.after.always(async () => {
-  await s?.run([`rm`, `-fa`], {env});
+  await s?.run([`rm`, `-fa`, `-t`, `0`], {env});
   s?.cleanup();
 });
 

@@ -76,7 +76,7 @@ it(`the keeper hooks run for runc too: a published port answers, and no backend 
 it(`rm -f of a running foreground runc container kills it`, async t => {
   const {ready, done} = c.spawnRun([`--name`, `fg-rm`, ALPINE, `sh`, `-c`, `echo ready; sleep 60`]);
   await ready;
-  const r = await c.cli([`rm`, `-f`, `fg-rm`]);
+  const r = await c.cli([`rm`, `-f`, `-t`, `0`, `fg-rm`]);
   t.is(r.code, 0, r.stderr);
   t.is((await done).code, 137);
   t.false(containers(c.store().root).some(x => x.names.includes(`fg-rm`)));

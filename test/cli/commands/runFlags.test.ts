@@ -254,7 +254,7 @@ test.serial(`--cidfile and --latest on the verbs that act on containers (stop, r
   tt.is((await t([`wait`, `-l`])).code, 0);
   tt.is((await t([`start`, `-l`])).code, 0);
   tt.is((await t([`kill`, `--cidfile`, file])).code, 0);
-  tt.is((await t([`rm`, `-f`, `--cidfile`, file])).code, 0);
+  tt.is((await t([`rm`, `-f`, `-t`, `0`, `--cidfile`, file])).code, 0);
   tt.is((await t([`container`, `exists`, id])).code, 1);
   const missing = await t([`rm`, `--cidfile`, join(pulled.dir, `no-cid`)]);
   tt.is(missing.code, 125);
@@ -267,7 +267,7 @@ test(`--pidfile holds the container's pid while it exists, detached or in the fo
   tt.is((await t([`run`, `-d`, `--name`, `pidd`, `--pidfile`, file, ALPINE, `sleep`, `1000`])).code, 0);
   const pid = (await t([`inspect`, `--format`, `{{.State.Pid}} {{.PidFile}}`, `pidd`])).stdout.trim();
   tt.is(pid, `${readFileSync(file, `utf8`).trim()} ${file}`);
-  tt.is((await t([`rm`, `-f`, `pidd`])).code, 0);
+  tt.is((await t([`rm`, `-f`, `-t`, `0`, `pidd`])).code, 0);
   tt.throws(() => readFileSync(file), {code: `ENOENT`}, `removed with the container`);
   const fg = join(pulled.dir, `pid-fg`);
   const seen = join(pulled.dir, `pid-fg-seen`);
@@ -291,13 +291,39 @@ test(`stop, kill and rm take ps's --filter`, async tt => {
   tt.is((await t([`ps`, `-a`, `-q`, `--filter`, `name=^flt-`])).stdout.trim(), ``);
 });
 
-test(`rm -f -t N sends the stop signal and waits up to N seconds before the kill`, async tt => {
+test(`rm -f stops as podman does: the stop signal, then SIGKILL after -t seconds or the container's --stop-timeout`, async tt => {
   // The trap leaves a mark through a bind mount: the container's log goes with it.
-  tt.is((await t([`run`, `-d`, `--name`, `rmt1`, `-v`, `${pulled.dir}:/w`, ALPINE, `sh`, `-c`, `trap 'echo bye > /w/rmt1-bye; exit 3' TERM; echo ready; while :; do sleep 0.1; done`])).code, 0);
-  for (let i = 0; i < 100 && !(await t([`logs`, `rmt1`])).stdout.includes(`ready`); i++) await new Promise(res => setTimeout(res, 50));
+  const trapped = (name: string, ...flags: Array<string>) => t([`run`, `-d`, `--name`, name, ...flags, `-v`, `${pulled.dir}:/w`, ALPINE, `sh`, `-c`, `trap 'echo bye > /w/${name}-bye; exit 3' TERM; echo ready; while :; do sleep 0.1; done`]);
+  const ready = async (name: string) => {
+    for (let i = 0; i < 100 && !(await t([`logs`, name])).stdout.includes(`ready`); i++) await new Promise(res => setTimeout(res, 50));
+  };
+  tt.is((await trapped(`rmt1`)).code, 0);
+  tt.is((await trapped(`rmt2`)).code, 0);
+  await ready(`rmt1`);
+  await ready(`rmt2`);
   const r = await t([`rm`, `-f`, `-t`, `5`, `rmt1`]);
   tt.is(r.code, 0, r.stderr);
-  tt.is(readFileSync(join(pulled.dir, `rmt1-bye`), `utf8`), `bye\n`, `the container got SIGTERM and ran its trap`);
+  tt.is(readFileSync(join(pulled.dir, `rmt1-bye`), `utf8`), `bye\n`, `-t 5: the container got SIGTERM and ran its trap`);
+  const dflt = await t([`rm`, `-f`, `rmt2`]);
+  tt.is(dflt.code, 0, dflt.stderr);
+  tt.is(readFileSync(join(pulled.dir, `rmt2-bye`), `utf8`), `bye\n`, `no -t: the stop signal first too (podman's default, unlike docker's kill)`);
+  tt.is(dflt.stderr, ``, `it stopped in time: no warning`);
+
+  // PID 1 without a handler ignores SIGTERM: the kill comes after --stop-timeout, with podman's warning.
+  tt.is((await t([`run`, `-d`, `--name`, `rmt3`, `--stop-timeout`, `1`, ALPINE, `sleep`, `1000`])).code, 0);
+  const started = Date.now();
+  const slow = await t([`rm`, `-f`, `rmt3`]);
+  const took = Date.now() - started;
+  tt.is(slow.code, 0, slow.stderr);
+  tt.regex(slow.stderr, /StopSignal SIGTERM failed to stop container rmt3 in 1 seconds, resorting to SIGKILL/);
+  tt.true(took >= 1000, `waited the stop timeout (${took} ms)`);
+  // -t 0: the kill at once.
+  tt.is((await t([`run`, `-d`, `--name`, `rmt4`, ALPINE, `sleep`, `1000`])).code, 0);
+  const quick = Date.now();
+  const now = await t([`rm`, `-f`, `-t`, `0`, `rmt4`]);
+  tt.is(now.code, 0, now.stderr);
+  tt.true(Date.now() - quick < 5000, `-t 0 does not wait`);
+  tt.is((await t([`ps`, `-a`, `-q`, `--filter`, `name=^rmt`])).stdout.trim(), ``);
   tt.is((await t([`rm`, `-f`, `-t`, `soon`, `x`])).code, 125);
 });
 

@@ -38,7 +38,7 @@ test(`create then start; start of a running container names the state; start aga
   tt.is((await t([`wait`, `sa1`])).stdout.trim(), `137`);
   tt.is((await t([`start`, `sa1`])).code, 0);
   tt.is(await inspect(`sa1`, `{{.State.Status}}`), `running`);
-  await t([`rm`, `-f`, `sa1`]);
+  await t([`rm`, `-f`, `-t`, `0`, `sa1`]);
 });
 
 test(`start -a attaches the output and returns the exit code`, async tt => {
@@ -67,7 +67,7 @@ test(`a monitor killed with -9: the container reads as exited and start works ag
   tt.true(await until(async () => { try { process.kill(pid, 0); return false; } catch { return true; } }));
   tt.is((await t([`start`, `sa4`])).code, 0);
   tt.is(await inspect(`sa4`, `{{.State.Status}}`), `running`);
-  tt.is((await t([`rm`, `-f`, `sa4`])).code, 0);
+  tt.is((await t([`rm`, `-f`, `-t`, `0`, `sa4`])).code, 0);
 });
 
 test(`a --rm container whose monitor is killed with -9 is removed by the next ps -a`, async tt => {
@@ -104,7 +104,7 @@ test(`after a reboot (run root gone, processes gone) containers read as exited`,
     tt.is(ps.find((c: any) => c.Names[0] === `sa5`).State, `exited`);
     tt.is((await o([`start`, `sa5`])).code, 0);
     tt.is((await o([`inspect`, `--format`, `{{.State.Status}}`, `sa5`])).stdout.trim(), `running`);
-    tt.is((await o([`rm`, `-f`, `sa5`])).code, 0);
+    tt.is((await o([`rm`, `-f`, `-t`, `0`, `sa5`])).code, 0);
   } finally {
     own.cleanup();
   }

@@ -66,7 +66,7 @@ test(`rm refuses a running container without -f (exit 2, as podman); rm -f remov
   const rm = await t([`rm`, `st4`]);
   tt.is(rm.code, 2);
   tt.regex(rm.stderr, /cannot remove container [0-9a-f]{64} as it is running/);
-  const rmf = await t([`rm`, `-f`, `st4`]);
+  const rmf = await t([`rm`, `-f`, `-t`, `0`, `st4`]);
   tt.is(rmf.code, 0, rmf.stderr);
   tt.is((await t([`container`, `exists`, `st4`])).code, 1);
 });
@@ -75,7 +75,7 @@ test(`every verb on a missing container: podman's message, exit 125 (rm: 1, rm -
   const rm = await t([`rm`, `nope`]);
   tt.is(rm.code, 1, `podman rm: 1 when a container does not exist`);
   tt.is(rm.stderr, `Error: no container with name or ID "nope" found: no such container\n`);
-  const rmf = await t([`rm`, `-f`, `nope`, `nope2`]);
+  const rmf = await t([`rm`, `-f`, `-t`, `0`, `nope`, `nope2`]);
   tt.deepEqual([rmf.code, rmf.stdout, rmf.stderr], [0, ``, ``]);
   const inspect = await t([`container`, `inspect`, `nope`]);
   tt.deepEqual([inspect.code, inspect.stdout, inspect.stderr], [125, `[]\n`, `Error: inspecting object: no such container nope\n`], `podman's inspect words`);
@@ -103,7 +103,7 @@ test(`pause and unpause are refused with podman's reason on this host`, async tt
   const p = await t([`pause`, `st6`]);
   tt.is(p.code, 125);
   tt.regex(p.stderr, /can not pause containers on rootless containers with cgroup V1/);
-  await t([`rm`, `-f`, `st6`]);
+  await t([`rm`, `-f`, `-t`, `0`, `st6`]);
 });
 
 test(`wait: a container never started answers at once with 0, as podman's; --condition running waits for its start`, async tt => {
@@ -114,5 +114,5 @@ test(`wait: a container never started answers at once with 0, as podman's; --con
   const running = t([`wait`, `--condition`, `running`, `st-w`]);
   tt.is((await t([`start`, `st-w`])).code, 0);
   tt.is((await running).code, 0);
-  tt.is((await t([`rm`, `-f`, `st-w`])).code, 0);
+  tt.is((await t([`rm`, `-f`, `-t`, `0`, `st-w`])).code, 0);
 });

@@ -22,7 +22,7 @@ test.before(async () => {
   if (r.code !== 0) throw new Error(`pull: ${r.stderr}`);
 });
 test.after.always(async () => {
-  await t([`rm`, `-fa`]);
+  await t([`rm`, `-fa`, `-t`, `0`]);
   s.cleanup();
 });
 
@@ -39,7 +39,7 @@ test.serial(`vfs: run, run -d, exec, stop and rm; the container's writes stay in
   const d = await t([`diff`, `vd`]);
   tt.is(d.code, 125);
   tt.regex(d.stderr, /commit and diff need the overlay storage driver \(this store uses vfs\)/);
-  tt.is((await t([`rm`, `-f`, `vd`])).code, 0);
+  tt.is((await t([`rm`, `-f`, `-t`, `0`, `vd`])).code, 0);
   // One layer for the image, none left of the containers.
   tt.is(readdirSync(join(s.root, `vfs`, `dir`)).length, 1);
   tt.false(existsSync(join(s.root, `overlay`, `l`)));

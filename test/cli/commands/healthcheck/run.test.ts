@@ -139,7 +139,7 @@ test(`--health-on-failure restart: the container is started again`, async tt => 
     if (st.Running && st.StartedAt !== first) break;
   }
   tt.true(st.Running && st.StartedAt !== first, JSON.stringify(st));
-  await t([`rm`, `-f`, `hc-restart`]);
+  await t([`rm`, `-f`, `-t`, `0`, `hc-restart`]);
 });
 
 test(`a foreground run has no periodic checks, but healthcheck run works on it`, async tt => {
