@@ -23,14 +23,21 @@ export interface ApplyRequest {
   user?: string;
 }
 
+/** A path resolved in a tree as its container sees it (links followed within the tree). */
+export interface ResolveResult {
+  rel: string;
+  kind: `directory` | `other` | `missing`;
+}
+
 export type WorkerRequest =
   | ({id: number, op: `apply`} & ApplyRequest)
+  | {id: number, op: `resolve`, root: string, rel: string, followLast: boolean}
   | ({id: number} & WorkerOp)
   | ({id: number, op: `pack`} & PackRequest)
   | ({id: number, op: `extract`} & ExtractRequest);
 
 export type WorkerResponse =
-  | {id: number, ok: true, result?: ApplyResult | PackResult}
+  | {id: number, ok: true, result?: ApplyResult | PackResult | ResolveResult}
   | {id: number, ok: false, error: {code: string, message: string}};
 
 export interface UsernsLauncher {
@@ -51,6 +58,8 @@ export function usernsArgv(cmd: Array<string>, launcher: UsernsLauncher): Array<
 }
 
 export interface WorkerClientOptions extends UsernsLauncher {
+  /** The whole command line instead (a worker started in a running container's user namespace: engine/verbs/cpLive.ts). */
+  argv?: Array<string>;
   /** Path of dist/apply-worker.js. */
   workerScript: string;
   /** Node binary (default: this one). */
@@ -72,7 +81,7 @@ export class WorkerClient {
 
   private start(): Promise<{uidMap: string, gidMap: string}> {
     if (this.ready) return this.ready;
-    const argv = usernsArgv([this.opts.node ?? process.execPath, this.opts.workerScript], this.opts);
+    const argv = this.opts.argv ?? usernsArgv([this.opts.node ?? process.execPath, this.opts.workerScript], this.opts);
     const child = childProcess().spawn(argv[0]!, argv.slice(1), {stdio: [`pipe`, `pipe`, `pipe`]});
     this.child = child;
     child.stderr!.on(`data`, (d: Buffer) => {
@@ -152,6 +161,13 @@ export class WorkerClient {
     const r = await this.send({id: this.nextId++, op: `pack`, ...req});
     if (!r.ok) throw new TspodError(r.error.code === `ENOENT` ? `InvalidArgument` : `Storage`, `cannot archive ${req.subPath ?? `the layer`}: ${r.error.message}`);
     return r.result as PackResult;
+  }
+
+  /** `rel` in `root` with its links followed within root (layerPath.ts resolveInLayers), and what it names. */
+  async resolve(root: string, rel: string, followLast: boolean): Promise<ResolveResult> {
+    const r = await this.send({id: this.nextId++, op: `resolve`, root, rel, followLast});
+    if (!r.ok) throw new TspodError(`Storage`, `cannot resolve ${rel}: ${r.error.message}`);
+    return r.result as ResolveResult;
   }
 
   async run(op: WorkerOp): Promise<void> {

@@ -9,6 +9,7 @@
 //   client → `{"id":3,"op":"remove","path":"/…/overlay/<id>"}`          (rm -rf, in the userns)
 //   client → `{"id":4,"op":"pack","dirs":[…],"mode":"diff"|"merged","out":"/…"}` (layerTar.ts)
 //   client → `{"id":5,"op":"extract","tar":"/…","root":"/…/diff","dest":"tmp"}` (extractTar.ts)
+//   client → `{"id":6,"op":"resolve","root":"/proc/N/root","rel":"etc/x","followLast":true}` (layerPath.ts)
 //   worker → `{"id":1,"ok":true,"result":{"diffID":"sha256:…","size":N,"warnings":[…]}}`
 //   worker → `{"id":1,"ok":false,"error":{"code":"BadLayer"|"EPERM"|…,"message":"…"}}`
 // Requests are served one at a time, in order. EOF on stdin ends the worker.
@@ -19,6 +20,7 @@ import {promisify} from 'node:util';
 import {applyLayer} from './applyLayer';
 import {packLayers} from './layerTar';
 import {extractTar} from './extractTar';
+import {resolveInLayers, lstatInside} from './layerPath';
 import type {WorkerRequest, WorkerResponse} from './WorkerClient';
 
 const execFileP = promisify(execFile);
@@ -51,6 +53,12 @@ async function serve(req: WorkerRequest): Promise<WorkerResponse> {
       case `extract`:
         await extractTar(req);
         return {id: req.id, ok: true};
+      case `resolve`: {
+        // A path as a running container sees it (cp): read where only root in its user namespace may look.
+        const rel = resolveInLayers([req.root], req.rel, req.followLast);
+        const st = lstatInside(req.root, rel);
+        return {id: req.id, ok: true, result: {rel, kind: st === undefined ? `missing` : st.isDirectory() ? `directory` : `other`}};
+      }
       case `copy`:
         await execFileP(`cp`, [`-a`, `--reflink=auto`, `--no-target-directory`, req.from, req.to]);
         return {id: req.id, ok: true};

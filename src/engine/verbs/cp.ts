@@ -1,10 +1,11 @@
 // `cp` between a container (running or stopped) and the host, through tar files.
-// Out of a container: the worker packs the path from the stacked layers (symlinks
-// are archived as links, never followed, so a link to the host's /etc/shadow copies
-// as a link). Into a container: the host path (or a tar on stdin with `-`) is
-// unpacked by the worker into the container's writable layer, refusing `..` names
+// Out of a container: the worker packs the path (symlinks are archived as links, never
+// followed, so a link to the host's /etc/shadow copies as a link). Into a container: the
+// host path (or a tar on stdin with `-`) is unpacked by the worker, refusing `..` names
 // and symlinks on the way (extractTar.ts): nothing outside the container is touched.
-import {createReadStream, createWriteStream, existsSync, lstatSync, renameSync} from 'node:fs';
+// A stopped container's files are its stacked layers (written into its writable layer);
+// a running one's are what it sees, its volumes and mounts included (cpLive.ts).
+import {createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, renameSync} from 'node:fs';
 import {createGunzip} from 'node:zlib';
 import {mkdtemp, rm} from '../../util/fsp';
 import {basename, dirname, join, posix, resolve} from 'node:path';
@@ -14,10 +15,13 @@ import {TspodError} from '../errors';
 import {mustLookup} from '../lifecycle/containers';
 import {packLayers} from '../../storage/layerTar';
 import {extractTar} from '../../storage/extractTar';
-import {resolveInLayers} from '../../storage/layerPath';
+import {lstatInside, resolveInLayers} from '../../storage/layerPath';
 import {isGzipFile, startsWithTarHeader} from '../../storage/tarSniff';
 import {layerDirs} from './imageWrite';
 import {withStore} from './store';
+import type {OpenedStore} from './store';
+import {liveView, reachesPseudo} from './cpLive';
+import type {LiveView} from './cpLive';
 
 export interface CpOptions {
   source: string;
@@ -41,24 +45,69 @@ function rel(p: string): string {
   return posix.normalize(`/${p}`).slice(1).replace(/\/$/, ``);
 }
 
+/** A container's files as cp sees them: its stacked layers, or (running) its own view. */
+interface Tree {
+  /** `rel` with its links followed as the container sees them (the last one only with followLast). */
+  resolve(rel: string, followLast: boolean): Promise<{rel: string, kind: `directory` | `other` | `missing`}>;
+  pack(out: string, sub: string): Promise<void>;
+  /** A tar into `dest` (relative), its top entry renamed to `rename` when given; owned by the container's root. */
+  extract(tar: string, dest: string, rename?: string): Promise<void>;
+}
+
+function layerTree(store: OpenedStore, dirs: Array<string>): Tree {
+  return {
+    async resolve(rel, followLast) {
+      const r = resolveInLayers(dirs, rel, followLast);
+      const st = dirs.map(d => lstatInside(d, r)).find(x => x !== undefined);
+      return {rel: r, kind: st === undefined ? `missing` : st.isDirectory() ? `directory` : `other`};
+    },
+    async pack(out, sub) {
+      await store.store.worker().pack({dirs, mode: `merged`, whiteouts: store.store.driver.whiteouts, out, ...(sub ? {subPath: sub} : {})});
+    },
+    async extract(tar, dest, rename) {
+      await store.store.worker().extract({tar, root: dirs[0]!, lowers: dirs.slice(1), dest, chownTo: ROOT, ...(rename !== undefined ? {rename} : {})});
+    },
+  };
+}
+
+function liveTree(store: OpenedStore, live: LiveView): Tree {
+  return {
+    resolve: (rel, followLast) => live.worker.resolve(live.root, rel, followLast),
+    async pack(out, sub) {
+      await live.worker.pack({dirs: [live.root], mode: `merged`, whiteouts: store.store.driver.whiteouts, out, ...(sub ? {subPath: sub} : {})});
+    },
+    async extract(tar, dest, rename) {
+      await live.worker.extract({tar, root: live.root, dest, chownTo: ROOT, ...(rename !== undefined ? {rename} : {})});
+    },
+  };
+}
+
 export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
   const src = split(opts.source), dst = split(opts.destination);
   if ((src.container === undefined) === (dst.container === undefined))
     throw new TspodError(`InvalidArgument`, `copying ${src.container ? `between containers` : `between host paths`} is not supported`, {hint: `one of SRC and DEST must be CONTAINER:PATH`});
   await withStore(ctx, async store => {
     const c = await mustLookup(store.containers, (src.container ?? dst.container)!);
-    const dirs = await layerDirs(store, c.layer);
     const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.cp-`));
+    const live = liveView(ctx, store.containers, c, tmp);
     try {
+      const layers = layerTree(store, await layerDirs(store, c.layer));
+      const tree = live ? liveTree(store, live) : layers;
       const tarFile = join(tmp, `x.tar`);
       if (src.container !== undefined) {
         // Links on the way are followed in the container; the last component is copied as it is (a link stays a link).
-        const sub = resolveInLayers(dirs, rel(src.path), false);
+        let found = await tree.resolve(rel(src.path), false);
+        // `cp ctr:/ dir` of a running container would walk its /proc: its layers have the same files.
+        const from = live && reachesPseudo(live, found.rel) ? layers : tree;
+        if (from !== tree) found = await from.resolve(rel(src.path), false);
+        const notFound = () => new TspodError(`InvalidArgument`, `"${src.path}" could not be found on container ${src.container}: no such file or directory`, {hint: `check the path inside the container (tspod exec ${src.container} ls ${posix.dirname(posix.normalize(`/${src.path}`))})`});
+        // The layers' answer may be wrong where the host user cannot look (the worker can): the pack decides there.
+        if (found.kind === `missing` && from !== layers) throw notFound();
+        const sub = found.rel;
         try {
-          await store.store.worker().pack({dirs, mode: `merged`, whiteouts: store.store.driver.whiteouts, out: tarFile, ...(sub ? {subPath: sub} : {})});
+          await from.pack(tarFile, sub);
         } catch (err) {
-          if (/no such file or directory|ENOENT/.test((err as Error).message))
-            throw new TspodError(`InvalidArgument`, `"${src.path}" could not be found on container ${src.container}: no such file or directory`, {hint: `check the path inside the container (tspod exec ${src.container} ls ${posix.dirname(posix.normalize(`/${src.path}`))})`});
+          if (/no such file or directory|ENOENT/.test((err as Error).message)) throw notFound();
           throw err;
         }
         if (dst.path === `-` && opts.output) {
@@ -71,17 +120,14 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
         try { isDir = lstatSync(host).isDirectory(); } catch {}
         if (!isDir && !existsSync(dirname(host)))
           throw new TspodError(`InvalidArgument`, `"${dst.path}" could not be found on the host: no such file or directory`, {hint: `create ${dirname(host)} first`});
-        if (!sub) {
-          await extractTar({tar: tarFile, root: host, dest: ``});
-        } else if (isDir) {
-          await extractTar({tar: tarFile, root: host, dest: ``});
-        } else {
-          await extractTar({tar: tarFile, root: dirname(host), dest: ``, rename: basename(host)});
-        }
+        // The container's root into a new directory: podman makes it (the archive has no top entry to rename).
+        if (!sub && !isDir) mkdirSync(host, {mode: 0o755});
+        if (!sub || isDir) await extractTar({tar: tarFile, root: host, dest: ``});
+        else await extractTar({tar: tarFile, root: dirname(host), dest: ``, rename: basename(host)});
         return;
       }
       // As the container sees it: `/lib/` of a merged-/usr image is /usr/lib (a link followed, not replaced).
-      const destRel = resolveInLayers(dirs, rel(dst.path));
+      const dest = await tree.resolve(rel(dst.path), true);
       if (opts.source === `-`) {
         if (!opts.input) throw new TspodError(`InvalidArgument`, `no tar archive on stdin`);
         const raw = join(tmp, `in`);
@@ -90,7 +136,7 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
         // podman takes a gzip-compressed archive too.
         if (isGzipFile(raw)) await pipeline(createReadStream(raw), createGunzip(), createWriteStream(tarFile));
         else renameSync(raw, tarFile);
-        await store.store.worker().extract({tar: tarFile, root: dirs[0]!, lowers: dirs.slice(1), dest: destRel, chownTo: ROOT});
+        await tree.extract(tarFile, dest.rel);
         return;
       }
       const host = resolve(src.path);
@@ -99,13 +145,10 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
       }
       await packLayers({dirs: [dirname(host)], mode: `diff`, whiteouts: `overlay`, out: tarFile, subPath: basename(host)});
       // Into an existing directory, or as a new name.
-      const destIsDir = destRel === `` || dirs.some(d => {
-        try { return lstatSync(join(d, destRel)).isDirectory(); } catch { return false; }
-      });
-      const into = {tar: tarFile, root: dirs[0]!, lowers: dirs.slice(1), chownTo: ROOT};
-      if (destIsDir) await store.store.worker().extract({...into, dest: destRel});
-      else await store.store.worker().extract({...into, dest: posix.dirname(destRel) === `.` ? `` : posix.dirname(destRel), rename: posix.basename(destRel)});
+      if (dest.rel === `` || dest.kind === `directory`) await tree.extract(tarFile, dest.rel);
+      else await tree.extract(tarFile, posix.dirname(dest.rel) === `.` ? `` : posix.dirname(dest.rel), posix.basename(dest.rel));
     } finally {
+      await live?.worker.close();
       await rm(tmp, {recursive: true, force: true});
     }
   });

@@ -57,7 +57,8 @@ export interface ExecResult {
 
 const NS_NAMES: Record<string, string> = {user: `user`, mount: `mnt`, pid: `pid`, uts: `uts`, ipc: `ipc`, network: `net`, net: `net`, cgroup: `cgroup`};
 
-function tokens(kw: string, args: Array<string>): string {
+/** One directive of a helper plan (`KW\0N\0ARG\0…`, helpers/README.md). */
+export function planTokens(kw: string, args: Array<string>): string {
   for (const a of args) if (a.includes(`\0`)) throw new TspodError(`InvalidArgument`, `NUL byte in an argument of exec`);
   return [kw, String(args.length), ...args].map(s => `${s}\0`).join(``);
 }
@@ -125,20 +126,20 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
     const all = capabilityMask(CAPABILITIES);
     const ns = [`user`, ...(spec.linux?.namespaces ?? []).map(n => NS_NAMES[n.type]).filter((x): x is string => x !== undefined)];
     plan = [
-      tokens(`pid`, [String(pid)]),
-      tokens(`namespaces`, [...new Set(ns)]),
-      tokens(`user`, [String(uid), String(gid)]),
+      planTokens(`pid`, [String(pid)]),
+      planTokens(`namespaces`, [...new Set(ns)]),
+      planTokens(`user`, [String(uid), String(gid)]),
       // A single-id user namespace has setgroups denied: keep the groups we have.
-      ...(readText(`/proc/${pid}/setgroups`)?.trim() === `deny` ? [] : [tokens(`groups`, groups.map(String))]),
-      tokens(`cwd`, [o.workdir ?? proc.cwd ?? `/`]),
+      ...(readText(`/proc/${pid}/setgroups`)?.trim() === `deny` ? [] : [planTokens(`groups`, groups.map(String))]),
+      planTokens(`cwd`, [o.workdir ?? proc.cwd ?? `/`]),
       o.privileged
-        ? tokens(`caps`, [all, all, all, all, uid === 0 ? all : `0`])
-        : tokens(`caps`, [capabilityMask(caps.bounding), capabilityMask(caps.effective), capabilityMask(caps.permitted), capabilityMask(caps.inheritable), capabilityMask(caps.ambient)]),
-      ...(proc.noNewPrivileges ? [tokens(`no-new-privs`, [])] : []),
-      tokens(`env`, env),
-      ...(o.tty ? [tokens(`terminal`, [])] : []),
-      ...(o.detach ? [tokens(`detach`, [])] : []),
-      tokens(`args`, o.command),
+        ? planTokens(`caps`, [all, all, all, all, uid === 0 ? all : `0`])
+        : planTokens(`caps`, [capabilityMask(caps.bounding), capabilityMask(caps.effective), capabilityMask(caps.permitted), capabilityMask(caps.inheritable), capabilityMask(caps.ambient)]),
+      ...(proc.noNewPrivileges ? [planTokens(`no-new-privs`, [])] : []),
+      planTokens(`env`, env),
+      ...(o.tty ? [planTokens(`terminal`, [])] : []),
+      ...(o.detach ? [planTokens(`detach`, [])] : []),
+      planTokens(`args`, o.command),
     ].join(``);
   } finally {
     cs?.close();
@@ -169,7 +170,7 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
     (child.stdio[4] as NodeJS.ReadableStream).on(`data`, d => { status += d; });
     const planPipe = child.stdio[3] as NodeJS.WritableStream & {on: (e: string, f: () => void) => void};
     planPipe.on(`error`, () => {});
-    planPipe.end(tokens(`status-fd`, [`4`]) + plan);
+    planPipe.end(planTokens(`status-fd`, [`4`]) + plan);
     const exitCode = await new Promise<number>((resolve, reject) => {
       child.on(`error`, err => reject(new TspodError(`Host`, `spawn \`${helperBin(ctx)}\`: ${(err as NodeJS.ErrnoException).code}`, {hint: `build the helper: make -C helpers`})));
       child.on(`close`, (code, signal) => resolve(code ?? 128 + (signal === `SIGKILL` ? 9 : 15)));
@@ -223,14 +224,14 @@ function captureOutput(child: import('node:child_process').ChildProcess, c: {tim
  * throwing, and spawning still works then (stdin may be /dev/null already: spawn's too).
  */
 function execInPlace(ctx: EngineContext, plan: string, o: ExecOptions, errorText: (err: TspodError) => string, target: ContainerRecord): never {
-  const rules = execFailureRules(o.command[0]!, errorText).map(r => tokens(`on-error`, r)).join(``);
+  const rules = execFailureRules(o.command[0]!, errorText).map(r => planTokens(`on-error`, r)).join(``);
   // No tspod is left to tell of the exec: the helper appends exec once the command is
   // exec'd (not for one that cannot start, as podman) and exec_died when it ends.
   const events = deferredEvents(ctx, [containerEvent(target, `exec`), containerEvent(target, `exec_died`)]);
   let fd: number | undefined;
   try {
     if (events) keepAcrossExec(events.fd);
-    const eventsPlan = events ? tokens(`exec-events`, [String(events.fd), ...events.lines.flat()]) : ``;
+    const eventsPlan = events ? planTokens(`exec-events`, [String(events.fd), ...events.lines.flat()]) : ``;
     fd = inheritableMemfd(`tspod-exec-plan`, Buffer.from(rules + eventsPlan + plan));
     return execve(helperBin(ctx), [`tspod-helper`, `exec`, `/proc/self/fd/${fd}`], ctx.env, {stdinNull: !(o.interactive || o.tty)});
   } finally {

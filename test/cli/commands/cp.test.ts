@@ -79,6 +79,47 @@ test(`cp with a running container; a tar with .. entries touches nothing outside
   tt.false(existsSync(marker), `nothing was written outside the container`);
 });
 
+test(`cp with a running container goes through what it sees: its volumes, tmpfs and /etc/hosts; a file it looked for in vain shows at once; cp of its / into a new directory`, async tt => {
+  const bindDir = join(fx.dir, `live-bind`);
+  mkdirSync(bindDir, {recursive: true});
+  tt.is((await t([`run`, `-d`, `--name`, `r2`, `-v`, `r2vol:/data`, `-v`, `${bindDir}:/bind`, `--tmpfs`, `/scratch`, ALPINE, `sh`, `-c`,
+    `echo fromtmpfs > /scratch/t; echo fromvol > /data/v; ln -s / /data/up; echo ready; exec sleep 60`])).code, 0);
+  for (let i = 0; i < 100 && !(await t([`logs`, `r2`])).stdout.includes(`ready`); i++) await new Promise(res => setTimeout(res, 50));
+  // A name of its own: the tests of this file run at once in one directory.
+  const name = `r2-${process.pid}.txt`;
+  writeFileSync(join(fx.dir, name), `in\n`);
+  // The container looks for the file first: its overlay caches that it is not there.
+  tt.is((await t([`exec`, `r2`, `sh`, `-c`, `cat /etc/late 2>/dev/null || echo none`])).stdout, `none\n`);
+  for (const dest of [`r2:/data/`, `r2:/scratch/`, `r2:/bind/`, `r2:/etc/late`]) {
+    const r = await t([`cp`, join(fx.dir, name), dest]);
+    tt.is(r.code, 0, `${dest}: ${r.stderr}`);
+  }
+  const seen = await t([`exec`, `r2`, `cat`, `/data/${name}`, `/scratch/${name}`, `/bind/${name}`, `/etc/late`]);
+  tt.is(seen.stdout, `in\nin\nin\nin\n`, seen.stderr);
+  tt.is(readFileSync(join(bindDir, name), `utf8`), `in\n`, `a bind mount's copy is in the host directory`);
+  writeFileSync(join(fx.dir, `hosts`), `10.1.2.3 copied\n`);
+  tt.is((await t([`cp`, join(fx.dir, `hosts`), `r2:/etc/hosts`])).code, 0);
+  tt.is((await t([`exec`, `r2`, `cat`, `/etc/hosts`])).stdout, `10.1.2.3 copied\n`, `the container's /etc/hosts (a mount of its own) has the copy`);
+  // Out of it: from the volume and the tmpfs.
+  for (const [from, want] of [[`r2:/data/v`, `fromvol`], [`r2:/scratch/t`, `fromtmpfs`]] as const) {
+    const out = join(fx.dir, `out-${want}`);
+    const r = await t([`cp`, from, out]);
+    tt.is(r.code, 0, `${from}: ${r.stderr}`);
+    tt.is(readFileSync(out, `utf8`), `${want}\n`);
+  }
+  // A link in the volume to / is followed in the container, never on the host.
+  tt.is((await t([`cp`, join(fx.dir, name), `r2:/data/up/tmp/`])).code, 0);
+  tt.is((await t([`exec`, `r2`, `cat`, `/tmp/${name}`])).stdout, `in\n`);
+  tt.false(existsSync(`/tmp/${name}`), `nothing written to the host's /tmp`);
+  // Its whole root into a directory that does not exist yet (podman makes it); its /proc is not walked.
+  const whole = join(fx.dir, `r2root`);
+  const all = await t([`cp`, `r2:/`, whole]);
+  tt.is(all.code, 0, all.stderr);
+  tt.is(readFileSync(join(whole, `etc/alpine-release`), `utf8`).trim(), `3.20.3`);
+  tt.deepEqual(existsSync(join(whole, `proc/self`)), false);
+  tt.is((await t([`rm`, `-f`, `-t`, `0`, `r2`])).code, 0);
+});
+
 test(`diff shows A, C and D; --format json`, async tt => {
   tt.is((await t([`run`, `--name`, `d1`, ALPINE, `sh`, `-c`, `echo n > /newfile && echo x >> /etc/profile && rm /etc/motd`])).code, 0);
   const r = await t([`diff`, `d1`]);
