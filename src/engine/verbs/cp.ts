@@ -12,7 +12,7 @@ import {basename, dirname, join, posix, resolve} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
-import {mustLookup} from '../lifecycle/containers';
+import {mustLookup, readSpec} from '../lifecycle/containers';
 import {packLayers} from '../../storage/layerTar';
 import {extractTar} from '../../storage/extractTar';
 import {lstatInside, resolveInLayers} from '../../storage/layerPath';
@@ -82,6 +82,28 @@ function liveTree(store: OpenedStore, live: LiveView): Tree {
   };
 }
 
+/** A stopped container's bind mounts of directories (its volumes among them), longest destination first. */
+interface DirMount {
+  dest: string;
+  source: string;
+  ro: boolean;
+}
+
+function dirMounts(store: OpenedStore, id: string): Array<DirMount> {
+  let mounts: Array<import('../../oci/runtimeSpec').Mount> = [];
+  try {
+    mounts = readSpec(store.containers, id).mounts ?? [];
+  } catch {} // no config.json (never prepared): no mounts
+  return mounts.filter(m => m.source !== undefined && (m.type === `bind` || (m.options ?? []).some(o => o === `bind` || o === `rbind`)) && isDirectory(m.source))
+    .map(m => ({dest: posix.normalize(m.destination).replace(/^\/+|\/+$/g, ``), source: m.source!, ro: (m.options ?? []).includes(`ro`)}))
+    .filter(m => m.dest !== ``)
+    .sort((a, b) => b.dest.length - a.dest.length);
+}
+
+function isDirectory(p: string): boolean {
+  try { return lstatSync(p).isDirectory(); } catch { return false; }
+}
+
 export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
   const src = split(opts.source), dst = split(opts.destination);
   if ((src.container === undefined) === (dst.container === undefined))
@@ -92,14 +114,26 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
     const live = liveView(ctx, store.containers, c, tmp);
     try {
       const layers = layerTree(store, await layerDirs(store, c.layer));
-      const tree = live ? liveTree(store, live) : layers;
+      const mounts = live ? [] : dirMounts(store, c.id);
+      /**
+       * Where `p` is: a stopped container's volume or bind-mounted directory is the mount's
+       * source (podman mounts them for cp), links in it followed within it; else the tree.
+       */
+      const locate = async (tree: Tree, p: string, followLast: boolean) => {
+        const found = await tree.resolve(p, followLast);
+        const m = mounts.find(x => found.rel === x.dest || found.rel.startsWith(`${x.dest}/`));
+        if (!m) return {tree, found, top: posix.basename(found.rel)};
+        const inner = layerTree(store, [m.source]);
+        return {tree: inner, found: await inner.resolve(found.rel.slice(m.dest.length + 1), followLast), mount: m, top: posix.basename(found.rel)};
+      };
       const tarFile = join(tmp, `x.tar`);
       if (src.container !== undefined) {
         // Links on the way are followed in the container; the last component is copied as it is (a link stays a link).
-        let found = await tree.resolve(rel(src.path), false);
         // `cp ctr:/ dir` of a running container would walk its /proc: its layers have the same files.
-        const from = live && reachesPseudo(live, found.rel) ? layers : tree;
-        if (from !== tree) found = await from.resolve(rel(src.path), false);
+        let at = await locate(live ? liveTree(store, live) : layers, rel(src.path), false);
+        if (live && reachesPseudo(live, at.found.rel)) at = await locate(layers, rel(src.path), false);
+        const {found} = at;
+        const from = at.tree;
         const notFound = () => new TspodError(`InvalidArgument`, `"${src.path}" could not be found on container ${src.container}: no such file or directory`, {hint: `check the path inside the container (tspod exec ${src.container} ls ${posix.dirname(posix.normalize(`/${src.path}`))})`});
         // The layers' answer may be wrong where the host user cannot look (the worker can): the pack decides there.
         if (found.kind === `missing` && from !== layers) throw notFound();
@@ -120,14 +154,23 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
         try { isDir = lstatSync(host).isDirectory(); } catch {}
         if (!isDir && !existsSync(dirname(host)))
           throw new TspodError(`InvalidArgument`, `"${dst.path}" could not be found on the host: no such file or directory`, {hint: `create ${dirname(host)} first`});
-        // The container's root into a new directory: podman makes it (the archive has no top entry to rename).
+        // The container's root, or a volume's, has no top entry in the archive: into a new
+        // directory as podman makes it, or one named as the container names it in an existing one.
+        if (!sub && at.mount && isDir) {
+          const into = join(host, at.top);
+          if (!isDirectory(into)) mkdirSync(into, {mode: 0o755});
+          await extractTar({tar: tarFile, root: into, dest: ``});
+          return;
+        }
         if (!sub && !isDir) mkdirSync(host, {mode: 0o755});
         if (!sub || isDir) await extractTar({tar: tarFile, root: host, dest: ``});
         else await extractTar({tar: tarFile, root: dirname(host), dest: ``, rename: basename(host)});
         return;
       }
       // As the container sees it: `/lib/` of a merged-/usr image is /usr/lib (a link followed, not replaced).
-      const dest = await tree.resolve(rel(dst.path), true);
+      const {tree, found: dest, mount} = await locate(live ? liveTree(store, live) : layers, rel(dst.path), true);
+      if (mount?.ro)
+        throw new TspodError(`InvalidArgument`, `"${dst.path}" is on a read-only mount of container ${dst.container} (/${mount.dest})`, {hint: `copy into the mount's source on the host instead (${mount.source})`});
       if (opts.source === `-`) {
         if (!opts.input) throw new TspodError(`InvalidArgument`, `no tar archive on stdin`);
         const raw = join(tmp, `in`);

@@ -120,6 +120,39 @@ test(`cp with a running container goes through what it sees: its volumes, tmpfs 
   tt.is((await t([`rm`, `-f`, `-t`, `0`, `r2`])).code, 0);
 });
 
+test(`cp with a stopped container: its volume and bind-mounted directories are their sources, as podman mounts them; a read-only one is refused`, async tt => {
+  const bindDir = join(fx.dir, `stopped-bind`);
+  const roDir = join(fx.dir, `stopped-ro`);
+  mkdirSync(bindDir, {recursive: true});
+  mkdirSync(roDir, {recursive: true});
+  const name = `sv3-${process.pid}.txt`;
+  writeFileSync(join(fx.dir, name), `to-volume\n`);
+  tt.is((await t([`run`, `--name`, `sv3`, `-v`, `sv3vol:/data`, `-v`, `${bindDir}:/bind`, `-v`, `${roDir}:/ro:ro`, ALPINE, `sh`, `-c`, `echo kept > /data/k`])).code, 0);
+  for (const dest of [`sv3:/data/`, `sv3:/bind/`]) {
+    const r = await t([`cp`, join(fx.dir, name), dest]);
+    tt.is(r.code, 0, `${dest}: ${r.stderr}`);
+  }
+  tt.is(readFileSync(join(bindDir, name), `utf8`), `to-volume\n`);
+  const ro = await t([`cp`, join(fx.dir, name), `sv3:/ro/`]);
+  tt.is(ro.code, 125);
+  tt.regex(ro.stderr, /read-only mount of container sv3/);
+  tt.false(existsSync(join(roDir, name)));
+  // Out of the volume: a file, and the volume itself into an existing directory (named as in the container).
+  const out = join(fx.dir, `sv3-out`);
+  mkdirSync(out, {recursive: true});
+  tt.is((await t([`cp`, `sv3:/data/k`, join(out, `k`)])).code, 0);
+  tt.is(readFileSync(join(out, `k`), `utf8`), `kept\n`);
+  const whole = await t([`cp`, `sv3:/data`, out]);
+  tt.is(whole.code, 0, whole.stderr);
+  tt.deepEqual([readFileSync(join(out, `data/k`), `utf8`), readFileSync(join(out, `data`, name), `utf8`)], [`kept\n`, `to-volume\n`]);
+  // Started again, the container has the copy in its volume.
+  const seen = await t([`start`, `-a`, `sv3`]);
+  tt.is(seen.code, 0, seen.stderr);
+  const inside = await t([`run`, `--rm`, `-v`, `sv3vol:/data`, ALPINE, `cat`, `/data/${name}`]);
+  tt.is(inside.stdout, `to-volume\n`, inside.stderr);
+  tt.is((await t([`rm`, `sv3`])).code, 0);
+});
+
 test(`diff shows A, C and D; --format json`, async tt => {
   tt.is((await t([`run`, `--name`, `d1`, ALPINE, `sh`, `-c`, `echo n > /newfile && echo x >> /etc/profile && rm /etc/motd`])).code, 0);
   const r = await t([`diff`, `d1`]);
