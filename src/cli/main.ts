@@ -1,6 +1,7 @@
 // The only place that reads process.argv and sets the exit code. It builds one
 // clipanion Cli, runs the command and turns errors into podman's messages and exit
 // codes: one line on stderr, a stack trace only with --log-level debug.
+import {notBuiltMessage} from './notBuilt';
 import {Builtins, Cli} from 'clipanion';
 import {dirname} from 'node:path';
 import {commandTable} from './commands';
@@ -43,7 +44,7 @@ export async function main(argv: Array<string>): Promise<number> {
   // `tspod --root /x --version`: global options do not change what the version is (podman).
   if (first === undefined && argv.some(a => a === `--version` || a === `-v`)) argv = [`--version`];
   if (first !== undefined && !isCommandWord(first)) {
-    stderr.write(`Error: ${unrecognized(argv)}\n`);
+    stderr.write(`Error: ${notBuiltMessage(argv) ?? unrecognized(argv)}\n`);
     return ExitCode.engine;
   }
   const {cli, classes} = await cliFor(argv);
@@ -150,7 +151,7 @@ function usageMessage(err: unknown, argv: Array<string>): string {
     const path = commandPath(argv);
     return `missing argument: "tspod ${path}" needs more arguments\nSee 'tspod ${path} --help'.`;
   }
-  if (msg.startsWith(`Command not found`)) return unrecognized(argv);
+  if (msg.startsWith(`Command not found`)) return notBuiltMessage(argv) ?? unrecognized(argv);
   // podman (cobra): `unknown flag: --x` and the command's own help.
   const flag = /Unsupported option name \("([^"]+)"\)/.exec(msg)?.[1];
   if (flag !== undefined) {

@@ -100,6 +100,24 @@ test(`every group in the command table has its listing`, async t => {
   }
 });
 
+test(`podman commands tspod does not have are named as such, with what to do instead, exit 125`, async t => {
+  for (const [args, key, why] of [
+    [[`build`, `-t`, `x`, `.`], `build`, /does not build them/],
+    [[`--root`, `/nonexistent/r`, `network`, `ls`], `network`, /network of its own/],
+    [[`image`, `build`, `.`], `image build`, /does not build them/],
+    [[`container`, `checkpoint`, `x`], `container checkpoint`, /checkpoint and restore/],
+    [[`system`, `service`], `system service`, /daemonless/],
+    [[`kube`, `play`, `x.yaml`], `kube`, /Kubernetes YAML/],
+  ] as const) {
+    const r = await runTspod([...args]);
+    t.is(r.code, 125, args.join(` `));
+    t.is(r.stdout, ``);
+    t.true(r.stderr.startsWith(`Error: \`tspod ${key}\` is not supported: `), r.stderr);
+    t.regex(r.stderr, why);
+    t.regex(r.stderr, /\n {2}fix: \S/, `${args.join(` `)}: a fix is named`);
+  }
+});
+
 test(`unknown words and options are still errors with exit 125`, async t => {
   const typo = await runTspod([`frobnicate`]);
   t.is(typo.code, 125);
