@@ -4,11 +4,12 @@
 // `pause` mode, bind-mounted at /run/tspod-init when the container runs (as `--init` binds
 // it). The helper is static, so an otherwise empty root runs it, and binding it rather than
 // copying it into the layer means the infra always runs the helper of the installed tspod.
+import {makeWorkDir} from '../../storage/workDirs';
 import {join} from 'node:path';
 import tar from 'tar-stream';
 import type {EngineContext} from '../Engine';
 import {VERSION} from '../../version';
-import {mkdtemp, rm, writeFile} from '../../util/fsp';
+import {rm, writeFile} from '../../util/fsp';
 import {findImage} from '../run/prepare';
 import {INIT_PATH} from '../run/spec';
 import type {ImageConfig} from '../../oci/image';
@@ -37,7 +38,7 @@ async function skeletonTar(): Promise<Buffer> {
 export async function ensureInfraImage(ctx: EngineContext): Promise<string> {
   return withStore(ctx, async store => {
     if (await findImage(store.store, INFRA_IMAGE)) return INFRA_IMAGE;
-    const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.pause-`));
+    const tmp = await makeWorkDir(ctx.paths.graphRoot, `pause`);
     try {
       const path = join(tmp, `layer.tar`);
       await writeFile(path, await skeletonTar());

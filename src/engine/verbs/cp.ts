@@ -5,9 +5,10 @@
 // and symlinks on the way (extractTar.ts): nothing outside the container is touched.
 // A stopped container's files are its stacked layers (written into its writable layer);
 // a running one's are what it sees, its volumes and mounts included (cpLive.ts).
+import {makeWorkDir} from '../../storage/workDirs';
 import {createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, renameSync} from 'node:fs';
 import {createGunzip} from 'node:zlib';
-import {mkdtemp, rm} from '../../util/fsp';
+import {rm} from '../../util/fsp';
 import {basename, dirname, join, posix, resolve} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import type {EngineContext} from '../Engine';
@@ -110,7 +111,7 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
     throw new TspodError(`InvalidArgument`, `copying ${src.container ? `between containers` : `between host paths`} is not supported`, {hint: `one of SRC and DEST must be CONTAINER:PATH`});
   await withStore(ctx, async store => {
     const c = await mustLookup(store.containers, (src.container ?? dst.container)!);
-    const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.cp-`));
+    const tmp = await makeWorkDir(ctx.paths.graphRoot, `cp`);
     const live = liveView(ctx, store.containers, c, tmp);
     try {
       const layers = layerTree(store, await layerDirs(store, c.layer));

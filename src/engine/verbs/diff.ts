@@ -1,8 +1,9 @@
 // `diff CONTAINER`: what the container changed, from its writable layer (packed by
 // the worker, so files of any owner are seen): A added, C changed (exists below),
 // D deleted (a whiteout). The init files' empty mount points are left out.
+import {makeWorkDir} from '../../storage/workDirs';
 import {lstatSync} from 'node:fs';
-import {mkdtemp, rm} from '../../util/fsp';
+import {rm} from '../../util/fsp';
 import {createReadStream} from 'node:fs';
 import {join} from 'node:path';
 import {pipeline} from 'node:stream/promises';
@@ -27,7 +28,7 @@ export async function diffContainer(ctx: EngineContext, opts: {container: string
       throw new TspodError(`Unsupported`, `commit and diff need the overlay storage driver (this store uses ${store.driverName})`, {hint: `use a store made with the overlay or fuse-overlayfs driver`});
     const dirs = await layerDirs(store, c.layer);
     const lowers = dirs.slice(1);
-    const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.diff-`));
+    const tmp = await makeWorkDir(ctx.paths.graphRoot, `diff`);
     try {
       const file = join(tmp, `d.tar`);
       await store.store.worker().pack({dirs: [dirs[0]!], mode: `diff`, whiteouts: store.store.driver.whiteouts, out: file, skipEmpty: INIT_FILES});

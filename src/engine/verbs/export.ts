@@ -1,8 +1,9 @@
 // `export CONTAINER`: the container's root file system (its layers stacked, as the
 // container sees them, without mounting anything) as a tar, packed by the worker in
 // the user namespace so the owners are the container's ids.
+import {makeWorkDir} from '../../storage/workDirs';
 import {createReadStream} from 'node:fs';
-import {mkdtemp, rm} from '../../util/fsp';
+import {rm} from '../../util/fsp';
 import {join} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import type {EngineContext} from '../Engine';
@@ -28,7 +29,7 @@ export async function exportContainer(ctx: EngineContext, opts: ExportOptions): 
 
 /** Packs directories as root of the user namespace into a scratch tar under the graph root, then copies it to `output` (left open). */
 export async function packToStream(ctx: EngineContext, store: Store, req: Omit<PackRequest, `out`>, output: NodeJS.WritableStream): Promise<void> {
-  const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.export-`));
+  const tmp = await makeWorkDir(ctx.paths.graphRoot, `export`);
   try {
     const out = join(tmp, `out.tar`);
     await store.worker().pack({...req, out});

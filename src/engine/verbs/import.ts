@@ -1,8 +1,9 @@
 // `import TARBALL [REF]`: a root file system tarball (plain or gzip, a file or `-`
 // for stdin) becomes a one-layer image, with --change applied to its config.
+import {makeWorkDir} from '../../storage/workDirs';
 import {emitEvents, imageEvent} from '../events/emit';
 import {createWriteStream, existsSync} from 'node:fs';
-import {mkdtemp, rm} from '../../util/fsp';
+import {rm} from '../../util/fsp';
 import {join} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import type {EngineContext} from '../Engine';
@@ -34,7 +35,7 @@ export async function importImage(ctx: EngineContext, opts: ImportOptions): Prom
     try {
       if (opts.source === `-`) {
         if (!opts.input) throw new TspodError(`InvalidArgument`, `no input to import from`);
-        tmp = await mkdtemp(join(ctx.paths.graphRoot, `.import-`));
+        tmp = await makeWorkDir(ctx.paths.graphRoot, `import`);
         path = join(tmp, `in`);
         await pipeline(opts.input, createWriteStream(path));
       } else if (/^https?:\/\//.test(opts.source)) {

@@ -4,9 +4,10 @@
 // fails before the store is touched); layer blobs are stored only when their
 // recomputed diffID matches the config, and removed again if a later image of the
 // same source fails.
+import {makeWorkDir} from '../../storage/workDirs';
 import {emitEvents, imageEvent} from '../events/emit';
 import {createReadStream} from 'node:fs';
-import {mkdtemp, rm, stat} from '../../util/fsp';
+import {rm, stat} from '../../util/fsp';
 import {join} from 'node:path';
 import type {Readable} from 'node:stream';
 import type {EngineContext} from '../Engine';
@@ -64,7 +65,7 @@ export async function loadImages(ctx: EngineContext, opts: LoadOptions): Promise
       emitEvents(ctx, [imageEvent(`loadfromarchive`, undefined, opts.file)]);
       return out;
     }
-    const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.load-`));
+    const tmp = await makeWorkDir(ctx.paths.graphRoot, `load`);
     try {
       let src: Readable;
       if (opts.file !== undefined) src = await openArchive(opts.file);
@@ -104,7 +105,7 @@ export async function loadFromTransport(ctx: EngineContext, src: {transport: Loc
   }
   if (isDir) throw new TspodError(`InvalidArgument`, `${where}: ${src.path} is a directory`, {hint: `use oci:${src.path} for an OCI image layout directory, dir:${src.path} for a dir: image`});
   return withStore(ctx, async store => {
-    const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.load-`));
+    const tmp = await makeWorkDir(ctx.paths.graphRoot, `load`);
     try {
       await unpackArchive(await openArchive(src.path), join(tmp, `a`));
       const read = await readUnpacked(join(tmp, `a`), hostArch());

@@ -4,6 +4,7 @@
 // layer whose blob is gone is packed again from its directory by the worker (for the
 // formats that hold uncompressed layers). A directory is built under a temp name
 // beside its target and renamed into place once complete.
+import {makeWorkDir} from '../../storage/workDirs';
 import {emitEvents, imageEvent} from '../events/emit';
 import {createReadStream} from 'node:fs';
 import {mkdtemp, readdir, rename, rm, rmdir} from '../../util/fsp';
@@ -67,7 +68,7 @@ export async function saveImages(ctx: EngineContext, opts: SaveOptions): Promise
     const layers = await store.layers.list();
     // The formats that hold uncompressed layer tars; the others hold the stored blobs.
     const tarFormat = format === `docker-archive` || (format === `docker-dir` && !opts.compress);
-    const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.save-`));
+    const tmp = await makeWorkDir(ctx.paths.graphRoot, `save`);
     try {
       const images: Array<ArchiveImage> = [];
       for (const id of ids) {

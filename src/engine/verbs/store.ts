@@ -2,6 +2,7 @@
 // applying a pull's layers through the worker, committing an image record (after
 // re-checking under the images lock that its layers and blobs still exist), and
 // collecting the layers and blobs a removed image leaves unreferenced.
+import {staleWorkDirs} from '../../storage/workDirs';
 import {existsSync, statSync} from 'node:fs';
 import {unlink} from '../../util/fsp';
 import {join} from 'node:path';
@@ -71,6 +72,8 @@ export async function openStore(ctx: EngineContext): Promise<OpenedStore> {
   });
   // Temp blobs of killed pulls (their pid is gone) are removed as incomplete records are.
   for (const tmp of await store.blobs.staleTemps()) await unlink(tmp).catch(() => undefined);
+  // And the work directories of killed verbs (cp's tar, save's archive): files of subordinate ids may be in them.
+  for (const dir of staleWorkDirs(graphRoot)) await store.removeTree(dir).catch(() => undefined);
   return wrap(store, driver);
 }
 

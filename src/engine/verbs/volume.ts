@@ -1,5 +1,6 @@
 // `tspod volume create|ls|inspect|rm|prune|export|import`: named volumes under `<graphRoot>/volumes`.
 // A volume a container uses cannot be removed; prune removes every unused one.
+import {makeWorkDir} from '../../storage/workDirs';
 import {emitEvents, volumeEvent} from '../events/emit';
 import type {EngineContext} from '../Engine';
 import {dirSize} from '../../util/dirSize';
@@ -14,7 +15,7 @@ import {packToStream} from './export';
 import {createWriteStream, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {pipeline} from 'node:stream/promises';
-import {mkdtemp, rm} from '../../util/fsp';
+import {rm} from '../../util/fsp';
 
 export type {VolumeRecord} from '../run/volumes';
 
@@ -186,7 +187,7 @@ export async function exportVolume(ctx: EngineContext, o: {name: string, output:
 export async function importVolume(ctx: EngineContext, o: {name: string, input: NodeJS.ReadableStream}): Promise<void> {
   await withStore(ctx, async (s, v) => {
     const dir = ownDirectory(await v.mustGet(o.name), `import into`);
-    const tmp = await mkdtemp(join(ctx.paths.graphRoot, `.volume-import-`));
+    const tmp = await makeWorkDir(ctx.paths.graphRoot, `volume-import`);
     try {
       const tar = join(tmp, `volume.tar`);
       await pipeline(o.input, createWriteStream(tar));

@@ -3,7 +3,7 @@
 // /etc/shadow is copied as a link; a tarball with `..` entries touches nothing
 // outside the container; diff reports A/C/D from the writable layer.
 import test from 'ava';
-import {existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
+import {existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {spawnSync} from 'node:child_process';
 import {pulledStore} from '../../_helpers/pulledStore';
@@ -151,6 +151,22 @@ test(`cp with a stopped container: its volume and bind-mounted directories are t
   const inside = await t([`run`, `--rm`, `-v`, `sv3vol:/data`, ALPINE, `cat`, `/data/${name}`]);
   tt.is(inside.stdout, `to-volume\n`, inside.stderr);
   tt.is((await t([`rm`, `sv3`])).code, 0);
+});
+
+test(`a work directory a killed tspod left in the store goes with the next command that opens it; a live one stays`, async tt => {
+  const dead = spawnSync(`true`).pid!;
+  const stale = join(fx.s.root, `.cp-${dead}-abcdef`);
+  mkdirSync(join(stale, `sub`), {recursive: true});
+  writeFileSync(join(stale, `sub`, `x.tar`), `half a tar`);
+  const live = join(fx.s.root, `.save-${process.pid}-abcdef`);
+  mkdirSync(live, {recursive: true});
+  tt.is((await t([`create`, `--name`, `wd1`, ALPINE, `true`])).code, 0);
+  writeFileSync(join(fx.dir, `wd.txt`), `x`);
+  tt.is((await t([`cp`, join(fx.dir, `wd.txt`), `wd1:/tmp/`])).code, 0);
+  tt.false(existsSync(stale), `the dead process's work directory is gone`);
+  tt.true(existsSync(live), `a live process's stays`);
+  tt.deepEqual(readdirSync(fx.s.root).filter(n => n.startsWith(`.cp-`)), [], `cp leaves none of its own`);
+  tt.is((await t([`rm`, `wd1`])).code, 0);
 });
 
 test(`diff shows A, C and D; --format json`, async tt => {
