@@ -92,11 +92,20 @@ export async function removeContainers(ctx: EngineContext, o: RemoveOptions): Pr
     // podman's rm -f stops a running container as stop does (its stop signal, then SIGKILL after
     // -t seconds, by default its --stop-timeout): all at once, each under its own lock.
     // A pod's infra container is not stopped by a removal that refuses it (refuseInfra).
+    const stopped = new Map<string, string>();
     if (o.force && cs) await eachContainer(refs, async ref => {
       if (!(o.withPod || o.all) && (await cs.lookup(ref))?.metadata.infra === true) return;
-      await stopOne(ctx, cs, ref, {timeout: o.timeout});
+      stopped.set(ref, await stopOne(ctx, cs, ref, {timeout: o.timeout}));
     }, {parallel: true});
-    const r = await eachContainer(refs, async ref => ({id: await removeOne(ctx, cs!, ref, {...o, withPod: o.withPod || o.all}, store), ref}), {ignoreMissing: o.ignore === true});
+    const r = await eachContainer(refs, async ref => {
+      try {
+        return {id: await removeOne(ctx, cs!, ref, {...o, withPod: o.withPod || o.all}, store), ref};
+      } catch (err) {
+        // A --rm container's own cleanup removed it once it stopped: it is removed all the same.
+        if (err instanceof TspodError && err.code === `NoSuchContainer` && stopped.has(ref)) return {id: stopped.get(ref)!, ref};
+        throw err;
+      }
+    }, {ignoreMissing: o.ignore === true});
     report.removed = r.done;
     report.errors = r.errors;
     const podsLeft = listed.filter(c => isInfra(c) && r.done.some(d => d.id === c.id)).map(c => c.metadata.pod as string);

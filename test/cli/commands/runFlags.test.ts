@@ -323,6 +323,11 @@ test(`rm -f stops as podman does: the stop signal, then SIGKILL after -t seconds
   const now = await t([`rm`, `-f`, `-t`, `0`, `rmt4`]);
   tt.is(now.code, 0, now.stderr);
   tt.true(Date.now() - quick < 5000, `-t 0 does not wait`);
+  // A --rm container removes itself once stopped: rm -f still says it removed it.
+  tt.is((await trapped(`rmt5`, `--rm`)).code, 0);
+  await ready(`rmt5`);
+  const self = await t([`rm`, `-f`, `rmt5`]);
+  tt.deepEqual([self.code, self.stdout, self.stderr], [0, `rmt5\n`, ``]);
   tt.is((await t([`ps`, `-a`, `-q`, `--filter`, `name=^rmt`])).stdout.trim(), ``);
   tt.is((await t([`rm`, `-f`, `-t`, `soon`, `x`])).code, 125);
 });
