@@ -1,6 +1,7 @@
-// Pull progress on a terminal, like podman's: one line per blob,
+// Pull progress, like podman's: on a terminal one line per blob,
 // "Copying blob 436a1b1fd078 [====>-----] 1.2MiB / 2.1MiB (3.4MiB/s)", redrawn in place
-// on stderr. Off a terminal (or with -q) nothing is drawn: the caller prints the ID.
+// on stderr; off a terminal podman's plain lines (plainProgress); with -q nothing. The
+// caller prints the ID on stdout.
 import type {Writable} from 'node:stream';
 import type {PullEvent, PullProgress} from '../image/progress';
 import {humanBinary} from './humanize';
@@ -109,4 +110,42 @@ function render(l: Line, width: number): string {
   const speed = l.state === `queued` ? `` : ` (${humanBinary(l.done / secs)}/s)`;
   const s = `${l.label} [${bar.slice(0, BAR)}] ${humanBinary(l.done)} / ${humanBinary(l.size)}${l.state === `done` ? ` done` : ``}${speed}`;
   return s.length > width ? s.slice(0, width) : s;
+}
+
+/**
+ * Off a terminal, podman's lines on stderr as c/image reports a copy without bars:
+ * "Trying to pull REF...", "Getting image source signatures", "Copying blob sha256:…" for
+ * each layer, "Copying config sha256:…", "Writing manifest to image destination", "Storing
+ * signatures". A script sees what a long pull is doing; stdout keeps only the ID.
+ */
+export function plainProgress(out: {write(text: string): unknown}): PullProgress {
+  let config: string | undefined;
+  let copying = false;
+  return (e: PullEvent) => {
+    switch (e.kind) {
+      case `resolving`:
+        out.write(`Trying to pull ${e.reference}...\n`);
+        copying = false;
+        break;
+      case `blob`:
+        if (!copying) out.write(`Getting image source signatures\n`);
+        copying = true;
+        // podman names the config after the layers.
+        if (e.role === `config`) config = e.digest;
+        else out.write(`Copying blob ${e.digest}\n`);
+        break;
+      case `writing`:
+        out.write(`${config ? `Copying config ${config}\n` : ``}Writing manifest to image destination\nStoring signatures\n`);
+        config = undefined;
+        break;
+    }
+  };
+}
+
+/** The progress a pull shows on this stderr: bars on a terminal, plain lines off one, nothing with -q. */
+export function pullProgress(o: {quiet: boolean, isTTY: boolean, stderr: Writable}): {onEvent: PullProgress | undefined, stop: () => void} {
+  if (o.quiet) return {onEvent: undefined, stop: () => {}};
+  if (!o.isTTY) return {onEvent: plainProgress(o.stderr), stop: () => {}};
+  const bars = new ProgressRenderer(o.stderr);
+  return {onEvent: bars.onEvent, stop: () => bars.stop()};
 }

@@ -1,6 +1,6 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
-import {ProgressRenderer} from '../progress';
+import {pullProgress} from '../progress';
 import {selectPrompt} from '../selectPrompt';
 import {TspodError} from '../../engine/errors';
 
@@ -26,7 +26,7 @@ export default class PullCommand extends BaseCommand {
   reference = Option.String({name: `image`});
 
   async execute() {
-    const bars = !this.quiet && this.context.isTTY ? new ProgressRenderer(this.context.stderr) : undefined;
+    const progress = pullProgress({quiet: this.quiet, isTTY: this.context.isTTY, stderr: this.context.stderr});
     const report = await this.engine.pull({
       reference: this.reference,
       allTags: this.allTags,
@@ -35,10 +35,10 @@ export default class PullCommand extends BaseCommand {
       creds: this.creds,
       authfile: this.authfile,
       ...(this.certDir !== undefined ? {certDir: this.certDir} : {}),
-      onProgress: bars?.onEvent,
+      onProgress: progress.onEvent,
       choose: this.canPrompt() ? candidates => selectPrompt(this.context.stdin as NodeJS.ReadStream, this.context.stdout, `Please select an image`, candidates) : undefined,
     });
-    bars?.stop();
+    progress.stop();
     for (const image of report.images) this.out(image.id);
     return 0;
   }

@@ -1,6 +1,6 @@
 import {Command, Option} from 'clipanion';
 import {BaseCommand} from '../BaseCommand';
-import {ProgressRenderer} from '../progress';
+import {pullProgress} from '../progress';
 import {selectPrompt} from '../selectPrompt';
 import {TspodError} from '../../engine/errors';
 import type {CreateOptions} from '../../engine/verbs/run';
@@ -174,9 +174,9 @@ export abstract class ContainerFlags extends BaseCommand {
         ...(this.arch !== undefined ? {arch: this.arch} : {}), ...(this.os !== undefined ? {os: this.os} : {}),
         ...(this.variant !== undefined ? {variant: this.variant} : {}), ...(this.platform !== undefined ? {platform: this.platform} : {}),
       },
-      // A missing image is pulled with `pull`'s progress bars and short-name menu.
+      // A missing image is pulled with `pull`'s progress and short-name menu.
       pullUi: () => ({
-        onProgress: !this.quiet && this.context.isTTY ? new ProgressRenderer(this.context.stderr).onEvent : undefined,
+        onProgress: pullProgress({quiet: this.quiet, isTTY: this.context.isTTY, stderr: this.context.stderr}).onEvent,
         choose: this.canPrompt() ? candidates => selectPrompt(this.context.stdin as NodeJS.ReadStream, this.context.stdout, `Please select an image`, candidates) : undefined,
       }),
     };
