@@ -124,6 +124,10 @@ export class Engine {
   async systemDf() {
     return (await import("./verbs/systemDf")).systemDf(this.ctx);
   }
+  async systemDfVerbose() {
+    return (await import("./verbs/systemDf")).systemDfVerbose(this.ctx);
+  }
+
 
   async systemReset() {
     return (await import("./verbs/system")).systemReset(this.ctx);

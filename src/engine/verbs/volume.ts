@@ -49,10 +49,10 @@ export async function createVolume(ctx: EngineContext, o: {name?: string | undef
 }
 
 /** Each volume, how many containers use it, and its size (system df). */
-export async function volumeUsage(ctx: EngineContext): Promise<Array<{volume: VolumeRecord, users: number, size: number}>> {
+export async function volumeUsage(ctx: EngineContext): Promise<Array<{volume: VolumeRecord, users: number, userIds: Array<string>, size: number}>> {
   return withStore(ctx, async (s, v) => {
     const inUse = await users(s);
-    return (await v.list()).map(volume => ({volume, users: inUse.get(volume.Name)?.length ?? 0, size: dirSize(volume.Mountpoint)}));
+    return (await v.list()).map(volume => ({volume, users: inUse.get(volume.Name)?.length ?? 0, userIds: inUse.get(volume.Name) ?? [], size: dirSize(volume.Mountpoint)}));
   });
 }
 

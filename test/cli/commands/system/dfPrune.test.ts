@@ -75,3 +75,33 @@ test.serial(`prune --filter: label=, label!= and until= choose what container, v
   tt.false((await names()).includes(`pf-keep`));
   await t([`volume`, `rm`, `pf-vb`]);
 });
+
+test.serial(`df -v: podman's three sections, one row per image name, container and volume; a committed image shares its base's layer`, async tt => {
+  tt.is((await t([`run`, `--name`, `dfv`, `-v`, `dfvol:/d`, `--network`, `none`, ALPINE, `sh`, `-c`, `head -c 30000 /dev/zero > /d/z; head -c 20000 /dev/zero > /mine`])).code, 0);
+  tt.is((await t([`commit`, `-q`, `dfv`, `dfv-child`])).code, 0);
+  const v = await t([`system`, `df`, `-v`]);
+  tt.is(v.code, 0, v.stderr);
+  const [images, containers, volumes] = v.stdout.trimEnd().split(/\n\n(?=\w[\w ]+ space usage:\n)/);
+  const rows = (section: string) => section.split(`\n`).slice(3).map(l => l.split(/ {2,}/));
+  tt.regex(images!, /^Images space usage:\n\nREPOSITORY {2,}TAG {2,}IMAGE ID {2,}CREATED {2,}SIZE {2,}SHARED SIZE {2,}UNIQUE SIZE {2,}CONTAINERS\n/);
+  const [repo, tag] = [ALPINE.slice(0, ALPINE.lastIndexOf(`:`)), ALPINE.slice(ALPINE.lastIndexOf(`:`) + 1)];
+  const base = rows(images!).find(r => r[0] === repo && r[1] === tag);
+  const child = rows(images!).find(r => r[0] === `localhost/dfv-child`);
+  tt.truthy(base, images);
+  tt.truthy(child, images);
+  tt.regex(base![2]!, /^[0-9a-f]{12}$/);
+  tt.regex(base![5]!, /^8\.\d+MB$/, `alpine's layer is shared (its config and manifest are its own: UNIQUE SIZE)`);
+  tt.regex(base![6]!, /^\d+(\.\d+)?kB$/);
+  tt.true(Number(base![7]) >= 1, `a container uses it`);
+  tt.is(child![5], base![5], `the child shares alpine's layer`);
+  tt.not(child![6], `0B`, `and has one of its own`);
+  tt.regex(containers!, /^Containers space usage:\n\nCONTAINER ID {2,}IMAGE {2,}COMMAND {2,}LOCAL VOLUMES {2,}SIZE {2,}CREATED {2,}STATUS {2,}NAMES\n/);
+  const ctr = rows(containers!).find(r => r[r.length - 1] === `dfv`);
+  tt.truthy(ctr, containers);
+  tt.deepEqual([ctr![1], ctr![3], ctr![6]], [base![2], `1`, `exited`]);
+  tt.regex(ctr![4]!, /^\d+(\.\d+)?kB$/);
+  tt.regex(volumes!, /^Local Volumes space usage:\n\nVOLUME NAME {2,}LINKS {2,}SIZE\ndfvol {2,}1 {2,}\d+(\.\d+)?kB$/);
+  tt.is((await t([`rm`, `dfv`])).code, 0);
+  tt.is((await t([`rmi`, `dfv-child`])).code, 0);
+  tt.is((await t([`volume`, `rm`, `dfvol`])).code, 0);
+});
