@@ -8,6 +8,9 @@ import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {usernsArgv} from '../../storage/WorkerClient';
 import {helperPath, openStore} from './store';
+import {openContainers} from '../lifecycle/containers';
+import {isAlive} from '../lifecycle/procStat';
+import type {LifeMeta} from '../lifecycle/state';
 
 const execFileP = promisify(execFile);
 
@@ -26,6 +29,21 @@ export async function systemCheck(ctx: EngineContext, opts: {repair?: boolean, q
 }
 
 export async function systemReset(ctx: EngineContext): Promise<void> {
+  // As podman: every container and pod goes first, killed at once (running ones would
+  // otherwise keep running, their monitors and network backends with them, on a root
+  // file system deleted under them). A store too broken to list them is removed anyway.
+  try {
+    const cs = openContainers(ctx);
+    const monitors = cs ? (await cs.list()).map(c => c.metadata as LifeMeta).filter(m => isAlive(m.monitorPid, m.monitorStart)) : [];
+    cs?.close();
+    const {removeContainers} = await import(`./rm`);
+    await removeContainers(ctx, {containers: [], all: true, force: true, ignore: true, volumes: true, timeout: 0});
+    // Each monitor ends with its exit command, which opens the store: let it finish before the store goes.
+    for (const end = Date.now() + 10_000; monitors.some(m => isAlive(m.monitorPid, m.monitorStart)) && Date.now() < end;)
+      await new Promise(r => setTimeout(r, 20));
+  } catch (err) {
+    ctx.log.warn(`system reset: removing the containers first: ${(err as Error).message}`);
+  }
   const helper = helperPath(ctx);
   for (const dir of [ctx.paths.graphRoot, ctx.paths.runRoot]) {
     const argv = usernsArgv([`rm`, `-rf`, `--one-file-system`, dir], helper ? {helperPath: helper} : {});

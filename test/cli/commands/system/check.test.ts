@@ -64,15 +64,22 @@ test(`a writable layer whose container record is gone (rm killed half-way) is fo
   t.is((await s.run([`rmi`, SEEDED.busyboxGlibc])).code, 0);
 });
 
-test(`system reset -f removes the whole store, layer files owned by subordinate ids included`, async t => {
+test(`system reset -f stops every container first, then removes the whole store, layer files owned by subordinate ids included`, async t => {
   const s = tempStore();
   t.teardown(() => s.cleanup());
   t.is((await s.run([`pull`, SEEDED.alpine], {env})).code, 0);
+  t.is((await s.run([`run`, `-d`, `--name`, `busy`, `--network`, `none`, SEEDED.alpine, `sleep`, `1000`], {env})).code, 0);
+  const pids = (await s.run([`inspect`, `--format`, `{{.State.Pid}} {{.State.ConmonPid}}`, `busy`])).stdout.trim().split(` `).map(Number);
+  t.true(pids.every(p => p > 0), pids.join(` `));
   t.true(readdirSync(s.root).length > 0);
   const r = await s.run([`system`, `reset`, `-f`]);
   t.is(r.code, 0, r.stderr);
   t.false(existsSync(s.root));
   t.deepEqual(await s.json([`images`, `--format`, `json`]), []);
+  t.deepEqual(await s.json([`ps`, `-a`, `--format`, `json`]), []);
+  // A zombie is gone too (the test runner may be the subreaper that has not reaped it yet).
+  const alive = (pid: number) => { try { return readFileSync(`/proc/${pid}/stat`, `utf8`).split(`) `)[1]![0] !== `Z`; } catch { return false; } };
+  t.deepEqual(pids.filter(alive), [], `the container's process and its monitor are gone`);
 });
 
 test(`system migrate and renumber have nothing to do and exit 0, as scripts written for podman expect; migrate --new-runtime is refused`, async t => {
