@@ -119,6 +119,19 @@ function isEmptyDir(dir: string): boolean {
 
 /** Removes each volume it can; a failure (no such volume, in use without force) is reported, the rest go on, as podman does. */
 export async function removeVolumes(ctx: EngineContext, o: {names: Array<string>, all?: boolean, force?: boolean}): Promise<{removed: Array<string>, errors: Array<Error>}> {
+  if (o.force) {
+    // podman: --force removes the containers that use the volume first, running ones stopped as rm -f stops them.
+    const using = await withStore(ctx, async (s, v) => {
+      const inUse = await users(s);
+      const names = o.all ? (await v.list()).map(vol => vol.Name) : o.names;
+      return [...new Set(names.flatMap(n => inUse.get(n) ?? []))];
+    });
+    if (using.length > 0) {
+      const {removeContainers} = await import(`./rm`);
+      const r = await removeContainers(ctx, {containers: using, force: true, ignore: true, volumes: false});
+      if (r.errors.length > 0) return {removed: [], errors: r.errors as Array<Error>};
+    }
+  }
   return withStore(ctx, async (s, v) => {
     const inUse = await users(s);
     const names = o.all ? (await v.list()).map(vol => vol.Name) : o.names;
@@ -131,13 +144,11 @@ export async function removeVolumes(ctx: EngineContext, o: {names: Array<string>
         if (!(o.force && isTspodError(err, `NoSuchVolume`))) errors.push(err as Error);
         continue;
       }
+      // With --force its containers are gone already (above); one made since is still in the way.
       const ids = inUse.get(n) ?? [];
       if (ids.length > 0) {
-        if (!o.force) {
-          errors.push(new TspodError(`CtrStateInvalid`, `volume ${n} is being used by the following container(s): ${ids.join(`, `)}: volume is being used`, {hint: `remove the container first, or use --force`}));
-          continue;
-        }
-        for (const id of ids) await s.removeContainer(id);
+        errors.push(new TspodError(`CtrStateInvalid`, `volume ${n} is being used by the following container(s): ${ids.join(`, `)}: volume is being used`, {hint: `remove the container first, or use --force`}));
+        continue;
       }
       await v.remove(n, p => s.store.removeTree(p));
       removed.push(n);

@@ -1,6 +1,6 @@
 // ps and images: --sort and --noheading, as podman's.
 import test from 'ava';
-import {readlinkSync} from 'node:fs';
+import {readFileSync, readlinkSync} from 'node:fs';
 import {SEEDED} from '../../_helpers/registry';
 import {pulledStore} from '../../_helpers/pulledStore';
 
@@ -126,6 +126,19 @@ test.serial(`volume rm exits as podman's: 1 for a missing volume, 2 for one in u
   tt.is(all.code, 0, all.stderr);
   tt.regex(all.stdout, /^vr-used$/m);
   tt.notRegex((await t([`volume`, `ls`, `-q`])).stdout, /^vr-used$/m);
+});
+
+test.serial(`volume rm -f stops and removes the containers that use the volume, running ones included (their processes gone), as podman`, async tt => {
+  tt.is((await t([`run`, `-d`, `--name`, `vr-run`, `-v`, `vr-live:/data`, `--network`, `none`, SEEDED.alpine, `sh`, `-c`, `trap 'exit 0' TERM; while :; do sleep 0.1; done`])).code, 0);
+  const pids = (await t([`inspect`, `--format`, `{{.State.Pid}} {{.State.ConmonPid}}`, `vr-run`])).stdout.trim().split(` `).map(Number);
+  tt.true(pids.every(p => p > 0), pids.join(` `));
+  const r = await t([`volume`, `rm`, `-f`, `vr-live`]);
+  tt.deepEqual([r.code, r.stdout], [0, `vr-live\n`], r.stderr);
+  tt.is((await t([`ps`, `-a`, `-q`, `--filter`, `name=^vr-run$`])).stdout, ``);
+  tt.notRegex((await t([`volume`, `ls`, `-q`])).stdout, /^vr-live$/m);
+  const alive = (pid: number) => { try { return readFileSync(`/proc/${pid}/stat`, `utf8`).split(`) `)[1]![0] !== `Z`; } catch { return false; } };
+  for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise(res => setTimeout(res, 50));
+  tt.deepEqual(pids.filter(alive), [], `the container's process and its monitor are gone`);
 });
 
 test(`volume ls --format takes a Go template; volume exists answers 0 or 1`, async tt => {
