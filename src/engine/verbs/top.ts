@@ -1,6 +1,7 @@
 // `top`: the processes of a running container, read from the host's /proc (podman's psgo
 // descriptors), or, given ps(1) options no descriptor matches (`top web -eo pid,comm`),
 // ps itself run in the container, its output as it is (podman's fallback).
+import {goDuration} from '../../util/goDuration';
 import {readFileSync, readdirSync, readlinkSync} from 'node:fs';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
@@ -26,18 +27,25 @@ function procRow(pid: number, rootPid: number, hz = 100): ProcRow | undefined {
     const status = readFileSync(`/proc/${pid}/status`, `utf8`);
     const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1] ?? `?`;
     const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/).pop();
-    const uptime = Number(readFileSync(`/proc/uptime`, `utf8`).split(` `)[0]);
-    const startS = Number(f[19]) / hz;
-    const cpuS = Math.floor((Number(f[11]) + Number(f[12])) / hz);
-    const fmt = (s: number) => `${Math.floor(s / 3600)}h${Math.floor(s % 3600 / 60)}m${(s % 60).toFixed(0)}s`.replace(/^0h/, ``).replace(/^0m/, ``);
+    // As podman's (psgo): the start is the boot time plus the start ticks, the age its distance to now, in Go's words.
+    const startNs = BigInt(bootTime()) * 1_000_000_000n + BigInt(f[19] ?? 0) * 1_000_000_000n / BigInt(hz);
+    const nowNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+    const cpuNs = (BigInt(f[11] ?? 0) + BigInt(f[12] ?? 0)) * 1_000_000_000n / BigInt(hz);
     const ppid = pid === rootPid ? 0 : Number(/^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${f[1]}/status`, `utf8`))?.[1]?.trim().split(/\s+/).pop() ?? 0);
     return {
       pid: Number(nspid ?? pid), hpid: pid, ppid, user: userIn(rootPid, Number(uid)), huser: hostUser(Number(uid)), args: cmd || `[${comm}]`, comm,
-      etime: fmt(Math.max(0, uptime - startS)), time: fmt(cpuS), tty: `?`, state: f[0] ?? `?`, nice: f[16] ?? `0`, vsz: String(Math.floor(Number(f[20]) / 1024)),
+      etime: goDuration(nowNs > startNs ? nowNs - startNs : 0n), time: goDuration(cpuNs), tty: `?`, state: f[0] ?? `?`, nice: f[16] ?? `0`, vsz: String(Math.floor(Number(f[20]) / 1024)),
     };
   } catch {
     return undefined;
   }
+}
+
+let btime: number | undefined;
+
+/** Boot time, seconds since the epoch (/proc/stat btime). */
+function bootTime(): number {
+  return btime ??= Number(/^btime (\d+)$/m.exec(readFileSync(`/proc/stat`, `utf8`))?.[1] ?? 0);
 }
 
 /** A host uid as the container sees it (its uid_map), by name from its /etc/passwd. */
