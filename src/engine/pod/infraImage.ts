@@ -4,7 +4,6 @@
 // `pause` mode, bind-mounted at /run/tspod-init when the container runs (as `--init` binds
 // it). The helper is static, so an otherwise empty root runs it, and binding it rather than
 // copying it into the layer means the infra always runs the helper of the installed tspod.
-import {makeWorkDir} from '../../storage/workDirs';
 import {join} from 'node:path';
 import tar from 'tar-stream';
 import type {EngineContext} from '../Engine';
@@ -16,6 +15,7 @@ import type {ImageConfig} from '../../oci/image';
 import {applyLayerBlobs, historyEntry, hostArch, storeLayerFile, writeImage} from '../verbs/imageWrite';
 import {withStore} from '../verbs/store';
 import {isoTime} from '../../util/isoTime';
+import {makeWorkDir} from '../../storage/workDirs';
 
 export const INFRA_IMAGE = `localhost/tspod-pause:${VERSION}`;
 

@@ -5,7 +5,6 @@
 // and symlinks on the way (extractTar.ts): nothing outside the container is touched.
 // A stopped container's files are its stacked layers (written into its writable layer);
 // a running one's are what it sees, its volumes and mounts included (cpLive.ts).
-import {makeWorkDir} from '../../storage/workDirs';
 import {createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, renameSync} from 'node:fs';
 import {createGunzip} from 'node:zlib';
 import {rm} from '../../util/fsp';
@@ -23,6 +22,7 @@ import {withStore} from './store';
 import type {OpenedStore} from './store';
 import {liveView, reachesPseudo} from './cpLive';
 import type {LiveView} from './cpLive';
+import {makeWorkDir} from '../../storage/workDirs';
 
 export interface CpOptions {
   source: string;

@@ -1,7 +1,6 @@
 // `diff CONTAINER`: what the container changed, from its writable layer (packed by
 // the worker, so files of any owner are seen): A added, C changed (exists below),
 // D deleted (a whiteout). The init files' empty mount points are left out.
-import {makeWorkDir} from '../../storage/workDirs';
 import {lstatSync} from 'node:fs';
 import {rm} from '../../util/fsp';
 import {createReadStream} from 'node:fs';
@@ -14,6 +13,7 @@ import {mustLookup} from '../lifecycle/containers';
 import {layerDirs} from './imageWrite';
 import {INIT_FILES} from './commit';
 import {withStore} from './store';
+import {makeWorkDir} from '../../storage/workDirs';
 
 export interface Change {
   Path: string;

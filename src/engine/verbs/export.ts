@@ -1,7 +1,6 @@
 // `export CONTAINER`: the container's root file system (its layers stacked, as the
 // container sees them, without mounting anything) as a tar, packed by the worker in
 // the user namespace so the owners are the container's ids.
-import {makeWorkDir} from '../../storage/workDirs';
 import {createReadStream} from 'node:fs';
 import {rm} from '../../util/fsp';
 import {join} from 'node:path';
@@ -12,6 +11,7 @@ import {layerDirs} from './imageWrite';
 import {withStore} from './store';
 import type {Store} from '../../storage/Store';
 import type {PackRequest} from '../../storage/layerTar';
+import {makeWorkDir} from '../../storage/workDirs';
 
 export interface ExportOptions {
   container: string;

@@ -1,6 +1,5 @@
 // `import TARBALL [REF]`: a root file system tarball (plain or gzip, a file or `-`
 // for stdin) becomes a one-layer image, with --change applied to its config.
-import {makeWorkDir} from '../../storage/workDirs';
 import {emitEvents, imageEvent} from '../events/emit';
 import {createWriteStream, existsSync} from 'node:fs';
 import {rm} from '../../util/fsp';
@@ -14,6 +13,7 @@ import {normalizeName} from '../../image/lookup';
 import {applyChanges, applyLayerBlobs, historyEntry, hostArch, storeLayerFile, writeImage} from './imageWrite';
 import {withStore} from './store';
 import {isoNow} from '../../util/isoTime';
+import {makeWorkDir} from '../../storage/workDirs';
 
 export interface ImportOptions {
   /** A path, or `-` with `input` given. */

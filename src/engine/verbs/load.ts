@@ -4,7 +4,6 @@
 // fails before the store is touched); layer blobs are stored only when their
 // recomputed diffID matches the config, and removed again if a later image of the
 // same source fails.
-import {makeWorkDir} from '../../storage/workDirs';
 import {emitEvents, imageEvent} from '../events/emit';
 import {createReadStream} from 'node:fs';
 import {rm, stat} from '../../util/fsp';
@@ -23,6 +22,7 @@ import {applyLayerBlobs, hostArch, storeLayerFile, writeImage} from './imageWrit
 import type {LayerBlob} from './imageWrite';
 import {withStore} from './store';
 import type {OpenedStore} from './store';
+import {makeWorkDir} from '../../storage/workDirs';
 
 export interface LoadOptions {
   /** A path (an archive or an image directory), or undefined to read `input`. */

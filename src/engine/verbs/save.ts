@@ -4,7 +4,6 @@
 // layer whose blob is gone is packed again from its directory by the worker (for the
 // formats that hold uncompressed layers). A directory is built under a temp name
 // beside its target and renamed into place once complete.
-import {makeWorkDir} from '../../storage/workDirs';
 import {emitEvents, imageEvent} from '../events/emit';
 import {createReadStream} from 'node:fs';
 import {mkdtemp, readdir, rename, rm, rmdir} from '../../util/fsp';
@@ -20,6 +19,7 @@ import {mustLookup} from '../../image/lookup';
 import {asOciManifest, dirSink, tarSink, writeDockerArchive, writeDockerDir, writeOciLayout} from '../../image/archive/write';
 import type {ArchiveImage, ArchiveLayer} from '../../image/archive/write';
 import {withStore} from './store';
+import {makeWorkDir} from '../../storage/workDirs';
 
 export interface SaveOptions {
   images: Array<string>;

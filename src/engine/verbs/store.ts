@@ -2,7 +2,6 @@
 // applying a pull's layers through the worker, committing an image record (after
 // re-checking under the images lock that its layers and blobs still exist), and
 // collecting the layers and blobs a removed image leaves unreferenced.
-import {staleWorkDirs} from '../../storage/workDirs';
 import {existsSync, statSync} from 'node:fs';
 import {unlink} from '../../util/fsp';
 import {join} from 'node:path';
@@ -17,6 +16,7 @@ import type {Image, ImageStore, NewImage} from '../../storage/ImageStore';
 import type {LayerStore} from '../../storage/LayerStore';
 import {probeDrivers} from '../../storage/drivers/index';
 import {isoNow} from '../../util/isoTime';
+import {staleWorkDirs} from '../../storage/workDirs';
 
 export interface OpenedStore extends PullStore {
   store: Store;

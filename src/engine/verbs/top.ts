@@ -1,13 +1,13 @@
 // `top`: the processes of a running container, read from the host's /proc (podman's psgo
 // descriptors), or, given ps(1) options no descriptor matches (`top web -eo pid,comm`),
 // ps itself run in the container, its output as it is (podman's fallback).
-import {goDuration} from '../../util/goDuration';
 import {readFileSync, readdirSync, readlinkSync} from 'node:fs';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {mustLookup, nameOf, openContainers, refresh} from '../lifecycle/containers';
 import {isRunning} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
+import {goDuration} from '../../util/goDuration';
 
 /** A table (header first), or ps's own output. */
 export type TopResult = {table: Array<Array<string>>} | {raw: string};

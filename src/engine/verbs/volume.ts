@@ -1,6 +1,5 @@
 // `tspod volume create|ls|inspect|rm|prune|export|import`: named volumes under `<graphRoot>/volumes`.
 // A volume a container uses cannot be removed; prune removes every unused one.
-import {makeWorkDir} from '../../storage/workDirs';
 import {emitEvents, volumeEvent} from '../events/emit';
 import type {EngineContext} from '../Engine';
 import {dirSize} from '../../util/dirSize';
@@ -16,6 +15,7 @@ import {createWriteStream, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import {rm} from '../../util/fsp';
+import {makeWorkDir} from '../../storage/workDirs';
 
 export type {VolumeRecord} from '../run/volumes';
 
