@@ -89,11 +89,12 @@ test(`--uts host and --ipc host share the user's namespaces; --hostname with --u
 });
 
 test(`--replace removes the running container of that name; without --name it is refused`, async tt => {
-  tt.is((await t([`run`, `-d`, `--name`, `rep1`, ALPINE, `sleep`, `1000`])).code, 0);
+  // Replacing stops the old one as rm -f does (its stop signal, then the kill after its --stop-timeout).
+  tt.is((await t([`run`, `-d`, `--name`, `rep1`, `--stop-timeout`, `1`, ALPINE, `sleep`, `1000`])).code, 0);
   const first = (await t([`inspect`, `--format`, `{{.Id}}`, `rep1`])).stdout.trim();
   const clash = await t([`run`, `-d`, `--name`, `rep1`, ALPINE, `sleep`, `1000`]);
   tt.is(clash.code, 125);
-  const second = await t([`run`, `-d`, `--replace`, `--name`, `rep1`, ALPINE, `sleep`, `1000`]);
+  const second = await t([`run`, `-d`, `--replace`, `--name`, `rep1`, `--stop-timeout`, `1`, ALPINE, `sleep`, `1000`]);
   tt.is(second.code, 0, second.stderr);
   tt.not(second.stdout.trim(), first);
   tt.is((await t([`container`, `exists`, first])).code, 1);
