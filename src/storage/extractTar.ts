@@ -18,8 +18,14 @@ export interface ExtractRequest {
   dest: string;
   /** Rename the archive's top-level entry to this (cp SRC CTR:NEWNAME). */
   rename?: string;
-  /** Owner for every entry (cp into a container: its root), instead of the tar's. */
+  /** Owner for every entry (cp into a container: its user), instead of the tar's. */
   chownTo?: {uid: number, gid: number};
+  /**
+   * A directory may replace what is not one, and the other way round (podman's cp
+   * --overwrite). Without it such an entry fails the copy before anything is replaced:
+   * a file named like a directory must not take the directory's tree with it.
+   */
+  overwrite?: boolean;
   /**
    * The layers below `root` (a container's writable layer), topmost first: a directory
    * made in `root` on the way to an entry takes the mode, owner and times the container
@@ -107,6 +113,12 @@ export async function extractTar(req: ExtractRequest): Promise<{entries: number}
       const parent = makeParents(req.root, parentRel === `.` ? `` : parentRel, req.lowers ?? []);
       const target = join(parent, posix.basename(rel));
       const existing = (() => { try { return lstatSync(target); } catch { return undefined; } })();
+      // What the container sees there: this tree's entry, else the topmost lower layer's.
+      const seen = existing ?? (req.lowers ?? []).map(d => lstatInside(d, rel)).find(x => x !== undefined && !(x.isCharacterDevice() && x.rdev === 0));
+      if (seen && !req.overwrite && seen.isDirectory() !== (h.type === `directory`))
+        throw Object.assign(new Error(seen.isDirectory()
+          ? `cannot overwrite directory "/${rel}" with non-directory "${h.name}" (--overwrite allows it)`
+          : `cannot overwrite non-directory "/${rel}" with directory "${h.name}" (--overwrite allows it)`), {code: `EEXIST`});
       if (existing && !(existing.isDirectory() && h.type === `directory`)) rmSync(target, {recursive: true, force: true});
       entries++;
       const finish = () => {

@@ -31,10 +31,17 @@ export interface CpOptions {
   input?: NodeJS.ReadableStream;
   /** For a destination of `-` (the tar on stdout). */
   output?: {write(chunk: Uint8Array): unknown};
+  /** podman's --archive (default true): copies into the container are owned by its user; false keeps the archive's owners. */
+  archive?: boolean;
+  /** podman's --overwrite: a directory may replace a non-directory and the other way round. */
+  overwrite?: boolean;
 }
 
-/** Copies into a container are owned by its root (podman's default for a root container). */
-const ROOT = {uid: 0, gid: 0};
+/** How copies land: owned by whom (undefined: as the archive has them), and whether one may replace the other kind. */
+interface Landing {
+  owner?: {uid: number, gid: number};
+  overwrite: boolean;
+}
 
 function split(arg: string): {container?: string, path: string} {
   const i = arg.indexOf(`:`);
@@ -51,11 +58,15 @@ interface Tree {
   /** `rel` with its links followed as the container sees them (the last one only with followLast). */
   resolve(rel: string, followLast: boolean): Promise<{rel: string, kind: `directory` | `other` | `missing`}>;
   pack(out: string, sub: string): Promise<void>;
-  /** A tar into `dest` (relative), its top entry renamed to `rename` when given; owned by the container's root. */
+  /** A tar into `dest` (relative), its top entry renamed to `rename` when given. */
   extract(tar: string, dest: string, rename?: string): Promise<void>;
 }
 
-function layerTree(store: OpenedStore, dirs: Array<string>): Tree {
+function landing(l: Landing): {chownTo?: {uid: number, gid: number}, overwrite: boolean} {
+  return {...(l.owner ? {chownTo: l.owner} : {}), overwrite: l.overwrite};
+}
+
+function layerTree(store: OpenedStore, dirs: Array<string>, l: Landing): Tree {
   return {
     async resolve(rel, followLast) {
       const r = resolveInLayers(dirs, rel, followLast);
@@ -66,19 +77,19 @@ function layerTree(store: OpenedStore, dirs: Array<string>): Tree {
       await store.store.worker().pack({dirs, mode: `merged`, whiteouts: store.store.driver.whiteouts, out, ...(sub ? {subPath: sub} : {})});
     },
     async extract(tar, dest, rename) {
-      await store.store.worker().extract({tar, root: dirs[0]!, lowers: dirs.slice(1), dest, chownTo: ROOT, ...(rename !== undefined ? {rename} : {})});
+      await store.store.worker().extract({tar, root: dirs[0]!, lowers: dirs.slice(1), dest, ...landing(l), ...(rename !== undefined ? {rename} : {})});
     },
   };
 }
 
-function liveTree(store: OpenedStore, live: LiveView): Tree {
+function liveTree(store: OpenedStore, live: LiveView, l: Landing): Tree {
   return {
     resolve: (rel, followLast) => live.worker.resolve(live.root, rel, followLast),
     async pack(out, sub) {
       await live.worker.pack({dirs: [live.root], mode: `merged`, whiteouts: store.store.driver.whiteouts, out, ...(sub ? {subPath: sub} : {})});
     },
     async extract(tar, dest, rename) {
-      await live.worker.extract({tar, root: live.root, dest, chownTo: ROOT, ...(rename !== undefined ? {rename} : {})});
+      await live.worker.extract({tar, root: live.root, dest, ...landing(l), ...(rename !== undefined ? {rename} : {})});
     },
   };
 }
@@ -101,6 +112,16 @@ function dirMounts(store: OpenedStore, id: string): Array<DirMount> {
     .sort((a, b) => b.dest.length - a.dest.length);
 }
 
+/** The user the container's process runs as (root when its spec cannot be read). */
+function containerUser(store: OpenedStore, id: string): {uid: number, gid: number} {
+  try {
+    const u = readSpec(store.containers, id).process.user;
+    return {uid: u.uid, gid: u.gid};
+  } catch {
+    return {uid: 0, gid: 0};
+  }
+}
+
 function isDirectory(p: string): boolean {
   try { return lstatSync(p).isDirectory(); } catch { return false; }
 }
@@ -114,7 +135,9 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
     const tmp = await makeWorkDir(ctx.paths.graphRoot, `cp`);
     const live = liveView(ctx, store.containers, c, tmp);
     try {
-      const layers = layerTree(store, await layerDirs(store, c.layer));
+      // podman's --archive: owned by the container's user (its process's uid and gid), else as in the archive.
+      const l: Landing = {overwrite: opts.overwrite === true, ...(opts.archive === false ? {} : {owner: containerUser(store, c.id)})};
+      const layers = layerTree(store, await layerDirs(store, c.layer), l);
       const mounts = live ? [] : dirMounts(store, c.id);
       /**
        * Where `p` is: a stopped container's volume or bind-mounted directory is the mount's
@@ -124,14 +147,14 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
         const found = await tree.resolve(p, followLast);
         const m = mounts.find(x => found.rel === x.dest || found.rel.startsWith(`${x.dest}/`));
         if (!m) return {tree, found, top: posix.basename(found.rel)};
-        const inner = layerTree(store, [m.source]);
+        const inner = layerTree(store, [m.source], l);
         return {tree: inner, found: await inner.resolve(found.rel.slice(m.dest.length + 1), followLast), mount: m, top: posix.basename(found.rel)};
       };
       const tarFile = join(tmp, `x.tar`);
       if (src.container !== undefined) {
         // Links on the way are followed in the container; the last component is copied as it is (a link stays a link).
         // `cp ctr:/ dir` of a running container would walk its /proc: its layers have the same files.
-        let at = await locate(live ? liveTree(store, live) : layers, rel(src.path), false);
+        let at = await locate(live ? liveTree(store, live, l) : layers, rel(src.path), false);
         if (live && reachesPseudo(live, at.found.rel)) at = await locate(layers, rel(src.path), false);
         const {found} = at;
         const from = at.tree;
@@ -160,16 +183,16 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
         if (!sub && at.mount && isDir) {
           const into = join(host, at.top);
           if (!isDirectory(into)) mkdirSync(into, {mode: 0o755});
-          await extractTar({tar: tarFile, root: into, dest: ``});
+          await extractTar({tar: tarFile, root: into, dest: ``, overwrite: opts.overwrite === true});
           return;
         }
         if (!sub && !isDir) mkdirSync(host, {mode: 0o755});
-        if (!sub || isDir) await extractTar({tar: tarFile, root: host, dest: ``});
-        else await extractTar({tar: tarFile, root: dirname(host), dest: ``, rename: basename(host)});
+        if (!sub || isDir) await extractTar({tar: tarFile, root: host, dest: ``, overwrite: opts.overwrite === true});
+        else await extractTar({tar: tarFile, root: dirname(host), dest: ``, rename: basename(host), overwrite: opts.overwrite === true});
         return;
       }
       // As the container sees it: `/lib/` of a merged-/usr image is /usr/lib (a link followed, not replaced).
-      const {tree, found: dest, mount} = await locate(live ? liveTree(store, live) : layers, rel(dst.path), true);
+      const {tree, found: dest, mount} = await locate(live ? liveTree(store, live, l) : layers, rel(dst.path), true);
       if (mount?.ro)
         throw new TspodError(`InvalidArgument`, `"${dst.path}" is on a read-only mount of container ${dst.container} (/${mount.dest})`, {hint: `copy into the mount's source on the host instead (${mount.source})`});
       if (opts.source === `-`) {

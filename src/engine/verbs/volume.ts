@@ -202,7 +202,8 @@ export async function importVolume(ctx: EngineContext, o: {name: string, input: 
     try {
       const tar = join(tmp, `volume.tar`);
       await pipeline(o.input, createWriteStream(tar));
-      await s.store.worker().extract({tar, root: dir, dest: ``}, `volume ${o.name}`);
+      // As podman's (an untar over the volume): an entry replaces what is there, whatever its kind.
+      await s.store.worker().extract({tar, root: dir, dest: ``, overwrite: true}, `volume ${o.name}`);
     } finally {
       await rm(tmp, {recursive: true, force: true});
     }

@@ -169,6 +169,35 @@ test(`a work directory a killed tspod left in the store goes with the next comma
   tt.is((await t([`rm`, `wd1`])).code, 0);
 });
 
+test(`cp as podman's -a (copies owned by the container's user; --archive=false keeps the archive's) and --overwrite (a directory and a file never replace each other without it)`, async tt => {
+  tt.is((await t([`run`, `-d`, `--name`, `ow1`, `-u`, `1000:1000`, ALPINE, `sh`, `-c`, `mkdir -p /tmp/d/keep; touch /tmp/f; exec sleep 60`])).code, 0);
+  for (let i = 0; i < 100 && (await t([`exec`, `ow1`, `test`, `-e`, `/tmp/f`])).code !== 0; i++) await new Promise(res => setTimeout(res, 50));
+  const name = `ow-${process.pid}.txt`;
+  writeFileSync(join(fx.dir, name), `x`);
+  tt.is((await t([`cp`, join(fx.dir, name), `ow1:/tmp/`])).code, 0);
+  tt.is((await t([`exec`, `ow1`, `stat`, `-c`, `%u:%g`, `/tmp/${name}`])).stdout, `1000:1000\n`, `owned by the container's user`);
+  tt.is((await t([`cp`, `--archive=false`, join(fx.dir, name), `ow1:/tmp/kept-${name}`])).code, 0);
+  tt.is((await t([`exec`, `ow1`, `stat`, `-c`, `%u`, `/tmp/kept-${name}`])).stdout, `${process.getuid!()}\n`, `the archive's owner (the host user's id, as the tar has it)`);
+  // A tar whose entry `d` is a file, into /tmp where d is a directory; and one whose `f` is a directory.
+  const src = join(fx.dir, `ow-src`);
+  mkdirSync(join(src, `f`), {recursive: true});
+  writeFileSync(join(src, `d`), `file now`);
+  const tarFile = join(fx.dir, `ow.tar`);
+  tt.is(spawnSync(`tar`, [`-cf`, tarFile, `-C`, src, `d`]).status, 0);
+  const refused = await t([`cp`, `-`, `ow1:/tmp`], readFileSync(tarFile));
+  tt.is(refused.code, 125);
+  tt.regex(refused.stderr, /cannot overwrite directory "\/tmp\/d" with non-directory/);
+  tt.is((await t([`exec`, `ow1`, `test`, `-d`, `/tmp/d/keep`])).code, 0, `the directory is untouched`);
+  tt.is(spawnSync(`tar`, [`-cf`, tarFile, `-C`, src, `f`]).status, 0);
+  const refused2 = await t([`cp`, `-`, `ow1:/tmp`], readFileSync(tarFile));
+  tt.regex(refused2.stderr, /cannot overwrite non-directory "\/tmp\/f" with directory/);
+  tt.is(spawnSync(`tar`, [`-cf`, tarFile, `-C`, src, `d`]).status, 0);
+  const forced = await t([`cp`, `--overwrite`, `-`, `ow1:/tmp`], readFileSync(tarFile));
+  tt.is(forced.code, 0, forced.stderr);
+  tt.is((await t([`exec`, `ow1`, `cat`, `/tmp/d`])).stdout, `file now`);
+  tt.is((await t([`rm`, `-f`, `-t`, `0`, `ow1`])).code, 0);
+});
+
 test(`diff shows A, C and D; --format json`, async tt => {
   tt.is((await t([`run`, `--name`, `d1`, ALPINE, `sh`, `-c`, `echo n > /newfile && echo x >> /etc/profile && rm /etc/motd`])).code, 0);
   const r = await t([`diff`, `d1`]);
