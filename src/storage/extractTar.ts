@@ -4,6 +4,7 @@
 // way is refused (a link in the container pointing at /etc cannot redirect a write);
 // hard links must point inside the tree. Owners are kept as written in the tar.
 import {createReadStream, createWriteStream, lstatSync, mkdirSync, symlinkSync, linkSync, rmSync, lchownSync, chmodSync, utimesSync} from 'node:fs';
+import type {Stats} from 'node:fs';
 import {join, posix} from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import tar from 'tar-stream';
@@ -113,8 +114,11 @@ export async function extractTar(req: ExtractRequest): Promise<{entries: number}
       const parent = makeParents(req.root, parentRel === `.` ? `` : parentRel, req.lowers ?? []);
       const target = join(parent, posix.basename(rel));
       const existing = (() => { try { return lstatSync(target); } catch { return undefined; } })();
-      // What the container sees there: this tree's entry, else the topmost lower layer's.
-      const seen = existing ?? (req.lowers ?? []).map(d => lstatInside(d, rel)).find(x => x !== undefined && !(x.isCharacterDevice() && x.rdev === 0));
+      // What the container sees there: this tree's entry, else the topmost lower layer's; a
+      // whiteout (an overlay 0/0 device) is a deleted entry, nothing.
+      const whiteout = (st: Stats | undefined) => st !== undefined && st.isCharacterDevice() && st.rdev === 0;
+      const below = existing ? undefined : (req.lowers ?? []).map(d => lstatInside(d, rel)).find(x => x !== undefined);
+      const seen = whiteout(existing) || whiteout(below) ? undefined : existing ?? below;
       if (seen && !req.overwrite && seen.isDirectory() !== (h.type === `directory`))
         throw Object.assign(new Error(seen.isDirectory()
           ? `cannot overwrite directory "/${rel}" with non-directory "${h.name}" (--overwrite allows it)`
