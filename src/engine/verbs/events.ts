@@ -8,7 +8,7 @@ import {eventsLogPath} from '../events/emit';
 import {parseEventFilters} from '../events/filter';
 import {parseEventTime, parseEventLine} from '../events/record';
 import type {TspodEvent} from '../events/record';
-import {parseSince} from './logs';
+import {parseSince, parseUntil} from './logs';
 
 export interface EventsOptions {
   filters?: ReadonlyArray<string>;
@@ -69,8 +69,8 @@ class LogReader {
 
 export async function readEvents(ctx: EngineContext, o: EventsOptions): Promise<void> {
   const filter = parseEventFilters(o.filters ?? []);
-  const since = o.since ? BigInt(parseSince(o.since)) * 1_000_000n : undefined;
-  const until = o.until ? BigInt(parseSince(o.until)) * 1_000_000n : undefined;
+  const since = o.since ? BigInt(Math.round(parseSince(o.since))) * 1_000_000n : undefined;
+  const until = o.until ? BigInt(Math.round(parseUntil(o.until))) * 1_000_000n : undefined;
   const path = eventsLogPath(ctx.paths.runRoot);
   const deliver = (lines: Array<string>) => {
     for (const line of lines) {

@@ -51,14 +51,41 @@ export function parseLog(text: string, carry: {pending?: LogLine | undefined} = 
   return out;
 }
 
-/** RFC 3339 timestamp, Unix seconds, or a duration (10m, 1h30m, 45s) before now. */
-export function parseSince(s: string, now = Date.now()): number {
+/** Milliseconds in each of Go's duration units (time.ParseDuration). */
+const GO_UNITS: Record<string, number> = {ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000};
+
+/** A Go duration (`1h30m`, `2.5s`, `500ms`, `-10m`) in milliseconds, or undefined when it is none. */
+export function goDurationMs(s: string): number | undefined {
+  const m = /^([-+]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/.exec(s);
+  if (!m) return s === `0` ? 0 : undefined;
+  let ms = 0;
+  for (const [, n, unit] of m[2]!.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) ms += Number(n) * GO_UNITS[unit!]!;
+  return m[1] === `-` ? -ms : ms;
+}
+
+/**
+ * A time as podman reads --since and --until (util.ParseInputTime): RFC 3339 and the
+ * date forms Date.parse takes, Unix seconds, or a Go duration, which for --since is that
+ * long before now and for --until that long after (`events --until 10s` follows for ten
+ * seconds; `logs --until 1h` shows everything logged so far).
+ */
+export function parseInputTime(s: string, since: boolean, now = Date.now()): number {
   if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
-  const d = /^((\d+)h)?((\d+)m)?((\d+(\.\d+)?)s)?$/.exec(s);
-  if (d && s !== ``) return now - ((Number(d[2] ?? 0) * 3600 + Number(d[4] ?? 0) * 60 + Number(d[6] ?? 0)) * 1000);
+  const d = goDurationMs(s);
+  if (d !== undefined) return since ? now - d : now + d;
   const t = Date.parse(s);
   if (Number.isNaN(t)) throw new TspodError(`InvalidArgument`, `invalid time "${s}"`, {hint: `use RFC 3339 (2024-01-01T00:00:00Z), Unix seconds or a duration like 10m`});
   return t;
+}
+
+/** --since: RFC 3339, Unix seconds, or a duration before now. */
+export function parseSince(s: string, now = Date.now()): number {
+  return parseInputTime(s, true, now);
+}
+
+/** --until: RFC 3339, Unix seconds, or a duration after now. */
+export function parseUntil(s: string, now = Date.now()): number {
+  return parseInputTime(s, false, now);
 }
 
 function readFrom(path: string, offset: number): {text: string, size: number} {
@@ -89,7 +116,7 @@ export async function containerLogs(ctx: EngineContext, o: LogsOptions): Promise
   try {
     if (o.containers.length === 0) throw new TspodError(`InvalidArgument`, `specify at least one container name or ID to log`);
     const since = o.since ? parseSince(o.since) : undefined;
-    const until = o.until ? parseSince(o.until) : undefined;
+    const until = o.until ? parseUntil(o.until) : undefined;
     const inWindow = (l: LogLine) => {
       const t = Date.parse(l.time);
       return (since === undefined || t >= since) && (until === undefined || t <= until);

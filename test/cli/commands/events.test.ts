@@ -194,7 +194,16 @@ test(`--since and --until: Unix seconds, RFC 3339 and durations`, async tt => {
   tt.deepEqual(names(await events([`--until`, String(Math.floor(between))])), [`ev-t1`]);
   tt.deepEqual(names(await events([`--since`, new Date(between * 1000).toISOString()])), [`ev-t2`]);
   tt.deepEqual(names(await events([`--since`, `10m`])), [`ev-t1`, `ev-t2`]);
-  tt.deepEqual(names(await events([`--until`, `10m`])), []);
+  // podman's util.ParseInputTime: a duration is before now for --since, after now for --until.
+  tt.deepEqual(names(await events([`--until`, `10m`])), [`ev-t1`, `ev-t2`]);
+  tt.deepEqual(names(await events([`--until`, `-10m`])), []);
+  tt.deepEqual(names(await events([`--since`, `1h30m`, `--until`, `1m30s`])), [`ev-t1`, `ev-t2`]);
+  // Streaming, --until 2s follows for two seconds, then exits.
+  const started = Date.now();
+  const streamed = await t([`events`, `--filter`, `volume=ev-t1`, `--format`, `{{.Name}}`, `--since`, `10m`, `--until`, `2s`]);
+  const took = Date.now() - started;
+  tt.deepEqual([streamed.code, streamed.stdout], [0, `ev-t1\n`], streamed.stderr);
+  tt.true(took >= 1500 && took < 15_000, `followed until then (${took} ms)`);
   const bad = await t([`events`, `--stream=false`, `--since`, `yesterday`]);
   tt.is(bad.code, 125);
   tt.regex(bad.stderr, /invalid time "yesterday"/);

@@ -34,6 +34,9 @@ test(`logs --tail, -t, --since, --until`, async tt => {
   tt.is((await t([`logs`, `--since`, `2000-01-01T00:00:00Z`, `lg2`])).stdout.split(`\n`).length, 6);
   tt.is((await t([`logs`, `--until`, `2000-01-01T00:00:00Z`, `lg2`])).stdout, ``);
   tt.is((await t([`logs`, `--since`, `1h`, `--tail`, `1`, `lg2`])).stdout, `line5\n`);
+  // As podman's: a duration is that long after now for --until (everything so far), before now for --since.
+  tt.is((await t([`logs`, `--until`, `1h`, `lg2`])).stdout.split(`\n`).length, 6);
+  tt.is((await t([`logs`, `--since`, `90m`, `--until`, `500ms`, `--tail`, `1`, `lg2`])).stdout, `line5\n`);
 });
 
 test(`logs -f follows a running container until it exits`, async tt => {

@@ -4,7 +4,7 @@ import test from 'ava';
 import {LOST_EXIT_CODE, parseRestartPolicy, podmanStatus, reconcile, statusLine} from '../../../src/engine/lifecycle/state';
 import {isAlive, parseProcState, parseStartTime, startTimeOf} from '../../../src/engine/lifecycle/procStat';
 import {parseSignal} from '../../../src/engine/signals';
-import {parseLog, parseSince} from '../../../src/engine/verbs/logs';
+import {goDurationMs, parseLog, parseSince, parseUntil} from '../../../src/engine/verbs/logs';
 import {parseDetachKeys} from '../../../src/engine/verbs/attach';
 import {renderTemplate} from '../../../src/cli/goTemplate';
 
@@ -97,6 +97,12 @@ test(`k8s-file records: partial records joined, streams kept apart`, t => {
   t.is(parseSince(`90s`, 100_000), 10_000);
   t.is(parseSince(`1700000000`), 1_700_000_000_000);
   t.throws(() => parseSince(`yesterday`));
+  t.is(parseUntil(`90s`, 100_000), 190_000);
+  t.is(parseSince(`1h30m`, 10_000_000), 10_000_000 - 5_400_000);
+  t.is(parseUntil(`1.5h`, 0), 5_400_000);
+  t.is(parseSince(`-10m`, 0), 600_000);
+  for (const [d, ms] of [[`500ms`, 500], [`2m3.5s`, 123_500], [`1h2m`, 3_720_000], [`250us`, 0.25], [`0`, 0]] as const) t.is(goDurationMs(d), ms, d);
+  for (const d of [`1d`, `m`, `1h 2m`, ``]) t.is(goDurationMs(d), undefined, d);
 });
 
 test(`detach keys`, t => {
