@@ -1,7 +1,7 @@
 // A duration as Go's time.Duration prints it (`1h2m3.5s`, `2.5ms`, `0s`): podman's top
 // shows ELAPSED and TIME so.
 
-const UNITS: Array<[bigint, string]> = [[1_000_000n, `ms`], [1_000n, `µs`], [1n, `ns`]];
+const UNITS: Array<[bigint, string]> = [[1_000_000n, `ms`], [1_000n, `\u00b5s`], [1n, `ns`]];
 
 /** `whole` with `frac` (a fraction of `per`) as Go writes it: trailing zeros dropped. */
 function decimal(n: bigint, per: bigint): string {

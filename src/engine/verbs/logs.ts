@@ -52,14 +52,14 @@ export function parseLog(text: string, carry: {pending?: LogLine | undefined} = 
 }
 
 /** Milliseconds in each of Go's duration units (time.ParseDuration). */
-const GO_UNITS: Record<string, number> = {ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000};
+const GO_UNITS: Record<string, number> = {ns: 1e-6, us: 1e-3, [`\u00b5s`]: 1e-3, [`\u03bcs`]: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000};
 
 /** A Go duration (`1h30m`, `2.5s`, `500ms`, `-10m`) in milliseconds, or undefined when it is none. */
 export function goDurationMs(s: string): number | undefined {
-  const m = /^([-+]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/.exec(s);
+  const m = /^([-+]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$/.exec(s);
   if (!m) return s === `0` ? 0 : undefined;
   let ms = 0;
-  for (const [, n, unit] of m[2]!.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) ms += Number(n) * GO_UNITS[unit!]!;
+  for (const [, n, unit] of m[2]!.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/g)) ms += Number(n) * GO_UNITS[unit!]!;
   return m[1] === `-` ? -ms : ms;
 }
 
