@@ -151,10 +151,18 @@ async function leftBehind(before: Set<string>): Promise<Array<string>> {
     const pid = /portfwd (\d+)/.exec(l)?.[1] ?? /(\d+)(?: tap0)?$/.exec(l.trim())?.[1];
     return pid === undefined || !existsSync(`/proc/${pid}`);
   });
-  // Up to 10 s: a CI run (the guest VM booting beside the tests) once counted another test
-  // file's pasta 3 s after its container had died; a leak stays for good.
-  for (let i = 0; i < 100 && orphans().length > 0; i++) await new Promise(res => setTimeout(res, 100));
-  return orphans();
+  // Up to 30 s: CI runs have counted another test file's pasta 3 s and once more than 10 s
+  // after its container had died (not found since; it was gone by the end of the run); a
+  // leak stays for good. What is left is named with its parent and age, to find whose it is.
+  for (let i = 0; i < 300 && orphans().length > 0; i++) await new Promise(res => setTimeout(res, 100));
+  return orphans().map(l => {
+    const pid = l.trim().split(/\s+/)[0]!;
+    try {
+      return `${l} (${execFileSync(`ps`, [`-o`, `ppid=,etime=`, `-p`, pid], {encoding: `utf8`}).trim()}: ppid, age)`;
+    } catch {
+      return l;
+    }
+  });
 }
 
 async function containerPid(name: string, tries = 100): Promise<number> {
