@@ -2,7 +2,9 @@
    network backend (pasta, slirp4netns) once C's namespaces exist and its id maps are
    written, waits for the backend to say it is ready, optionally hands C's pid to Node
    and waits for its go, and only then releases C. Hooks die with P (PR_SET_PDEATHSIG):
-   a backend never outlives the container's keeper. A hook's stdout and stderr go to a
+   a backend never outlives the container's keeper, which also kills them itself when the
+   container is gone (hooks_kill_all: pasta's PDEATHSIG does not survive its dropping of
+   capabilities). A hook's stdout and stderr go to a
    memory file, never to the container's output (slirp4netns prints "sent tapfd=…" on
    stdout): its last words are part of the error when it fails before it is ready. */
 #include <errno.h>
@@ -25,6 +27,34 @@
    src/cgroups/hook.ts); on a loaded machine or an emulated guest that alone can take
    more than 30 s, and a deadline shorter than the hook's own fails good starts. */
 #define HOOK_READY_TIMEOUT_MS 120000
+
+/* The hooks started by this process, killed when it is done with the container
+   (hooks_kill_all; at exit too). PR_SET_PDEATHSIG alone does not hold for every backend:
+   the kernel clears it when a process changes its credentials, as pasta does when it
+   drops its capabilities, and such a backend outlived its container until it noticed by
+   itself (seconds, more on a loaded machine). */
+#define MAX_HOOKS 16
+static pid_t started_hooks[MAX_HOOKS];
+static size_t n_started_hooks;
+
+void
+hooks_kill_all (void)
+{
+  size_t i;
+  for (i = 0; i < n_started_hooks; i++)
+    kill (started_hooks[i], SIGKILL);
+  n_started_hooks = 0;
+}
+
+static void
+remember_hook (pid_t hook)
+{
+  static int registered;
+  if (!registered && atexit (hooks_kill_all) == 0)
+    registered = 1;
+  if (n_started_hooks < MAX_HOOKS)
+    started_hooks[n_started_hooks++] = hook;
+}
 
 int
 hooks_is_parent_directive (const char *kw)
@@ -221,6 +251,7 @@ run_hook (const struct directive *d, pid_t pid, helper_error_t *err)
         {
           if (log >= 0)
             close (log); /* the hook keeps it */
+          remember_hook (hook);
           return 0;
         }
       while (waitpid (hook, &status, 0) < 0 && errno == EINTR)

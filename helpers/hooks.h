@@ -13,6 +13,8 @@ int hooks_join_namespaces (const struct plan *p, unsigned long *ns_flags, int *j
 /* `net-hook ARG...`: start each hook (`@PID@` replaced by PID), tied to P's life by
    PR_SET_PDEATHSIG, and wait until it writes a byte to its fd 3. */
 int hooks_run_net_hooks (const struct plan *p, pid_t pid, helper_error_t *err);
+/* SIGKILL to every hook this process started (also run at exit): the container is gone. */
+void hooks_kill_all (void);
 /* `sync-fds NOTIFY GO`: write "PID\n" to NOTIFY, wait for '0' on GO. */
 int hooks_sync (const struct plan *p, pid_t pid, helper_error_t *err);
 /* Whether KW is one of the directives above (C skips them). */

@@ -517,12 +517,14 @@ run_hooks_in_keeper (const struct plan *p, pid_t pid, helper_error_t *err)
         {
           while (kill (pid, 0) == 0 || errno != ESRCH)
             sleep (1);
+          hooks_kill_all ();
           _exit (0);
         }
       pfd.fd = pidfd;
       pfd.events = POLLIN;
       while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
         ;
+      hooks_kill_all ();
       _exit (0);
     }
   close (rep[1]);
