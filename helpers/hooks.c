@@ -3,8 +3,8 @@
    written, waits for the backend to say it is ready, optionally hands C's pid to Node
    and waits for its go, and only then releases C. Hooks die with P (PR_SET_PDEATHSIG):
    a backend never outlives the container's keeper, which also kills them itself when the
-   container is gone (hooks_kill_all: pasta's PDEATHSIG does not survive its dropping of
-   capabilities). A hook's stdout and stderr go to a
+   container is gone (hooks_kill_all: the parent-death signal alone once left a pasta
+   running). A hook's stdout and stderr go to a
    memory file, never to the container's output (slirp4netns prints "sent tapfd=…" on
    stdout): its last words are part of the error when it fails before it is ready. */
 #include <errno.h>
@@ -29,10 +29,10 @@
 #define HOOK_READY_TIMEOUT_MS 120000
 
 /* The hooks started by this process, killed when it is done with the container
-   (hooks_kill_all; at exit too). PR_SET_PDEATHSIG alone does not hold for every backend:
-   the kernel clears it when a process changes its credentials, as pasta does when it
-   drops its capabilities, and such a backend outlived its container until it noticed by
-   itself (seconds, more on a loaded machine). */
+   (hooks_kill_all; at exit too). PR_SET_PDEATHSIG alone was not enough: a pasta was seen
+   running with its parent and its container gone, until it noticed by itself (seconds,
+   more on a loaded machine); the kernel drops the setting on some credential changes, and
+   pasta changes its own as it joins the container's user namespace. */
 #define MAX_HOOKS 16
 static pid_t started_hooks[MAX_HOOKS];
 static size_t n_started_hooks;
