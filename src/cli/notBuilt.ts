@@ -12,8 +12,11 @@ const KUBE: Missing = {why: `tspod does not play or generate Kubernetes YAML`, f
 const MOUNT: Missing = {why: `tspod does not mount a container's root file system for the host`, fix: `copy files in and out with tspod cp, or take the whole tree with tspod export`};
 const CHECKPOINT: Missing = {why: `tspod has no checkpoint and restore (CRIU)`, fix: `commit the container (tspod commit) to keep its files`};
 
-/** By the words the user typed: `build`, or a group's `image build`. */
-const MISSING: Record<string, Missing> = {
+/**
+ * By the words the user typed: `build`, or a group's `image build`. Made on the first
+ * miss: every command's start loads this module, and only a mistyped one needs the table.
+ */
+const missingTable = (): Record<string, Missing> => ({
   build: BUILD,
   buildx: BUILD,
   'image build': BUILD,
@@ -41,13 +44,14 @@ const MISSING: Record<string, Missing> = {
   'auto-update': {why: `tspod does not update containers from their registries by itself`, fix: `pull the new image and recreate the container; units from tspod generate systemd --new do that on restart (run --replace)`},
   'system service': {why: `tspod has no API service: it is daemonless, each command does its work and exits`, fix: `run tspod commands directly; for a client that needs the Docker or Podman API, use podman system service`},
   'system connection': {why: `tspod manages this host's containers only, with no remote connections`, fix: `run tspod on the host itself (ssh there)`},
-};
+});
 
 /** `tspod build`'s error text (as the usage errors: no `Error: `), or undefined for a word podman has no command for either. */
 export function notBuiltMessage(argv: ReadonlyArray<string>): string | undefined {
   const words = commandWords(argv);
-  const key = [words.slice(0, 2).join(` `), words[0] ?? ``].find(k => MISSING[k] !== undefined);
+  const missing = missingTable();
+  const key = [words.slice(0, 2).join(` `), words[0] ?? ``].find(k => missing[k] !== undefined);
   if (key === undefined) return undefined;
-  const m = MISSING[key]!;
+  const m = missing[key]!;
   return `\`tspod ${key}\` is not supported: ${m.why}\n  fix: ${m.fix}`;
 }

@@ -22,6 +22,7 @@ import {withStore} from './store';
 import type {OpenedStore} from './store';
 import {liveView, reachesPseudo} from './cpLive';
 import type {LiveView} from './cpLive';
+import type {RuntimeSpec} from '../../oci/runtimeSpec';
 import {makeWorkDir} from '../../storage/workDirs';
 
 export interface CpOptions {
@@ -101,24 +102,25 @@ interface DirMount {
   ro: boolean;
 }
 
-function dirMounts(store: OpenedStore, id: string): Array<DirMount> {
-  let mounts: Array<import('../../oci/runtimeSpec').Mount> = [];
-  try {
-    mounts = readSpec(store.containers, id).mounts ?? [];
-  } catch {} // no config.json (never prepared): no mounts
-  return mounts.filter(m => m.source !== undefined && (m.type === `bind` || (m.options ?? []).some(o => o === `bind` || o === `rbind`)) && isDirectory(m.source))
+function dirMounts(spec: RuntimeSpec | undefined): Array<DirMount> {
+  return (spec?.mounts ?? []).filter(m => m.source !== undefined && (m.type === `bind` || (m.options ?? []).some(o => o === `bind` || o === `rbind`)) && isDirectory(m.source))
     .map(m => ({dest: posix.normalize(m.destination).replace(/^\/+|\/+$/g, ``), source: m.source!, ro: (m.options ?? []).includes(`ro`)}))
     .filter(m => m.dest !== ``)
     .sort((a, b) => b.dest.length - a.dest.length);
 }
 
 /** The user the container's process runs as (root when its spec cannot be read). */
-function containerUser(store: OpenedStore, id: string): {uid: number, gid: number} {
+function containerUser(spec: RuntimeSpec | undefined): {uid: number, gid: number} {
+  const u = spec?.process.user;
+  return u ? {uid: u.uid, gid: u.gid} : {uid: 0, gid: 0};
+}
+
+/** The container's config.json, read once for cp's mounts and user; undefined when it has none (never prepared). */
+function specOf(store: OpenedStore, id: string): RuntimeSpec | undefined {
   try {
-    const u = readSpec(store.containers, id).process.user;
-    return {uid: u.uid, gid: u.gid};
+    return readSpec(store.containers, id);
   } catch {
-    return {uid: 0, gid: 0};
+    return undefined;
   }
 }
 
@@ -133,12 +135,13 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
   await withStore(ctx, async store => {
     const c = await mustLookup(store.containers, (src.container ?? dst.container)!);
     const tmp = await makeWorkDir(ctx.paths.graphRoot, `cp`);
-    const live = liveView(ctx, store.containers, c, tmp);
+    const spec = specOf(store, c.id);
+    const live = liveView(ctx, c, spec, tmp);
     try {
       // podman's --archive: owned by the container's user (its process's uid and gid), else as in the archive.
-      const l: Landing = {overwrite: opts.overwrite === true, ...(opts.archive === false ? {} : {owner: containerUser(store, c.id)})};
+      const l: Landing = {overwrite: opts.overwrite === true, ...(opts.archive === false ? {} : {owner: containerUser(spec)})};
       const layers = layerTree(store, await layerDirs(store, c.layer), l);
-      const mounts = live ? [] : dirMounts(store, c.id);
+      const mounts = live ? [] : dirMounts(spec);
       /**
        * Where `p` is: a stopped container's volume or bind-mounted directory is the mount's
        * source (podman mounts them for cp), links in it followed within it; else the tree.
@@ -174,8 +177,7 @@ export async function copy(ctx: EngineContext, opts: CpOptions): Promise<void> {
           return;
         }
         const host = resolve(dst.path);
-        let isDir = false;
-        try { isDir = lstatSync(host).isDirectory(); } catch {}
+        const isDir = isDirectory(host);
         if (!isDir && !existsSync(dirname(host)))
           throw new TspodError(`InvalidArgument`, `"${dst.path}" could not be found on the host: no such file or directory`, {hint: `create ${dirname(host)} first`});
         // The container's root, or a volume's, has no top entry in the archive: into a new

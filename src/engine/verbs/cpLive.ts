@@ -9,10 +9,10 @@ import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import type {EngineContext} from '../Engine';
 import {WorkerClient} from '../../storage/WorkerClient';
-import type {ContainerRecord, ContainerStore} from '../../storage/ContainerStore';
+import type {ContainerRecord} from '../../storage/ContainerStore';
+import type {RuntimeSpec} from '../../oci/runtimeSpec';
 import {CAPABILITIES, capabilityMask} from '../../runtime/capabilities';
 import {helperBin} from '../lifecycle/monitor';
-import {readSpec} from '../lifecycle/containers';
 import {isAlive} from '../lifecycle/procStat';
 import {isRunning} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
@@ -29,8 +29,8 @@ export interface LiveView {
   pseudo: Array<string>;
 }
 
-/** The running container's view, or undefined when it is not running. `tmp` holds the helper's plan. */
-export function liveView(ctx: EngineContext, cs: ContainerStore, c: ContainerRecord, tmp: string): LiveView | undefined {
+/** The running container's view, or undefined when it is not running. `spec` is its config.json; `tmp` holds the helper's plan. */
+export function liveView(ctx: EngineContext, c: ContainerRecord, spec: RuntimeSpec | undefined, tmp: string): LiveView | undefined {
   const m = c.metadata as LifeMeta;
   if (!isRunning(m) || typeof m.pid !== `number` || !isAlive(m.pid, m.pidStart)) return undefined;
   const all = capabilityMask(CAPABILITIES);
@@ -44,10 +44,8 @@ export function liveView(ctx: EngineContext, cs: ContainerStore, c: ContainerRec
     planTokens(`env`, [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`]),
     planTokens(`args`, [process.execPath, join(ctx.installDir, `dist/apply-worker.js`)]),
   ].join(``), {mode: 0o600});
-  let pseudo: Array<string> = [];
-  try {
-    pseudo = (readSpec(cs, c.id).mounts ?? []).filter(x => PSEUDO.has(x.type ?? ``)).map(x => x.destination.replace(/^\/+|\/+$/g, ``));
-  } catch {} // no config.json: nothing known to skip
+  // No config.json: nothing known to skip.
+  const pseudo = (spec?.mounts ?? []).filter(x => PSEUDO.has(x.type ?? ``)).map(x => x.destination.replace(/^\/+|\/+$/g, ``));
   return {root: `/proc/${m.pid}/root`, worker: new WorkerClient({workerScript: ``, argv: [helperBin(ctx), `exec`, plan]}), pseudo};
 }
 

@@ -1,8 +1,9 @@
 // ps and images: --sort and --noheading, as podman's.
 import test from 'ava';
-import {readFileSync, readlinkSync} from 'node:fs';
+import {readlinkSync} from 'node:fs';
 import {SEEDED} from '../../_helpers/registry';
 import {pulledStore} from '../../_helpers/pulledStore';
+import {procAlive} from '../../_helpers/procAlive';
 
 const pulled = pulledStore([SEEDED.alpine, SEEDED.busyboxMusl]);
 const {t} = pulled;
@@ -136,9 +137,8 @@ test.serial(`volume rm -f stops and removes the containers that use the volume, 
   tt.deepEqual([r.code, r.stdout], [0, `vr-live\n`], r.stderr);
   tt.is((await t([`ps`, `-a`, `-q`, `--filter`, `name=^vr-run$`])).stdout, ``);
   tt.notRegex((await t([`volume`, `ls`, `-q`])).stdout, /^vr-live$/m);
-  const alive = (pid: number) => { try { return readFileSync(`/proc/${pid}/stat`, `utf8`).split(`) `)[1]![0] !== `Z`; } catch { return false; } };
-  for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise(res => setTimeout(res, 50));
-  tt.deepEqual(pids.filter(alive), [], `the container's process and its monitor are gone`);
+  for (let i = 0; i < 100 && pids.some(procAlive); i++) await new Promise(res => setTimeout(res, 50));
+  tt.deepEqual(pids.filter(procAlive), [], `the container's process and its monitor are gone`);
 });
 
 test(`volume ls --format takes a Go template; volume exists answers 0 or 1`, async tt => {

@@ -5,6 +5,7 @@ import {join} from 'node:path';
 import {tempStore} from '../../../_helpers/runCli';
 import {REGISTRY, SEEDED} from '../../../_helpers/registry';
 import {registriesEnv, MANIFESTS, IDS} from '../../../_helpers/imageEnv';
+import {procAlive} from '../../../_helpers/procAlive';
 
 const env = registriesEnv([REGISTRY]);
 
@@ -77,9 +78,7 @@ test(`system reset -f stops every container first, then removes the whole store,
   t.false(existsSync(s.root));
   t.deepEqual(await s.json([`images`, `--format`, `json`]), []);
   t.deepEqual(await s.json([`ps`, `-a`, `--format`, `json`]), []);
-  // A zombie is gone too (the test runner may be the subreaper that has not reaped it yet).
-  const alive = (pid: number) => { try { return readFileSync(`/proc/${pid}/stat`, `utf8`).split(`) `)[1]![0] !== `Z`; } catch { return false; } };
-  t.deepEqual(pids.filter(alive), [], `the container's process and its monitor are gone`);
+  t.deepEqual(pids.filter(procAlive), [], `the container's process and its monitor are gone`);
 });
 
 test(`system migrate and renumber have nothing to do and exit 0, as scripts written for podman expect; migrate --new-runtime is refused`, async t => {
