@@ -14,7 +14,7 @@
 // to run `run` or `exec` on) and read instead of the build's from then on. A cache V8
 // rejects (another Node) only costs the parse it would have done anyway, and is written
 // again.
-const {closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync} = require('node:fs');
+const {closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync} = require('node:fs');
 const {join} = require('node:path');
 const Module = require('node:module');
 const vm = require('node:vm');
@@ -27,7 +27,11 @@ let cachedData = userCache && readOwnCache(userCache);
 const fromUser = cachedData !== undefined;
 cachedData ??= readOrUndefined(cacheFile);
 // A real `import()` left in the bundle (a Node built-in) must work as it does under require.
-const script = new vm.Script(Module.wrap(source(file)), {filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
+// The build wrapped the bundle in CommonJS's function already (scripts/build.mjs): a
+// wrap here would make a second 0.7 MB string, and young-generation garbage collections
+// (two scavenges, ~9 ms a command here) to make room for it. latin1: the bundle is ASCII
+// (the build checks), and a one-byte string needs no UTF-8 decoding.
+const script = new vm.Script(readFileSync(file, 'latin1'), {filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
 const mod = new Module(file, module);
 mod.filename = file;
 mod.paths = Module._nodeModulePaths(__dirname);
@@ -47,25 +51,6 @@ else if (userCache && (!fromUser || script.cachedDataRejected) && mod.exports.tr
   process.once('tspod-before-execve', save);
 }
 mod.exports.runCli(argv);
-
-/**
- * The bundle's text, read 64 KiB at a time through one small buffer. readFileSync would
- * put all of it (0.7 MB) in a fresh Buffer before copying it into the string, and touching
- * that much new memory costs more than reading it (page faults: 3 ms a command measured in
- * a VM); this way only the string pays it. latin1: the bundle is ASCII (esbuild escapes
- * the rest; scripts/build.mjs checks), and a one-byte string needs no UTF-8 decoding.
- */
-function source(path) {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 16);
-    let text = '';
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) text += buf.toString('latin1', 0, n);
-    return text;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function readOrUndefined(path) {
   try {

@@ -5,14 +5,13 @@ import type {ExecutionContext} from 'ava';
 import {spawnSync} from 'node:child_process';
 import {chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import Module from 'node:module';
 import vm from 'node:vm';
 import {join} from 'node:path';
 import {PROJECT_DIR, TSPOD_BIN} from '../_helpers/project';
 
 test(`the build's code cache is accepted by this Node`, t => {
   const file = join(PROJECT_DIR, `dist/tspod-main.js`);
-  const script = new vm.Script(Module.wrap(readFileSync(file, `latin1`)), {filename: file, cachedData: readFileSync(`${file}.cache`), importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
+  const script = new vm.Script(readFileSync(file, `latin1`), {filename: file, cachedData: readFileSync(`${file}.cache`), importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
   t.false(script.cachedDataRejected);
 });
 
@@ -97,7 +96,7 @@ test(`a command writes its own code cache once, which V8 accepts, keeping two ot
   t.regex(own[0]!, /^code-inspect-\d+-\d+\.bin$/);
   const path = join(cacheDir, own[0]!);
   const file = join(PROJECT_DIR, `dist/tspod-main.js`);
-  const script = new vm.Script(Module.wrap(readFileSync(file, `latin1`)), {filename: file, cachedData: readFileSync(path), importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
+  const script = new vm.Script(readFileSync(file, `latin1`), {filename: file, cachedData: readFileSync(path), importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER});
   t.false(script.cachedDataRejected);
   const written = statSync(path).mtimeMs;
   t.is(inspect().status, 125);
