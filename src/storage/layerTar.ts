@@ -169,7 +169,8 @@ export async function packLayers(req: PackRequest): Promise<PackResult> {
       return;
     }
     if (st.isDirectory()) {
-      await entry(pack, {...base, type: `directory`});
+      // `bin/`: a directory's name ends with a slash, as Go's archive/tar (podman) and GNU tar write it.
+      await entry(pack, {...base, name: name.endsWith(`/`) ? name : `${name}/`, type: `directory`});
       if (req.mode === `diff` && isOpaque(e.abs, fmt)) await entry(pack, {...base, name: `${name}/.wh..wh..opq`, type: `file`, size: 0, mode: 0o600});
       const kids = req.mode === `merged` ? mergedChildren(req.dirs, e.from, e.rel, fmt) : diffChildren(req.dirs[0]!, e.rel, fmt);
       for (const k of kids) await emit(k, `${name}/${k.rel.slice(k.rel.lastIndexOf(`/`) + 1)}`);

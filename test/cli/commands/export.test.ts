@@ -69,6 +69,9 @@ test(`export shows the container's changes, owners and deletions; re-import runs
   tt.truthy(line, `root/new.txt is in the export`);
   tt.regex(line!, /1234\/5678/);
   tt.truthy(list.find(l => l.endsWith(` bin/busybox`)));
+  // Directories end with a slash, as podman's export (Go's archive/tar) writes them.
+  tt.regex(list.find(l => l.startsWith(`d`) && / srv\/d\/?$/.test(l)) ?? ``, / srv\/d\/$/);
+  tt.true(list.filter(l => l.startsWith(`d`)).every(l => l.endsWith(`/`)), `every directory ends with a slash`);
   tt.falsy(list.find(l => l.endsWith(` etc/motd`)), `a deleted file is not exported`);
   tt.falsy(list.find(l => l.includes(`.wh.`)), `no whiteouts in an export`);
   // Files of other owners (shadow is root:shadow 640) are read in the user namespace.
