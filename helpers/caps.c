@@ -1,6 +1,9 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -42,10 +45,55 @@ apply_caps (const struct caps_sets *s, int last, helper_error_t *err)
   return 0;
 }
 
+static int
+hexval (char ch)
+{
+  if (ch >= '0' && ch <= '9')
+    return ch - '0';
+  if (ch >= 'a' && ch <= 'f')
+    return ch - 'a' + 10;
+  return -1;
+}
+
+int
+creds_set_seccomp (struct creds *c, const char *hex, helper_error_t *err)
+{
+  size_t n = strlen (hex), i;
+  if (n == 0 || n % 16 != 0)
+    return helper_make_error (err, 0, "plan", "`seccomp`: %zu hex digits are not whole BPF instructions", n);
+  c->seccomp = malloc (n / 2);
+  if (c->seccomp == NULL)
+    return helper_make_error (err, errno, "plan", "`seccomp`: allocate the filter");
+  for (i = 0; i < n / 2; i++)
+    {
+      int hi = hexval (hex[2 * i]), lo = hexval (hex[2 * i + 1]);
+      if (hi < 0 || lo < 0)
+        return helper_make_error (err, 0, "plan", "`seccomp`: not lower-case hex");
+      c->seccomp[i] = (unsigned char) (hi << 4 | lo);
+    }
+  c->seccomp_len = n / 2;
+  return 0;
+}
+
+static int
+install_seccomp (const struct creds *c, helper_error_t *err)
+{
+  struct sock_fprog prog;
+  if (c->seccomp == NULL)
+    return 0;
+  prog.len = (unsigned short) (c->seccomp_len / sizeof (struct sock_filter));
+  prog.filter = (struct sock_filter *) c->seccomp;
+  if (prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+    return helper_make_error (err, errno, "seccomp", "install the seccomp filter");
+  return 0;
+}
+
 int
 creds_apply (const struct creds *c, helper_error_t *err)
 {
   int last = last_cap (), i;
+  if (!c->no_new_privs && install_seccomp (c, err) < 0)
+    return -1;
   if (c->have_caps)
     for (i = 0; i <= last; i++)
       if (!((c->caps.bounding >> i) & 1))
@@ -71,5 +119,7 @@ creds_apply (const struct creds *c, helper_error_t *err)
     return -1;
   if (c->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return helper_make_error (err, errno, "caps", "set no_new_privs");
+  if (c->no_new_privs && install_seccomp (c, err) < 0)
+    return -1;
   return 0;
 }

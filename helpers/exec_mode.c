@@ -138,6 +138,11 @@ child (const struct plan *p, int status_fd, int term_sock, int started_fd, helpe
         }
       else if (strcmp (d->kw, "no-new-privs") == 0)
         cr.no_new_privs = 1;
+      else if (strcmp (d->kw, "seccomp") == 0 && d->argc == 1)
+        {
+          if (creds_set_seccomp (&cr, d->argv[0], err) < 0)
+            return 125;
+        }
       else if (strcmp (d->kw, "cwd") == 0 && d->argc == 1)
         cwd = d->argv[0];
       else if (strcmp (d->kw, "env") == 0)

@@ -410,6 +410,8 @@ child_main (struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_soc
         }
       else if (strcmp (kw, "no-new-privs") == 0)
         cr.no_new_privs = 1;
+      else if (strcmp (kw, "seccomp") == 0)
+        ret = want (d, 1, err) < 0 ? -1 : creds_set_seccomp (&cr, d->argv[0], err);
       else if (strcmp (kw, "env") == 0)
         {
           int j;

@@ -68,4 +68,22 @@ export interface Linux {
   maskedPaths?: Array<string>;
   readonlyPaths?: Array<string>;
   rootfsPropagation?: string;
+  seccomp?: LinuxSeccomp;
+}
+
+/** A seccomp filter in the spec's words (libseccomp's action and operator names). */
+export interface LinuxSeccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  /** SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32, SCMP_ARCH_AARCH64, …; the host's own is always filtered. */
+  architectures?: Array<string>;
+  syscalls?: Array<LinuxSyscallRule>;
+}
+
+export interface LinuxSyscallRule {
+  names: Array<string>;
+  action: string;
+  errnoRet?: number;
+  /** All must hold. */
+  args?: Array<{index: number, value: number, valueTwo?: number, op: string}>;
 }

@@ -28,6 +28,8 @@ export type Directive =
   | {kind: `cwd`, path: string}
   | {kind: `caps`, bounding: string, effective: string, permitted: string, inheritable: string, ambient: string}
   | {kind: `no-new-privs`}
+  // The seccomp filter (classic BPF, hex), installed as the last step before the command (helpers/caps.c).
+  | {kind: `seccomp`, program: string}
   | {kind: `env`, vars: Array<string>}
   | {kind: `args`, argv: Array<string>}
   | {kind: `terminal`}
@@ -79,6 +81,7 @@ function args(d: Directive): Array<string> {
     case `umask`: return [String(d.mask)];
     case `cwd`: return [d.path];
     case `caps`: return [d.bounding, d.effective, d.permitted, d.inheritable, d.ambient];
+    case `seccomp`: return [d.program];
     case `env`: return d.vars;
     case `args`: return d.argv;
     case `status-fd`: return [String(d.fd)];

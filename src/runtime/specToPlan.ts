@@ -3,6 +3,7 @@
 import {statfsSync} from 'node:fs';
 import type {LinuxIDMapping, Mount, RuntimeSpec} from '../oci/runtimeSpec';
 import {capabilityMask} from './capabilities';
+import {compileSeccomp} from './seccomp/bpf';
 import type {Directive, Plan} from './plan';
 import {MS, RLIM_INFINITY} from './plan';
 
@@ -244,6 +245,7 @@ export function planBody(spec: RuntimeSpec, opts: SpecToPlanOptions, single: boo
     ambient: capabilityMask(caps.ambient),
   });
   if (proc.noNewPrivileges) plan.push({kind: `no-new-privs`});
+  if (spec.linux?.seccomp) plan.push({kind: `seccomp`, program: compileSeccomp(spec.linux.seccomp).toString(`hex`)});
   if (proc.env && proc.env.length > 0) plan.push({kind: `env`, vars: proc.env});
   plan.push({kind: `args`, argv: proc.args});
   return plan as Array<Directive>;

@@ -349,11 +349,15 @@ export function normalizeCap(c: string, known: ReadonlyArray<string>): string {
   return name;
 }
 
-export function parseSecurityOpt(spec: string): {noNewPrivileges?: boolean} {
+/** `--security-opt`: no-new-privileges, and seccomp's profile (`unconfined`, or a file's path). */
+export function parseSecurityOpt(spec: string): {noNewPrivileges?: boolean, seccomp?: string} {
   if (spec === `no-new-privileges` || spec === `no-new-privileges=true` || spec === `no-new-privileges:true`) return {noNewPrivileges: true};
   if (spec === `no-new-privileges=false` || spec === `no-new-privileges:false`) return {noNewPrivileges: false};
-  if (/^(label|seccomp|apparmor)[=:]/.test(spec)) return {};
-  throw bad(`invalid --security-opt "${spec}"`, `tspod supports no-new-privileges; label, seccomp and apparmor are accepted and ignored`);
+  const seccomp = /^seccomp[=:](.+)$/.exec(spec)?.[1];
+  if (seccomp !== undefined) return {seccomp};
+  // No SELinux or AppArmor profile is applied (a rootless container gets none on most hosts).
+  if (/^(label|apparmor)[=:]/.test(spec)) return {};
+  throw bad(`invalid --security-opt "${spec}"`, `tspod supports no-new-privileges and seccomp=unconfined|PROFILE.json; label and apparmor are accepted and ignored`);
 }
 
 /** A name for `--name`: podman's rule. */

@@ -40,6 +40,8 @@ import {buildSpec, entrypointAndCmd, keepIdMap, parseProcLimits} from './spec';
 import type {ResolvedMount} from './spec';
 import {passwdWith, writeInitLayer} from './initLayer';
 import {specSummary} from '../lifecycle/specSummary';
+import {seccompChoice} from './seccomp';
+import type {SeccompChoice} from './seccomp';
 import type {LogDriver} from '../lifecycle/containers';
 import {healthMeta} from '../lifecycle/healthConfig';
 import {VolumeStore} from './volumes';
@@ -168,6 +170,7 @@ export interface Validated {
   capAdd: Array<string>;
   capDrop: Array<string>;
   noNewPrivileges: boolean;
+  seccomp: SeccompChoice;
   network: NetworkRequest;
   cgroup: ContainerCgroup;
   labels: Record<string, string>;
@@ -261,7 +264,13 @@ export function validate(o: CreateOptions): Validated {
   const capAdd = (o.capAdd ?? []).flatMap(c => c.split(`,`)).map(c => normalizeCap(c, CAPABILITIES));
   const capDrop = (o.capDrop ?? []).flatMap(c => c.split(`,`)).map(c => normalizeCap(c, CAPABILITIES));
   let noNewPrivileges = false;
-  for (const s of o.securityOpt ?? []) noNewPrivileges = parseSecurityOpt(s).noNewPrivileges ?? noNewPrivileges;
+  const seccompValues: Array<string> = [];
+  for (const s of o.securityOpt ?? []) {
+    const opt = parseSecurityOpt(s);
+    noNewPrivileges = opt.noNewPrivileges ?? noNewPrivileges;
+    if (opt.seccomp !== undefined) seccompValues.push(opt.seccomp);
+  }
+  const seccomp = seccompChoice(seccompValues);
   for (const u of o.ulimits ?? []) if (u !== `host`) parseUlimit(u);
   const extras = parseExtras(o, o.hostEnv);
   extras.privateCgroupns = privateCgroupns(o, cgroup.hostVersion);
@@ -293,7 +302,7 @@ export function validate(o: CreateOptions): Validated {
   }
   const labels = {...extras.fileLabels, ...parseLabels(o.labels ?? [])};
   const imageVolume = parseImageVolumeMode(o.imageVolume);
-  return {name: o.name, pull: parsePullPolicy(o.pull), userns, mounts, envFile, env, capAdd, capDrop, noNewPrivileges, network, cgroup, labels, extras, imageVolume, logDriver: driver, timeout};
+  return {name: o.name, pull: parsePullPolicy(o.pull), userns, mounts, envFile, env, capAdd, capDrop, noNewPrivileges, seccomp, network, cgroup, labels, extras, imageVolume, logDriver: driver, timeout};
 }
 
 /** podman refuses a --cidfile that exists: another container may own it. */
@@ -501,7 +510,7 @@ export async function prepareContainer(ctx: EngineContext, store: Store, image: 
       id: record.id, image: imgCfg, command: o.command, entrypoint: o.entrypoint, envFile: v.envFile, env: [...v.env, ...secretEnv], user,
       workdir: o.workdir, hostname, tty: Boolean(o.tty), readOnly: Boolean(o.readOnly), privileged: Boolean(o.privileged),
       init: Boolean(o.init), initBinary: o.initPath ?? join(ctx.installDir, `helpers/tspod-helper`), customInit: o.initPath !== undefined, bindHelper: Boolean(o.infra), capAdd: v.capAdd, capDrop: v.capDrop,
-      noNewPrivileges: v.noNewPrivileges, ulimits, mounts: resolved, initFiles, rootfs: mountSpec.target,
+      noNewPrivileges: v.noNewPrivileges, seccomp: v.seccomp, ulimits, mounts: resolved, initFiles, rootfs: mountSpec.target,
       uidMap: maps.uidMap, gidMap: maps.gidMap,
       host: {...limits, devices: o.privileged ? hostDevices() : []},
       network, joins: shared.joins,

@@ -13,6 +13,8 @@ import type {ResolvedUser} from './users';
 import type {NamespaceChoice} from '../../network/index';
 import {COPY_UP_ANNOTATION, NETWORK_HOOKS_ANNOTATION} from '../../runtime/specToPlan';
 import type {Extras} from './extras';
+import {specSeccomp} from './seccomp';
+import type {SeccompChoice} from './seccomp';
 
 export type {RuntimeSpec};
 type SpecMount = Mount;
@@ -69,6 +71,8 @@ export interface SpecInput {
   capAdd: Array<string>;
   capDrop: Array<string>;
   noNewPrivileges: boolean;
+  /** Absent: tspod's default filter. */
+  seccomp?: SeccompChoice;
   ulimits: Array<Rlimit>;
   mounts: Array<ResolvedMount>;
   /** Generated init-layer files: destination → host path. */
@@ -291,6 +295,8 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
   for (const d of x?.devices ?? [])
     if (!finalMounts.some(m => m.destination === d.destination)) finalMounts.push({destination: d.destination, type: `bind`, source: d.source, options: [`bind`, `nosuid`, `noexec`]});
 
+  const caps = capabilities(input);
+  const seccomp = specSeccomp(input.seccomp ?? {kind: `default`}, caps.bounding ?? [], input.privileged);
   return {
     ociVersion: `1.0.2-dev`,
     process: {
@@ -299,7 +305,7 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
       args: finalArgs,
       env: buildEnv(input, hostname),
       cwd: input.workdir || input.image.WorkingDir || `/`,
-      capabilities: capabilities(input),
+      capabilities: caps,
       rlimits: rlimits(input),
       noNewPrivileges: input.noNewPrivileges,
     },
@@ -311,6 +317,8 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
       'io.container.manager': `tspod`, 'org.opencontainers.image.stopSignal': x?.stopSignal ?? input.image.StopSignal ?? `SIGTERM`,
       ...(input.network && input.network.hooks.length > 0 ? {[NETWORK_HOOKS_ANNOTATION]: JSON.stringify(input.network.hooks)} : {}),
       ...copyUpAnnotation(input.mounts),
+      // podman's: inspect shows it in HostConfig.SecurityOpt.
+      ...(input.seccomp?.kind === `unconfined` ? {'io.podman.annotations.seccomp': `unconfined`} : input.seccomp?.kind === `file` ? {'io.podman.annotations.seccomp': input.seccomp.path} : {}),
     },
     linux: {
       uidMappings: mapping(input.uidMap),
@@ -319,6 +327,7 @@ export function buildSpec(input: SpecInput): RuntimeSpec {
       ...sysctls(input),
       maskedPaths: input.privileged ? [] : [...MASKED_PATHS],
       readonlyPaths: input.privileged ? [] : [...READONLY_PATHS],
+      ...(seccomp ? {seccomp} : {}),
     },
   };
 }

@@ -11,6 +11,7 @@ import {randomBytes} from '../../util/randomBytes';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {CAPABILITIES, capabilityMask} from '../../runtime/capabilities';
+import {compileSeccomp} from '../../runtime/seccomp/bpf';
 import {parseStatus, statusToError} from '../../runtime/helper';
 import {execFailureRules, workdirFailed} from '../../runtime/helperErrors';
 import {canExecve, execve, inheritableMemfd, keepAcrossExec} from '../../sys/execve';
@@ -136,6 +137,8 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
         ? planTokens(`caps`, [all, all, all, all, uid === 0 ? all : `0`])
         : planTokens(`caps`, [capabilityMask(caps.bounding), capabilityMask(caps.effective), capabilityMask(caps.permitted), capabilityMask(caps.inheritable), capabilityMask(caps.ambient)]),
       ...(proc.noNewPrivileges ? [planTokens(`no-new-privs`, [])] : []),
+      // The container's filter holds for what runs in it (podman, runc exec).
+      ...(spec.linux?.seccomp ? [planTokens(`seccomp`, [compileSeccomp(spec.linux.seccomp).toString(`hex`)])] : []),
       planTokens(`env`, env),
       ...(o.tty ? [planTokens(`terminal`, [])] : []),
       ...(o.detach ? [planTokens(`detach`, [])] : []),

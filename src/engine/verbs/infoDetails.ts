@@ -11,6 +11,7 @@ import {podmanStatus} from '../lifecycle/state';
 import type {LifeMeta} from '../lifecycle/state';
 import type {HostReport} from '../hostProbe';
 import {VERSION} from '../../version';
+import {seccompSupported} from '../../runtime/seccomp/bpf';
 
 function readText(path: string): string {
   try {
@@ -98,7 +99,7 @@ export function podmanInfoDetails(ctx: EngineContext, report: HostReport) {
       networkBackend: report.host.network.default,
       ociRuntime: {name: `tspod-helper`, package: `tspod ${VERSION}`, path: helper, version: `tspod-helper ${VERSION}`},
       conmon: {package: `tspod ${VERSION}`, path: helper, version: `tspod-helper monitor ${VERSION}`},
-      security: {rootless: report.host.rootless, seccompEnabled: false, selinuxEnabled: false, apparmorEnabled: false, seccompProfilePath: ``},
+      security: {rootless: report.host.rootless, seccompEnabled: seccompSupported(), selinuxEnabled: false, apparmorEnabled: false, seccompProfilePath: ``},
       remoteSocket: {path: ``, exists: false},
       serviceIsRemote: false,
       linkmode: `static`,

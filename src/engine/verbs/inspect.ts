@@ -158,7 +158,7 @@ export function inspectRecord(ctx: EngineContext, cs: ContainerStore, c: Contain
       UsernsMode: ``,
       Privileged: Boolean(annotations[`io.podman.annotations.privileged`] === `TRUE`),
       ReadonlyRootfs: Boolean(spec?.root?.readonly),
-      SecurityOpt: [],
+      SecurityOpt: annotations[`io.podman.annotations.seccomp`] ? [`seccomp=${annotations[`io.podman.annotations.seccomp`]}`] : [],
       Tmpfs: userTmpfs(spec),
       ShmSize: shmSize(spec),
       Ulimits: (proc?.rlimits ?? []).map(r => ({Name: r.type, Soft: r.soft, Hard: r.hard})),
