@@ -18,14 +18,20 @@ close_between (unsigned int from, unsigned int to)
 int
 close_fds_except (int keep, int keep2, helper_error_t *err)
 {
+  return close_fds_from_except (3, keep, keep2, err);
+}
+
+int
+close_fds_from_except (int first, int keep, int keep2, helper_error_t *err)
+{
   int lo = keep < keep2 ? keep : keep2, hi = keep < keep2 ? keep2 : keep;
-  unsigned int next = 3;
+  unsigned int next = (unsigned int) first;
 
   /* What is left open is close-on-exec: the command gets neither. */
   for (int i = 0; i < 2; i++)
     {
       int fd = i == 0 ? lo : hi;
-      if (fd < 3 || (i == 1 && fd == lo))
+      if (fd < first || (i == 1 && fd == lo))
         continue;
       if (close_between (next, (unsigned int) fd - 1) < 0)
         return helper_make_error (err, errno, "exec", "close fds");
@@ -53,4 +59,27 @@ exec_command (char **argv, char **envp, int *exit_code, helper_error_t *err)
   e = errno;
   *exit_code = e == ENOENT || e == ENOTDIR ? 127 : 126;
   return helper_make_error (err, e, "exec", "exec `%s`", argv[0]);
+}
+
+int
+preserve_fds (int base, int n, int *status_fd, helper_error_t *err)
+{
+  int i;
+  if (n <= 0)
+    return 0;
+  /* The status fd must not be overwritten by a passed one: above them, still close-on-exec. */
+  if (*status_fd >= 3 && *status_fd < 3 + n)
+    {
+      int moved = fcntl (*status_fd, F_DUPFD_CLOEXEC, 3 + n);
+      if (moved < 0)
+        return helper_make_error (err, errno, "exec", "move the status fd");
+      *status_fd = moved;
+    }
+  /* Ascending: target 3+i is below every source still to come (base+j, j > i, base >= 3). */
+  for (i = 0; i < n; i++)
+    {
+      if (base + i == 3 + i ? fcntl (3 + i, F_SETFD, 0) < 0 : dup2 (base + i, 3 + i) < 0)
+        return helper_make_error (err, errno, "exec", "pass file descriptor %d (--preserve-fds)", 3 + i);
+    }
+  return close_fds_from_except (3 + n, *status_fd, -1, err);
 }

@@ -45,6 +45,8 @@ struct opts
   const char *plan, *log, *exit_file, *pid_file, *sock_path, *stop_marker, *state_file;
   unsigned long long log_max, restart_max;
   int restart, keep_stdin, terminal, status_fd, wait_attach;
+  /* --preserve-fds N: fds 4..N+3 go to every start of the container (the plan places them). */
+  int preserve_n;
   char **exit_cmd;
   int n_exit;
   unsigned long long health_ms;
@@ -311,13 +313,19 @@ start_container (pid_t *cpid, struct stream *out, struct stream *errs, char **er
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
       signal (SIGPIPE, SIG_DFL);
+      int base = o.terminal ? 5 : 4, *passed = xmalloc ((size_t) (o.preserve_n + 1) * sizeof (int));
       for (k = 0; k < 5; k++)
         if (want[k] >= 0)
           want[k] = fcntl (want[k], F_DUPFD_CLOEXEC, 100);
+      for (k = 0; k < o.preserve_n; k++)
+        passed[k] = fcntl (4 + k, F_DUPFD_CLOEXEC, 100);
       for (k = 0; k < 5; k++)
         if (want[k] >= 0)
           place_fd (want[k], k);
-      close_range_from (o.terminal ? 5 : 4);
+      /* After the status fd and console socket, where the plan's `preserve-fds` expects them. */
+      for (k = 0; k < o.preserve_n; k++)
+        place_fd (passed[k], base + k);
+      close_range_from (base + o.preserve_n);
       execl (self_exe, self_exe, "run", o.plan, (char *) NULL);
       _exit (125);
     }
@@ -621,6 +629,8 @@ parse_opts (int argc, char **argv)
         o.log_max = n;
       else if (strcmp (a, "--status-fd") == 0 && parse_u64 (v, &n) == 0)
         o.status_fd = (int) n;
+      else if (strcmp (a, "--preserve-fds") == 0 && parse_u64 (v, &n) == 0 && n <= 1000)
+        o.preserve_n = (int) n;
       else if (strcmp (a, "--restart") == 0)
         {
           const char *c = strchr (v, ':');
@@ -661,7 +671,7 @@ helper_monitor_main (int argc, char **argv)
     {
       dprintf (2, "tspod-helper: usage: tspod-helper monitor --plan P --exit-file F --pid-file F --stop-marker F "
                   "[--state-file F] [--log F] [--log-max N] [--socket S] [--restart POLICY] [--stdin] [--terminal] [--wait-attach] "
-                  "[--status-fd N] [--exit-cmd ARG]... [--health-interval MS --health-cmd ARG...]\n");
+                  "[--status-fd N] [--preserve-fds N] [--exit-cmd ARG]... [--health-interval MS --health-cmd ARG...]\n");
       return 125;
     }
   health_configure (o.n_health > 0 ? o.health_cmd : NULL, o.health_ms);
@@ -671,6 +681,9 @@ helper_monitor_main (int argc, char **argv)
   self_exe[n] = '\0';
   if (o.status_fd >= 0)
     fcntl (o.status_fd, F_SETFD, FD_CLOEXEC);
+  /* Kept for every start (a restart too, as a socket unit's socket stays), lent to none else. */
+  for (i = 0; i < o.preserve_n; i++)
+    fcntl (4 + i, F_SETFD, FD_CLOEXEC);
   if (getsid (0) != getpid ())
     setsid ();
   if (chdir ("/") < 0)

@@ -171,6 +171,16 @@ read_plan_rest (struct plan *p, char **rest, ssize_t *len, helper_error_t *err)
   return plan_parse (p, *rest, (size_t) *len, err);
 }
 
+/* P's copies of the fds passed to the container (`preserve-fds`): the container has its own. */
+static void
+close_preserved (const struct plan *p)
+{
+  const struct directive *d = plan_find (p, "preserve-fds");
+  unsigned long long base, n;
+  if (d && d->argc == 2 && parse_u64 (d->argv[0], &base) == 0 && parse_u64 (d->argv[1], &n) == 0 && base >= 3 && n > 0 && n <= 1000)
+    syscall (SYS_close_range, (unsigned int) base, (unsigned int) (base + n - 1), 0U);
+}
+
 static int
 pid_file_of (const struct plan *p, const char **path, helper_error_t *err)
 {
@@ -239,8 +249,9 @@ open_log (const struct plan *p, helper_error_t *err)
 }
 
 static int
-child_main (struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_sock, const int *out, helper_error_t *err)
+child_main (struct plan *p, const struct run_cfg *cfg, int *status_fd, int sync_fd, int term_sock, const int *out, helper_error_t *err)
 {
+  int preserve_base = 0, preserve_n = 0;
   struct mount_ctx m;
   struct creds cr;
   char **envp;
@@ -310,7 +321,14 @@ child_main (struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_soc
           || strcmp (kw, "detach") == 0 || strcmp (kw, "console-socket") == 0
           || strcmp (kw, "log-pipes") == 0 || strcmp (kw, "log") == 0 || strcmp (kw, "rootfs-fuse") == 0)
         continue;
-      if (strcmp (kw, "rootfs") == 0)
+      if (strcmp (kw, "preserve-fds") == 0)
+        {
+          if ((ret = want (d, 2, err)) == 0 && (num (d, 0, &a, err) < 0 || num (d, 1, &b, err) < 0 || a < 3 || b > 1000))
+            ret = helper_make_error (err, 0, "plan", "`preserve-fds`: bad base or count");
+          preserve_base = (int) a;
+          preserve_n = (int) b;
+        }
+      else if (strcmp (kw, "rootfs") == 0)
         {
           if ((ret = want (d, 1, err)) == 0)
             m.rootfs = d->argv[0];
@@ -442,7 +460,12 @@ child_main (struct plan *p, const struct run_cfg *cfg, int sync_fd, int term_soc
       helper_make_error (err, errno, "cwd", "chdir `%s`", cwd);
       return 125;
     }
-  if (close_fds_except (cfg->status_fd, -1, err) < 0)
+  if (preserve_n > 0)
+    {
+      if (preserve_fds (preserve_base, preserve_n, status_fd, err) < 0)
+        return 125;
+    }
+  else if (close_fds_except (*status_fd, -1, err) < 0)
     return 125;
   exec_command (args, envp, &exit_code, err);
   return exit_code;
@@ -623,8 +646,9 @@ helper_run_main (int argc, char **argv)
       close (sync[1]);
       if (term[0] >= 0)
         close (term[0]);
-      code = child_main (&plan, &cfg, sync[0], term[1], out, &err);
-      helper_error_report (err, cfg.status_fd, cfg.status_fd < 0);
+      int status_fd = cfg.status_fd;
+      code = child_main (&plan, &cfg, &status_fd, sync[0], term[1], out, &err);
+      helper_error_report (err, status_fd, status_fd < 0);
       _exit (code);
     }
   close (sync[0]);
@@ -669,6 +693,7 @@ helper_run_main (int argc, char **argv)
       goto fail;
     }
   close (sync[1]);
+  close_preserved (&plan);
   /* The pid file says the container runs: written once it is released, in its cgroup and
      network (the hooks are done), since tspod tells systemd READY=1 when it appears. */
   if (cfg.pid_file && write_pid_file (cfg.pid_file, pid, &err) < 0)

@@ -137,7 +137,7 @@ export class Engine {
     return (await import("./verbs/port")).portMappings(this.ctx, opts);
   }
 
-  async run(opts: import('./verbs/run').CreateOptions & {sigProxy?: boolean}) {
+  async run(opts: import('./verbs/run').CreateOptions & {sigProxy?: boolean, preserveFds?: string}) {
     return (await import("./verbs/run")).runContainerVerb(this.ctx, opts);
   }
 

@@ -32,6 +32,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with the helper's pid once spawned (to signal it). */
   onSpawn?: (pid: number) => void;
+  /** --preserve-fds: this process's fds 3 to 3 + n - 1 become the container's. */
+  preserveFds?: number;
 }
 
 export interface RunResult {
@@ -162,7 +164,11 @@ function drain(fd: number): string {
 }
 
 function spawnHelper(helperPath: string, plan: Plan, opts: RunOptions, restFd?: number): {pid: number, result: Promise<RunResult>} {
-  const full: Plan = plan.some(d => d.kind === `status-fd`) ? plan : [{kind: `status-fd`, fd: STATUS_FD}, ...plan];
+  const withStatus: Plan = plan.some(d => d.kind === `status-fd`) ? plan : [{kind: `status-fd`, fd: STATUS_FD}, ...plan];
+  // Passed fds follow the helper's own (stdio, plan, status, rest): C moves them to 3 and up.
+  const base = restFd === undefined ? 5 : 6;
+  const n = opts.preserveFds ?? 0;
+  const full: Plan = n > 0 ? [...withStatus, {kind: `preserve-fds`, base, count: n}] : withStatus;
   const planPipe = makePipe();
   const statusPipe = makePipe({nonBlocking: true});
   const outputs: Array<Promise<string> | undefined> = [];
@@ -176,7 +182,7 @@ function spawnHelper(helperPath: string, plan: Plan, opts: RunOptions, restFd?: 
   });
   let child;
   try {
-    child = spawnProgram(helperPath, [helperPath, `run`, `-`], [...stdio, planPipe.read, statusPipe.write, ...(restFd === undefined ? [] : [restFd])], opts.env ?? process.env);
+    child = spawnProgram(helperPath, [helperPath, `run`, `-`], [...stdio, planPipe.read, statusPipe.write, ...(restFd === undefined ? [] : [restFd]), ...Array.from({length: n}, (_, i) => 3 + i)], opts.env ?? process.env);
   } catch (err) {
     for (const fd of [planPipe.write, statusPipe.read]) closeSync(fd);
     throw new TspodError(`Host`, `spawn \`${helperPath}\`: ${(err as NodeJS.ErrnoException).code}`, {hint: `build the helper: make -C helpers`});

@@ -30,6 +30,8 @@ export type Directive =
   | {kind: `no-new-privs`}
   // The seccomp filter (classic BPF, hex), installed as the last step before the command (helpers/caps.c).
   | {kind: `seccomp`, program: string}
+  // --preserve-fds: the helper's fds BASE.. become the command's 3.. (helpers/exec.c).
+  | {kind: `preserve-fds`, base: number, count: number}
   | {kind: `env`, vars: Array<string>}
   | {kind: `args`, argv: Array<string>}
   | {kind: `terminal`}
@@ -82,6 +84,7 @@ function args(d: Directive): Array<string> {
     case `cwd`: return [d.path];
     case `caps`: return [d.bounding, d.effective, d.permitted, d.inheritable, d.ambient];
     case `seccomp`: return [d.program];
+    case `preserve-fds`: return [String(d.base), String(d.count)];
     case `env`: return d.vars;
     case `args`: return d.argv;
     case `status-fd`: return [String(d.fd)];

@@ -198,6 +198,7 @@ export default class RunCommand extends ContainerFlags {
   attach = Option.Array(`-a,--attach`, [], {description: `Attach to STDIN, STDOUT or STDERR (default: all of them)`});
   rmi = Option.Boolean(`--rmi`, false, {description: `Remove the image after the container exits, unless another container uses it (implies --rm)`});
   sigProxy = Option.String(`--sig-proxy`, {tolerateBoolean: true, description: `Proxy received signals to the process (default true)`});
+  preserveFds = Option.String(`--preserve-fds`, {description: `Pass down to the process N more file descriptors (3 to N+2); systemd's socket activation (LISTEN_FDS) passes its own`});
 
   async execute() {
     let sigProxy = true;
@@ -207,7 +208,7 @@ export default class RunCommand extends ContainerFlags {
       else if (v === `false`) sigProxy = false;
       else throw new TspodError(`InvalidArgument`, `invalid --sig-proxy "${v}": want true or false`);
     }
-    const report = await this.engine.run({...this.containerOptions(), detach: this.detach, sigProxy, attach: this.attach, ...(this.rmi ? {rm: true, rmi: true} : {})});
+    const report = await this.engine.run({...this.containerOptions(), detach: this.detach, sigProxy, attach: this.attach, ...(this.preserveFds !== undefined ? {preserveFds: this.preserveFds} : {}), ...(this.rmi ? {rm: true, rmi: true} : {})});
     if (this.detach) this.out(report.id);
     return report.exitCode;
   }

@@ -9,6 +9,7 @@ import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {uid as hostUid} from '../../config/paths';
 import {encodePlan} from '../../runtime/plan';
+import type {Plan} from '../../runtime/plan';
 import {parseStatus, statusToError} from '../../runtime/helper';
 import {specToPlan} from '../../runtime/specToPlan';
 import type {ContainerStore} from '../../storage/ContainerStore';
@@ -41,6 +42,8 @@ export interface MonitorOptions {
   /** Wait for one attach client before starting (start -a): nothing is missed. */
   waitAttach?: boolean;
   onSocket?: (path: string) => void;
+  /** run -d --preserve-fds: this process's fds 3 to 3 + n - 1 go to the container, at each start. */
+  preserveFds?: number;
   /** Called as soon as the monitor runs (record it: a CLI killed now leaves no stray). */
   onSpawn?: (monitorPid: number, monitorStart: string | undefined) => Promise<void>;
 }
@@ -67,7 +70,10 @@ export async function startMonitor(ctx: EngineContext, cs: ContainerStore, id: s
     statusFd: 3, pidFile: f.pidFile,
   });
   const tty = Boolean(spec.process.terminal);
-  const buf = Buffer.concat([encodePlan(plan), extra(`detach`, []), ...(tty ? [extra(`console-socket`, [`4`])] : [])]);
+  const n = o.preserveFds ?? 0;
+  // The monitor places passed fds after the status fd and console socket (helpers/monitor.c).
+  const passed: Plan = n > 0 ? [{kind: `preserve-fds`, base: tty ? 5 : 4, count: n}] : [];
+  const buf = Buffer.concat([encodePlan([...plan, ...passed]), extra(`detach`, []), ...(tty ? [extra(`console-socket`, [`4`])] : [])]);
   await writeFileAtomic(f.plan, buf, {fsync: false});
   const policy = parseRestartPolicy(o.restartPolicy);
   const args = [
@@ -78,11 +84,12 @@ export async function startMonitor(ctx: EngineContext, cs: ContainerStore, id: s
     ...(o.stdin ? [`--stdin`] : []),
     ...(tty ? [`--terminal`] : []),
     ...(o.waitAttach ? [`--wait-attach`] : []),
+    ...(n > 0 ? [`--preserve-fds`, String(n)] : []),
     ...(o.exitCommand ?? []).flatMap(a => [`--exit-cmd`, a]),
     ...(o.timeout ? [`--timeout`, String(o.timeout)] : []),
     ...(o.healthIntervalMs && o.healthCommand ? [`--health-interval`, String(o.healthIntervalMs), ...o.healthCommand.flatMap(a => [`--health-cmd`, a])] : []),
   ];
-  const child = childProcess().spawn(helperBin(ctx), args, {detached: true, stdio: [`ignore`, `ignore`, `ignore`, `pipe`]});
+  const child = childProcess().spawn(helperBin(ctx), args, {detached: true, stdio: [`ignore`, `ignore`, `ignore`, `pipe`, ...Array.from({length: n}, (_, i) => 3 + i)]});
   const monitorPid = child.pid;
   if (monitorPid === undefined)
     throw new TspodError(`Host`, `spawn \`${helperBin(ctx)}\` failed`, {hint: `build the helper: make -C helpers`});

@@ -58,6 +58,8 @@ import type {NetworkRequest} from './network';
 
 export interface CreateOptions extends ExtraFlags {
   image: string;
+  /** run: fds 3 to 3 + n - 1 go to the container (engine/run/passedFds.ts). */
+  passFds?: number;
   command: Array<string>;
   /** The caller's working directory (relative bind sources) and environment (`-e KEY`). */
   cwd: string;

@@ -8,6 +8,7 @@ import {readFileSync} from 'node:fs';
 import {copyPidWhenStarted, removePidfile} from '../run/pidfile';
 import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
+import {passedFds} from '../run/passedFds';
 import {predictFrame, runPlanned, startEarly} from '../run/earlyStart';
 import {runOci} from '../../runtime/runc';
 import {startTimeOf} from '../lifecycle/procStat';
@@ -111,8 +112,11 @@ function killByPidfile(pidFile: string): void {
   } catch {} // not started yet, or exited meanwhile
 }
 
-export async function runContainerVerb(ctx: EngineContext, options: CreateOptions & {sigProxy?: boolean}): Promise<RunReport> {
-  const o = options.pod === undefined ? options : {...options, ...await (await import(`../pod/join`)).joinPod(ctx, options)};
+export async function runContainerVerb(ctx: EngineContext, options: CreateOptions & {sigProxy?: boolean, preserveFds?: string}): Promise<RunReport> {
+  const passed = passedFds(options.preserveFds, options.hostEnv);
+  const joined = options.pod === undefined ? options : {...options, ...await (await import(`../pod/join`)).joinPod(ctx, options)};
+  // Socket activation's LISTEN_* come first: the user's -e wins.
+  const o = passed.count === 0 ? joined : {...joined, passFds: passed.count, env: [...passed.env, ...joined.env ?? []]};
   const v = validate(o);
   const runtime = chooseRuntime(ctx);
   if (runtime.kind === `oci`) checkOciRun(runtime, o, `run`);
@@ -131,7 +135,10 @@ export async function runContainerVerb(ctx: EngineContext, options: CreateOption
   const stdio = [io.stdin, io.stdout, io.stderr] as never;
   const ids = {hostUid: hostUid(), hostGid: process.getgid ? process.getgid() : 0};
   const frame = runtime.kind === `oci` ? undefined : predictFrame(o, v);
-  let early = frame ? startEarly(helperPath, frame, ids, {stdio, foreground: false}) : undefined;
+  if (runtime.kind === `oci` && passed.count > 0)
+    throw new TspodError(`Unsupported`, `passing file descriptors (--preserve-fds, socket activation) with --runtime ${runtime.name} is not supported`, {hint: `drop --runtime`});
+  const preserve = passed.count > 0 ? {preserveFds: passed.count} : {};
+  let early = frame ? startEarly(helperPath, frame, ids, {stdio, foreground: false, ...preserve}) : undefined;
   let store: Store, image: Image, ref: string;
   try {
     ({store, image, ref} = await imageFor(ctx, o, v));
@@ -204,7 +211,7 @@ export async function runContainerVerb(ctx: EngineContext, options: CreateOption
         early = undefined; // finished or abandoned by runPlanned
         // The helper relays the output and keeps it in the log, as conmon does: `tspod logs` shows a foreground run's too.
         const log = logsForeground(o) ? {log: {path: logPath(store.containers, cid), max: o.logMax ?? 0}} : {};
-        const r = await runPlanned(helperPath, started, p.spec, {rootfsMount: p.rootfsMount, ...ids, pidFile, ...log}, {stdio, foreground: false, onSpawn});
+        const r = await runPlanned(helperPath, started, p.spec, {rootfsMount: p.rootfsMount, ...ids, pidFile, ...log}, {stdio, foreground: false, onSpawn, ...preserve});
         exitCode = r.exitCode;
       }
       phase(`container`);

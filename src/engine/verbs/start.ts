@@ -52,7 +52,7 @@ function healthOptions(ctx: EngineContext, id: string, m: LifeMeta): {healthInte
   return {healthIntervalMs: Math.max(1, Math.round(hc.Interval / 1e6)), healthCommand: tspodArgv(ctx, `healthcheck`, `run`, id)};
 }
 
-export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: string, o: {attach?: boolean, interactive?: boolean, onSocket?: (path: string) => void} = {}): Promise<{id: string, name: string}> {
+export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: string, o: {attach?: boolean, interactive?: boolean, onSocket?: (path: string) => void, preserveFds?: number} = {}): Promise<{id: string, name: string}> {
   return withFreshContainer(ctx, cs, ref, async c => {
     const m = c.metadata as LifeMeta;
     if (isRunning(m)) throw new TspodError(`CtrStateInvalid`, `container ${nameOf(c)} is already running: container state improper`, {hint: `stop it first, or use tspod restart`});
@@ -74,6 +74,7 @@ export async function startOne(ctx: EngineContext, cs: ContainerStore, ref: stri
         exitCommand: tspodArgv(ctx, `container`, `cleanup`, c.id),
         timeout: typeof (m as {timeout?: unknown}).timeout === `number` ? (m as {timeout: number}).timeout : undefined,
         ...healthOptions(ctx, c.id, m),
+        ...(o.preserveFds ? {preserveFds: o.preserveFds} : {}),
         ...(o.attach ? {waitAttach: true, ...(o.onSocket ? {onSocket: o.onSocket} : {})} : {}),
         onSpawn: async (monitorPid, monitorStart) => {
           await cs.updateRecord(c.id, r => {
@@ -162,7 +163,7 @@ export async function runDetached(ctx: EngineContext, o: CreateOptions & {restar
   try {
     await applyCreateExtras(cs, id, o);
     if (sd && notifySocket && sdMode === `container`) relay = await sd.openRelay(notifySocket, cs.userdataDir(id), warnNotify);
-    await startOne(ctx, cs, id);
+    await startOne(ctx, cs, id, o.passFds ? {preserveFds: o.passFds} : {});
     if (sd && notifySocket && sdMode) {
       const m = (await cs.get(id))?.metadata as LifeMeta | undefined;
       const alive = () => {
