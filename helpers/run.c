@@ -449,6 +449,13 @@ child_main (struct plan *p, const struct run_cfg *cfg, int *status_fd, int sync_
 
   if (cfg->terminal && pty_setup_child (term_sock, err) < 0)
     return 125;
+  /* A session of its own (pty_setup_child makes one for a terminal), as runc's: else the
+     container shares tspod's process group, and `kill 0` inside reaches the user's shell. */
+  if (!cfg->terminal && setsid () < 0)
+    {
+      helper_make_error (err, errno, "run", "setsid");
+      return 125;
+    }
   if (term_sock >= 0)
     close (term_sock);
   if (have_umask)

@@ -3,8 +3,10 @@
 import test from 'ava';
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
+import {spawn} from 'node:child_process';
 import {SEEDED} from '../../_helpers/registry';
 import {pulledStore} from '../../_helpers/pulledStore';
+import {TSPOD_BIN} from '../../_helpers/project';
 
 const ALPINE = SEEDED.alpine;
 const BUSYBOX = SEEDED.busyboxMusl;
@@ -425,4 +427,18 @@ test(`a container without --name gets a readable adjective_surname, distinct fro
   tt.is(rm.code, 0, rm.stderr);
   tt.is(rm.stdout, `${names[0]}\n`);
   await t([`rm`, ...ids.slice(1)]);
+});
+
+test(`the container's first process leads a session of its own (as runc's): \`kill 0\` inside reaches nothing outside`, async tt => {
+  // tspod in a process group of its own, as a shell's job: the container's `kill -USR2 0`
+  // would reach it (and Node dies of SIGUSR2) if the container were in that group.
+  const child = spawn(process.execPath, [TSPOD_BIN, `--root`, pulled.s.root, `--runroot`, pulled.s.runroot, `run`, `--rm`, `--network`, `none`, ALPINE,
+    `sh`, `-c`, `grep -E '^NS(pgid|sid)' /proc/self/status; kill -USR2 0; sleep 0.3; echo after`], {env: {...process.env, ...pulled.env}, detached: true, stdio: [`ignore`, `pipe`, `pipe`]});
+  let out = ``, err = ``;
+  child.stdout.on(`data`, d => { out += d; });
+  child.stderr.on(`data`, d => { err += d; });
+  const [code, signal] = await new Promise<[number | null, string | null]>(resolve => child.on(`close`, (c, s) => resolve([c, s])));
+  tt.is(signal, null, `tspod was killed by ${signal}: ${err}`);
+  tt.is(code, 0, err);
+  tt.is(out, `NSpgid:\t1\nNSsid:\t1\nafter\n`);
 });
