@@ -98,9 +98,10 @@ const RLIMITS: Record<string, number> = {
 };
 
 const HOST_DEVICES = [`null`, `zero`, `full`, `random`, `urandom`, `tty`];
+// No /dev/core (-> /proc/kcore, masked anyway): podman's rootless containers have none.
 const DEV_SYMLINKS: Array<[string, string]> = [
   [`/proc/self/fd`, `/dev/fd`], [`/proc/self/fd/0`, `/dev/stdin`], [`/proc/self/fd/1`, `/dev/stdout`],
-  [`/proc/self/fd/2`, `/dev/stderr`], [`pts/ptmx`, `/dev/ptmx`], [`/proc/kcore`, `/dev/core`],
+  [`/proc/self/fd/2`, `/dev/stderr`], [`pts/ptmx`, `/dev/ptmx`],
 ];
 
 function isSingle(map: Array<LinuxIDMapping>, hostId: number | undefined): boolean {
