@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "exec.h"
+#include "plan.h"
 
 extern char **environ;
 
@@ -61,25 +62,43 @@ exec_command (char **argv, char **envp, int *exit_code, helper_error_t *err)
   return helper_make_error (err, e, "exec", "exec `%s`", argv[0]);
 }
 
+/* An fd of ours in [3, 3 + n) moves above: a passed one will take its place. */
+static int
+move_above (int *fd, int n, helper_error_t *err)
+{
+  int moved;
+  if (fd == NULL || *fd < 3 || *fd >= 3 + n)
+    return 0;
+  moved = fcntl (*fd, F_DUPFD_CLOEXEC, 3 + n);
+  if (moved < 0)
+    return helper_make_error (err, errno, "exec", "move fd %d out of the way of the passed ones", *fd);
+  *fd = moved;
+  return 0;
+}
+
 int
-preserve_fds (int base, int n, int *status_fd, helper_error_t *err)
+preserve_fds (int base, int n, int *keep, int *keep2, helper_error_t *err)
 {
   int i;
   if (n <= 0)
     return 0;
-  /* The status fd must not be overwritten by a passed one: above them, still close-on-exec. */
-  if (*status_fd >= 3 && *status_fd < 3 + n)
-    {
-      int moved = fcntl (*status_fd, F_DUPFD_CLOEXEC, 3 + n);
-      if (moved < 0)
-        return helper_make_error (err, errno, "exec", "move the status fd");
-      *status_fd = moved;
-    }
+  /* Ours stay, above the passed ones, still close-on-exec. */
+  if (move_above (keep, n, err) < 0 || move_above (keep2, n, err) < 0)
+    return -1;
   /* Ascending: target 3+i is below every source still to come (base+j, j > i, base >= 3). */
   for (i = 0; i < n; i++)
     {
       if (base + i == 3 + i ? fcntl (3 + i, F_SETFD, 0) < 0 : dup2 (base + i, 3 + i) < 0)
         return helper_make_error (err, errno, "exec", "pass file descriptor %d (--preserve-fds)", 3 + i);
     }
-  return close_fds_from_except (3 + n, *status_fd, -1, err);
+  return close_fds_from_except (3 + n, keep ? *keep : -1, keep2 ? *keep2 : -1, err);
+}
+
+void
+close_passed_fds (const struct plan *p)
+{
+  const struct directive *d = plan_find (p, "preserve-fds");
+  unsigned long long base, n;
+  if (d && d->argc == 2 && parse_u64 (d->argv[0], &base) == 0 && parse_u64 (d->argv[1], &n) == 0 && base >= 3 && n > 0 && n <= 1000)
+    close_between ((unsigned int) base, (unsigned int) (base + n - 1));
 }

@@ -90,8 +90,9 @@ join_namespaces (const struct plan *p, unsigned long long pid, helper_error_t *e
 /* The forked child: credentials, cwd, exec. Returns the exit code on failure. STARTED_FD
    (or -1) stays open until the exec closes it: the parent learns that the command started. */
 static int
-child (const struct plan *p, int status_fd, int term_sock, int started_fd, helper_error_t *err)
+child (const struct plan *p, int *status_fd, int term_sock, int *started_fd, helper_error_t *err)
 {
+  unsigned long long preserve_base = 0, preserve_n = 0;
   struct creds cr;
   char **envp, **args = NULL;
   const char *cwd = "/";
@@ -145,6 +146,11 @@ child (const struct plan *p, int status_fd, int term_sock, int started_fd, helpe
         }
       else if (strcmp (d->kw, "cwd") == 0 && d->argc == 1)
         cwd = d->argv[0];
+      else if (strcmp (d->kw, "preserve-fds") == 0 && d->argc == 2)
+        {
+          if (parse_u64 (d->argv[0], &preserve_base) < 0 || parse_u64 (d->argv[1], &preserve_n) < 0 || preserve_base < 3 || preserve_n > 1000)
+            return helper_make_error (err, 0, "plan", "`preserve-fds`: bad base or count"), 125;
+        }
       else if (strcmp (d->kw, "env") == 0)
         {
           envp = xrealloc (envp, (p->n + nenv + d->argc + 1) * sizeof (char *));
@@ -170,7 +176,8 @@ child (const struct plan *p, int status_fd, int term_sock, int started_fd, helpe
     }
   if (creds_apply (&cr, err) < 0)
     return 125;
-  if (close_fds_except (status_fd, started_fd, err) < 0)
+  if (preserve_n > 0 ? preserve_fds ((int) preserve_base, (int) preserve_n, status_fd, started_fd, err) < 0
+                     : close_fds_except (*status_fd, *started_fd, err) < 0)
     return 125;
   exec_command (args, envp, &code, err);
   return code;
@@ -332,16 +339,21 @@ helper_exec_main (int argc, char **argv)
         }
       if (started[0] >= 0)
         close (started[0]);
-      code = child (&plan, status_fd >= 0 ? status_fd : told[1], term[1], started[1], &err);
-      if (started[1] >= 0)
-        write_all (started[1], "!", 1);
-      report (&plan, err, code, status_fd, told[1] >= 0 ? told[1] : 2);
+      {
+        /* child may move these (--preserve-fds): what it reports through is theirs now. */
+        int sfd = status_fd >= 0 ? status_fd : told[1], stfd = started[1];
+        code = child (&plan, &sfd, term[1], &stfd, &err);
+        if (stfd >= 0)
+          write_all (stfd, "!", 1);
+        report (&plan, err, code, status_fd >= 0 ? sfd : -1, told[1] >= 0 ? sfd : 2);
+      }
       _exit (code);
     }
   if (term[1] >= 0)
     close (term[1]);
   if (told[1] >= 0)
     close (told[1]);
+  close_passed_fds (&plan); /* the command has its own */
   if (started[1] >= 0)
     close (started[1]);
   if (status_fd >= 0)

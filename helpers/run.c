@@ -171,16 +171,6 @@ read_plan_rest (struct plan *p, char **rest, ssize_t *len, helper_error_t *err)
   return plan_parse (p, *rest, (size_t) *len, err);
 }
 
-/* P's copies of the fds passed to the container (`preserve-fds`): the container has its own. */
-static void
-close_preserved (const struct plan *p)
-{
-  const struct directive *d = plan_find (p, "preserve-fds");
-  unsigned long long base, n;
-  if (d && d->argc == 2 && parse_u64 (d->argv[0], &base) == 0 && parse_u64 (d->argv[1], &n) == 0 && base >= 3 && n > 0 && n <= 1000)
-    syscall (SYS_close_range, (unsigned int) base, (unsigned int) (base + n - 1), 0U);
-}
-
 static int
 pid_file_of (const struct plan *p, const char **path, helper_error_t *err)
 {
@@ -469,7 +459,7 @@ child_main (struct plan *p, const struct run_cfg *cfg, int *status_fd, int sync_
     }
   if (preserve_n > 0)
     {
-      if (preserve_fds (preserve_base, preserve_n, status_fd, err) < 0)
+      if (preserve_fds (preserve_base, preserve_n, status_fd, NULL, err) < 0)
         return 125;
     }
   else if (close_fds_except (*status_fd, -1, err) < 0)
@@ -700,7 +690,7 @@ helper_run_main (int argc, char **argv)
       goto fail;
     }
   close (sync[1]);
-  close_preserved (&plan);
+  close_passed_fds (&plan); /* the container has its own */
   /* The pid file says the container runs: written once it is released, in its cgroup and
      network (the hooks are done), since tspod tells systemd READY=1 when it appears. */
   if (cfg.pid_file && write_pid_file (cfg.pid_file, pid, &err) < 0)

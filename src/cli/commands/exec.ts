@@ -21,6 +21,7 @@ export default class ExecCommand extends BaseCommand {
   user = Option.String(`-u,--user`, {description: `Sets the username or UID used and optionally the groupname or GID for the specified command`});
   workdir = Option.String(`-w,--workdir`, {description: `Working directory inside the container`});
   privileged = Option.Boolean(`--privileged`, false, {description: `Give the process extended Linux capabilities`});
+  preserveFds = Option.String(`--preserve-fds`, {description: `Pass down to the process N more file descriptors (3 to N+2)`});
   detachKeys = Option.String(`--detach-keys`, {description: `Select the key sequence for detaching (accepted for compatibility)`});
   container = Option.String({name: `CONTAINER`});
   command = Option.Proxy({name: `COMMAND`});
@@ -33,6 +34,7 @@ export default class ExecCommand extends BaseCommand {
     const r = await this.engine.execContainer({
       container, command, interactive: this.interactive, tty: this.tty, detach: this.detach,
       env, user: this.user, workdir: this.workdir, privileged: this.privileged, hostEnv: this.context.env,
+      ...(this.preserveFds !== undefined ? {preserveFds: this.preserveFds} : {}),
       // Nothing is left to do after the command: tspod may become the helper (execve).
       inPlace: {errorText},
     });

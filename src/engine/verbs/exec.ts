@@ -12,6 +12,7 @@ import type {EngineContext} from '../Engine';
 import {TspodError} from '../errors';
 import {CAPABILITIES, capabilityMask} from '../../runtime/capabilities';
 import {compileSeccomp} from '../../runtime/seccomp/bpf';
+import {passedFds} from '../run/passedFds';
 import {parseStatus, statusToError} from '../../runtime/helper';
 import {execFailureRules, workdirFailed} from '../../runtime/helperErrors';
 import {canExecve, execve, inheritableMemfd, keepAcrossExec} from '../../sys/execve';
@@ -38,6 +39,8 @@ export interface ExecOptions {
   detach?: boolean;
   privileged?: boolean;
   hostEnv: Readonly<Record<string, string | undefined>>;
+  /** --preserve-fds N: this process's fds 3 to N + 2 become the command's. */
+  preserveFds?: string;
   /**
    * The caller has nothing left to do once the command ends: this process may become the
    * helper (execve), and execInContainer then never returns. `errorText` is how the caller
@@ -88,6 +91,10 @@ function mergeEnv(base: Array<string>, extra: Array<string>, hostEnv: ExecOption
 
 export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promise<ExecResult> {
   if (o.command.length === 0) throw new TspodError(`InvalidArgument`, `must provide a non-empty command to start an exec session`);
+  // Not socket activation's LISTEN_FDS: those are for a container's first process (run).
+  const passCount = o.preserveFds === undefined ? 0 : passedFds(o.preserveFds, {}).count;
+  /** The helper's fds BASE.. become the command's 3.. (helpers/exec.c). */
+  const passed = (base: number) => passCount > 0 ? planTokens(`preserve-fds`, [String(base), String(passCount)]) : ``;
   const cs = openContainers(ctx);
   let plan: string;
   let ociExec: {runtime: OciRuntimeRef, id: string, pid: number, process: Process} | undefined;
@@ -113,6 +120,8 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
     const oci = recordedRuntime(m);
     if (oci && o.capture)
       throw new TspodError(`Unsupported`, `health checks of a container run with ${oci.name} are not supported`, {hint: `create the container without --runtime`});
+    if (oci && passCount > 0)
+      throw new TspodError(`Unsupported`, `exec --preserve-fds in a container run with ${oci.name} is not supported`, {hint: `create the container without --runtime`});
     if (oci) {
       // The container runs under runc/crun: `runc exec` (runtime/runc.ts), with the same process settings.
       if (o.tty && !hostTerminal())
@@ -150,7 +159,9 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
   const stdin = o.detach ? `ignore` : o.interactive || o.tty ? `inherit` : `ignore`;
   if (o.inPlace && !ociExec && !o.detach && !o.capture && canExecve()) {
     try {
-      execInPlace(ctx, plan, o, o.inPlace.errorText, target);
+      // In place the fds are where the command wants them; node made them close-on-exec.
+      for (let fd = 3; fd < 3 + passCount; fd++) keepAcrossExec(fd);
+      execInPlace(ctx, plan + passed(3), o, o.inPlace.errorText, target);
     } catch (err) {
       // Nothing is lost: spawning says what is wrong (a missing helper) in the usual words.
       ctx.log.debug(`exec in place: ${(err as Error).message}; spawning the helper`);
@@ -165,7 +176,7 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
   const sessionId = randomBytes(32).toString(`hex`);
   if (ociExec) return {exitCode: died(await execWithOci(ctx, ociExec, o, sessionId, stdin)), sessionId};
   const out = o.detach ? `ignore` : o.capture ? `pipe` : `inherit`;
-  const child = childProcess().spawn(helperBin(ctx), [`exec`, `-`], {stdio: [o.capture ? `ignore` : stdin, out, out, `pipe`, `pipe`]});
+  const child = childProcess().spawn(helperBin(ctx), [`exec`, `-`], {stdio: [o.capture ? `ignore` : stdin, out, out, `pipe`, `pipe`, ...Array.from({length: passCount}, (_, i) => 3 + i)]});
   const stopForwarding = forwardSignals(o.detach || o.capture ? [] : RELAYED_SIGNALS, sig => killQuietly(child.pid, sig));
   const captured = o.capture ? captureOutput(child, o.capture) : undefined;
   try {
@@ -173,7 +184,7 @@ export async function execInContainer(ctx: EngineContext, o: ExecOptions): Promi
     (child.stdio[4] as NodeJS.ReadableStream).on(`data`, d => { status += d; });
     const planPipe = child.stdio[3] as NodeJS.WritableStream & {on: (e: string, f: () => void) => void};
     planPipe.on(`error`, () => {});
-    planPipe.end(planTokens(`status-fd`, [`4`]) + plan);
+    planPipe.end(planTokens(`status-fd`, [`4`]) + plan + passed(5));
     const exitCode = await new Promise<number>((resolve, reject) => {
       child.on(`error`, err => reject(new TspodError(`Host`, `spawn \`${helperBin(ctx)}\`: ${(err as NodeJS.ErrnoException).code}`, {hint: `build the helper: make -C helpers`})));
       child.on(`close`, (code, signal) => resolve(code ?? 128 + (signal === `SIGKILL` ? 9 : 15)));

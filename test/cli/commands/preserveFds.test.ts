@@ -1,5 +1,5 @@
 // File descriptors passed to the container, as the unprivileged test user: --preserve-fds
-// (foreground and -d) and systemd's socket activation (LISTEN_FDS/LISTEN_PID in tspod's
+// (run and exec, foreground and -d) and systemd's socket activation (LISTEN_FDS/LISTEN_PID in tspod's
 // environment), and the refusals when the fds are not there.
 import test from 'ava';
 import {spawn} from 'node:child_process';
@@ -56,6 +56,29 @@ test(`run -d --preserve-fds: the monitor hands the fd to the container`, async t
   tt.is((await t([`wait`, `pfd-d`])).stdout.trim(), `0`);
   tt.is(readFileSync(out, `utf8`), `detached\n`);
   tt.is((await t([`logs`, `pfd-d`])).stdout.trim(), `0\n1\n2\n3\n4`);
+});
+
+test(`exec --preserve-fds: in place and with -d (the helper spawned), the command gets the fds, nothing more`, async tt => {
+  tt.is((await t([`run`, `-d`, `--name`, `pfd-x`, `--network`, `none`, ALPINE, `sleep`, `1000`])).code, 0);
+  tt.teardown(() => t([`rm`, `-f`, `-t`, `0`, `pfd-x`]));
+  const [a, b] = [join(fx.dir, `exec3.txt`), join(fx.dir, `exec4.txt`)];
+  const r = await tspodWithFds([`exec`, `--preserve-fds`, `2`, `pfd-x`, `sh`, `-c`, `echo three >&3; echo four >&4; exec ls /proc/self/fd`], [a, b]);
+  tt.is(r.code, 0, r.stderr);
+  tt.is(r.stdout.trim(), `0\n1\n2\n3\n4\n5`);
+  tt.is(readFileSync(a, `utf8`), `three\n`);
+  tt.is(readFileSync(b, `utf8`), `four\n`);
+  const d = join(fx.dir, `execd.txt`);
+  const detached = await tspodWithFds([`exec`, `-d`, `--preserve-fds`, `1`, `pfd-x`, `sh`, `-c`, `echo detached >&3`], [d]);
+  tt.is(detached.code, 0, detached.stderr);
+  let text = ``;
+  for (let i = 0; i < 100 && text === ``; i++) {
+    await new Promise(res => setTimeout(res, 50));
+    text = readFileSync(d, `utf8`);
+  }
+  tt.is(text, `detached\n`);
+  const missing = await t([`exec`, `--preserve-fds`, `1`, `pfd-x`, `true`]);
+  tt.is(missing.code, 125);
+  tt.regex(missing.stderr, /file descriptor 3 was not passed to tspod/);
 });
 
 test(`socket activation: LISTEN_FDS for tspod's pid passes the fds, with LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID=1 inside`, async tt => {
