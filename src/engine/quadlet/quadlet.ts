@@ -66,7 +66,7 @@ const SINGLE: Record<string, string> = {
 const BOOLEAN: Record<string, Array<string>> = {
   ReadOnly: [`--read-only`], RunInit: [`--init`], NoNewPrivileges: [`--security-opt`, `no-new-privileges`],
 };
-const SUPPORTED = new Set([`Image`, `Exec`, `ContainerName`, `User`, `Group`, `Notify`, `PodmanArgs`,
+const SUPPORTED = new Set([`Image`, `Exec`, `ContainerName`, `User`, `Group`, `Notify`, `PodmanArgs`, `SeccompProfile`,
   ...Object.keys(WORDS), ...Object.keys(EACH), ...Object.keys(SINGLE), ...Object.keys(BOOLEAN)]);
 const isTrue = (v: string | undefined) => [`true`, `yes`, `1`, `on`].includes((v ?? ``).toLowerCase());
 
@@ -99,6 +99,8 @@ export function containerToService(unit: UnitFile, name: string, o: QuadletOptio
     if (v !== undefined && v !== ``) args.push(flag, v);
   }
   for (const [k, flags] of Object.entries(BOOLEAN)) if (isTrue(last(k))) args.push(...flags);
+  const seccomp = last(`SeccompProfile`);
+  if (seccomp !== undefined && seccomp !== ``) args.push(`--security-opt`, `seccomp=${seccomp}`);
   const user = last(`User`), group = last(`Group`);
   if (user || group) args.push(`--user`, group ? `${user ?? `0`}:${group}` : user!);
   for (const p of get(`PodmanArgs`)) args.push(...splitWords(p));

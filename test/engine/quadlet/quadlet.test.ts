@@ -72,6 +72,7 @@ WorkingDir=/srv
 ReadOnly=yes
 RunInit=true
 NoNewPrivileges=false
+SeccompProfile=/etc/tight.json
 User=web
 Group=www
 `;
@@ -79,7 +80,7 @@ Group=www
   t.is(exec, `ExecStart=/usr/bin/node /opt/tspod/dist/tspod.js run --name systemd-%N --rm --cgroups split --sdnotify conmon `
     + `--cap-add NET_ADMIN --cap-add SYS_TIME --cap-drop MKNOD --annotation a=1 --annotation "b=two words" --label team=blue `
     + `--sysctl net.ipv4.ip_unprivileged_port_start=80 --device /dev/fuse --tmpfs /scratch --mount type=tmpfs,destination=/cache `
-    + `--env-file /etc/web.env --expose 9000 --hostname web1 --tz local --workdir /srv --shm-size 128m --read-only --init --user web:www alpine`);
+    + `--env-file /etc/web.env --expose 9000 --hostname web1 --tz local --workdir /srv --shm-size 128m --read-only --init --security-opt seccomp=/etc/tight.json --user web:www alpine`);
 });
 
 test(`unsupported keys and a missing Image are refused`, t => {
