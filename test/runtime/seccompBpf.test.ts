@@ -6,10 +6,11 @@
 import test from 'ava';
 import {compileSeccomp, SeccompError} from '../../src/runtime/seccomp/bpf';
 import {defaultSeccompProfile} from '../../src/runtime/seccomp/defaultProfile';
-import {SYSCALLS_I386, SYSCALLS_X86_64, SYSCALLS_AARCH64} from '../../src/runtime/seccomp/syscallTables';
+import {syscallNumbers} from '../../src/runtime/seccomp/syscallNumbers';
 import {DEFAULT_CAPABILITIES} from '../../src/runtime/capabilities';
 import type {LinuxSeccomp} from '../../src/oci/runtimeSpec';
 
+const SYSCALLS_X86_64 = Object.fromEntries(syscallNumbers(`x86_64`)), SYSCALLS_I386 = Object.fromEntries(syscallNumbers(`i386`)), SYSCALLS_AARCH64 = Object.fromEntries(syscallNumbers(`aarch64`));
 const X86_64 = 0xc000003e, I386 = 0x40000003, AARCH64 = 0xc00000b7, ARM = 0x40000028;
 const ALLOW = 0x7fff0000, KILL_PROCESS = 0x80000000;
 const errno = (n: number) => 0x00050000 | n;
@@ -38,6 +39,15 @@ function run(prog: Buffer, arch: number, nr: number, args: Array<bigint> = []): 
   }
   throw new Error(`no return`);
 }
+
+test(`the generated lists give each ABI's numbers, gaps kept`, t => {
+  t.is(SYSCALLS_X86_64.read, 0);
+  t.is(SYSCALLS_X86_64.add_key, 248);
+  t.is(SYSCALLS_X86_64.pidfd_send_signal, 424, `after the gap from 335 to 423`);
+  t.is(SYSCALLS_I386.add_key, 286);
+  t.is(SYSCALLS_AARCH64.openat, 56);
+  t.is(SYSCALLS_AARCH64.open, undefined);
+});
 
 const defaults = compileSeccomp(defaultSeccompProfile(DEFAULT_CAPABILITIES), `x64`);
 

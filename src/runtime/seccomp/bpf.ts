@@ -7,7 +7,8 @@
 // arguments (the narrower ones), one block each, then the plain ones, a compare per number
 // and one return per rule, then returns the default action.
 import type {LinuxSeccomp, LinuxSyscallRule} from '../../oci/runtimeSpec';
-import {SYSCALLS_AARCH64, SYSCALLS_I386, SYSCALLS_X86_64} from './syscallTables';
+import {syscallNumbers} from './syscallNumbers';
+import type {SyscallAbi} from './syscallNumbers';
 
 const EPERM = 1, ENOSYS = 38;
 
@@ -24,15 +25,15 @@ const MAX_INSNS = 4096;
 
 interface Abi {
   audit: number;
-  table: Readonly<Record<string, number>>;
+  table: SyscallAbi;
   /** Arguments are 32 bits wide: only the low word is compared. */
   narrow: boolean;
 }
 
 const ABIS: Record<string, Abi> = {
-  SCMP_ARCH_X86_64: {audit: 0xc000003e, table: SYSCALLS_X86_64, narrow: false},
-  SCMP_ARCH_X86: {audit: 0x40000003, table: SYSCALLS_I386, narrow: true},
-  SCMP_ARCH_AARCH64: {audit: 0xc00000b7, table: SYSCALLS_AARCH64, narrow: false},
+  SCMP_ARCH_X86_64: {audit: 0xc000003e, table: `x86_64`, narrow: false},
+  SCMP_ARCH_X86: {audit: 0x40000003, table: `i386`, narrow: true},
+  SCMP_ARCH_AARCH64: {audit: 0xc00000b7, table: `aarch64`, narrow: false},
 };
 
 /** The ABIs a process on this host can call the kernel with: the native one first. */
@@ -159,7 +160,8 @@ function section(p: Program, profile: LinuxSeccomp, abi: Abi, native: boolean): 
   }
   const rules = profile.syscalls ?? [];
   // As libseccomp: a name this ABI has no number for is skipped (arm64 has no `open`).
-  const numbers = (r: LinuxSyscallRule) => r.names.map(n => abi.table[n]).filter((n): n is number => n !== undefined);
+  const table = syscallNumbers(abi.table);
+  const numbers = (r: LinuxSyscallRule) => r.names.map(n => table.get(n)).filter((n): n is number => n !== undefined);
   for (const rule of rules)
     if ((rule.args ?? []).length > 0)
       for (const nr of numbers(rule)) conditionalRule(p, nr, rule.args!, abi.narrow, actionValue(rule.action, rule.errnoRet, profile.defaultErrnoRet ?? EPERM));
