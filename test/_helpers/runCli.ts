@@ -26,17 +26,19 @@ export interface RunOpts {
   input?: string | Buffer;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Open fds of this process that tspod gets as its 3, 4, … (--preserve-fds). */
+  fds?: Array<number>;
 }
 
 export function runTspod(args: Array<string>, opts: RunOpts = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [TSPOD_BIN, ...args], {
       env: {...process.env, ...opts.env},
-      stdio: [`pipe`, `pipe`, `pipe`],
+      stdio: [`pipe`, `pipe`, `pipe`, ...opts.fds ?? []],
     });
     let stdout = ``, stderr = ``;
-    child.stdout.on(`data`, d => { stdout += d; });
-    child.stderr.on(`data`, d => { stderr += d; });
+    child.stdout!.on(`data`, d => { stdout += d; });
+    child.stderr!.on(`data`, d => { stderr += d; });
     const timer = setTimeout(() => child.kill(`SIGKILL`), opts.timeoutMs ?? 120_000);
     child.on(`error`, reject);
     child.on(`close`, (code, signal) => {
@@ -44,7 +46,7 @@ export function runTspod(args: Array<string>, opts: RunOpts = {}): Promise<CliRe
       if (process.env.TSPOD_TEST_VERBOSE) process.stderr.write(`$ tspod ${args.join(` `)} -> ${code ?? signal}\n${stdout}${stderr}`);
       resolve({code: code ?? 128 + 9, stdout, stderr});
     });
-    child.stdin.end(opts.input ?? ``);
+    child.stdin!.end(opts.input ?? ``);
   });
 }
 

@@ -46,7 +46,7 @@ test(`the generated lists give each ABI's numbers, gaps kept`, t => {
   t.is(SYSCALLS_X86_64.pidfd_send_signal, 424, `after the gap from 335 to 423`);
   t.is(SYSCALLS_I386.add_key, 286);
   t.is(SYSCALLS_AARCH64.openat, 56);
-  t.is(SYSCALLS_AARCH64.open, undefined);
+  t.false(`open` in SYSCALLS_AARCH64);
 });
 
 const defaults = compileSeccomp(defaultSeccompProfile(DEFAULT_CAPABILITIES), `x64`);

@@ -8,28 +8,20 @@ import {join} from 'node:path';
 import {SEEDED} from '../../_helpers/registry';
 import {pulledStore} from '../../_helpers/pulledStore';
 import {TSPOD_BIN} from '../../_helpers/project';
+import type {CliResult} from '../../_helpers/runCli';
 
 const ALPINE = SEEDED.alpine;
 const fx = pulledStore(ALPINE);
 const {t} = fx;
 
-interface Result { code: number | null, stdout: string, stderr: string }
-
 /** tspod with extra fds: `files[i]` opened for writing as its fd 3 + i. */
-function tspodWithFds(args: Array<string>, files: Array<string>, env: Record<string, string> = {}): Promise<Result> {
+async function tspodWithFds(args: Array<string>, files: Array<string>, env: Record<string, string> = {}): Promise<CliResult> {
   const fds = files.map(f => openSync(f, `w`));
-  const child = spawn(process.execPath, [TSPOD_BIN, `--root`, fx.s.root, `--runroot`, fx.s.runroot, ...args], {
-    env: {...process.env, ...fx.env, ...env}, stdio: [`ignore`, `pipe`, `pipe`, ...fds],
-  });
-  for (const fd of fds) closeSync(fd);
-  return collect(child);
-}
-
-function collect(child: ReturnType<typeof spawn>): Promise<Result> {
-  let stdout = ``, stderr = ``;
-  child.stdout!.on(`data`, d => { stdout += d; });
-  child.stderr!.on(`data`, d => { stderr += d; });
-  return new Promise(resolve => child.on(`close`, code => resolve({code, stdout, stderr})));
+  try {
+    return await fx.s.run(args, {env: {...fx.env, ...env}, fds});
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
 }
 
 // The fd lists are ls's own, exec'd by the shell (a pipeline's pipes would show, or not, as
@@ -89,7 +81,11 @@ test(`socket activation: LISTEN_FDS for tspod's pid passes the fds, with LISTEN_
   const child = spawn(`sh`, [`-c`, script, `sh`, process.execPath, TSPOD_BIN, `--root`, fx.s.root, `--runroot`, fx.s.runroot,
     `run`, `--rm`, `--network`, `none`, ALPINE, `sh`, `-c`, `echo $LISTEN_FDS $LISTEN_PID $LISTEN_FDNAMES; echo socket >&3`], {env: {...process.env, ...fx.env}, stdio: [`ignore`, `pipe`, `pipe`, fd]});
   closeSync(fd);
-  const r = await collect(child);
+  let stdout = ``, stderr = ``;
+  child.stdout!.on(`data`, d => { stdout += d; });
+  child.stderr!.on(`data`, d => { stderr += d; });
+  const code = await new Promise(resolve => child.on(`close`, resolve));
+  const r = {code, stdout, stderr};
   tt.is(r.code, 0, r.stderr);
   tt.is(r.stdout.trim(), `1 1 web`);
   tt.is(readFileSync(out, `utf8`), `socket\n`);
